@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate seed messages check-deploy bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# SQLite and the in-memory channel layer, whatever the shell has set.
+run: install
+	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py seed_demo
+	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# DATABASE_URL / REDIS_URL, when set, run the suite against PostgreSQL and Redis.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Regenerate the catalogue after changing strings; the .mo is committed so no gettext is
+# needed to run shopnet.
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l ja -l en --no-obsolete --ignore=.venv --ignore=bench
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+check-deploy: install
+	env SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DEBUG=0 ALLOWED_HOSTS=shopnet.example.jp \
+		BEHIND_PROXY=1 $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,3 @@
+"""WebSocket routes. Each app adds its own consumers here as its streams land."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,125 @@
+"""Shared fixtures: three workshops (ours, a partner, an outsider) and their people."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from workshops import services
+from workshops.models import District, DistrictStaff, Material, Process, Role, User, Workshop
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(username: str, **extra) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, **extra)
+    return user
+
+
+def make_workshop(name: str, *, owner: User | None = None, lat=None, lng=None, **data) -> Workshop:
+    return services.workshop_create(
+        actor=owner,
+        owner=owner,
+        name=name,
+        latitude=None if lat is None else Decimal(str(lat)),
+        longitude=None if lng is None else Decimal(str(lng)),
+        **data,
+    )
+
+
+def add_capability(workshop: Workshop, code: str, *, materials=(), size=None, tolerance=None,
+                   lot=(None, None), **extra):
+    data = {
+        "process": Process.objects.get(code=code),
+        "materials": list(Material.objects.filter(code__in=materials)),
+        "tolerance_um": None if tolerance is None else Decimal(str(tolerance)),
+        "lot_min": lot[0],
+        "lot_max": lot[1],
+        **extra,
+    }
+    if size:
+        data.update(
+            max_length_mm=Decimal(str(size[0])),
+            max_width_mm=Decimal(str(size[1])),
+            max_height_mm=Decimal(str(size[2])),
+        )
+    return services.capability_save(workshop=workshop, actor=None, data=data)
+
+
+@pytest.fixture
+def district(db) -> District:
+    return District.objects.create(slug="ota", name_ja="大田区", name_en="Ota")
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return make_user("owner", display_name="大田 一郎")
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return make_user("manager")
+
+
+@pytest.fixture
+def floor(db) -> User:
+    return make_user("floor")
+
+
+@pytest.fixture
+def partner_owner(db) -> User:
+    return make_user("partner")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("outsider")
+
+
+@pytest.fixture
+def staff(db, district) -> User:
+    user = make_user("assoc")
+    DistrictStaff.objects.create(district=district, user=user)
+    return user
+
+
+@pytest.fixture
+def workshop(db, owner, manager, floor, district) -> Workshop:
+    w = make_workshop("田中精機", owner=owner, lat=35.5613, lng=139.7161, name_kana="タナカセイキ",
+                      name_en="Tanaka Seiki", districts=[district])
+    services.membership_add(workshop=w, user=manager, role=Role.MANAGER, actor=owner)
+    services.membership_add(workshop=w, user=floor, role=Role.FLOOR, actor=owner)
+    return w
+
+
+@pytest.fixture
+def partner(db, partner_owner, district) -> Workshop:
+    return make_workshop("鈴木研削", owner=partner_owner, lat=35.5700, lng=139.7300,
+                         name_kana="スズキケンサク", districts=[district])
+
+
+@pytest.fixture
+def outsider_workshop(db, outsider) -> Workshop:
+    return make_workshop("川崎プレス", owner=outsider, lat=35.5300, lng=139.7000,
+                         name_kana="カワサキプレス")
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

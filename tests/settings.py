@@ -1,0 +1,18 @@
+"""The suite's settings: the one shopnet settings module, with the environment a test run needs.
+
+DATABASE_URL / REDIS_URL pass through, so the same suite runs on SQLite and the in-memory
+layer, or on PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("TESTING", "1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from shopnet.settings import *  # noqa: E402,F403
+
+# Hashing passwords properly is slow on purpose; tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/shopnet-test-media"))  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

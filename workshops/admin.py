@@ -1,0 +1,80 @@
+"""Admin: reference data is edited here; workshops and members change only through the
+services (pages, API, commands), so the admin shows them read-only and the change log stays whole."""
+
+from django.contrib import admin
+
+from .models import (
+    AuditEvent,
+    Certification,
+    District,
+    DistrictStaff,
+    Material,
+    Membership,
+    Process,
+    User,
+    Workshop,
+)
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ["username", "display_name", "email", "is_active", "is_staff"]
+    search_fields = ["username", "display_name", "email"]
+    fields = ["username", "display_name", "email", "is_active", "is_staff", "is_superuser"]
+
+
+@admin.register(Process)
+class ProcessAdmin(admin.ModelAdmin):
+    list_display = ["code", "jis_symbol", "name_ja", "name_en", "category", "sort_order"]
+    list_filter = ["category"]
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ja", "name_en", "category"]
+
+
+@admin.register(Certification)
+class CertificationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ja", "name_en"]
+
+
+class DistrictStaffInline(admin.TabularInline):
+    model = DistrictStaff
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name_ja", "name_en", "prefecture"]
+    inlines = [DistrictStaffInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(ReadOnlyAdmin):
+    list_display = ["name", "name_kana", "headcount", "is_active"]
+    search_fields = ["name", "name_kana", "name_en"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ["user", "workshop", "role"]
+    list_filter = ["role"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "workshop", "actor", "action"]
+    list_filter = ["action"]

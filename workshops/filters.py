@@ -1,0 +1,227 @@
+"""Workshop search: one FilterSet for the page and the API, so both accept exactly the same."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from .models import Certification, District, Material, Process, Workshop
+from .selectors import (
+    Point,
+    capabilities_matching,
+    memberships_of,
+    normalize_text,
+    with_distance,
+    workshops_matching_text,
+)
+
+MAX_SIZE_MM = Decimal("100000")
+
+
+class SizeField(forms.CharField):
+    """A part's size as `L`, `LxW` or `LxWxH` in mm (× or * also accepted, full width too)."""
+
+    default_error_messages = {
+        "invalid": _("Enter the size in mm as 120 or 120x40x30."),
+        "range": _("Each side must be greater than 0 and at most 100,000 mm."),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        parts = re.split(r"\s*[x×*]\s*", normalize_text(value).lower())
+        if not 1 <= len(parts) <= 3:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            dims = [Decimal(p) for p in parts]
+        except InvalidOperation:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if any(not d.is_finite() or d <= 0 or d > MAX_SIZE_MM for d in dims):
+            raise ValidationError(self.error_messages["range"], code="range")
+        return dims
+
+
+class PointField(forms.CharField):
+    default_error_messages = {
+        "invalid": _("Enter a point as latitude,longitude, e.g. 35.5613,139.7161."),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            lat_s, lng_s = normalize_text(value).split(",")
+            lat, lng = float(lat_s), float(lng_s)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return Point(lat, lng)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SizeFilter(django_filters.Filter):
+    field_class = SizeField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PointFilter(django_filters.Filter):
+    field_class = PointField
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CodeMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Codes, comma separated or repeated (?process=L,M or ?process=L&process=M)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("method", "filter_nothing")
+        super().__init__(*args, **kwargs)
+
+
+ORDERING_CHOICES = [
+    ("distance", _("Distance")),
+    ("rating", _("Rating")),
+    ("name", _("Name")),
+]
+
+
+class WorkshopFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Keyword"), method="filter_text", max_length=200)
+    process = CodeMultipleChoiceFilter(
+        label=_("Process"), queryset=Process.objects.all(), conjoined=True
+    )
+    material = CodeMultipleChoiceFilter(
+        label=_("Material"), queryset=Material.objects.all(), conjoined=True
+    )
+    size = SizeFilter(
+        label=_("Part size (mm)"),
+        method="filter_nothing",
+        help_text=_("L × W × H, e.g. 120x40x30"),
+    )
+    tolerance = django_filters.NumberFilter(
+        label=_("Tolerance (µm) or tighter"),
+        method="filter_nothing",
+        min_value=Decimal("0.1"),
+        max_value=Decimal("100000"),
+        decimal_places=1,
+    )
+    lot = django_filters.NumberFilter(
+        label=_("Lot size"), method="filter_nothing", min_value=1, max_value=10_000_000,
+        decimal_places=0,
+    )
+    certification = CodeMultipleChoiceFilter(
+        label=_("Certification"), queryset=Certification.objects.all(), conjoined=True,
+        method="filter_certification",
+    )
+    district = django_filters.ModelChoiceFilter(
+        label=_("District"),
+        queryset=District.objects.all(),
+        to_field_name="slug",
+        field_name="districts",
+    )
+    near = PointFilter(
+        label=_("Distance from (lat,lng)"),
+        method="filter_nothing",
+        help_text=_("Blank: from your own workshop."),
+    )
+    ordering = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=ORDERING_CHOICES, method="filter_nothing", empty_label=None
+    )
+
+    class Meta:
+        model = Workshop
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Accept comma-separated codes as well as repeated parameters.
+        if data is not None:
+            data = data.copy()
+            for key in ("process", "material", "certification"):
+                if hasattr(data, "getlist") and key in data:
+                    values = [
+                        v.strip() for raw in data.getlist(key) for v in raw.split(",") if v.strip()
+                    ]
+                    data.setlist(key, values)
+        super().__init__(data, *args, **kwargs)
+        self.origin: Point | None = None
+
+    def filter_nothing(self, queryset, name, value):
+        # Handled together in filter_queryset: capability requirements apply to one row.
+        return queryset
+
+    def filter_text(self, queryset, name, value):
+        return workshops_matching_text(queryset, value) if value else queryset
+
+    def filter_certification(self, queryset, name, value):
+        for certification in value:
+            queryset = queryset.filter(certifications=certification)
+        return queryset
+
+    def _reference_point(self) -> Point | None:
+        point = self.form.cleaned_data.get("near")
+        if point is not None:
+            return point
+        user = getattr(self.request, "user", None)
+        if user is not None:
+            for membership in memberships_of(user):
+                point = Point.of(membership.workshop)
+                if point is not None:
+                    return point
+        return None
+
+    def filter_queryset(self, queryset: QuerySet[Workshop]) -> QuerySet[Workshop]:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        processes = list(data.get("process") or [])
+        requirements = {
+            "materials": list(data.get("material") or []),
+            "size": data.get("size"),
+            "tolerance_um": data.get("tolerance"),
+            "lot": int(data["lot"]) if data.get("lot") is not None else None,
+        }
+        if processes or any(v for v in requirements.values()):
+            capabilities = capabilities_matching(**requirements)
+            if processes:
+                # Each process asked for needs its own capability row meeting every requirement.
+                for process in processes:
+                    queryset = queryset.filter(
+                        pk__in=capabilities.filter(process=process).values("workshop_id")
+                    )
+            else:
+                queryset = queryset.filter(pk__in=capabilities.values("workshop_id"))
+
+        self.origin = self._reference_point()
+        if self.origin is not None:
+            queryset = with_distance(queryset, self.origin)
+        ordering = data.get("ordering") or ("distance" if self.origin else "name")
+        if ordering == "distance" and self.origin is not None:
+            return queryset.order_by(F("distance_km").asc(nulls_last=True), "name_kana", "pk")
+        if ordering == "rating":
+            return queryset.order_by(
+                F("rating_average").desc(nulls_last=True), "-rating_count", "name_kana", "pk"
+            )
+        return queryset.order_by("name_kana", "name", "pk")
+
+    def is_valid(self) -> bool:
+        if not super().is_valid():
+            return False
+        # Distance order with no point to measure from is a user error, not a silent fallback.
+        if self.form.cleaned_data.get("ordering") == "distance" and self._reference_point() is None:
+            self.form.add_error(
+                "near",
+                _("Sorting by distance needs a point: enter one, or set your workshop's location."),
+            )
+            return False
+        return True

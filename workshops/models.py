@@ -1,0 +1,429 @@
+"""Who: users, workshops and their members, districts and their staff, what each shop can make."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class LocalizedNameMixin:
+    """Objects with `name_ja` / `name_en` show the one matching the active language."""
+
+    name_ja: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_ja
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class District(LocalizedNameMixin, models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(_("slug"), unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    prefecture = models.CharField(_("prefecture"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name_ja"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+
+class DistrictStaff(models.Model):
+    """An association's own account: sees district aggregates, is no workshop's member."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="district_staff"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "user"], name="unique_district_staff")
+        ]
+        verbose_name = _("district staff")
+        verbose_name_plural = _("district staff")
+
+
+class Process(LocalizedNameMixin, models.Model):
+    """加工法. `code` is the stable identifier the API and filters use."""
+
+    class Category(models.TextChoices):
+        CUTTING = "cutting", _("Cutting")
+        ABRASIVE = "abrasive", _("Abrasive finishing")
+        EDM = "edm", _("Electrical discharge machining")
+        FORMING = "forming", _("Forming and cutting of sheet")
+        JOINING = "joining", _("Joining")
+        HEAT_TREATMENT = "heat_treatment", _("Heat treatment")
+        SURFACE = "surface", _("Surface treatment")
+        ASSEMBLY = "assembly", _("Assembly")
+        INSPECTION = "inspection", _("Inspection")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    jis_symbol = models.CharField(_("JIS B 0122 symbol"), max_length=16, blank=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("process")
+        verbose_name_plural = _("processes")
+
+
+class Material(LocalizedNameMixin, models.Model):
+    code = models.CharField(_("code"), max_length=24, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    category = models.CharField(_("category"), max_length=20)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Certification(LocalizedNameMixin, models.Model):
+    code = models.CharField(_("code"), max_length=24, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+
+
+class WorkshopQuerySet(models.QuerySet):
+    def for_listing(self, *, with_machines: bool = False) -> "WorkshopQuerySet":
+        """Everything a list row shows, in a fixed number of queries whatever the page size."""
+        capabilities = Capability.objects.select_related("process").prefetch_related("materials")
+        if with_machines:
+            capabilities = capabilities.prefetch_related("machines")
+        return self.prefetch_related(
+            models.Prefetch("capabilities", queryset=capabilities),
+            "certifications",
+            "districts",
+        )
+
+    def active(self) -> "WorkshopQuerySet":
+        return self.filter(is_active=True)
+
+
+class Workshop(models.Model):
+    """工場: a member shop and the tenant everything else hangs from."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    name_kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    headcount = models.PositiveIntegerField(
+        _("headcount"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    founded_year = models.PositiveIntegerField(
+        _("founded"), null=True, blank=True, validators=[MinValueValidator(1800)]
+    )
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    certifications = models.ManyToManyField(
+        Certification, blank=True, related_name="workshops", verbose_name=_("certifications")
+    )
+    districts = models.ManyToManyField(
+        District, blank=True, related_name="workshops", verbose_name=_("districts")
+    )
+    # Kept by the rating service (a workshop's last 12 months); null until rated.
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkshopQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_kana", "name"]
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
+                name="workshop_lat_lng_together",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name_en(self) -> str:
+        return self.name_en or self.name
+
+    @property
+    def localized_description(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.description_en:
+            return self.description_en
+        return self.description
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    FLOOR = "floor", _("Floor staff")
+
+
+# Roles that may change a workshop's profile, capabilities, machines and members.
+MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
+
+
+class Membership(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "user"], name="unique_membership")
+        ]
+        ordering = ["workshop__name", "created_at"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.workshop} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in MANAGING_ROLES
+
+
+class Invitation(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    # Only a hash of the token is stored; the link carries the token itself.
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        )
+
+
+class Machine(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="machines")
+    maker = models.CharField(_("maker"), max_length=100)
+    model_name = models.CharField(_("model"), max_length=100)
+    count = models.PositiveIntegerField(_("count"), default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["maker", "model_name"]
+        verbose_name = _("machine")
+        verbose_name_plural = _("machines")
+
+    def __str__(self) -> str:
+        return f"{self.maker} {self.model_name} × {self.count}"
+
+
+class CapabilityQuerySet(models.QuerySet):
+    def fitting_size(self, dims: list[float]) -> "CapabilityQuerySet":
+        """Capabilities whose work envelope takes a box of `dims`, turned any way round.
+
+        Both boxes are compared largest side to largest side, which is exactly the test for
+        an axis-aligned box fitting in another with the sides free to swap.
+        """
+        from django.db.models import F
+        from django.db.models.functions import Greatest, Least
+
+        wanted = sorted((float(d) for d in dims), reverse=True) + [0.0, 0.0]
+        l_, w_, h_ = F("max_length_mm"), F("max_width_mm"), F("max_height_mm")
+        return (
+            self.exclude(max_length_mm__isnull=True)
+            .annotate(
+                env_major=Greatest(l_, w_, h_),
+                env_minor=Least(l_, w_, h_),
+            )
+            .annotate(env_middle=l_ + w_ + h_ - F("env_major") - F("env_minor"))
+            .filter(
+                env_major__gte=wanted[0], env_middle__gte=wanted[1], env_minor__gte=wanted[2]
+            )
+        )
+
+
+class Capability(models.Model):
+    """対応能力: what one workshop does with one process."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="capabilities")
+    process = models.ForeignKey(
+        Process, on_delete=models.PROTECT, related_name="capabilities", verbose_name=_("process")
+    )
+    materials = models.ManyToManyField(
+        Material, blank=True, related_name="capabilities", verbose_name=_("materials")
+    )
+    max_length_mm = models.DecimalField(
+        _("max length (mm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    max_width_mm = models.DecimalField(
+        _("max width (mm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    max_height_mm = models.DecimalField(
+        _("max height (mm)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    tolerance_um = models.DecimalField(
+        _("tolerance (µm)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    lot_min = models.PositiveIntegerField(_("minimum lot"), null=True, blank=True)
+    lot_max = models.PositiveIntegerField(_("maximum lot"), null=True, blank=True)
+    lead_time_days = models.PositiveIntegerField(_("typical lead time (days)"), null=True, blank=True)
+    capacity_hours_per_week = models.PositiveIntegerField(
+        _("capacity (hours per week)"), null=True, blank=True
+    )
+    machines = models.ManyToManyField(
+        Machine, blank=True, related_name="capabilities", verbose_name=_("machines")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = CapabilityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["process__sort_order"]
+        verbose_name = _("capability")
+        verbose_name_plural = _("capabilities")
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "process"], name="unique_capability"),
+            models.CheckConstraint(
+                condition=Q(tolerance_um__isnull=True) | Q(tolerance_um__gt=0),
+                name="capability_tolerance_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(lot_min__isnull=True)
+                | Q(lot_max__isnull=True)
+                | Q(lot_min__lte=models.F("lot_max")),
+                name="capability_lot_range",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(max_length_mm__isnull=True)
+                    & Q(max_width_mm__isnull=True)
+                    & Q(max_height_mm__isnull=True)
+                )
+                | (Q(max_length_mm__gt=0) & Q(max_width_mm__gt=0) & Q(max_height_mm__gt=0)),
+                name="capability_size_all_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop} — {self.process}"
+
+
+AUDIT_ACTION_LABELS = {
+    "workshop.created": _("Workshop created"),
+    "workshop.profile_updated": _("Profile updated"),
+    "workshop.logo_changed": _("Logo changed"),
+    "workshop.logo_removed": _("Logo removed"),
+    "machine.created": _("Machine added"),
+    "machine.updated": _("Machine updated"),
+    "machine.deleted": _("Machine removed"),
+    "capability.created": _("Capability added"),
+    "capability.updated": _("Capability updated"),
+    "capability.deleted": _("Capability removed"),
+    "invitation.created": _("Member invited"),
+    "invitation.revoked": _("Invitation revoked"),
+    "membership.joined": _("Member joined"),
+    "membership.role_changed": _("Role changed"),
+    "membership.removed": _("Member removed"),
+}
+
+
+class AuditEvent(models.Model):
+    """Who changed what about a workshop, and when. Append-only, written by the services."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    # JSON primitives only: a human-readable summary of what changed.
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("change log entry")
+        verbose_name_plural = _("change log")
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTION_LABELS.get(self.action, self.action))

@@ -1,0 +1,239 @@
+"""Reads about workshops, and the access helpers every page, endpoint and socket goes through."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+from uuid import UUID
+
+from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast, Sqrt
+from django.http import Http404
+
+from .models import (
+    MANAGING_ROLES,
+    Capability,
+    District,
+    DistrictStaff,
+    Invitation,
+    Machine,
+    Membership,
+    User,
+    Workshop,
+)
+
+EARTH_RADIUS_KM = 6371.0
+# An unhurried cyclist in town, stops included: about 12 km/h, 5 minutes a kilometre.
+CYCLING_MINUTES_PER_KM = 5.0
+
+
+# --- Access helpers -------------------------------------------------------------------------
+
+
+def workshops_visible_to(user: User) -> QuerySet[Workshop]:
+    """Public profiles: any signed-in user sees every active workshop's profile."""
+    if not user.is_authenticated:
+        return Workshop.objects.none()
+    return Workshop.objects.active()
+
+
+def get_workshop_for(user: User, workshop_uuid: UUID | str, *, manage: bool = False) -> Workshop:
+    """The workshop if `user` may see it (or, with manage=True, change it); else 404.
+
+    Refusals are 404, never 403, so that existence does not leak.
+    """
+    qs = workshops_visible_to(user)
+    if manage:
+        qs = Workshop.objects.filter(
+            memberships__user=user, memberships__role__in=MANAGING_ROLES
+        ) if user.is_authenticated else Workshop.objects.none()
+    try:
+        return qs.get(uuid=workshop_uuid)
+    except (Workshop.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such workshop.") from None
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("workshop")
+
+
+def membership_for(user: User, workshop: Workshop) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, workshop=workshop).first()
+
+
+def districts_staffed_by(user: User) -> QuerySet[District]:
+    if not user.is_authenticated:
+        return District.objects.none()
+    return District.objects.filter(staff__user=user)
+
+
+def is_district_staff(user: User) -> bool:
+    return user.is_authenticated and DistrictStaff.objects.filter(user=user).exists()
+
+
+def get_capability_for(user: User, workshop: Workshop, capability_uuid: UUID | str) -> Capability:
+    """A capability of a workshop the caller already manages (checked by get_workshop_for)."""
+    try:
+        return Capability.objects.select_related("process").get(
+            workshop=workshop, uuid=capability_uuid
+        )
+    except (Capability.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such capability.") from None
+
+
+def get_machine_for(user: User, workshop: Workshop, machine_uuid: UUID | str) -> Machine:
+    try:
+        return Machine.objects.get(workshop=workshop, uuid=machine_uuid)
+    except (Machine.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such machine.") from None
+
+
+def get_membership_for(user: User, workshop: Workshop, membership_uuid: UUID | str) -> Membership:
+    try:
+        return Membership.objects.select_related("user", "workshop").get(
+            workshop=workshop, uuid=membership_uuid
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such member.") from None
+
+
+def get_invitation_for(user: User, workshop: Workshop, invitation_uuid: UUID | str) -> Invitation:
+    try:
+        return Invitation.objects.get(workshop=workshop, uuid=invitation_uuid)
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such invitation.") from None
+
+
+# --- Profile -----------------------------------------------------------------------------------
+
+
+def workshop_profile(workshop: Workshop) -> Workshop:
+    """The workshop with what its profile page shows, prefetched."""
+    return (
+        Workshop.objects.filter(pk=workshop.pk)
+        .prefetch_related("machines")
+        .for_listing(with_machines=True)
+        .get()
+    )
+
+
+def capabilities_of(workshop: Workshop) -> QuerySet[Capability]:
+    """A workshop's capabilities with their materials and machines (for the edit page)."""
+    return (
+        Capability.objects.filter(workshop=workshop)
+        .select_related("process")
+        .prefetch_related("materials", "machines")
+        .order_by("process__sort_order")
+    )
+
+
+# --- Search ----------------------------------------------------------------------------------------
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (full-width ＳＵＳ３０４ → SUS304, half-width ｶﾅ → カナ), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def hiragana_to_katakana(text: str) -> str:
+    return "".join(
+        chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text
+    )
+
+
+def workshops_matching_text(qs: QuerySet[Workshop], text: str) -> QuerySet[Workshop]:
+    """Every whitespace-separated term must match somewhere: names (ja, kana, en), the
+    description in either language, the address, a process name or code, a material code,
+    or a machine maker or model."""
+    for term in normalize_text(text).split():
+        kana = hiragana_to_katakana(term)
+        capability_hits = Capability.objects.filter(
+            Q(process__name_ja__icontains=term)
+            | Q(process__name_en__icontains=term)
+            | Q(process__code__iexact=term)
+            | Q(materials__code__icontains=term)
+            | Q(materials__name_ja__icontains=term)
+            | Q(materials__name_en__icontains=term)
+        ).values("workshop_id")
+        machine_hits = Machine.objects.filter(
+            Q(maker__icontains=term) | Q(model_name__icontains=term)
+        ).values("workshop_id")
+        qs = qs.filter(
+            Q(name__icontains=term)
+            | Q(name_kana__icontains=kana)
+            | Q(name_en__icontains=term)
+            | Q(description__icontains=term)
+            | Q(description_en__icontains=term)
+            | Q(address__icontains=term)
+            | Q(pk__in=capability_hits)
+            | Q(pk__in=machine_hits)
+        )
+    return qs
+
+
+@dataclass(frozen=True)
+class Point:
+    latitude: float
+    longitude: float
+
+    @classmethod
+    def of(cls, workshop: Workshop | None) -> "Point | None":
+        if workshop is None or workshop.latitude is None or workshop.longitude is None:
+            return None
+        return cls(float(workshop.latitude), float(workshop.longitude))
+
+
+def with_distance(qs: QuerySet[Workshop], point: Point) -> QuerySet[Workshop]:
+    """Annotate `distance_km` from `point` (equirectangular: exact to metres within a city,
+    and it needs only arithmetic and a square root, which every database has)."""
+    lat0 = math.radians(point.latitude)
+    k_lat = math.radians(1.0) * EARTH_RADIUS_KM
+    k_lng = k_lat * math.cos(lat0)
+    lat = Cast(F("latitude"), FloatField())
+    lng = Cast(F("longitude"), FloatField())
+    d_lat = (lat - point.latitude) * k_lat
+    d_lng = (lng - point.longitude) * k_lng
+    return qs.annotate(distance_km=Sqrt(d_lat * d_lat + d_lng * d_lng, output_field=FloatField()))
+
+
+def distance_km(a: Point, b: Point) -> float:
+    """Same formula as `with_distance`, in Python."""
+    k_lat = math.radians(1.0) * EARTH_RADIUS_KM
+    k_lng = k_lat * math.cos(math.radians(a.latitude))
+    return math.hypot((b.latitude - a.latitude) * k_lat, (b.longitude - a.longitude) * k_lng)
+
+
+def cycling_minutes(km: float | None) -> int | None:
+    if km is None:
+        return None
+    return max(1, round(km * CYCLING_MINUTES_PER_KM))
+
+
+def capabilities_matching(
+    *,
+    materials: Iterable = (),
+    size: list[Decimal] | None = None,
+    tolerance_um: Decimal | None = None,
+    lot: int | None = None,
+) -> QuerySet[Capability]:
+    """Capabilities that meet every given requirement at once (one row, one process)."""
+    qs = Capability.objects.all()
+    for material in materials:
+        qs = qs.filter(pk__in=Capability.objects.filter(materials=material).values("pk"))
+    if size:
+        qs = qs.fitting_size(size)
+    if tolerance_um is not None:
+        qs = qs.filter(tolerance_um__lte=tolerance_um)
+    if lot is not None:
+        qs = qs.filter(
+            Q(lot_min__isnull=True) | Q(lot_min__lte=lot),
+            Q(lot_max__isnull=True) | Q(lot_max__gte=lot),
+        )
+    return qs

@@ -1,0 +1,508 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import services
+from .filters import WorkshopFilter
+from .forms import (
+    CapabilityForm,
+    InvitationForm,
+    LogoForm,
+    MachineForm,
+    RoleForm,
+    SignupForm,
+    WorkshopProfileForm,
+)
+from .models import AuditEvent, Invitation, Membership, Role
+from .selectors import (
+    Point,
+    capabilities_of,
+    cycling_minutes,
+    distance_km,
+    districts_staffed_by,
+    get_capability_for,
+    get_invitation_for,
+    get_machine_for,
+    get_membership_for,
+    get_workshop_for,
+    membership_for,
+    memberships_of,
+    workshop_profile,
+    workshops_visible_to,
+)
+
+SEARCH_PAGE_SIZE = 50
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    checks = {"database": False}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            checks["database"] = cursor.fetchone()[0] == 1
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        checks["database"] = False
+    if settings.REDIS_URL:
+        checks["redis"] = _redis_answers()
+    healthy = all(checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def _redis_answers() -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "workshops/home.html",
+        {
+            "memberships": memberships_of(request.user),
+            "districts": districts_staffed_by(request.user),
+        },
+    )
+
+
+# --- Search and profiles ------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def workshop_search(request: HttpRequest) -> HttpResponse:
+    filterset = WorkshopFilter(
+        request.GET, queryset=workshops_visible_to(request.user), request=request
+    )
+    valid = filterset.is_valid()
+    page = None
+    if valid:
+        paginator = Paginator(filterset.qs.for_listing(), SEARCH_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        for workshop in page.object_list:
+            workshop.cycling_minutes = cycling_minutes(getattr(workshop, "distance_km", None))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workshops/search.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "origin": filterset.origin if valid else None,
+            "query_string": query.urlencode(),
+        },
+        status=200 if valid else 400,
+    )
+
+
+@require_GET
+@login_required
+def workshop_detail(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    workshop = workshop_profile(get_workshop_for(request.user, workshop_uuid))
+    membership = membership_for(request.user, workshop)
+    distance = None
+    if membership is None:
+        for own in memberships_of(request.user):
+            a, b = Point.of(own.workshop), Point.of(workshop)
+            if a and b:
+                distance = distance_km(a, b)
+                break
+    return render(
+        request,
+        "workshops/detail.html",
+        {
+            "workshop": workshop,
+            "capabilities": workshop.capabilities.all(),
+            "membership": membership,
+            "distance_km": distance,
+            "cycling_minutes": cycling_minutes(distance),
+        },
+    )
+
+
+@require_GET
+@login_required
+def workshop_logo(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid)
+    if not workshop.logo:
+        raise Http404("No logo.")
+    try:
+        handle = workshop.logo.open("rb")
+    except FileNotFoundError:
+        raise Http404("No logo.") from None
+    # Logos are re-encoded as WebP on upload, so the type is known, never taken from a name.
+    response = FileResponse(handle, content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+# --- Editing a workshop -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def workshop_edit(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    form = WorkshopProfileForm(request.POST if request.method == "POST" else None, instance=workshop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workshop_update_profile(
+                workshop=workshop, actor=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The profile was saved."))
+            return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+    return _render_edit(request, workshop, form=form, status=400 if form.errors else 200)
+
+
+def _render_edit(request, workshop, *, form=None, logo_form=None, status=200):
+    # A failed POST leaves the form's own instance half-updated; show the saved name.
+    saved = type(workshop).objects.get(pk=workshop.pk)
+    return render(
+        request,
+        "workshops/edit.html",
+        {
+            "workshop": saved,
+            "form": form or WorkshopProfileForm(instance=saved),
+            "logo_form": logo_form or LogoForm(),
+            "capabilities": capabilities_of(saved),
+            "machines": saved.machines.all(),
+            "logo_limit_mb": settings.LOGO_MAX_UPLOAD_BYTES // 1_048_576,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def workshop_logo_upload(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    logo_form = LogoForm()
+    limit = settings.LOGO_MAX_UPLOAD_BYTES
+    # Refuse an oversized body from its declared length before reading any of it.
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit + 64 * 1024:
+        logo_form.add_error(
+            None,
+            _("The logo file is too large (%(size)s MB). The limit is %(limit)s MB.")
+            % {"size": f"{declared / 1_048_576:.1f}", "limit": limit // 1_048_576},
+        )
+        return _render_edit(request, workshop, logo_form=logo_form, status=413)
+    if request.POST.get("remove"):
+        services.workshop_set_logo(workshop=workshop, actor=request.user, upload=None)
+        messages.success(request, _("The logo was removed."))
+        return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+    logo_form = LogoForm(request.POST, request.FILES)
+    if logo_form.is_valid():
+        try:
+            services.workshop_set_logo(
+                workshop=workshop, actor=request.user, upload=logo_form.cleaned_data["logo"]
+            )
+        except ValidationError as error:
+            logo_form.add_error("logo", error)
+        else:
+            messages.success(request, _("The logo was updated."))
+            return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+    return _render_edit(request, workshop, logo_form=logo_form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def capability_edit(
+    request: HttpRequest, workshop_uuid: UUID, capability_uuid: UUID | None = None
+) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    capability = (
+        get_capability_for(request.user, workshop, capability_uuid) if capability_uuid else None
+    )
+    form = CapabilityForm(request.POST if request.method == "POST" else None, instance=capability, workshop=workshop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.capability_save(
+                workshop=workshop,
+                actor=request.user,
+                data=form.cleaned_data,
+                capability=capability,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The capability was saved."))
+            return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+    return render(
+        request,
+        "workshops/capability_form.html",
+        {"workshop": workshop, "form": form, "capability": capability},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def capability_delete(
+    request: HttpRequest, workshop_uuid: UUID, capability_uuid: UUID
+) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    capability = get_capability_for(request.user, workshop, capability_uuid)
+    services.capability_delete(capability=capability, actor=request.user)
+    messages.success(request, _("The capability was removed."))
+    return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def machine_edit(
+    request: HttpRequest, workshop_uuid: UUID, machine_uuid: UUID | None = None
+) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    machine = get_machine_for(request.user, workshop, machine_uuid) if machine_uuid else None
+    form = MachineForm(request.POST if request.method == "POST" else None, instance=machine)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.machine_save(
+                workshop=workshop, actor=request.user, data=form.cleaned_data, machine=machine
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The machine was saved."))
+            return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+    return render(
+        request,
+        "workshops/machine_form.html",
+        {"workshop": workshop, "form": form, "machine": machine},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def machine_delete(request: HttpRequest, workshop_uuid: UUID, machine_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    machine = get_machine_for(request.user, workshop, machine_uuid)
+    services.machine_delete(machine=machine, actor=request.user)
+    messages.success(request, _("The machine was removed."))
+    return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+
+
+# --- Members -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def workshop_members(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
+    invite_link = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, token = services.invitation_create(
+                workshop=workshop,
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+                form.add_error(field, errors)
+        else:
+            invite_link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+            _send_invitation_mail(request, invitation, invite_link)
+            messages.success(
+                request,
+                _("Invitation created for %(email)s. Send them the link below.")
+                % {"email": invitation.email},
+            )
+            form = InvitationForm()
+    members = (
+        Membership.objects.filter(workshop=workshop).select_related("user").order_by("created_at")
+    )
+    open_invitations = [
+        i for i in Invitation.objects.filter(workshop=workshop, accepted_at=None, revoked_at=None)
+        if i.is_open
+    ]
+    return render(
+        request,
+        "workshops/members.html",
+        {
+            "workshop": workshop,
+            "members": members,
+            "invitations": open_invitations,
+            "form": form,
+            "invite_link": invite_link,
+            "roles": Role.choices,
+            "me": membership_for(request.user, workshop),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _send_invitation_mail(request: HttpRequest, invitation: Invitation, link: str) -> None:
+    from django.core.mail import send_mail
+
+    send_mail(
+        subject=_("Invitation to %(workshop)s on shopnet") % {"workshop": invitation.workshop.name},
+        message=_(
+            "%(inviter)s invited you to join %(workshop)s as %(role)s.\n\nOpen this link: %(link)s"
+        )
+        % {
+            "inviter": request.user,
+            "workshop": invitation.workshop.name,
+            "role": invitation.get_role_display(),
+            "link": link,
+        },
+        from_email=None,
+        recipient_list=[invitation.email],
+        fail_silently=True,
+    )
+
+
+@require_POST
+@login_required
+def member_role(request: HttpRequest, workshop_uuid: UUID, membership_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    membership = get_membership_for(request.user, workshop, membership_uuid)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+    else:
+        try:
+            services.membership_change_role(
+                membership=membership, actor=request.user, role=form.cleaned_data["role"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The role was changed."))
+    return redirect("workshop_members", workshop_uuid=workshop.uuid)
+
+
+@require_POST
+@login_required
+def member_remove(
+    request: HttpRequest, workshop_uuid: UUID, membership_uuid: UUID
+) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    membership = get_membership_for(request.user, workshop, membership_uuid)
+    try:
+        services.membership_remove(membership=membership, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The member was removed."))
+    if membership.user_id == request.user.pk:
+        return redirect("home")
+    return redirect("workshop_members", workshop_uuid=workshop.uuid)
+
+
+@require_POST
+@login_required
+def invitation_revoke(
+    request: HttpRequest, workshop_uuid: UUID, invitation_uuid: UUID
+) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    invitation = get_invitation_for(request.user, workshop, invitation_uuid)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation was revoked."))
+    return redirect("workshop_members", workshop_uuid=workshop.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    signup_form = None
+    if not invitation.is_open:
+        return render(
+            request, "workshops/invitation.html", {"invitation": invitation, "closed": True},
+            status=410,
+        )
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                services.invitation_accept(token=token, user=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request, _("You joined %(workshop)s.") % {"workshop": invitation.workshop.name}
+                )
+                return redirect("home")
+    else:
+        signup_form = SignupForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and signup_form.is_valid():
+            from django.db import transaction
+
+            try:
+                with transaction.atomic():
+                    user = signup_form.save()
+                    user.email = invitation.email
+                    user.save(update_fields=["email"])
+                    services.invitation_accept(token=token, user=user)
+            except ValidationError as error:
+                signup_form.add_error(None, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Welcome! You joined %(workshop)s.") % {"workshop": invitation.workshop.name}
+                )
+                return redirect("home")
+    return render(
+        request,
+        "workshops/invitation.html",
+        {"invitation": invitation, "signup_form": signup_form, "closed": False},
+        status=400 if signup_form is not None and signup_form.errors else 200,
+    )
+
+
+@require_GET
+@login_required
+def workshop_history(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    events = Paginator(
+        AuditEvent.objects.filter(workshop=workshop).select_related("actor"), 100
+    ).get_page(request.GET.get("page"))
+    return render(request, "workshops/history.html", {"workshop": workshop, "page": events})
