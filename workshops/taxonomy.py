@@ -59,9 +59,9 @@ def _p(code, jis_symbol, name_ja, name_en, category, sort_order):
 PROCESSES = [
     # --- Cutting (切削) -----------------------------------------------------------------
     _p("L",       "L",    "旋削",               "Turning",                      "cutting", 10),
-    _p("M",       "",     "フライス削り",        "Milling",                      "cutting", 20),
-    _p("D",       "",     "穴あけ",             "Drilling",                     "cutting", 30),
-    _p("B",       "",     "中ぐり",             "Boring",                       "cutting", 40),
+    _p("M",       "M",    "フライス削り",        "Milling",                      "cutting", 20),
+    _p("D",       "D",    "穴あけ",             "Drilling",                     "cutting", 30),
+    _p("B",       "B",    "中ぐり",             "Boring",                       "cutting", 40),
     _p("REAM",    "",     "リーマ仕上げ",        "Reaming",                      "cutting", 50),
     _p("TAP",     "",     "タップ立て",          "Tapping",                      "cutting", 60),
     _p("P",       "",     "平削り",             "Planing",                      "cutting", 70),
@@ -80,7 +80,7 @@ PROCESSES = [
     _p("GSP",     "GSP",  "超仕上げ",            "Superfinishing",               "abrasive", 270),
     # --- Electrical discharge machining (放電加工) ----------------------------------------
     _p("SPED",    "SPED", "放電加工（形彫り）",   "Sinker EDM",                   "edm", 300),
-    _p("SPEDW",   "",     "ワイヤ放電加工",       "Wire EDM",                     "edm", 310),
+    _p("SPEDW",   "SPEDW", "ワイヤ放電加工",       "Wire EDM",                     "edm", 310),
     # --- Sheet metal: cutting and forming (板金・プレス) -----------------------------------
     _p("LSR",     "",     "レーザー切断",        "Laser cutting",                "forming", 400),
     _p("SMT",     "",     "板金（抜き・曲げ）",   "Sheet metal (punching, bending)", "forming", 410),
@@ -117,6 +117,11 @@ PROCESSES = [
 # Where each non-empty jis_symbol above was confirmed. Third-party pages, not the standard
 # itself; re-check against the JIS B 0122 text before relying on a symbol contractually.
 JIS_SYMBOL_SOURCES = {
+    # M, D, B and SPEDW as given in the project's own brief (JIS B 0122 symbols it cites).
+    "M": ["shopnet brief"],
+    "D": ["shopnet brief"],
+    "B": ["shopnet brief"],
+    "SPEDW": ["shopnet brief"],
     "L": ["https://industry.haleoahu001.com/?p=420"],
     "G": [
         "https://toishi.info/pro/kenma/s.html",

@@ -7,6 +7,7 @@ import time
 import uuid
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -146,13 +147,15 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _users(self, districts: dict[str, District]) -> None:
+        # Hashing is slow on purpose; the demo users share a password, so hash it once.
+        hashes: dict[str, str] = {}
         for row in demo_data.DEMO_USERS:
+            if row["password"] not in hashes:
+                hashes[row["password"]] = make_password(row["password"])
             user, made = User.objects.get_or_create(
-                username=row["username"], defaults={"display_name": row["display_name"]}
+                username=row["username"],
+                defaults={"display_name": row["display_name"], "password": hashes[row["password"]]},
             )
-            if made or not user.check_password(row["password"]):
-                user.set_password(row["password"])
-                user.save(update_fields=["password"])
             if row["role"] == "district_staff":
                 DistrictStaff.objects.get_or_create(district=districts[row["district"]], user=user)
                 continue
