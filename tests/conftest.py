@@ -17,6 +17,22 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table afterwards, including the processes, materials
+    and certifications that a migration loaded; put them back for whoever comes next."""
+    marked = request.node.get_closest_marker("django_db") is not None
+    wanted = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if not (marked or wanted):
+        return
+    if not marked:
+        request.getfixturevalue("transactional_db" if "live_server" in wanted else "db")
+    from workshops.reference_data import sync_with_current_models
+
+    if not Process.objects.exists():
+        sync_with_current_models()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

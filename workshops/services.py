@@ -110,6 +110,9 @@ def workshop_create(*, actor: User | None, owner: User | None = None, **data: An
 
 @transaction.atomic
 def workshop_update_profile(*, workshop: Workshop, actor: User, data: dict[str, Any]) -> Workshop:
+    # Work on the stored row, locked: the caller's instance may already carry the new values
+    # (a ModelForm writes them into its instance while validating), which would hide the change.
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
     changes = _apply(workshop, PROFILE_FIELDS, data)
     workshop.full_clean(exclude=["logo"])
     if changes:
@@ -222,7 +225,11 @@ def machine_save(
     *, workshop: Workshop, actor: User, data: dict[str, Any], machine: Machine | None = None
 ) -> Machine:
     creating = machine is None
-    machine = machine or Machine(workshop=workshop)
+    machine = (
+        Machine(workshop=workshop)
+        if creating
+        else Machine.objects.select_for_update().get(pk=machine.pk)
+    )
     if machine.workshop_id != workshop.pk:
         raise ValidationError(_("That machine belongs to another workshop."))
     changes = _apply(machine, ("maker", "model_name", "count"), data)
@@ -259,7 +266,11 @@ def capability_save(
     capability: Capability | None = None,
 ) -> Capability:
     creating = capability is None
-    capability = capability or Capability(workshop=workshop)
+    capability = (
+        Capability(workshop=workshop)
+        if creating
+        else Capability.objects.select_for_update().select_related("process").get(pk=capability.pk)
+    )
     if capability.workshop_id != workshop.pk:
         raise ValidationError(_("That capability belongs to another workshop."))
     changes: dict[str, Any] = {}
