@@ -22,7 +22,7 @@ PRODUCTION_ENV = {
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {
         "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "BEHIND_PROXY", "DATABASE_URL", "REDIS_URL",
-        "TESTING", "SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE",
+        "TESTING", "SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
     }}
     return subprocess.run(
         [sys.executable, "manage.py", *args],

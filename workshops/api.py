@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers
 
 from .filters import WorkshopFilter
@@ -151,6 +156,30 @@ class CertificationList(generics.ListAPIView):
     filter_backends: list = []
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "process", str, many=True, description="Process codes, all required: L,M or repeated."
+            ),
+            OpenApiParameter(
+                "material", str, many=True, description="Material codes the same capability handles."
+            ),
+            OpenApiParameter(
+                "certification", str, many=True, description="Certification codes, all required."
+            ),
+            OpenApiParameter(
+                "size",
+                str,
+                description="Part size in mm: 120, 120x40 or 120x40x30 (fits in any orientation).",
+            ),
+            OpenApiParameter(
+                "near", str, description="Reference point lat,lng (default: your workshop)."
+            ),
+            OpenApiParameter("lot", int, description="A lot size within the capability's range."),
+        ]
+    )
+)
 class WorkshopList(generics.ListAPIView):
     """Search workshops. Same filters as the search page; unknown values give 400."""
 

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from .selectors import districts_staffed_by, memberships_of
+from .selectors import districts_staffed_by, memberships_for_request
 
 
 def memberships(request: HttpRequest) -> dict:
@@ -8,10 +8,7 @@ def memberships(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-
-    def my_memberships():
-        if not hasattr(request, "_my_memberships"):
-            request._my_memberships = list(memberships_of(user))
-        return request._my_memberships
-
-    return {"my_memberships": my_memberships, "my_districts": lambda: districts_staffed_by(user)}
+    return {
+        "my_memberships": lambda: memberships_for_request(request),
+        "my_districts": lambda: districts_staffed_by(user),
+    }

@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -17,7 +18,7 @@ from .models import Certification, District, Material, Process, Workshop
 from .selectors import (
     Point,
     capabilities_matching,
-    memberships_of,
+    memberships_for_request,
     normalize_text,
     with_distance,
     workshops_matching_text,
@@ -79,7 +80,7 @@ class PointFilter(django_filters.Filter):
     field_class = PointField
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
+@extend_schema_field(OpenApiTypes.STR)
 class CodeMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     """Codes, comma separated or repeated (?process=L,M or ?process=L&process=M)."""
 
@@ -89,6 +90,9 @@ class CodeMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("method", "filter_nothing")
         super().__init__(*args, **kwargs)
 
+
+# By reading (kana) where one is given, else by the name itself; pk keeps pages stable.
+NAME_ORDER = (Coalesce(NullIf("name_kana", Value("")), "name"), "name", "pk")
 
 ORDERING_CHOICES = [
     ("distance", _("Distance")),
@@ -137,7 +141,11 @@ class WorkshopFilter(django_filters.FilterSet):
         help_text=_("Blank: from your own workshop."),
     )
     ordering = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=ORDERING_CHOICES, method="filter_nothing", empty_label=None
+        label=_("Sort by"),
+        choices=ORDERING_CHOICES,
+        method="filter_nothing",
+        # Blank means: nearest first when there is a point to measure from, else by name.
+        empty_label=_("Default"),
     )
 
     class Meta:
@@ -173,9 +181,8 @@ class WorkshopFilter(django_filters.FilterSet):
         point = self.form.cleaned_data.get("near")
         if point is not None:
             return point
-        user = getattr(self.request, "user", None)
-        if user is not None:
-            for membership in memberships_of(user):
+        if self.request is not None:
+            for membership in memberships_for_request(self.request):
                 point = Point.of(membership.workshop)
                 if point is not None:
                     return point
@@ -207,12 +214,12 @@ class WorkshopFilter(django_filters.FilterSet):
             queryset = with_distance(queryset, self.origin)
         ordering = data.get("ordering") or ("distance" if self.origin else "name")
         if ordering == "distance" and self.origin is not None:
-            return queryset.order_by(F("distance_km").asc(nulls_last=True), "name_kana", "pk")
+            return queryset.order_by(F("distance_km").asc(nulls_last=True), *NAME_ORDER)
         if ordering == "rating":
             return queryset.order_by(
-                F("rating_average").desc(nulls_last=True), "-rating_count", "name_kana", "pk"
+                F("rating_average").desc(nulls_last=True), "-rating_count", *NAME_ORDER
             )
-        return queryset.order_by("name_kana", "name", "pk")
+        return queryset.order_by(*NAME_ORDER)
 
     def is_valid(self) -> bool:
         if not super().is_valid():

@@ -379,7 +379,12 @@ class Capability(models.Model):
                     & Q(max_width_mm__isnull=True)
                     & Q(max_height_mm__isnull=True)
                 )
-                | (Q(max_length_mm__gt=0) & Q(max_width_mm__gt=0) & Q(max_height_mm__gt=0)),
+                # NULL > 0 is NULL, which a CHECK lets through: say "not null" explicitly.
+                | (
+                    Q(max_length_mm__isnull=False, max_length_mm__gt=0)
+                    & Q(max_width_mm__isnull=False, max_width_mm__gt=0)
+                    & Q(max_height_mm__isnull=False, max_height_mm__gt=0)
+                ),
                 name="capability_size_all_or_none",
             ),
         ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Iterable
 from uuid import UUID
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast, Sqrt
 from django.http import Http404
@@ -47,9 +48,13 @@ def get_workshop_for(user: User, workshop_uuid: UUID | str, *, manage: bool = Fa
     """
     qs = workshops_visible_to(user)
     if manage:
-        qs = Workshop.objects.filter(
-            memberships__user=user, memberships__role__in=MANAGING_ROLES
-        ) if user.is_authenticated else Workshop.objects.none()
+        qs = (
+            Workshop.objects.active().filter(
+                memberships__user=user, memberships__role__in=MANAGING_ROLES
+            )
+            if user.is_authenticated
+            else Workshop.objects.none()
+        )
     try:
         return qs.get(uuid=workshop_uuid)
     except (Workshop.DoesNotExist, ValueError, TypeError):
@@ -60,6 +65,14 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
     return Membership.objects.filter(user=user).select_related("workshop")
+
+
+def memberships_for_request(request) -> list[Membership]:
+    """The signed-in user's memberships, looked up once per request (the navigation bar and
+    the search's reference point both need them)."""
+    if not hasattr(request, "_my_memberships"):
+        request._my_memberships = list(memberships_of(getattr(request, "user", None) or AnonymousUser()))
+    return request._my_memberships
 
 
 def membership_for(user: User, workshop: Workshop) -> Membership | None:

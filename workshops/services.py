@@ -181,8 +181,13 @@ def logo_process(upload: UploadedFile) -> ProcessedImage:
             image.load()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard can fire inside open() before our pixel check runs.
+        raise ValidationError(
+            _("The logo image has too many pixels to be processed safely."),
+            code="too_many_pixels",
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
     image = ImageOps.exif_transpose(image)
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
@@ -195,25 +200,35 @@ def logo_process(upload: UploadedFile) -> ProcessedImage:
 def workshop_set_logo(*, workshop: Workshop, actor: User, upload: UploadedFile | None) -> Workshop:
     """Replace (or, with None, remove) the logo. The old file goes once the change commits."""
     processed = logo_process(upload) if upload is not None else None
-    with transaction.atomic():
-        workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
-        old_name = workshop.logo.name if workshop.logo else ""
-        if processed is not None:
-            workshop.logo.save(
-                f"{uuid.uuid4().hex}.webp", ContentFile(processed.content), save=False
-            )
-        else:
-            workshop.logo = ""
-        workshop.save(update_fields=["logo", "updated_at"])
-        _audit(
-            workshop,
-            actor,
-            "workshop.logo_changed" if processed else "workshop.logo_removed",
-            **({"width": processed.width, "height": processed.height} if processed else {}),
-        )
-        if old_name:
+    new_name = ""
+    try:
+        with transaction.atomic():
+            workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+            old_name = workshop.logo.name if workshop.logo else ""
+            if processed is None and not old_name:
+                return workshop  # nothing to remove: no change, no log entry
             storage = workshop.logo.storage
-            transaction.on_commit(lambda: storage.delete(old_name))
+            if processed is not None:
+                workshop.logo.save(
+                    f"{uuid.uuid4().hex}.webp", ContentFile(processed.content), save=False
+                )
+                new_name = workshop.logo.name
+            else:
+                workshop.logo = ""
+            workshop.save(update_fields=["logo", "updated_at"])
+            _audit(
+                workshop,
+                actor,
+                "workshop.logo_changed" if processed else "workshop.logo_removed",
+                **({"width": processed.width, "height": processed.height} if processed else {}),
+            )
+            if old_name:
+                transaction.on_commit(lambda: storage.delete(old_name))
+    except BaseException:
+        # The row change rolled back; the file written for it must not stay behind.
+        if new_name:
+            storage.delete(new_name)
+        raise
     return workshop
 
 
@@ -294,7 +309,11 @@ def capability_save(
         machines = list(data["machines"])
         if any(m.workshop_id != workshop.pk for m in machines):
             raise ValidationError({"machines": _("Pick machines of this workshop only.")})
-        capability.machines.set(machines)
+        before = sorted(str(m) for m in capability.machines.all())
+        after = sorted(str(m) for m in machines)
+        if before != after:
+            capability.machines.set(machines)
+            changes["machines"] = [before, after]
     if creating or changes:
         _audit(
             workshop,

@@ -189,7 +189,7 @@ def workshop_edit(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
     return _render_edit(request, workshop, form=form, status=400 if form.errors else 200)
 
 
-def _render_edit(request, workshop, *, form=None, logo_form=None, status=200):
+def _render_edit(request, workshop, *, form=None, logo_form=None, logo_error=None, status=200):
     # A failed POST leaves the form's own instance half-updated; show the saved name.
     saved = type(workshop).objects.get(pk=workshop.pk)
     return render(
@@ -199,6 +199,7 @@ def _render_edit(request, workshop, *, form=None, logo_form=None, status=200):
             "workshop": saved,
             "form": form or WorkshopProfileForm(instance=saved),
             "logo_form": logo_form or LogoForm(),
+            "logo_error": logo_error,
             "capabilities": capabilities_of(saved),
             "machines": saved.machines.all(),
             "logo_limit_mb": settings.LOGO_MAX_UPLOAD_BYTES // 1_048_576,
@@ -211,7 +212,6 @@ def _render_edit(request, workshop, *, form=None, logo_form=None, status=200):
 @login_required
 def workshop_logo_upload(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
     workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
-    logo_form = LogoForm()
     limit = settings.LOGO_MAX_UPLOAD_BYTES
     # Refuse an oversized body from its declared length before reading any of it.
     try:
@@ -219,12 +219,11 @@ def workshop_logo_upload(request: HttpRequest, workshop_uuid: UUID) -> HttpRespo
     except ValueError:
         declared = 0
     if declared > limit + 64 * 1024:
-        logo_form.add_error(
-            None,
-            _("The logo file is too large (%(size)s MB). The limit is %(limit)s MB.")
-            % {"size": f"{declared / 1_048_576:.1f}", "limit": limit // 1_048_576},
-        )
-        return _render_edit(request, workshop, logo_form=logo_form, status=413)
+        too_large = _("The logo file is too large (%(size)s MB). The limit is %(limit)s MB.") % {
+            "size": f"{declared / 1_048_576:.1f}",
+            "limit": limit // 1_048_576,
+        }
+        return _render_edit(request, workshop, logo_error=too_large, status=413)
     if request.POST.get("remove"):
         services.workshop_set_logo(workshop=workshop, actor=request.user, upload=None)
         messages.success(request, _("The logo was removed."))
@@ -340,8 +339,7 @@ def workshop_members(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
                 role=form.cleaned_data["role"],
             )
         except ValidationError as error:
-            for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
-                form.add_error(field, errors)
+            form.add_error(None, error)
         else:
             invite_link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
             _send_invitation_mail(request, invitation, invite_link)
