@@ -1,5 +1,6 @@
 """Who: users, workshops and their members, districts and their staff, what each shop can make."""
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -183,6 +184,11 @@ class Workshop(models.Model):
     # Kept by the rating service (a workshop's last 12 months); null until rated.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
+    # A simple shop calendar for projecting when steps finish.
+    work_day_start = models.TimeField(_("working day starts"), default=datetime.time(8, 30))
+    work_day_end = models.TimeField(_("working day ends"), default=datetime.time(17, 30))
+    # ISO weekdays the shop works, Monday = 1: "12345" is Monday to Friday.
+    work_weekdays = models.CharField(_("working days"), max_length=7, default="12345")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,79 @@
+"""Appending to a job's event log. Only services call this, inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from workshops.models import User, Workshop
+
+from . import realtime
+from .models import Job, Order, ProgressEvent, Step
+
+# Every kind of event, with the label the timeline shows.
+EVENT_LABELS = {
+    "job.posted": _("Job posted"),
+    "job.updated": _("Job updated"),
+    "job.copied": _("Job copied from an earlier one"),
+    "job.completed": _("Job completed"),
+    "step.added": _("Step added"),
+    "step.updated": _("Step changed"),
+    "step.removed": _("Step removed"),
+    "step.linked": _("Steps linked"),
+    "step.unlinked": _("Steps unlinked"),
+    "step.ready": _("Step ready"),
+    "step.started": _("Step started"),
+    "step.done": _("Step done"),
+    "step.held": _("Step on hold"),
+    "step.resumed": _("Step resumed"),
+    "step.cancelled": _("Step cancelled"),
+    "order.requested": _("Order requested"),
+    "order.accepted": _("Order accepted"),
+    "order.declined": _("Order declined"),
+    "order.withdrawn": _("Order request withdrawn"),
+    "order.terms_changed": _("Order terms changed"),
+    "order.delivered": _("Order delivered"),
+    "document.issued": _("Order document issued"),
+    "handoff.shipped": _("Parts shipped"),
+    "handoff.received": _("Parts received"),
+}
+
+
+def locked_job(job: Job | int) -> Job:
+    """The job row, locked until the transaction ends: every change to a job and its steps
+    takes this lock first, so seq numbers are handed out one at a time without gaps."""
+    pk = job.pk if isinstance(job, Job) else job
+    return Job.objects.select_for_update().get(pk=pk)
+
+
+def append_event(
+    job: Job,
+    kind: str,
+    *,
+    actor: User | None,
+    workshop: Workshop | None = None,
+    step: Step | None = None,
+    order: Order | None = None,
+    **data: Any,
+) -> ProgressEvent:
+    """Append one event to `job` (which the caller holds locked) and publish it after commit."""
+    if kind not in EVENT_LABELS:
+        raise ValueError(f"Unknown event kind {kind!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Events are appended inside the transaction that makes the change.")
+    job.last_seq += 1
+    Job.objects.filter(pk=job.pk).update(last_seq=job.last_seq)
+    event = ProgressEvent.objects.create(
+        job=job,
+        seq=job.last_seq,
+        kind=kind,
+        actor=actor,
+        workshop=workshop,
+        step=step,
+        order=order,
+        data=data,
+    )
+    realtime.publish_on_commit(event)
+    return event

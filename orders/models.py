@@ -1,0 +1,400 @@
+"""What flows: jobs, their steps (a DAG), orders and sub-orders, documents, hand-offs, events."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workshops.models import Material, Process, Workshop
+
+
+class Priority(models.IntegerChoices):
+    NORMAL = 0, _("Normal")
+    HIGH = 1, _("High")
+    URGENT = 2, _("Urgent")
+
+
+class JobStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Job(models.Model):
+    """案件: one part to make, owned by the hub that took the customer's order."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("hub")
+    )
+    part_name = models.CharField(_("part name"), max_length=200)
+    drawing_number = models.CharField(_("drawing number"), max_length=100, blank=True)
+    material = models.ForeignKey(
+        Material, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("material")
+    )
+    material_note = models.CharField(_("material (other)"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    due_date = models.DateField(_("due date"))
+    # Private to the hub's managers: never shown to suppliers, floor staff or the district.
+    customer_name = models.CharField(_("customer"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    priority = models.SmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.OPEN
+    )
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The last ProgressEvent.seq handed out; bumped under the job's row lock.
+    last_seq = models.PositiveBigIntegerField(default=0)
+    projected_finish = models.DateTimeField(null=True, blank=True)
+    late_risk = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["due_date", "-priority", "pk"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [models.Index(fields=["owner", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.part_name} ({self.drawing_number})" if self.drawing_number else self.part_name
+
+
+class StepStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    READY = "ready", _("Ready")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ON_HOLD = "on_hold", _("On hold")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# States from which nothing moves on.
+FINISHED_STEP_STATES = (StepStatus.DONE, StepStatus.CANCELLED)
+
+
+class Step(models.Model):
+    """工程: one process on a job, done by one workshop. Steps form a DAG through StepLink."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
+    process = models.ForeignKey(Process, on_delete=models.PROTECT, verbose_name=_("process"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    planned_hours = models.DecimalField(
+        _("planned hours"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    # Who does it now: the hub itself, a supplier, or a sub-supplier (deepest accepted order).
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="steps", verbose_name=_("workshop")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=StepStatus.choices, default=StepStatus.PLANNED
+    )
+    held_from = models.CharField(max_length=16, choices=StepStatus.choices, blank=True)
+    hold_reason = models.CharField(_("hold reason"), max_length=200, blank=True)
+    good_qty = models.PositiveIntegerField(_("good"), null=True, blank=True)
+    scrap_qty = models.PositiveIntegerField(_("scrap"), null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    projected_start = models.DateTimeField(null=True, blank=True)
+    projected_finish = models.DateTimeField(null=True, blank=True)
+    late_risk = models.BooleanField(default=False)
+    predecessors = models.ManyToManyField(
+        "self", through="StepLink", symmetrical=False, related_name="successors", blank=True
+    )
+
+    class Meta:
+        ordering = ["job", "position", "pk"]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        indexes = [models.Index(fields=["workshop", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(good_qty__isnull=True) | Q(status="done"),
+                name="step_counts_only_when_done",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(self.process)
+
+    @property
+    def label(self) -> str:
+        return f"{self.process.name} {self.title}".strip()
+
+
+class StepLink(models.Model):
+    """An edge of the step DAG: `successor` starts after `predecessor` is done."""
+
+    predecessor = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="out_links")
+    successor = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="in_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="unique_step_link"),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("successor")), name="step_link_not_self"
+            ),
+        ]
+
+
+class PaymentMethod(models.TextChoices):
+    # No promissory notes: 取適法 (2026) forbids paying a small supplier by 手形.
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    ELECTRONIC_CLAIM = "electronic_claim", _("Electronically recorded monetary claim")
+
+
+class OrderStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# An order in these states holds its steps: no second order may cover them at the same level.
+LIVE_ORDER_STATES = (OrderStatus.REQUESTED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
+
+
+class Order(models.Model):
+    """発注依頼 → 発注: steps of a job asked of one supplier; accepted, it is the contract.
+
+    A supplier may pass some of its ordered steps on to another shop: that is a sub-order,
+    whose `parent` is the supplier's own order. Jobs, orders and sub-orders are the order graph.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="orders")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="sub_orders"
+    )
+    buyer = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="orders_placed", verbose_name=_("buyer")
+    )
+    supplier = models.ForeignKey(
+        Workshop,
+        on_delete=models.PROTECT,
+        related_name="orders_received",
+        verbose_name=_("supplier"),
+    )
+    steps = models.ManyToManyField(Step, related_name="orders", verbose_name=_("steps"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.REQUESTED
+    )
+    # Terms (取適法 第4条): what, when, where, how much, when and how paid.
+    price = models.DecimalField(_("price (excl. tax, JPY)"), max_digits=12, decimal_places=0)
+    tax_rate = models.DecimalField(_("tax rate"), max_digits=4, decimal_places=3, default="0.100")
+    due_date = models.DateField(_("delivery date"))
+    delivery_place = models.CharField(_("delivery place"), max_length=300)
+    inspection_due_date = models.DateField(_("inspection completion date"), null=True, blank=True)
+    payment_due_date = models.DateField(_("payment due date"))
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices
+    )
+    terms_note = models.TextField(_("other terms"), blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    terms_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["supplier", "status"]),
+            models.Index(fields=["buyer", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="order_price_positive"),
+            models.CheckConstraint(
+                condition=~Q(buyer=models.F("supplier")), name="order_not_to_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer} → {self.supplier}"
+
+    @property
+    def is_sub_order(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def tax_amount(self):
+        from decimal import ROUND_DOWN
+
+        return (self.price * self.tax_rate).quantize(1, rounding=ROUND_DOWN)
+
+    @property
+    def total(self):
+        return self.price + self.tax_amount
+
+
+class OrderDocumentQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError("Order documents are records: they are never deleted.")
+
+    def update(self, **kwargs):
+        raise PermissionError("Order documents are immutable: issue a new version instead.")
+
+
+class OrderDocument(models.Model):
+    """発注書: the issued record of an order's terms (取適法 第4条 明示, 第7条 記録).
+
+    Immutable once issued (the model, its QuerySet and a database trigger all refuse updates
+    and deletes); a change of terms issues a new version. Kept at least until `retain_until`.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="documents")
+    version = models.PositiveIntegerField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reason = models.CharField(_("reason for the change"), max_length=300, blank=True)
+    # Every item the law asks for, as JSON primitives, frozen at issue.
+    content = models.JSONField()
+    content_sha256 = models.CharField(max_length=64)
+    retain_until = models.DateField()
+
+    objects = OrderDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "version"]
+        verbose_name = _("order document")
+        verbose_name_plural = _("order documents")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "version"], name="unique_document_version")
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Order documents are immutable: issue a new version instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Order documents are records: they are never deleted.")
+
+
+class HandOffStatus(models.TextChoices):
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received")
+
+
+class HandOff(models.Model):
+    """引渡し: parts shipped by one shop and received by the next (or by the buyer)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="handoffs")
+    from_step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="handoffs_out")
+    # None: delivered to the buyer of the order (the end of that shop's part of the chain).
+    to_step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="handoffs_in"
+    )
+    from_workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    to_workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=HandOffStatus.choices)
+    quantity_shipped = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity_received = models.PositiveIntegerField(null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    shipped_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["shipped_at", "pk"]
+        verbose_name = _("hand-off")
+        verbose_name_plural = _("hand-offs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_received__isnull=True)
+                | Q(quantity_received__lte=models.F("quantity_shipped")),
+                name="handoff_received_not_more_than_shipped",
+            )
+        ]
+
+    @property
+    def shortfall(self) -> int:
+        if self.quantity_received is None:
+            return 0
+        return self.quantity_shipped - self.quantity_received
+
+
+class ProgressEvent(models.Model):
+    """進捗: the append-only log of everything that happened to a job.
+
+    Written in the same transaction as the change, with a per-job `seq` that increases by
+    exactly one each time. The channel layer only rings the doorbell; this is the truth.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    step = models.ForeignKey(
+        Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    # JSON primitives only (msgpack in channels_redis rejects Decimal, UUID, sets).
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["job", "seq"]
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="unique_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}#{self.seq} {self.kind}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's key for one write: a retried or double-tapped request is answered from here."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    action = models.CharField(max_length=60)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
+        ]

@@ -1,0 +1,161 @@
+"""Projected start and finish of every step along the DAG, and who is at risk of being late.
+
+Recomputed on every change to a job (inside the same transaction): one pass over the job's
+steps in topological order, each scheduled in its own shop's working hours. Cost is linear in
+the number of steps and links, with a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .models import FINISHED_STEP_STATES, Job, Order, OrderStatus, Step, StepLink, StepStatus
+
+MAX_DAYS_SCANNED = 3650  # a calendar with no working day at all must not loop forever
+
+
+class Calendar:
+    """A shop's working hours: the same hours on each working weekday."""
+
+    def __init__(self, start: dt.time, end: dt.time, weekdays: str) -> None:
+        self.start, self.end = start, end
+        self.weekdays = {int(c) for c in weekdays if c.isdigit() and 1 <= int(c) <= 7}
+        day = dt.datetime.combine(dt.date(2000, 1, 3), end) - dt.datetime.combine(
+            dt.date(2000, 1, 3), start
+        )
+        self.hours_per_day = max(day.total_seconds() / 3600, 0)
+        if not self.weekdays or self.hours_per_day <= 0:
+            # A shop that declared no working time still works, on a plain Mon–Fri 8 h day.
+            self.start, self.end, self.weekdays = dt.time(8, 30), dt.time(17, 30), {1, 2, 3, 4, 5}
+            self.hours_per_day = 9.0
+
+    @classmethod
+    def of(cls, workshop) -> "Calendar":
+        return cls(workshop.work_day_start, workshop.work_day_end, workshop.work_weekdays)
+
+    def add_hours(self, moment: dt.datetime, hours: float) -> dt.datetime:
+        """The moment `hours` of working time after `moment` (local time, aware)."""
+        tz = timezone.get_current_timezone()
+        local = timezone.localtime(moment, tz)
+        remaining = max(float(hours), 0.0)
+        day = local.date()
+        for _ in range(MAX_DAYS_SCANNED):
+            if day.isoweekday() in self.weekdays:
+                open_at = timezone.make_aware(dt.datetime.combine(day, self.start), tz)
+                close_at = timezone.make_aware(dt.datetime.combine(day, self.end), tz)
+                begin = max(open_at, local) if day == local.date() else open_at
+                if begin < close_at:
+                    available = (close_at - begin).total_seconds() / 3600
+                    if remaining <= available:
+                        return begin + dt.timedelta(hours=remaining)
+                    remaining -= available
+            day += dt.timedelta(days=1)
+        return local + dt.timedelta(hours=remaining)
+
+    def next_working_moment(self, moment: dt.datetime) -> dt.datetime:
+        return self.add_hours(moment, 0)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    tz = timezone.get_current_timezone()
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)), tz)
+
+
+def topological(steps: list[Step], edges: list[tuple[int, int]]) -> list[Step]:
+    by_id = {s.pk: s for s in steps}
+    indegree = {s.pk: 0 for s in steps}
+    out: dict[int, list[int]] = defaultdict(list)
+    for a, b in edges:
+        out[a].append(b)
+        indegree[b] += 1
+    queue = deque(sorted((pk for pk, d in indegree.items() if d == 0), key=lambda pk: (by_id[pk].position, pk)))
+    ordered = []
+    while queue:
+        pk = queue.popleft()
+        ordered.append(by_id[pk])
+        for nxt in out[pk]:
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                queue.append(nxt)
+    return ordered
+
+
+def project_job(job: Job, *, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    steps = list(Step.objects.filter(job=job).select_related("workshop"))
+    edges = list(
+        StepLink.objects.filter(successor__job=job).values_list("predecessor_id", "successor_id")
+    )
+    preds: dict[int, list[int]] = defaultdict(list)
+    succs: dict[int, list[int]] = defaultdict(list)
+    for a, b in edges:
+        preds[b].append(a)
+        succs[a].append(b)
+    # The date each step is owed: the nearest order's delivery date, else the job's due date.
+    step_due: dict[int, dt.date] = {}
+    for step_id, due in (
+        Order.steps.through.objects.filter(
+            step__job=job,
+            order__status__in=(OrderStatus.REQUESTED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED),
+        )
+        .values_list("step_id", "order__due_date")
+        .order_by("order__due_date")
+    ):
+        step_due.setdefault(step_id, due)
+
+    calendars: dict[int, Calendar] = {}
+    start: dict[int, dt.datetime] = {}
+    finish: dict[int, dt.datetime] = {}
+    late: dict[int, bool] = {}
+    for step in topological(steps, edges):
+        cal = calendars.setdefault(step.workshop_id, Calendar.of(step.workshop))
+        hours = float(step.planned_hours or Decimal(0))
+        earliest = max([now, *(finish[p] for p in preds[step.pk] if p in finish)])
+        if step.status in FINISHED_STEP_STATES:
+            start[step.pk] = step.started_at or step.finished_at or now
+            finish[step.pk] = step.finished_at or now
+        elif step.status == StepStatus.IN_PROGRESS and step.started_at:
+            start[step.pk] = step.started_at
+            # Running late on its own plan: it cannot finish in the past.
+            finish[step.pk] = max(cal.add_hours(step.started_at, hours), cal.next_working_moment(now))
+        else:
+            start[step.pk] = cal.next_working_moment(earliest)
+            finish[step.pk] = cal.add_hours(start[step.pk], hours)
+        due = end_of_day(step_due.get(step.pk, job.due_date))
+        late[step.pk] = step.status not in FINISHED_STEP_STATES and finish[step.pk] > due
+
+    # A late step puts every step after it at risk: their shops are waiting on it.
+    at_risk = {pk for pk, is_late in late.items() if is_late}
+    stack = list(at_risk)
+    while stack:
+        for nxt in succs[stack.pop()]:
+            if nxt not in at_risk:
+                at_risk.add(nxt)
+                stack.append(nxt)
+
+    changed = []
+    for step in steps:
+        values = (
+            start.get(step.pk),
+            finish.get(step.pk),
+            step.pk in at_risk and step.status not in FINISHED_STEP_STATES,
+        )
+        if (step.projected_start, step.projected_finish, step.late_risk) != values:
+            step.projected_start, step.projected_finish, step.late_risk = values
+            changed.append(step)
+    if changed:
+        Step.objects.bulk_update(changed, ["projected_start", "projected_finish", "late_risk"])
+
+    projected = max(finish.values(), default=None)
+    job_late = bool(at_risk) or (
+        projected is not None
+        and projected > end_of_day(job.due_date)
+        and any(s.status not in FINISHED_STEP_STATES for s in steps)
+    )
+    if (job.projected_finish, job.late_risk) != (projected, job_late):
+        job.projected_finish, job.late_risk = projected, job_late
+        Job.objects.filter(pk=job.pk).update(projected_finish=projected, late_risk=job_late)

@@ -1,0 +1,68 @@
+"""Every write about jobs, steps, orders and hand-offs. Views, API, commands call these."""
+
+from .common import Refused, require_member
+from .documents import document_diff, document_issue
+from .jobs import (
+    job_copy,
+    job_create,
+    job_update,
+    step_add,
+    step_link,
+    step_remove,
+    step_unlink,
+    step_update,
+)
+from .progress import (
+    HOLD_REASONS,
+    TRANSITIONS,
+    handoff_receive,
+    handoff_ship,
+    next_destinations,
+    recompute,
+    step_cancel,
+    step_done,
+    step_hold,
+    step_resume,
+    step_start,
+)
+from .routing import (
+    PAYMENT_DAYS_LIMIT,
+    check_terms,
+    order_accept,
+    order_change_terms,
+    order_decline,
+    order_request,
+    order_withdraw,
+)
+
+__all__ = [
+    "HOLD_REASONS",
+    "PAYMENT_DAYS_LIMIT",
+    "Refused",
+    "TRANSITIONS",
+    "check_terms",
+    "document_diff",
+    "document_issue",
+    "handoff_receive",
+    "handoff_ship",
+    "job_copy",
+    "job_create",
+    "job_update",
+    "next_destinations",
+    "order_accept",
+    "order_change_terms",
+    "order_decline",
+    "order_request",
+    "order_withdraw",
+    "recompute",
+    "require_member",
+    "step_add",
+    "step_cancel",
+    "step_done",
+    "step_hold",
+    "step_link",
+    "step_remove",
+    "step_resume",
+    "step_start",
+    "step_unlink",
+]

@@ -1,0 +1,83 @@
+"""Pieces every order service shares: permission checks, idempotency, refusals."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from workshops.models import MANAGING_ROLES, Membership, User, Workshop
+
+from ..models import IdempotencyKey
+
+T = TypeVar("T", bound=models.Model)
+
+
+class Refused(ValidationError):
+    """A business rule said no. Nothing was written."""
+
+
+def require_member(user: User | None, workshop: Workshop, *, manage: bool = False) -> None:
+    """`user` must belong to `workshop` (as owner or manager when `manage`)."""
+    if user is None:
+        return  # system actions (commands, seeding) act for the shop itself
+    roles = MANAGING_ROLES if manage else None
+    qs = Membership.objects.filter(user=user, workshop=workshop)
+    if roles is not None:
+        qs = qs.filter(role__in=roles)
+    if not qs.exists():
+        raise Refused(
+            _("Only members of %(workshop)s may do this.") % {"workshop": workshop.name}
+            if not manage
+            else _("Only an owner or manager of %(workshop)s may do this.")
+            % {"workshop": workshop.name},
+            code="not_allowed",
+        )
+
+
+class Replayed(Exception):
+    """Raised inside `idempotent` to hand back the object an earlier call produced."""
+
+
+def idempotent(action: str, model: type[T]) -> Callable:
+    """Make a service safe to retry: the same (user, key) applies once; a repeat returns the
+    object the first call returned, without changing anything or writing another event.
+
+    The key row is inserted first, inside the service's transaction: a concurrent request
+    with the same key waits on the unique index until the first commits, then replays.
+    """
+
+    def decorate(service: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(service)
+        def wrapper(*, actor: User | None, idempotency_key: str | None = None, **kwargs: Any) -> T:
+            if not idempotency_key or actor is None:
+                return service(actor=actor, **kwargs)
+            if len(idempotency_key) > 64:
+                raise Refused(_("The idempotency key is too long (64 characters at most)."))
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyKey.objects.create(
+                            user=actor, key=idempotency_key, action=action
+                        )
+                except IntegrityError:
+                    record = IdempotencyKey.objects.get(user=actor, key=idempotency_key)
+                    if record.action != action:
+                        raise Refused(
+                            _("This idempotency key was already used for another action.")
+                        ) from None
+                    obj = model.objects.get(uuid=record.result["uuid"])
+                    obj._replayed = True
+                    return obj
+                result = service(actor=actor, **kwargs)
+                record.result = {"uuid": str(result.uuid)}
+                record.save(update_fields=["result"])
+                return result
+
+        wrapper.action = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,0 +1,393 @@
+"""Steps moving through their state machine, and parts handed from shop to shop."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from workshops.models import User
+
+from ..events import append_event, locked_job
+from ..models import (
+    FINISHED_STEP_STATES,
+    HandOff,
+    HandOffStatus,
+    Job,
+    JobStatus,
+    Order,
+    OrderStatus,
+    Step,
+    StepStatus,
+)
+from .common import Refused, idempotent, require_member
+
+S = StepStatus
+
+# The one table of allowed step transitions: action → (states it may start from, state it ends in).
+# "resume" ends in the state the step was held from (or planned, to be re-checked for readiness).
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "start": (frozenset({S.READY}), S.IN_PROGRESS),
+    "done": (frozenset({S.IN_PROGRESS}), S.DONE),
+    "hold": (frozenset({S.PLANNED, S.READY, S.IN_PROGRESS}), S.ON_HOLD),
+    "resume": (frozenset({S.ON_HOLD}), None),
+    "cancel": (frozenset({S.PLANNED, S.READY, S.IN_PROGRESS, S.ON_HOLD}), S.CANCELLED),
+}
+
+REFUSALS = {
+    "start": gettext_lazy("This step cannot be started now: it is %(status)s."),
+    "done": gettext_lazy("Only a step in progress can be marked done; this one is %(status)s."),
+    "hold": gettext_lazy("This step cannot be put on hold: it is %(status)s."),
+    "resume": gettext_lazy("Only a step on hold can be resumed; this one is %(status)s."),
+    "cancel": gettext_lazy("This step cannot be cancelled: it is %(status)s."),
+}
+
+HOLD_REASONS = [
+    ("material", gettext_lazy("Waiting for material")),
+    ("tooling", gettext_lazy("Waiting for tools or jigs")),
+    ("machine", gettext_lazy("Machine down")),
+    ("quality", gettext_lazy("Quality problem")),
+    ("drawing", gettext_lazy("Question about the drawing")),
+    ("other", gettext_lazy("Other")),
+]
+
+
+def _locked_step(step: Step | int) -> tuple[Job, Step]:
+    pk = step.pk if isinstance(step, Step) else step
+    job_id = Step.objects.filter(pk=pk).values_list("job_id", flat=True).get()
+    job = locked_job(job_id)
+    return job, Step.objects.select_related("process", "workshop").select_for_update().get(pk=pk)
+
+
+def _check(action: str, step: Step) -> None:
+    allowed, _end = TRANSITIONS[action]
+    if step.status not in allowed:
+        raise Refused(
+            REFUSALS[action] % {"status": step.get_status_display()}, code=f"bad_state_{action}"
+        )
+
+
+# --- readiness and the job's own state -----------------------------------------------------------
+
+
+def _incoming_received(step: Step, predecessors: Iterable[Step]) -> bool:
+    """Parts from predecessors done at another shop must have arrived here."""
+    for p in predecessors:
+        if p.status == S.CANCELLED or p.workshop_id == step.workshop_id:
+            continue
+        if not HandOff.objects.filter(
+            from_step=p, to_step=step, status=HandOffStatus.RECEIVED
+        ).exists():
+            return False
+    return True
+
+
+def is_ready(step: Step) -> bool:
+    if step.orders.filter(status=OrderStatus.REQUESTED).exists():
+        return False  # the performer has not accepted yet
+    predecessors = list(step.predecessors.all())
+    if any(p.status not in FINISHED_STEP_STATES for p in predecessors):
+        return False
+    return _incoming_received(step, predecessors)
+
+
+def refresh_readiness(job: Job, *, actor: User | None) -> None:
+    """Planned steps whose predecessors are done (and whose parts have arrived) become ready."""
+    for step in job.steps.filter(status=S.PLANNED).select_related("workshop"):
+        if is_ready(step):
+            step.status = S.READY
+            step.save(update_fields=["status"])
+            append_event(job, "step.ready", actor=actor, workshop=step.workshop, step=step)
+
+
+def recompute(job: Job, *, actor: User | None = None) -> None:
+    """After any change: readiness, the job's own status, and the projected schedule."""
+    refresh_readiness(job, actor=actor)
+    statuses = set(job.steps.values_list("status", flat=True))
+    if job.status not in (JobStatus.DONE, JobStatus.CANCELLED):
+        new_status = job.status
+        if statuses and statuses <= set(FINISHED_STEP_STATES) and S.DONE in statuses:
+            new_status = JobStatus.DONE
+        elif statuses & {S.IN_PROGRESS, S.DONE, S.ON_HOLD}:
+            new_status = JobStatus.IN_PROGRESS
+        if new_status != job.status:
+            job.status = new_status
+            job.save(update_fields=["status", "updated_at"])
+            if new_status == JobStatus.DONE:
+                append_event(job, "job.completed", actor=actor, workshop=job.owner)
+    from ..projection import project_job
+
+    project_job(job)
+
+
+# --- transitions ---------------------------------------------------------------------------------
+
+
+def _performer_may(actor: User | None, step: Step) -> None:
+    require_member(actor, step.workshop)
+
+
+@idempotent("step.start", Step)
+@transaction.atomic
+def step_start(*, step: Step, actor: User | None) -> Step:
+    job, step = _locked_step(step)
+    _performer_may(actor, step)
+    _check("start", step)
+    step.status = S.IN_PROGRESS
+    step.started_at = timezone.now()
+    step.save(update_fields=["status", "started_at"])
+    append_event(job, "step.started", actor=actor, workshop=step.workshop, step=step)
+    recompute(job, actor=actor)
+    return step
+
+
+@idempotent("step.done", Step)
+@transaction.atomic
+def step_done(*, step: Step, actor: User | None, good: int, scrap: int = 0) -> Step:
+    job, step = _locked_step(step)
+    _performer_may(actor, step)
+    _check("done", step)
+    if good is None or scrap is None or int(good) < 0 or int(scrap) < 0:
+        raise Refused(_("Good and scrap counts cannot be negative."), code="negative")
+    good, scrap = int(good), int(scrap)
+    if good + scrap == 0:
+        raise Refused(_("Enter how many parts were made (good and scrap)."), code="empty")
+    available = _parts_available(step)
+    if good + scrap > available:
+        raise Refused(
+            _("Good and scrap together (%(n)s) exceed the %(available)s parts this step had.")
+            % {"n": good + scrap, "available": available},
+            code="too_many",
+        )
+    step.status = S.DONE
+    step.good_qty, step.scrap_qty = good, scrap
+    step.finished_at = timezone.now()
+    step.save(update_fields=["status", "good_qty", "scrap_qty", "finished_at"])
+    append_event(
+        job, "step.done", actor=actor, workshop=step.workshop, step=step, good=good, scrap=scrap
+    )
+    recompute(job, actor=actor)
+    return step
+
+
+def _parts_available(step: Step) -> int:
+    """How many parts a step can have worked on: its planned quantity, or, once predecessors
+    report, what they passed on (the fewest of any branch, since every branch feeds the step)."""
+    predecessors = [p for p in step.predecessors.all() if p.status == S.DONE]
+    if not predecessors:
+        return step.quantity
+    counts = []
+    for p in predecessors:
+        if p.workshop_id != step.workshop_id:
+            received = sum(
+                h.quantity_received or 0
+                for h in HandOff.objects.filter(from_step=p, to_step=step, status=HandOffStatus.RECEIVED)
+            )
+            counts.append(received)
+        else:
+            counts.append(p.good_qty or 0)
+    return max(min(counts), 0)
+
+
+@idempotent("step.hold", Step)
+@transaction.atomic
+def step_hold(*, step: Step, actor: User | None, reason: str) -> Step:
+    job, step = _locked_step(step)
+    _performer_may(actor, step)
+    _check("hold", step)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused({"reason": _("Give a reason for the hold.")}, code="reason_required")
+    step.held_from = step.status
+    step.status = S.ON_HOLD
+    step.hold_reason = reason[:200]
+    step.save(update_fields=["status", "held_from", "hold_reason"])
+    append_event(job, "step.held", actor=actor, workshop=step.workshop, step=step, reason=reason)
+    recompute(job, actor=actor)
+    return step
+
+
+@idempotent("step.resume", Step)
+@transaction.atomic
+def step_resume(*, step: Step, actor: User | None) -> Step:
+    job, step = _locked_step(step)
+    _performer_may(actor, step)
+    _check("resume", step)
+    # A step held before it started goes back to planned and is re-checked for readiness.
+    step.status = S.IN_PROGRESS if step.held_from == S.IN_PROGRESS else S.PLANNED
+    step.held_from = ""
+    step.hold_reason = ""
+    step.save(update_fields=["status", "held_from", "hold_reason"])
+    append_event(job, "step.resumed", actor=actor, workshop=step.workshop, step=step)
+    recompute(job, actor=actor)
+    return step
+
+
+@idempotent("step.cancel", Step)
+@transaction.atomic
+def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
+    """The hub cancels a step it no longer needs; its successors stop waiting for it."""
+    job, step = _locked_step(step)
+    require_member(actor, job.owner, manage=True)
+    _check("cancel", step)
+    if step.orders.filter(status__in=(OrderStatus.REQUESTED, OrderStatus.ACCEPTED)).exists():
+        raise Refused(
+            _("This step is covered by an open order. Settle the order with the supplier first.")
+        )
+    step.status = S.CANCELLED
+    step.finished_at = timezone.now()
+    step.save(update_fields=["status", "finished_at"])
+    append_event(job, "step.cancelled", actor=actor, workshop=job.owner, step=step, reason=reason)
+    recompute(job, actor=actor)
+    return step
+
+
+# --- hand-offs -------------------------------------------------------------------------------------
+
+
+def next_destinations(step: Step) -> list[tuple[Step | None, object]]:
+    """Where this step's parts go: each successor at another shop, or, for the last step of an
+    order, back to that order's buyer."""
+    result: list[tuple[Step | None, object]] = []
+    for successor in step.successors.select_related("workshop"):
+        if successor.workshop_id != step.workshop_id:
+            result.append((successor, successor.workshop))
+    if not result:
+        order = _deepest_order(step)
+        if order is not None and not step.successors.filter(
+            orders__in=[order]
+        ).exists():
+            result.append((None, order.buyer))
+    return result
+
+
+def _deepest_order(step: Step) -> Order | None:
+    """The accepted order under which `step.workshop` performs `step` (a sub-order if any)."""
+    return (
+        step.orders.filter(status__in=(OrderStatus.ACCEPTED, OrderStatus.DELIVERED), supplier=step.workshop)
+        .select_related("buyer")
+        .first()
+    )
+
+
+@idempotent("handoff.ship", HandOff)
+@transaction.atomic
+def handoff_ship(
+    *,
+    step: Step,
+    actor: User | None,
+    quantity: int,
+    to_step: Step | None = None,
+    note: str = "",
+) -> HandOff:
+    job, step = _locked_step(step)
+    _performer_may(actor, step)
+    if step.status != S.DONE:
+        raise Refused(_("Parts can be shipped once the step is done."), code="not_done")
+    destinations = next_destinations(step)
+    if to_step is not None:
+        match = [d for d in destinations if d[0] is not None and d[0].pk == to_step.pk]
+    else:
+        match = [d for d in destinations if d[0] is None] or destinations[:1]
+    if not match:
+        raise Refused(_("There is no shop to ship these parts to."), code="no_destination")
+    destination_step, destination_shop = match[0]
+    quantity = int(quantity) if quantity is not None else -1
+    if quantity < 1:
+        raise Refused({"quantity": _("Ship at least one part.")}, code="negative")
+    already = sum(
+        h.quantity_shipped for h in HandOff.objects.filter(from_step=step, to_step=destination_step)
+    )
+    if already + quantity > (step.good_qty or 0):
+        raise Refused(
+            {
+                "quantity": _(
+                    "Only %(left)s good parts are left to ship from this step."
+                )
+                % {"left": max((step.good_qty or 0) - already, 0)}
+            },
+            code="too_many",
+        )
+    handoff = HandOff.objects.create(
+        job=job,
+        from_step=step,
+        to_step=destination_step,
+        from_workshop=step.workshop,
+        to_workshop=destination_shop,
+        status=HandOffStatus.SHIPPED,
+        quantity_shipped=quantity,
+        shipped_by=actor,
+        note=note[:300],
+    )
+    append_event(
+        job,
+        "handoff.shipped",
+        actor=actor,
+        workshop=step.workshop,
+        step=step,
+        handoff=str(handoff.uuid),
+        to_workshop=str(destination_shop.uuid),
+        to_step=str(destination_step.uuid) if destination_step else None,
+        quantity=quantity,
+    )
+    return handoff
+
+
+@idempotent("handoff.receive", HandOff)
+@transaction.atomic
+def handoff_receive(*, handoff: HandOff, actor: User | None, quantity: int, note: str = "") -> HandOff:
+    job = locked_job(handoff.job_id)
+    handoff = HandOff.objects.select_for_update().select_related("to_workshop").get(pk=handoff.pk)
+    require_member(actor, handoff.to_workshop)
+    if handoff.status == HandOffStatus.RECEIVED:
+        raise Refused(_("These parts were already received."), code="already_received")
+    quantity = int(quantity) if quantity is not None else -1
+    if quantity < 0:
+        raise Refused({"quantity": _("The quantity cannot be negative.")}, code="negative")
+    if quantity > handoff.quantity_shipped:
+        raise Refused(
+            {
+                "quantity": _("You cannot receive more than was shipped (%(n)s).")
+                % {"n": handoff.quantity_shipped}
+            },
+            code="too_many",
+        )
+    handoff.status = HandOffStatus.RECEIVED
+    handoff.quantity_received = quantity
+    handoff.received_by = actor
+    handoff.received_at = timezone.now()
+    if note:
+        handoff.note = (handoff.note + " / " + note)[:300] if handoff.note else note[:300]
+    handoff.save(update_fields=["status", "quantity_received", "received_by", "received_at", "note"])
+    append_event(
+        job,
+        "handoff.received",
+        actor=actor,
+        workshop=handoff.to_workshop,
+        step=handoff.to_step or handoff.from_step,
+        handoff=str(handoff.uuid),
+        quantity=quantity,
+        shortfall=handoff.shortfall,
+    )
+    _settle_delivered_orders(job, handoff, actor)
+    recompute(job, actor=actor)
+    return handoff
+
+
+def _settle_delivered_orders(job: Job, handoff: HandOff, actor: User | None) -> None:
+    """An accepted order is delivered when all its steps are done and its parts have left it
+    and arrived: at the buyer, or at the next shop the buyer routed them to."""
+    for order in Order.objects.filter(
+        job=job, status=OrderStatus.ACCEPTED, steps=handoff.from_step
+    ).distinct():
+        if handoff.to_step_id and order.steps.filter(pk=handoff.to_step_id).exists():
+            continue  # moved between shops inside the order (to or from a sub-supplier)
+        if order.steps.exclude(status__in=FINISHED_STEP_STATES).exists():
+            continue
+        order.status = OrderStatus.DELIVERED
+        order.delivered_at = timezone.now()
+        order.save(update_fields=["status", "delivered_at"])
+        append_event(job, "order.delivered", actor=actor, workshop=order.buyer, order=order)

@@ -1,0 +1,314 @@
+"""Routing steps to peers: order requests, acceptance, sub-orders, and changes of terms."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workshops.models import Capability, User, Workshop
+
+from ..events import append_event, locked_job
+from ..models import (
+    FINISHED_STEP_STATES,
+    LIVE_ORDER_STATES,
+    Job,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Step,
+    StepLink,
+)
+from .common import Refused, idempotent, require_member
+from .documents import document_issue
+
+# 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving
+# the goods, counting the day of receipt.
+PAYMENT_DAYS_LIMIT = 60
+
+TERM_FIELDS = (
+    "price",
+    "due_date",
+    "delivery_place",
+    "inspection_due_date",
+    "payment_due_date",
+    "payment_method",
+    "terms_note",
+)
+
+
+def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
+    """Validate an order's terms; returns them cleaned. Raises Refused with every problem."""
+    errors: dict[str, str] = {}
+    cleaned = dict(terms)
+    try:
+        price = Decimal(str(terms.get("price")))
+        if not price.is_finite() or price <= 0:
+            raise InvalidOperation
+        if price != price.to_integral_value():
+            errors["price"] = _("Give the price in whole yen.")
+        cleaned["price"] = price
+    except (InvalidOperation, ValueError, TypeError):
+        errors["price"] = _("The price must be more than 0 yen.")
+    today = timezone.localdate()
+    due: date | None = terms.get("due_date")
+    if not isinstance(due, date):
+        errors["due_date"] = _("Enter the delivery date.")
+    elif due < today:
+        errors["due_date"] = _("The delivery date cannot be in the past.")
+    if not (terms.get("delivery_place") or "").strip():
+        errors["delivery_place"] = _("Enter where the parts are to be delivered.")
+    inspection = terms.get("inspection_due_date")
+    if inspection is not None and isinstance(due, date) and inspection < due:
+        errors["inspection_due_date"] = _(
+            "Inspection cannot be completed before the parts are delivered."
+        )
+    pay: date | None = terms.get("payment_due_date")
+    if not isinstance(pay, date):
+        errors["payment_due_date"] = _("Enter the payment due date.")
+    elif isinstance(due, date) and pay > due + timedelta(days=PAYMENT_DAYS_LIMIT - 1):
+        errors["payment_due_date"] = _(
+            "The payment due date must be within 60 days of delivery (by %(latest)s). "
+            "Under the Act on the Proper Conduct of Subcontract Transactions (取適法) the price "
+            "must be paid within 60 days of receiving the goods, even if inspection is not "
+            "finished."
+        ) % {"latest": (due + timedelta(days=PAYMENT_DAYS_LIMIT - 1)).isoformat()}
+    elif isinstance(due, date) and pay < today:
+        errors["payment_due_date"] = _("The payment due date cannot be in the past.")
+    if terms.get("payment_method") not in PaymentMethod.values:
+        errors["payment_method"] = _(
+            "Choose how the price is paid (promissory notes are not allowed)."
+        )
+    if errors:
+        raise Refused(errors)
+    cleaned["delivery_place"] = terms["delivery_place"].strip()
+    cleaned["terms_note"] = (terms.get("terms_note") or "").strip()
+    return cleaned
+
+
+def _connected(steps: list[Step]) -> bool:
+    """Do the chosen steps hang together in the DAG (one consecutive run, branches allowed)?"""
+    ids = {s.pk for s in steps}
+    parent = {pk: pk for pk in ids}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in StepLink.objects.filter(predecessor__in=ids, successor__in=ids).values_list(
+        "predecessor_id", "successor_id"
+    ):
+        parent[find(a)] = find(b)
+    return len({find(pk) for pk in ids}) == 1
+
+
+def _check_supplier(supplier: Workshop, steps: Iterable[Step]) -> None:
+    if not supplier.is_active:
+        raise Refused({"supplier": _("That workshop is not active on shopnet.")})
+    able = set(
+        Capability.objects.filter(workshop=supplier).values_list("process_id", flat=True)
+    )
+    missing = sorted({s.process.name for s in steps if s.process_id not in able})
+    if missing:
+        raise Refused(
+            {
+                "supplier": _("%(shop)s does not list the capability for: %(processes)s.")
+                % {"shop": supplier.name, "processes": ", ".join(missing)}
+            },
+            code="no_capability",
+        )
+
+
+@idempotent("order.request", Order)
+@transaction.atomic
+def order_request(
+    *,
+    job: Job,
+    actor: User | None,
+    supplier: Workshop,
+    steps: Iterable[Step],
+    terms: dict[str, Any],
+    parent: Order | None = None,
+) -> Order:
+    """Ask `supplier` to do `steps` on the given terms. Without `parent`, the hub routes its own
+    steps; with `parent`, that order's supplier passes some of its steps on (a sub-order)."""
+    job = locked_job(job)
+    if parent is not None:
+        parent = Order.objects.select_for_update().get(pk=parent.pk)
+        if parent.job_id != job.pk or parent.status != OrderStatus.ACCEPTED:
+            raise Refused(_("Only steps of an accepted order can be passed on."))
+        buyer = parent.supplier
+    else:
+        buyer = job.owner
+    require_member(actor, buyer, manage=True)
+    if supplier.pk == buyer.pk:
+        raise Refused({"supplier": _("Choose another workshop: this one is your own.")})
+    steps = list(
+        Step.objects.select_related("process").select_for_update().filter(
+            pk__in=[s.pk for s in steps], job=job
+        )
+    )
+    if not steps:
+        raise Refused({"steps": _("Choose at least one step of this job.")})
+    for step in steps:
+        if step.status in FINISHED_STEP_STATES or step.started_at is not None:
+            raise Refused({"steps": _("Step %(step)s has already started.") % {"step": step.label}})
+        if step.workshop_id != buyer.pk:
+            raise Refused(
+                {"steps": _("Step %(step)s is not yours to route.") % {"step": step.label}}
+            )
+        live = step.orders.filter(status__in=LIVE_ORDER_STATES)
+        live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
+        if live.exists():
+            raise Refused(
+                {"steps": _("Step %(step)s is already routed.") % {"step": step.label}}
+            )
+        if parent is not None and not parent.steps.filter(pk=step.pk).exists():
+            raise Refused({"steps": _("Only steps of your own order can be passed on.")})
+    if len(steps) > 1 and not _connected(steps):
+        raise Refused(
+            {"steps": _("One request covers consecutive steps. Send separate requests instead.")}
+        )
+    _check_supplier(supplier, steps)
+    cleaned = check_terms(terms)
+    order = Order.objects.create(
+        job=job,
+        parent=parent,
+        buyer=buyer,
+        supplier=supplier,
+        requested_by=actor,
+        **{k: cleaned.get(k) for k in TERM_FIELDS},
+    )
+    order.steps.set(steps)
+    append_event(
+        job,
+        "order.requested",
+        actor=actor,
+        workshop=buyer,
+        order=order,
+        supplier=str(supplier.uuid),
+        steps=[str(s.uuid) for s in steps],
+        sub_order=parent is not None,
+    )
+    from .progress import recompute
+
+    recompute(job, actor=actor)
+    return order
+
+
+def _locked_order(order: Order) -> tuple[Job, Order]:
+    job = locked_job(order.job_id)
+    return job, Order.objects.select_for_update().select_related("buyer", "supplier").get(
+        pk=order.pk
+    )
+
+
+def _still_requested(order: Order) -> None:
+    if order.status != OrderStatus.REQUESTED:
+        raise Refused(
+            _("This request was already %(status)s.") % {"status": order.get_status_display()},
+            code="not_requested",
+        )
+
+
+@idempotent("order.accept", Order)
+@transaction.atomic
+def order_accept(*, order: Order, actor: User | None) -> Order:
+    job, order = _locked_order(order)
+    require_member(actor, order.supplier, manage=True)
+    _still_requested(order)
+    order.status = OrderStatus.ACCEPTED
+    order.decided_by = actor
+    order.decided_at = timezone.now()
+    order.save(update_fields=["status", "decided_by", "decided_at"])
+    # The supplier now performs these steps (a sub-order moves them one shop further down).
+    Step.objects.filter(pk__in=order.steps.values("pk")).update(workshop=order.supplier)
+    append_event(job, "order.accepted", actor=actor, workshop=order.supplier, order=order)
+    document_issue(order=order, job=job, actor=actor, reason="")
+    from .progress import recompute
+
+    recompute(job, actor=actor)
+    return order
+
+
+@idempotent("order.decline", Order)
+@transaction.atomic
+def order_decline(*, order: Order, actor: User | None, reason: str) -> Order:
+    job, order = _locked_order(order)
+    require_member(actor, order.supplier, manage=True)
+    _still_requested(order)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused({"reason": _("Tell the buyer why you decline.")})
+    order.status = OrderStatus.DECLINED
+    order.decline_reason = reason[:300]
+    order.decided_by = actor
+    order.decided_at = timezone.now()
+    order.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
+    append_event(
+        job, "order.declined", actor=actor, workshop=order.supplier, order=order, reason=reason
+    )
+    from .progress import recompute
+
+    recompute(job, actor=actor)
+    return order
+
+
+@idempotent("order.withdraw", Order)
+@transaction.atomic
+def order_withdraw(*, order: Order, actor: User | None) -> Order:
+    job, order = _locked_order(order)
+    require_member(actor, order.buyer, manage=True)
+    _still_requested(order)
+    order.status = OrderStatus.WITHDRAWN
+    order.decided_by = actor
+    order.decided_at = timezone.now()
+    order.save(update_fields=["status", "decided_by", "decided_at"])
+    append_event(job, "order.withdrawn", actor=actor, workshop=order.buyer, order=order)
+    from .progress import recompute
+
+    recompute(job, actor=actor)
+    return order
+
+
+@transaction.atomic
+def order_change_terms(
+    *, order: Order, actor: User | None, terms: dict[str, Any], reason: str
+) -> Order:
+    """Change an accepted order's terms: a new document version is issued for both parties."""
+    job, order = _locked_order(order)
+    require_member(actor, order.buyer, manage=True)
+    if order.status != OrderStatus.ACCEPTED:
+        raise Refused(_("Only an accepted order's terms can be changed."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused({"reason": _("Say why the terms change; both parties will see it.")})
+    merged = {field: terms.get(field, getattr(order, field)) for field in TERM_FIELDS}
+    cleaned = check_terms(merged)
+    changed = [f for f in TERM_FIELDS if getattr(order, f) != cleaned[f]]
+    if not changed:
+        raise Refused(_("Nothing in the terms changed."))
+    for field in changed:
+        setattr(order, field, cleaned[field])
+    order.terms_version += 1
+    order.save(update_fields=[*changed, "terms_version"])
+    append_event(
+        job,
+        "order.terms_changed",
+        actor=actor,
+        workshop=order.buyer,
+        order=order,
+        fields=changed,
+        version=order.terms_version,
+    )
+    document_issue(order=order, job=job, actor=actor, reason=reason)
+    from .progress import recompute
+
+    recompute(job, actor=actor)
+    return order
