@@ -116,7 +116,13 @@ class Step(models.Model):
     projected_finish = models.DateTimeField(null=True, blank=True)
     late_risk = models.BooleanField(default=False)
     predecessors = models.ManyToManyField(
-        "self", through="StepLink", symmetrical=False, related_name="successors", blank=True
+        "self",
+        through="StepLink",
+        # From this step (as successor) to the steps it waits for.
+        through_fields=("successor", "predecessor"),
+        symmetrical=False,
+        related_name="successors",
+        blank=True,
     )
 
     class Meta:

@@ -22,6 +22,7 @@ from ..models import (
     PaymentMethod,
     Step,
     StepLink,
+    StepStatus,
 )
 from .common import Refused, idempotent, require_member
 from .documents import document_issue
@@ -186,6 +187,10 @@ def order_request(
         **{k: cleaned.get(k) for k in TERM_FIELDS},
     )
     order.steps.set(steps)
+    # Until the supplier accepts, nobody may start these steps.
+    Step.objects.filter(pk__in=[s.pk for s in steps], status=StepStatus.READY).update(
+        status=StepStatus.PLANNED
+    )
     append_event(
         job,
         "order.requested",
