@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("shopnet.api_urls")),
+    path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

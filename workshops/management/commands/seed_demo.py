@@ -56,12 +56,15 @@ class Command(BaseCommand):
         districts = self._districts()
         created = self._workshops(districts)
         self._users(districts)
+        from orders.demo import seed_jobs
+
+        jobs = seed_jobs()
         if scale:
             made = self._scale(scale, seed, districts[demo_data.DISTRICT["slug"]])
             self.stdout.write(f"Scale: {made} workshops created ({scale} wanted).")
         self.stdout.write(
-            f"Demo district ready: {len(demo_data.WORKSHOPS)} workshops ({created} new) "
-            f"in {time.monotonic() - started:.1f}s."
+            f"Demo district ready: {len(demo_data.WORKSHOPS)} workshops ({created} new), "
+            f"{jobs} new demo jobs, in {time.monotonic() - started:.1f}s."
         )
         if not quiet:
             self._print_logins()

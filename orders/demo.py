@@ -1,0 +1,142 @@
+"""Demo jobs for the demo district: routed across shops, at different stages, all made through
+the same services the pages use (so the event log, documents and projections are real)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from workshops.models import Membership, Process, Role, Workshop
+
+from . import services
+from .models import Job
+
+DEMO_NAMESPACE = uuid.UUID("9a3f1c52-0d7e-4b8e-a2b4-6d1f0e7c3b11")
+
+
+def _shop(key: str) -> Workshop:
+    from workshops.management.commands.seed_demo import demo_uuid
+
+    return Workshop.objects.get(uuid=demo_uuid(key))
+
+
+def _owner(workshop: Workshop):
+    return Membership.objects.filter(workshop=workshop, role=Role.OWNER).first().user
+
+
+def _terms(due_in: int, price: int, place: str) -> dict:
+    today = timezone.localdate()
+    return {
+        "price": price,
+        "due_date": today + dt.timedelta(days=due_in),
+        "delivery_place": place,
+        "inspection_due_date": None,
+        "payment_due_date": today + dt.timedelta(days=due_in + 30),
+        "payment_method": "bank_transfer",
+        "terms_note": "",
+    }
+
+
+def _job(key: str, hub: Workshop, actor, **data) -> Job | None:
+    job_uuid = uuid.uuid5(DEMO_NAMESPACE, key)
+    if Job.objects.filter(uuid=job_uuid).exists():
+        return None
+    job = services.job_create(workshop=hub, actor=actor, data=data)
+    Job.objects.filter(pk=job.pk).update(uuid=job_uuid)
+    job.uuid = job_uuid
+    return job
+
+
+@transaction.atomic
+def seed_jobs() -> int:
+    """Create the demo jobs that do not exist yet; returns how many were made."""
+    hub = _shop("maruyama-seisakusho")
+    tanaka, matsumoto, heiwajima, kojiya = (
+        _shop("tanaka-seiki"),
+        _shop("matsumoto-kensaku"),
+        _shop("heiwajima-netsushori"),
+        _shop("kojiya-mekki"),
+    )
+    hub_owner, tanaka_owner = _owner(hub), _owner(tanaka)
+    tanaka_floor = Membership.objects.filter(workshop=tanaka, role=Role.FLOOR).first().user
+    made = 0
+    today = timezone.localdate()
+    p = {proc.code: proc for proc in Process.objects.all()}
+    place = f"{hub.name} {hub.address}"
+
+    # 1. A shaft: two sub-parts in parallel, joined for assembly, then inspection.
+    job = _job(
+        "shaft", hub, hub_owner, part_name="スピンドルシャフト組立", drawing_number="MR-2401-A",
+        quantity=50, due_date=today + dt.timedelta(days=21), customer_name="株式会社 東京精工（デモ）",
+        priority=1,
+    )
+    if job:
+        made += 1
+        turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=12, title="シャフト")
+        quench = services.step_add(job=job, actor=hub_owner, process=p["HT_QT"], planned_hours=6, after=[turn])
+        grind = services.step_add(job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[quench])
+        mill = services.step_add(job=job, actor=hub_owner, process=p["M"], planned_hours=6, title="ハウジング")
+        plate = services.step_add(job=job, actor=hub_owner, process=p["PLT_ENI"], planned_hours=4, after=[mill])
+        assemble = services.step_add(job=job, actor=hub_owner, process=p["ASM"], planned_hours=5, after=[grind, plate])
+        services.step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[assemble])
+        top = services.order_request(
+            job=job, actor=hub_owner, supplier=tanaka, steps=[turn],
+            terms=_terms(9, 180000, place),
+        )
+        services.order_accept(order=top, actor=tanaka_owner)
+        for supplier, step, price, days in (
+            (heiwajima, quench, 25000, 11),
+            (matsumoto, grind, 60000, 14),
+            (kojiya, plate, 30000, 12),
+        ):
+            order = services.order_request(
+                job=job, actor=hub_owner, supplier=supplier, steps=[step],
+                terms=_terms(days, price, place),
+            )
+            services.order_accept(order=order, actor=_owner(supplier))
+        services.step_start(step=turn, actor=tanaka_floor)
+        services.step_done(step=turn, actor=tanaka_floor, good=50, scrap=0)
+        handoff = services.handoff_ship(step=turn, actor=tanaka_floor, quantity=50)
+        services.handoff_receive(handoff=handoff, actor=_owner(heiwajima), quantity=49)
+        services.step_start(step=mill, actor=hub_owner)
+
+    # 2. A repeat order of pins: the turning shop passes its turning on to an automatic-lathe
+    # shop (a sub-order); the hub sees that, but not the sub-order's price.
+    job = _job(
+        "pin", hub, hub_owner, part_name="ロケートピン", drawing_number="MR-1187-C",
+        quantity=2000, due_date=today + dt.timedelta(days=25), customer_name="株式会社 東京精工（デモ）",
+    )
+    if job:
+        made += 1
+        turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=30)
+        services.step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=3, after=[turn])
+        top = services.order_request(
+            job=job, actor=hub_owner, supplier=tanaka, steps=[turn],
+            terms=_terms(15, 240000, place),
+        )
+        services.order_accept(order=top, actor=tanaka_owner)
+        suzuki = _shop("suzuki-jidou-senban")
+        sub = services.order_request(
+            job=job, actor=tanaka_owner, supplier=suzuki, steps=[turn],
+            terms=_terms(13, 160000, f"{tanaka.name} {tanaka.address}"), parent=top,
+        )
+        services.order_accept(order=sub, actor=_owner(suzuki))
+
+    # 3. A plate waiting for the grinding shop to answer.
+    job = _job(
+        "plate", hub, hub_owner, part_name="ガイドプレート", drawing_number="MR-2415",
+        quantity=200, due_date=today + dt.timedelta(days=30), customer_name="有限会社 川口機械（デモ）",
+    )
+    if job:
+        made += 1
+        mill = services.step_add(job=job, actor=hub_owner, process=p["M"], planned_hours=10)
+        grind = services.step_add(job=job, actor=hub_owner, process=p["GS"], planned_hours=6, after=[mill])
+        services.step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[grind])
+        services.order_request(
+            job=job, actor=hub_owner, supplier=matsumoto, steps=[grind],
+            terms=_terms(20, 90000, place),
+        )
+    return made

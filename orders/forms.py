@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workshops.forms import ServiceErrorsMixin
+from workshops.models import Material, Process, Workshop
+
+from .models import Job, Order, PaymentMethod, Priority, Step
+from .services import HOLD_REASONS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class IdempotentForm(forms.Form):
+    """Carries a key made when the form was drawn, so a double tap or a resent POST applies once."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+
+class JobForm(ServiceErrorsMixin, forms.ModelForm):
+    material = forms.ModelChoiceField(
+        label=_("Material"), queryset=Material.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Job
+        fields = [
+            "part_name",
+            "drawing_number",
+            "material",
+            "material_note",
+            "quantity",
+            "due_date",
+            "priority",
+            "customer_name",
+            "notes",
+        ]
+        widgets = {
+            "due_date": DateInput(),
+            "quantity": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "priority": forms.RadioSelect,
+        }
+
+    def _post_clean(self):
+        # The service validates (and writes); keep the instance as it was loaded.
+        pass
+
+
+class CopyJobForm(forms.Form):
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
+
+
+class StepForm(ServiceErrorsMixin, forms.Form):
+    process = forms.ModelChoiceField(label=_("Process"), queryset=Process.objects.all())
+    title = forms.CharField(
+        label=_("Title"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional, e.g. which sub-part."),
+    )
+    planned_hours = forms.DecimalField(
+        label=_("Planned hours"), min_value=0, max_digits=7, decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.25"}),
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Blank: the job's quantity."),
+    )
+    after = forms.ModelMultipleChoiceField(
+        label=_("After these steps"),
+        queryset=Step.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Steps that must be done before this one. Several = parallel branches join here."),
+    )
+
+    def __init__(self, *args, job: Job, step: Step | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        candidates = job.steps.select_related("process").order_by("position", "pk")
+        if step is not None:
+            candidates = candidates.exclude(pk=step.pk)
+        self.fields["after"].queryset = candidates
+        self.fields["after"].label_from_instance = lambda s: f"{s.position // 10}. {s.label}"
+
+
+class HoldForm(IdempotentForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=HOLD_REASONS)
+    detail = forms.CharField(label=_("Detail"), required=False, max_length=150)
+
+    def reason_text(self) -> str:
+        label = dict(HOLD_REASONS)[self.cleaned_data["reason"]]
+        detail = self.cleaned_data.get("detail", "").strip()
+        return f"{label}: {detail}" if detail else str(label)
+
+
+class DoneForm(IdempotentForm):
+    good = forms.IntegerField(
+        label=_("Good"), min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    scrap = forms.IntegerField(
+        label=_("Scrap"), min_value=0, initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class CancelForm(IdempotentForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+class ShipForm(IdempotentForm):
+    quantity = forms.IntegerField(
+        label=_("Quantity shipped"), min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    to_step = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ReceiveForm(IdempotentForm):
+    quantity = forms.IntegerField(
+        label=_("Quantity received"), min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class TermsForm(ServiceErrorsMixin, forms.Form):
+    price = forms.DecimalField(
+        label=_("Price (excl. tax, JPY)"), min_value=1, max_digits=12, decimal_places=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    due_date = forms.DateField(label=_("Delivery date"), widget=DateInput())
+    delivery_place = forms.CharField(label=_("Delivery place"), max_length=300)
+    inspection_due_date = forms.DateField(
+        label=_("Inspection completion date"), widget=DateInput(), required=False,
+        help_text=_("Only when you inspect the delivered parts."),
+    )
+    payment_due_date = forms.DateField(
+        label=_("Payment due date"), widget=DateInput(),
+        help_text=_("At most 60 days after delivery (取適法)."),
+    )
+    payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
+    terms_note = forms.CharField(
+        label=_("Other terms"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def terms(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in self.fields if k in TERMS_KEYS}
+
+
+TERMS_KEYS = (
+    "price",
+    "due_date",
+    "delivery_place",
+    "inspection_due_date",
+    "payment_due_date",
+    "payment_method",
+    "terms_note",
+)
+
+
+class OrderRequestForm(TermsForm, IdempotentForm):
+    supplier = forms.ModelChoiceField(
+        label=_("Supplier"), queryset=Workshop.objects.none(), to_field_name="uuid"
+    )
+    steps = forms.ModelMultipleChoiceField(
+        label=_("Steps"), queryset=Step.objects.none(), widget=forms.CheckboxSelectMultiple,
+        to_field_name="uuid",
+    )
+
+    field_order = ["steps", "supplier"]
+
+    def __init__(self, *args, routable, suppliers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["steps"].queryset = routable
+        self.fields["steps"].label_from_instance = lambda s: s.label
+        self.fields["supplier"].queryset = suppliers
+
+
+class ChangeTermsForm(TermsForm):
+    reason = forms.CharField(label=_("Reason for the change"), max_length=300)
+
+    @classmethod
+    def for_order(cls, order: Order, data=None) -> "ChangeTermsForm":
+        initial = {k: getattr(order, k) for k in TERMS_KEYS}
+        return cls(data, initial=initial)
+
+
+class DeclineForm(IdempotentForm):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class ConfirmForm(IdempotentForm):
+    """An action with nothing to fill in but its key."""
+
+
+PRIORITY_CHOICES = Priority.choices

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("jobs/", views.job_list, name="job_list"),
+    path("workshops/<uuid:workshop_uuid>/jobs/new/", views.job_new, name="job_new"),
+    path("jobs/<uuid:job_uuid>/", views.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_uuid>/edit/", views.job_edit, name="job_edit"),
+    path("jobs/<uuid:job_uuid>/copy/", views.job_copy, name="job_copy"),
+    path("jobs/<uuid:job_uuid>/steps/new/", views.step_edit, name="step_new"),
+    path("jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/edit/", views.step_edit, name="step_edit"),
+    path(
+        "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/remove/",
+        views.step_remove,
+        name="step_remove",
+    ),
+    path(
+        "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/ship/", views.step_ship, name="step_ship"
+    ),
+    path(
+        "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/<slug:action>/",
+        views.step_action,
+        name="step_action",
+    ),
+    path("handoffs/<uuid:handoff_uuid>/receive/", views.handoff_receive, name="handoff_receive"),
+    path("jobs/<uuid:job_uuid>/route/", views.order_new, name="order_new"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<uuid:order_uuid>/", views.order_detail, name="order_detail"),
+    path("orders/<uuid:order_uuid>/terms/", views.order_change_terms, name="order_change_terms"),
+    path(
+        "orders/<uuid:order_uuid>/documents/<int:version>.pdf",
+        views.order_document_pdf,
+        name="order_document_pdf",
+    ),
+    path("orders/<uuid:order_uuid>/<slug:action>/", views.order_decide, name="order_decide"),
+]

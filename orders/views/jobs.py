@@ -1,0 +1,423 @@
+"""Pages for jobs: posting, shaping the steps, the job page, and step actions."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from workshops.selectors import get_workshop_for
+
+from .. import services
+from ..events import EVENT_LABELS
+from ..forms import (
+    CancelForm,
+    ConfirmForm,
+    CopyJobForm,
+    DoneForm,
+    HoldForm,
+    JobForm,
+    ReceiveForm,
+    ShipForm,
+    StepForm,
+)
+from ..graph import layout
+from ..models import HandOffStatus, StepLink, StepStatus
+from ..selectors import JobAccess, get_handoff_for, get_job_for, get_step_for
+
+S = StepStatus
+
+
+def _job_url(access_or_job) -> str:
+    job = getattr(access_or_job, "job", access_or_job)
+    return job.get_absolute_url() if hasattr(job, "get_absolute_url") else f"/jobs/{job.uuid}/"
+
+
+def _refusal(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(str(m) for m in error.messages))
+
+
+# --- posting and editing a job -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def job_new(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    form = JobForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.job_create(workshop=workshop, actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The job was posted. Now add its steps."))
+            return redirect("job_detail", job_uuid=job.uuid)
+    return render(
+        request,
+        "orders/job_form.html",
+        {"form": form, "workshop": workshop, "job": None},
+        status=400 if form.errors else 200,
+    )
+
+
+def _hub_access(request: HttpRequest, job_uuid: UUID) -> JobAccess:
+    access = get_job_for(request.user, job_uuid)
+    if not access.can_manage_job():
+        raise Http404("No such job.")
+    return access
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def job_edit(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
+    access = _hub_access(request, job_uuid)
+    job = access.job
+    form = JobForm(request.POST if request.method == "POST" else None, instance=job)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.job_update(job=job, actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The job was saved."))
+            return redirect("job_detail", job_uuid=job.uuid)
+    return render(
+        request,
+        "orders/job_form.html",
+        {"form": form, "workshop": job.owner, "job": job},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def job_copy(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
+    access = _hub_access(request, job_uuid)
+    form = CopyJobForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.job_copy(
+                job=access.job,
+                actor=request.user,
+                due_date=form.cleaned_data["due_date"],
+                quantity=form.cleaned_data.get("quantity"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("A copy of the job was posted with the same steps."))
+            return redirect("job_detail", job_uuid=copy.uuid)
+    return render(
+        request,
+        "orders/job_copy.html",
+        {"form": form, "job": access.job},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = None) -> HttpResponse:
+    access = _hub_access(request, job_uuid)
+    job = access.job
+    step = get_step_for(access, step_uuid) if step_uuid else None
+    initial = {}
+    if step is not None:
+        initial = {
+            "process": step.process,
+            "title": step.title,
+            "planned_hours": step.planned_hours,
+            "quantity": step.quantity,
+            "after": list(step.predecessors.all()),
+        }
+    form = StepForm(
+        request.POST if request.method == "POST" else None, job=job, step=step, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if step is None:
+                services.step_add(
+                    job=job,
+                    actor=request.user,
+                    process=data["process"],
+                    planned_hours=data["planned_hours"],
+                    quantity=data.get("quantity"),
+                    title=data.get("title", ""),
+                    after=data["after"],
+                )
+            else:
+                _save_step(request, step, data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The step was saved."))
+            return redirect("job_detail", job_uuid=job.uuid)
+    return render(
+        request,
+        "orders/step_form.html",
+        {"form": form, "job": job, "step": step},
+        status=400 if form.errors else 200,
+    )
+
+
+def _save_step(request: HttpRequest, step, data: dict) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        services.step_update(
+            step=step,
+            actor=request.user,
+            data={
+                "process": data["process"],
+                "title": data.get("title", ""),
+                "planned_hours": data["planned_hours"],
+                "quantity": data.get("quantity") or step.quantity,
+            },
+        )
+        wanted = {s.pk for s in data["after"]}
+        current = set(step.predecessors.values_list("pk", flat=True))
+        for predecessor in data["after"]:
+            if predecessor.pk not in current:
+                services.step_link(predecessor=predecessor, successor=step, actor=request.user)
+        for link in StepLink.objects.filter(successor=step).exclude(predecessor_id__in=wanted):
+            services.step_unlink(
+                predecessor=link.predecessor, successor=step, actor=request.user
+            )
+
+
+@require_POST
+@login_required
+def step_remove(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResponse:
+    access = _hub_access(request, job_uuid)
+    step = get_step_for(access, step_uuid)
+    try:
+        services.step_remove(step=step, actor=request.user)
+    except ValidationError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("The step was removed."))
+    return redirect("job_detail", job_uuid=access.job.uuid)
+
+
+# --- the job page --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@login_required
+def job_detail(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
+    access = get_job_for(request.user, job_uuid)
+    return render(request, "orders/job_detail.html", job_page_context(access))
+
+
+def job_page_context(access: JobAccess) -> dict:
+    """Everything the job page shows, in a fixed number of queries whatever the step count."""
+    job = access.job
+    steps = list(
+        access.steps().select_related("process", "workshop").order_by("position", "pk")
+    )
+    links = list(
+        StepLink.objects.filter(successor__job=job).values_list("predecessor_id", "successor_id")
+    )
+    handoffs = list(
+        access.handoffs().select_related("from_step__process", "to_step__process", "from_workshop", "to_workshop")
+    )
+    events = list(
+        access.events().select_related("actor", "workshop", "step__process").order_by("-seq")[:100]
+    )
+    by_id = {s.pk: s for s in steps}
+    successors: dict[int, list] = {}
+    for a, b in links:
+        if a in by_id and b in by_id:
+            successors.setdefault(a, []).append(by_id[b])
+    shipped_from: dict[int, int] = {}
+    for h in handoffs:
+        shipped_from[h.from_step_id] = shipped_from.get(h.from_step_id, 0) + h.quantity_shipped
+    rows = []
+    for step in steps:
+        nexts = successors.get(step.pk, [])
+        mine = access.can_perform(step)
+        destinations = [n for n in nexts if n.workshop_id != step.workshop_id]
+        final_delivery = not nexts and step.workshop_id != job.owner_id
+        left_to_ship = (step.good_qty or 0) - shipped_from.get(step.pk, 0)
+        rows.append(
+            {
+                "step": step,
+                "next": nexts,
+                "mine": mine,
+                "can_start": mine and step.status == S.READY,
+                "can_done": mine and step.status == S.IN_PROGRESS,
+                "can_hold": mine and step.status in (S.PLANNED, S.READY, S.IN_PROGRESS),
+                "can_resume": mine and step.status == S.ON_HOLD,
+                "can_cancel": access.can_manage_job()
+                and step.status not in (S.DONE, S.CANCELLED),
+                "can_edit": access.can_manage_job()
+                and step.status in (S.PLANNED, S.READY)
+                and step.workshop_id == job.owner_id,
+                # One form (and so one idempotency key) per destination.
+                "ship_to": [
+                    (dest, ShipForm(initial={"quantity": left_to_ship}))
+                    for dest in (destinations or ([None] if final_delivery else []))
+                ]
+                if mine and step.status == S.DONE and left_to_ship > 0
+                else [],
+                "left_to_ship": left_to_ship,
+                "done_form": DoneForm(initial={"good": step.quantity, "scrap": 0}),
+                "hold_form": HoldForm(),
+                "confirm_form": ConfirmForm(),
+                "cancel_form": CancelForm(),
+            }
+        )
+    incoming = [
+        {"handoff": h, "form": ReceiveForm(initial={"quantity": h.quantity_shipped})}
+        for h in handoffs
+        if h.status == HandOffStatus.SHIPPED and h.to_workshop_id in (access.managed | access.floor)
+    ]
+    orders = [
+        {"order": o, "price_visible": access.can_see_price(o)} for o in access.orders
+    ]
+    for event in events:
+        event.label = EVENT_LABELS.get(event.kind, event.kind)
+    return {
+        "access": access,
+        "job": job,
+        "rows": rows,
+        "orders": orders,
+        "handoffs": handoffs,
+        "incoming": incoming,
+        "events": events,
+        "diagram": layout(steps, links, handoffs),
+        "routable": access.can_manage_job()
+        and any(r["can_edit"] for r in rows),
+    }
+
+
+# --- step actions ---------------------------------------------------------------------------------
+
+ACTIONS = {
+    "start": (ConfirmForm, lambda step, user, form, key: services.step_start(
+        step=step, actor=user, idempotency_key=key)),
+    "done": (DoneForm, lambda step, user, form, key: services.step_done(
+        step=step, actor=user, idempotency_key=key,
+        good=form.cleaned_data["good"], scrap=form.cleaned_data["scrap"])),
+    "hold": (HoldForm, lambda step, user, form, key: services.step_hold(
+        step=step, actor=user, idempotency_key=key, reason=form.reason_text())),
+    "resume": (ConfirmForm, lambda step, user, form, key: services.step_resume(
+        step=step, actor=user, idempotency_key=key)),
+    "cancel": (CancelForm, lambda step, user, form, key: services.step_cancel(
+        step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", ""))),
+}
+
+DONE_MESSAGES = {
+    "start": gettext_lazy("Started."),
+    "done": gettext_lazy("Marked done."),
+    "hold": gettext_lazy("Put on hold."),
+    "resume": gettext_lazy("Resumed."),
+    "cancel": gettext_lazy("The step was cancelled."),
+}
+
+
+@require_POST
+@login_required
+def step_action(request: HttpRequest, job_uuid: UUID, step_uuid: UUID, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    access = get_job_for(request.user, job_uuid)
+    step = get_step_for(access, step_uuid)
+    form_class, run = ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, _("Please check the values: %(errors)s") % {"errors": problems})
+        return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")
+    try:
+        run(step, request.user, form, form.cleaned_data.get("idempotency_key") or None)
+    except ValidationError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, str(DONE_MESSAGES[action]))
+    return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
+
+
+@require_POST
+@login_required
+def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResponse:
+    access = get_job_for(request.user, job_uuid)
+    step = get_step_for(access, step_uuid)
+    form = ShipForm(request.POST)
+    if form.is_valid():
+        to_step = None
+        if form.cleaned_data.get("to_step"):
+            to_step = step.successors.filter(uuid=form.cleaned_data["to_step"]).first()
+            if to_step is None:
+                raise Http404("No such step.")
+        try:
+            services.handoff_ship(
+                step=step,
+                actor=request.user,
+                idempotency_key=form.cleaned_data.get("idempotency_key") or None,
+                quantity=form.cleaned_data["quantity"],
+                to_step=to_step,
+                note=form.cleaned_data.get("note", ""),
+            )
+        except ValidationError as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, _("Shipment recorded."))
+    else:
+        messages.error(request, _("Enter how many parts you ship (at least 1)."))
+    return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")
+
+
+@require_POST
+@login_required
+def handoff_receive(request: HttpRequest, handoff_uuid: UUID) -> HttpResponse:
+    access, handoff = get_handoff_for(request.user, handoff_uuid)
+    form = ReceiveForm(request.POST)
+    if form.is_valid():
+        try:
+            received = services.handoff_receive(
+                handoff=handoff,
+                actor=request.user,
+                idempotency_key=form.cleaned_data.get("idempotency_key") or None,
+                quantity=form.cleaned_data["quantity"],
+                note=form.cleaned_data.get("note", ""),
+            )
+        except ValidationError as error:
+            _refusal(request, error)
+        else:
+            if received.shortfall:
+                messages.warning(
+                    request,
+                    _("Received %(got)s of %(sent)s: %(short)s parts short. The sender sees this.")
+                    % {
+                        "got": received.quantity_received,
+                        "sent": received.quantity_shipped,
+                        "short": received.shortfall,
+                    },
+                )
+            else:
+                messages.success(request, _("Receipt recorded."))
+    else:
+        messages.error(request, _("Enter how many parts arrived (0 or more)."))
+    return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")

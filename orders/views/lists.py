@@ -1,0 +1,46 @@
+"""The hub's job list, late-risk first."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from workshops.models import MANAGING_ROLES
+
+from ..models import StepStatus
+from ..selectors import jobs_visible_to
+
+
+@require_GET
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    from ..filters import JobFilter
+
+    filterset = JobFilter(request.GET, queryset=jobs_visible_to(request.user), request=request)
+    valid = filterset.is_valid()
+    page = None
+    if valid:
+        qs = (
+            filterset.qs.select_related("owner")
+            .annotate(
+                steps_total=Count("steps", distinct=True),
+                steps_done=Count(
+                    "steps", filter=Q(steps__status=StepStatus.DONE), distinct=True
+                ),
+            )
+            .order_by("-late_risk", "due_date", "-priority", "pk")
+        )
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    hubs = list(
+        request.user.memberships.filter(role__in=MANAGING_ROLES).select_related("workshop")
+    )
+    return render(
+        request,
+        "orders/job_list.html",
+        {"filter": filterset, "page": page, "hub_memberships": hubs},
+        status=200 if valid else 400,
+    )

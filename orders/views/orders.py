@@ -1,0 +1,279 @@
+"""Pages for routing steps to peers and for the orders that result."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from workshops.models import Capability, Workshop
+from workshops.selectors import Point, distance_km
+
+from .. import services
+from ..forms import ChangeTermsForm, ConfirmForm, DeclineForm, OrderRequestForm
+from ..models import LIVE_ORDER_STATES, Order, OrderStatus, Step, StepStatus
+from ..selectors import documents_visible, get_job_for, get_order_for, orders_visible_to
+from ..services.documents import DOCUMENT_ITEMS, document_diff
+
+
+def _routable_steps(access, parent: Order | None):
+    """Steps the viewer may route now: performed by the routing shop, not started, not routed."""
+    job = access.job
+    buyer_id = parent.supplier_id if parent else job.owner_id
+    qs = Step.objects.filter(
+        job=job, workshop_id=buyer_id, status__in=(StepStatus.PLANNED, StepStatus.READY)
+    ).select_related("process")
+    if parent is not None:
+        qs = qs.filter(orders=parent).exclude(
+            orders__in=Order.objects.filter(parent=parent, status__in=LIVE_ORDER_STATES)
+        )
+    else:
+        qs = qs.exclude(
+            orders__in=Order.objects.filter(
+                job=job, parent__isnull=True, status__in=LIVE_ORDER_STATES
+            )
+        )
+    return qs.order_by("position", "pk")
+
+
+def _capable_suppliers(steps: list[Step], exclude: Workshop):
+    """Active workshops with a capability for every chosen step's process."""
+    qs = Workshop.objects.active().exclude(pk=exclude.pk)
+    processes = {s.process_id for s in steps}
+    if processes:
+        qs = qs.filter(
+            pk__in=Capability.objects.filter(process_id__in=processes)
+            .values("workshop_id")
+            .annotate(n=Count("process_id", distinct=True))
+            .filter(n=len(processes))
+            .values("workshop_id")
+        )
+    return qs.order_by("name_kana", "name")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
+    access = get_job_for(request.user, job_uuid)
+    parent = None
+    parent_uuid = request.GET.get("parent") or request.POST.get("parent")
+    if parent_uuid:
+        _access, parent = get_order_for(request.user, parent_uuid)
+        if parent.supplier_id not in access.managed or parent.status != OrderStatus.ACCEPTED:
+            raise Http404("No such order.")
+        buyer = parent.supplier
+    else:
+        if not access.can_manage_job():
+            raise Http404("No such job.")
+        buyer = access.job.owner
+    routable = _routable_steps(access, parent)
+    chosen = list(routable.filter(uuid__in=request.GET.getlist("step"))) or []
+    suppliers = _capable_suppliers(chosen, buyer) if chosen else Workshop.objects.active().exclude(pk=buyer.pk).order_by("name_kana", "name")
+    initial = {"steps": chosen, "delivery_place": f"{buyer.name} {buyer.address}".strip()}
+    form = OrderRequestForm(
+        request.POST if request.method == "POST" else None,
+        routable=routable,
+        suppliers=Workshop.objects.active().exclude(pk=buyer.pk),
+        initial=initial,
+    )
+    if request.method != "POST":
+        form.fields["supplier"].queryset = suppliers
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_request(
+                job=access.job,
+                actor=request.user,
+                idempotency_key=form.cleaned_data.get("idempotency_key") or None,
+                supplier=form.cleaned_data["supplier"],
+                steps=list(form.cleaned_data["steps"]),
+                terms=form.terms(),
+                parent=parent,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("The request was sent to %(shop)s.") % {"shop": order.supplier.name},
+            )
+            return redirect("order_detail", order_uuid=order.uuid)
+    origin = Point.of(buyer)
+    supplier_rows = []
+    for shop in suppliers[:50]:
+        point = Point.of(shop)
+        supplier_rows.append(
+            {"shop": shop, "km": distance_km(origin, point) if origin and point else None}
+        )
+    supplier_rows.sort(key=lambda r: (r["km"] is None, r["km"] or 0))
+    return render(
+        request,
+        "orders/order_form.html",
+        {
+            "access": access,
+            "job": access.job,
+            "form": form,
+            "parent": parent,
+            "chosen": chosen,
+            "supplier_rows": supplier_rows,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@login_required
+def order_detail(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
+    access, order = get_order_for(request.user, order_uuid)
+    documents = list(documents_visible(access, order))
+    versions = []
+    for i, document in enumerate(documents):
+        versions.append(
+            {
+                "document": document,
+                "diff": document_diff(documents[i - 1] if i else None, document),
+            }
+        )
+    is_supplier = order.supplier_id in access.managed
+    is_buyer = order.buyer_id in access.managed
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "access": access,
+            "job": access.job,
+            "order": order,
+            "price_visible": access.can_see_price(order),
+            "steps": order.steps.select_related("process", "workshop").order_by("position"),
+            "versions": list(reversed(versions)),
+            "items": DOCUMENT_ITEMS,
+            "can_accept": is_supplier and order.status == OrderStatus.REQUESTED,
+            "can_withdraw": is_buyer and order.status == OrderStatus.REQUESTED,
+            "can_change": is_buyer and order.status == OrderStatus.ACCEPTED,
+            "can_sub_order": is_supplier and order.status == OrderStatus.ACCEPTED,
+            "confirm_form": ConfirmForm(),
+            "decline_form": DeclineForm(),
+            "terms_form": ChangeTermsForm.for_order(order) if is_buyer else None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def order_decide(request: HttpRequest, order_uuid: UUID, action: str) -> HttpResponse:
+    access, order = get_order_for(request.user, order_uuid)
+    form = (DeclineForm if action == "decline" else ConfirmForm)(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tell the buyer why you decline."))
+        return redirect("order_detail", order_uuid=order.uuid)
+    key = form.cleaned_data.get("idempotency_key") or None
+    try:
+        if action == "accept":
+            services.order_accept(order=order, actor=request.user, idempotency_key=key)
+            messages.success(request, _("Accepted. The order document was issued."))
+        elif action == "decline":
+            services.order_decline(
+                order=order, actor=request.user, idempotency_key=key,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Declined. The buyer was told your reason."))
+        elif action == "withdraw":
+            services.order_withdraw(order=order, actor=request.user, idempotency_key=key)
+            messages.success(request, _("The request was withdrawn."))
+        else:
+            raise Http404("No such action.")
+    except ValidationError as error:
+        messages.error(request, " ".join(str(m) for m in error.messages))
+    return redirect("order_detail", order_uuid=order.uuid)
+
+
+@require_POST
+@login_required
+def order_change_terms(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
+    access, order = get_order_for(request.user, order_uuid)
+    if order.buyer_id not in access.managed:
+        raise Http404("No such order.")
+    form = ChangeTermsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_change_terms(
+                order=order, actor=request.user, terms=form.terms(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The terms were changed and a new version was issued."))
+            return redirect("order_detail", order_uuid=order.uuid)
+    messages.error(
+        request,
+        _("The terms were not changed: %(errors)s")
+        % {"errors": " ".join(str(e) for errors in form.errors.values() for e in errors)},
+    )
+    return redirect("order_detail", order_uuid=order.uuid)
+
+
+@require_GET
+@login_required
+def order_document_pdf(request: HttpRequest, order_uuid: UUID, version: int) -> HttpResponse:
+    from ..pdf import render_order_document
+
+    access, order = get_order_for(request.user, order_uuid)
+    documents = {d.version: d for d in documents_visible(access, order)}
+    document = documents.get(version)
+    if document is None:
+        raise Http404("No such document.")
+    pdf = render_order_document(document, previous=documents.get(version - 1))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="order-{document.content["document_number"]}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    """Orders I am party to (as supplier or buyer); ?inbox=1 for requests waiting for me."""
+    from ..filters import OrderFilter
+
+    filterset = OrderFilter(
+        request.GET, queryset=orders_visible_to(request.user), request=request
+    )
+    valid = filterset.is_valid()
+    qs = (
+        filterset.qs.select_related("job", "buyer", "supplier").order_by(
+            "-job__late_risk", "due_date", "pk"
+        )
+        if valid
+        else Order.objects.none()
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    managed = set(
+        request.user.memberships.filter(role__in=("owner", "manager")).values_list(
+            "workshop_id", flat=True
+        )
+    )
+    for order in page.object_list:
+        order.price_visible = order.buyer_id in managed or order.supplier_id in managed
+        order.i_supply = order.supplier_id in managed
+    inbox_count = orders_visible_to(request.user).filter(
+        status=OrderStatus.REQUESTED, supplier_id__in=managed
+    ).count()
+    return render(
+        request,
+        "orders/order_list.html",
+        {"filter": filterset, "page": page, "inbox_count": inbox_count},
+        status=200 if valid else 400,
+    )
