@@ -1,0 +1,184 @@
+"""Every orders page and API endpoint, walked as every kind of user.
+
+Who: the hub's owner, the supplier's owner, the sub-supplier's owner, the sub-supplier's floor
+staff, the district association's staff, and an outsider (owner of an unrelated shop).
+Each URL has an expected outcome per role: "ok" (any non-404 answer the role is allowed),
+or 404. A URL added to the project without an entry here fails `test_every_url_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import client_for
+from tests.orders.conftest import Chain
+
+ROLES = ("hub", "supplier", "sub_supplier", "floor", "staff", "outsider")
+OK, NOT_FOUND = "ok", 404
+
+
+def user_for(chain: Chain, role: str):
+    return {
+        "hub": chain.hub_owner,
+        "supplier": chain.turner_owner,
+        "sub_supplier": chain.grinder_owner,
+        "floor": chain.grinder_floor,
+        "staff": chain.staff,
+        "outsider": chain.stranger_owner,
+    }[role]
+
+
+@dataclass
+class Case:
+    method: str
+    url: Callable[[dict], str]
+    expect: dict[str, object]
+    data: dict | None = None
+
+
+def everyone(**overrides) -> dict[str, object]:
+    expect = {"hub": OK, "supplier": OK, "sub_supplier": OK, "floor": OK}
+    expect.update({"staff": NOT_FOUND, "outsider": NOT_FOUND})
+    expect.update(overrides)
+    return expect
+
+
+def only(*roles: str) -> dict[str, object]:
+    return {role: (OK if role in roles else NOT_FOUND) for role in ROLES}
+
+
+def signed_in() -> dict[str, object]:
+    """Lists: everyone signed in gets a page (empty for those party to nothing)."""
+    return {role: OK for role in ROLES}
+
+
+# url name → case. `o` is a dict of the objects of the routed job (see `objects` below).
+MATRIX: dict[str, Case] = {
+    # --- pages ------------------------------------------------------------------------------
+    "job_list": Case("get", lambda o: "/jobs/", signed_in()),
+    "job_new": Case("get", lambda o: f"/workshops/{o['hub'].uuid}/jobs/new/", only("hub")),
+    "job_detail": Case("get", lambda o: f"/jobs/{o['job'].uuid}/", everyone()),
+    "job_edit": Case("get", lambda o: f"/jobs/{o['job'].uuid}/edit/", only("hub")),
+    "job_copy": Case("get", lambda o: f"/jobs/{o['job'].uuid}/copy/", only("hub")),
+    "step_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/steps/new/", only("hub")),
+    "step_edit": Case(
+        "get", lambda o: f"/jobs/{o['job'].uuid}/steps/{o['ASM'].uuid}/edit/", only("hub")
+    ),
+    "step_remove": Case(
+        "post", lambda o: f"/jobs/{o['job'].uuid}/steps/{o['ASM'].uuid}/remove/", only("hub")
+    ),
+    # The grinding step: the sub-supplier performs it; its supplier and the hub see it.
+    "step_action": Case(
+        "post",
+        lambda o: f"/jobs/{o['job'].uuid}/steps/{o['G'].uuid}/start/",
+        everyone(),
+        {"idempotency_key": "matrix"},
+    ),
+    "step_ship": Case(
+        "post",
+        lambda o: f"/jobs/{o['job'].uuid}/steps/{o['G'].uuid}/ship/",
+        everyone(),
+        {"quantity": 1},
+    ),
+    "handoff_receive": Case(
+        "post", lambda o: f"/handoffs/{o['handoff'].uuid}/receive/", everyone(), {"quantity": 1}
+    ),
+    "order_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/route/", only("hub")),
+    "order_list": Case("get", lambda o: "/orders/", signed_in()),
+    # The sub-order (turner → grinder): its two parties; the hub sees it on the job page but
+    # its page carries the price, so it is not the hub's to open. Floor staff: no prices.
+    "order_detail": Case(
+        "get", lambda o: f"/orders/{o['sub'].uuid}/", only("supplier", "sub_supplier", "hub")
+    ),
+    "order_decide": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/withdraw/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "order_change_terms": Case(
+        "post", lambda o: f"/orders/{o['sub'].uuid}/terms/", only("supplier"), {"reason": ""}
+    ),
+    "order_document_pdf": Case(
+        "get", lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf", only("supplier", "sub_supplier")
+    ),
+}
+
+
+def _names(patterns, prefix: str = "") -> dict[str, str]:
+    found = {}
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            found.update(_names(p.url_patterns, prefix + str(p.pattern)))
+        elif isinstance(p, URLPattern) and p.name:
+            found[p.name] = prefix + str(p.pattern)
+    return found
+
+
+def project_urls() -> dict[str, str]:
+    """The URL names that belong in the matrix: every orders page and every orders API route."""
+    import orders.urls
+
+    names = _names(orders.urls.urlpatterns)
+    api = {
+        name: route
+        for name, route in _names(get_resolver().url_patterns).items()
+        if route.startswith("api/v1/") and any(
+            part in route for part in ("jobs", "steps", "orders", "handoffs")
+        )
+    }
+    return {**names, **api}
+
+
+def test_every_url_is_in_the_matrix():
+    missing = sorted(set(project_urls()) - set(MATRIX))
+    assert missing == [], f"add these URLs to the visibility matrix: {missing}"
+
+
+@pytest.fixture
+def objects(chain, routed_job):
+    from orders import services
+
+    job, steps, orders = routed_job
+    turn = steps["L"]
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
+    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    return {"job": job, "hub": chain.hub, "handoff": handoff, **steps, **orders}
+
+
+CASES = [(name, role) for name in MATRIX for role in ROLES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_visibility(chain, objects, name, role):
+    case = MATRIX[name]
+    client = client_for(user_for(chain, role))
+    url = case.url(objects)
+    if case.method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, case.data or {})
+    expected = case.expect[role]
+    if expected == NOT_FOUND:
+        assert response.status_code == 404, f"{role} must not reach {url}"
+    else:
+        assert response.status_code != 404, f"{role} should reach {url}"
+        assert response.status_code < 500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["staff", "outsider"])
+def test_outsiders_change_nothing(chain, objects, role):
+    """Walking every write as an outsider leaves the event log exactly as it was."""
+    job = objects["job"]
+    before = list(job.events.values_list("seq", flat=True))
+    client = client_for(user_for(chain, role))
+    for case in MATRIX.values():
+        if case.method == "post":
+            client.post(case.url(objects), case.data or {})
+    assert list(job.events.values_list("seq", flat=True)) == before
