@@ -1,0 +1,287 @@
+"""Orders pages: each works for the right person, refuses the wrong method, and writes only
+through the services (every change lands in the event log)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from orders import services
+from orders.models import Job, Order, OrderDocument, OrderStatus, ProgressEvent, Step, StepStatus
+from tests.conftest import client_for
+from tests.orders.conftest import add, in_days, post_job, terms
+from workshops.models import Process
+
+pytestmark = pytest.mark.django_db
+
+
+def english(client: Client) -> Client:
+    client.cookies["shopnet_language"] = "en"
+    return client
+
+
+def test_it_posts_a_job_and_logs_it(chain):
+    client = client_for(chain.hub_owner)
+    response = client.post(
+        f"/workshops/{chain.hub.uuid}/jobs/new/",
+        {
+            "part_name": "フランジ",
+            "drawing_number": "MR-3001",
+            "quantity": "20",
+            "due_date": in_days(14).isoformat(),
+            "priority": "0",
+            "customer_name": "秘密商事",
+        },
+    )
+    job = Job.objects.get(drawing_number="MR-3001")
+    assert response.status_code == 302
+    assert response["Location"] == f"/jobs/{job.uuid}/"
+    assert job.owner == chain.hub
+    assert list(job.events.values_list("kind", "actor")) == [("job.posted", chain.hub_owner.pk)]
+
+
+def test_it_refuses_a_due_date_in_the_past_and_writes_nothing(chain):
+    response = english(client_for(chain.hub_owner)).post(
+        f"/workshops/{chain.hub.uuid}/jobs/new/",
+        {"part_name": "X", "quantity": "5", "due_date": in_days(-1).isoformat(), "priority": "0"},
+    )
+    assert response.status_code == 400
+    assert "cannot be in the past" in response.content.decode()
+    assert not Job.objects.exists()
+    assert not ProgressEvent.objects.exists()
+
+
+def test_it_refuses_a_negative_quantity_in_japanese(chain):
+    response = client_for(chain.hub_owner).post(
+        f"/workshops/{chain.hub.uuid}/jobs/new/",
+        {"part_name": "X", "quantity": "-5", "due_date": in_days(3).isoformat(), "priority": "0"},
+    )
+    assert response.status_code == 400
+    assert '<html lang="ja">' in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_it_adds_steps_as_a_dag_and_refuses_a_cycle(chain):
+    job = post_job(chain)
+    a = add(job, chain, "L")
+    b = add(job, chain, "M")
+    client = english(client_for(chain.hub_owner))
+    response = client.post(
+        f"/jobs/{job.uuid}/steps/new/",
+        {"process": Process.objects.get(code="ASM").pk, "planned_hours": "2", "after": [a.pk, b.pk]},
+    )
+    assert response.status_code == 302
+    joined = Step.objects.get(job=job, process__code="ASM")
+    assert set(joined.predecessors.all()) == {a, b}
+    seq = Job.objects.get(pk=job.pk).last_seq
+    # a after the assembly that waits for a: a cycle.
+    response = client.post(
+        f"/jobs/{job.uuid}/steps/{a.uuid}/edit/",
+        {"process": a.process.pk, "planned_hours": "4", "after": [joined.pk]},
+    )
+    assert response.status_code == 400
+    assert "cycle" in response.content.decode()
+    assert Job.objects.get(pk=job.pk).last_seq == seq
+    assert list(a.predecessors.all()) == []
+
+
+def test_it_routes_steps_to_a_peer_through_the_form(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    client = client_for(chain.hub_owner)
+    page = client.get(f"/jobs/{job.uuid}/route/?step={turn.uuid}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert chain.turner.name in html  # capable of turning
+    assert chain.plater.name not in html  # not capable: not offered
+    values = terms()
+    response = client.post(
+        f"/jobs/{job.uuid}/route/",
+        {
+            "steps": [str(turn.uuid)],
+            "supplier": str(chain.turner.uuid),
+            "price": values["price"],
+            "due_date": values["due_date"].isoformat(),
+            "delivery_place": values["delivery_place"],
+            "payment_due_date": values["payment_due_date"].isoformat(),
+            "payment_method": "bank_transfer",
+            "idempotency_key": "route-1",
+        },
+    )
+    order = Order.objects.get(job=job)
+    assert response.status_code == 302
+    assert order.supplier == chain.turner and order.status == OrderStatus.REQUESTED
+    assert list(order.steps.all()) == [turn]
+
+
+def test_it_refuses_a_payment_date_past_60_days_in_the_form(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    response = english(client_for(chain.hub_owner)).post(
+        f"/jobs/{job.uuid}/route/",
+        {
+            "steps": [str(turn.uuid)],
+            "supplier": str(chain.turner.uuid),
+            "price": "1000",
+            "due_date": in_days(10).isoformat(),
+            "delivery_place": "本社",
+            "payment_due_date": in_days(10 + 61).isoformat(),
+            "payment_method": "bank_transfer",
+        },
+    )
+    assert response.status_code == 400
+    assert "60 days" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_it_refuses_a_shop_without_the_capability(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    response = english(client_for(chain.hub_owner)).post(
+        f"/jobs/{job.uuid}/route/",
+        {
+            "steps": [str(turn.uuid)],
+            "supplier": str(chain.plater.uuid),
+            "price": "1000",
+            "due_date": in_days(10).isoformat(),
+            "delivery_place": "本社",
+            "payment_due_date": in_days(20).isoformat(),
+            "payment_method": "bank_transfer",
+        },
+    )
+    assert response.status_code == 400
+    assert "does not list the capability" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_the_supplier_accepts_declines_and_the_document_is_issued(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    mill = add(job, chain, "M")
+    first = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    second = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[mill], terms=terms()
+    )
+    client = client_for(chain.turner_owner)
+    assert client.post(f"/orders/{first.uuid}/accept/", {"idempotency_key": "a"}).status_code == 302
+    assert Order.objects.get(pk=first.pk).status == OrderStatus.ACCEPTED
+    assert OrderDocument.objects.filter(order=first, version=1).exists()
+    # Declining needs a reason.
+    client.post(f"/orders/{second.uuid}/decline/", {"reason": ""})
+    assert Order.objects.get(pk=second.pk).status == OrderStatus.REQUESTED
+    client.post(f"/orders/{second.uuid}/decline/", {"reason": "今月は満杯です"})
+    second.refresh_from_db()
+    assert second.status == OrderStatus.DECLINED and second.decline_reason == "今月は満杯です"
+    # Accepting the declined request afterwards is refused, nothing changes.
+    seq = Job.objects.get(pk=job.pk).last_seq
+    response = english(client).post(f"/orders/{second.uuid}/accept/", {}, follow=True)
+    assert "already" in response.content.decode()
+    assert Order.objects.get(pk=second.pk).status == OrderStatus.DECLINED
+    assert Job.objects.get(pk=job.pk).last_seq == seq
+
+
+def test_changing_terms_issues_a_new_version_both_parties_see(chain, routed_job):
+    job, steps, orders = routed_job
+    order = orders["plating"]
+    client = client_for(chain.hub_owner)
+    response = client.post(
+        f"/orders/{order.uuid}/terms/",
+        {
+            "price": "18000",
+            "due_date": order.due_date.isoformat(),
+            "delivery_place": order.delivery_place,
+            "payment_due_date": order.payment_due_date.isoformat(),
+            "payment_method": order.payment_method,
+            "reason": "数量変更のため",
+        },
+    )
+    assert response.status_code == 302
+    assert list(order.documents.values_list("version", flat=True)) == [1, 2]
+    page = client_for(chain.plater_owner).get(f"/orders/{order.uuid}/").content.decode()
+    assert "数量変更のため" in page
+    assert "15000" in page and "18000" in page  # the difference, before and after
+
+
+def test_the_pdf_download_is_a_pdf_attachment(chain, routed_job):
+    job, steps, orders = routed_job
+    response = client_for(chain.plater_owner).get(f"/orders/{orders['plating'].uuid}/documents/1.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response.content.startswith(b"%PDF")
+    assert client_for(chain.plater_owner).get(
+        f"/orders/{orders['plating'].uuid}/documents/9.pdf"
+    ).status_code == 404
+
+
+def test_floor_staff_start_and_finish_their_step_from_the_job_page(chain, routed_job):
+    job, steps, orders = routed_job
+    turn = steps["L"]
+    client = client_for(chain.turner_floor)
+    page = client.get(f"/jobs/{job.uuid}/").content.decode()
+    assert f"/jobs/{job.uuid}/steps/{turn.uuid}/start/" in page
+    assert "120,000" not in page and "¥" not in page  # no prices for floor staff
+    client.post(f"/jobs/{job.uuid}/steps/{turn.uuid}/start/", {"idempotency_key": "s1"})
+    client.post(f"/jobs/{job.uuid}/steps/{turn.uuid}/start/", {"idempotency_key": "s1"})
+    assert job.events.filter(kind="step.started", step=turn).count() == 1
+    client.post(
+        f"/jobs/{job.uuid}/steps/{turn.uuid}/done/",
+        {"idempotency_key": "d1", "good": "95", "scrap": "5"},
+    )
+    turn.refresh_from_db()
+    assert (turn.status, turn.good_qty, turn.scrap_qty) == (StepStatus.DONE, 95, 5)
+
+
+def test_a_short_receipt_is_shown_not_absorbed(chain, routed_job):
+    job, steps, orders = routed_job
+    turn = steps["L"]
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
+    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    client = english(client_for(chain.grinder_floor))
+    response = client.post(f"/handoffs/{handoff.uuid}/receive/", {"quantity": "97"}, follow=True)
+    assert "3 parts short" in response.content.decode()
+    hub_page = client_for(chain.hub_owner).get(f"/jobs/{job.uuid}/").content.decode()
+    assert "−3" in hub_page
+
+
+@pytest.mark.parametrize(
+    ("url", "method"),
+    [
+        ("/jobs/{job}/", "post"),
+        ("/jobs/{job}/steps/{step}/start/", "get"),
+        ("/jobs/{job}/steps/{step}/ship/", "get"),
+        ("/orders/{order}/accept/", "get"),
+        ("/orders/{order}/documents/1.pdf", "post"),
+        ("/jobs/", "post"),
+    ],
+)
+def test_wrong_methods_are_refused(chain, routed_job, url, method):
+    job, steps, orders = routed_job
+    target = url.format(job=job.uuid, step=steps["L"].uuid, order=orders["plating"].uuid)
+    response = getattr(client_for(chain.hub_owner), method)(target)
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_the_job_page_costs_the_same_whatever_the_number_of_steps(
+    chain, django_assert_num_queries, count
+):
+    job = post_job(chain)
+    previous = None
+    for i in range(count):
+        previous = add(job, chain, "L" if i % 2 else "ASM", after=[previous] if previous else [])
+    order_steps = list(job.steps.filter(process__code="L")[:2])
+    services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=order_steps[:1], terms=terms()
+    )
+    client = client_for(chain.hub_owner)
+    # session, user; the job; the user's memberships (access); orders; order-step pairs;
+    # steps (id, shop); visible steps with process and shop; links; hand-offs; events;
+    # the navigation's memberships
+    with django_assert_num_queries(12):
+        response = client.get(f"/jobs/{job.uuid}/")
+    assert response.status_code == 200
+    assert response.content.decode().count("step-card") == count
