@@ -161,10 +161,10 @@ class StepLink(models.Model):
 
 
 class PaymentMethod(models.TextChoices):
-    # No promissory notes: 取適法 (2026) forbids paying a small supplier by 手形.
+    # No promissory notes: 取適法 (2026) forbids paying a small supplier by 手形. Electronically
+    # recorded claims are left out until documents carry the claim's amount and dates.
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     CASH = "cash", _("Cash")
-    ELECTRONIC_CLAIM = "electronic_claim", _("Electronically recorded monetary claim")
 
 
 class OrderStatus(models.TextChoices):

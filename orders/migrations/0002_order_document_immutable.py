@@ -13,7 +13,7 @@ BEGIN
     IF TG_OP = 'UPDATE' THEN
         RAISE EXCEPTION 'order documents are immutable records';
     END IF;
-    IF OLD.retain_until >= CURRENT_DATE THEN
+    IF OLD.retain_until >= (now() AT TIME ZONE 'Asia/Tokyo')::date THEN
         RAISE EXCEPTION 'order documents are kept until %', OLD.retain_until;
     END IF;
     RETURN OLD;
@@ -38,7 +38,8 @@ SQLITE_DOWN = [
 def up(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_UP)
+        # params=None: the function body's % is PL/pgSQL's, not a query placeholder.
+        schema_editor.execute(POSTGRES_UP, params=None)
     elif vendor == "sqlite":
         for statement in SQLITE_UP:
             schema_editor.execute(statement)
@@ -47,7 +48,7 @@ def up(apps, schema_editor):
 def down(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_DOWN)
+        schema_editor.execute(POSTGRES_DOWN, params=None)
     elif vendor == "sqlite":
         for statement in SQLITE_DOWN:
             schema_editor.execute(statement)

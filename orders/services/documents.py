@@ -59,7 +59,6 @@ DOCUMENT_ITEMS: list[tuple[str, str]] = [
 PAYMENT_METHOD_JA = {
     "bank_transfer": "銀行振込（現金）",
     "cash": "現金",
-    "electronic_claim": "電子記録債権（支払期日までに満額を現金化できるもの）",
 }
 
 
@@ -82,7 +81,8 @@ def document_content(order: Order, job: Job, *, version: int, reason: str) -> di
         "version": version,
         "buyer": _party(order.buyer),
         "supplier": _party(order.supplier),
-        "ordered_on": timezone.localtime(order.requested_at).date().isoformat(),
+        # The day the order was made: the supplier's acceptance, when this document is issued.
+        "ordered_on": timezone.localtime(order.decided_at or timezone.now()).date().isoformat(),
         "part": {"name": job.part_name, "drawing_number": job.drawing_number},
         "material": job.material.code if job.material_id else job.material_note,
         "items": [
@@ -119,11 +119,13 @@ def document_issue(*, order: Order, job: Job, actor: User | None, reason: str) -
     version = last + 1
     content = document_content(order, job, version=version, reason=reason)
     issued_at = timezone.now()
-    today = timezone.localdate(issued_at)
+    # 第7条: kept two years from when the record is complete; the payment due date is the last
+    # thing the record speaks of, so count from it (and never from before the issue date).
+    start = max(timezone.localdate(issued_at), order.payment_due_date)
     try:
-        retain_until = today.replace(year=today.year + RETENTION_YEARS)
+        retain_until = start.replace(year=start.year + RETENTION_YEARS)
     except ValueError:  # 29 February
-        retain_until = today.replace(year=today.year + RETENTION_YEARS, day=28)
+        retain_until = start.replace(year=start.year + RETENTION_YEARS, day=28)
     document = OrderDocument.objects.create(
         order=order,
         version=version,
