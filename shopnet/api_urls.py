@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from orders import api as orders_api
 from workshops import api as workshops_api
 
 urlpatterns = [
@@ -13,5 +14,50 @@ urlpatterns = [
         "workshops/<uuid:workshop_uuid>/",
         workshops_api.WorkshopDetail.as_view(),
         name="api_workshop_detail",
+    ),
+    # Jobs, their steps and event log.
+    path("jobs/", orders_api.JobList.as_view(), name="api_jobs"),
+    path("jobs/<uuid:job_uuid>/", orders_api.JobDetail.as_view(), name="api_job_detail"),
+    path("jobs/<uuid:job_uuid>/steps/", orders_api.JobSteps.as_view(), name="api_job_steps"),
+    # No trailing slash: the path DESIGN.md publishes for repairing a live stream's gaps.
+    path("jobs/<uuid:job_uuid>/events", orders_api.JobEvents.as_view(), name="api_job_events"),
+    # Step transitions and hand-offs.
+    path("steps/<uuid:step_uuid>/start/", orders_api.StepStart.as_view(), name="api_step_start"),
+    path("steps/<uuid:step_uuid>/done/", orders_api.StepDone.as_view(), name="api_step_done"),
+    path("steps/<uuid:step_uuid>/hold/", orders_api.StepHold.as_view(), name="api_step_hold"),
+    path(
+        "steps/<uuid:step_uuid>/resume/", orders_api.StepResume.as_view(), name="api_step_resume"
+    ),
+    path(
+        "steps/<uuid:step_uuid>/cancel/", orders_api.StepCancel.as_view(), name="api_step_cancel"
+    ),
+    path("steps/<uuid:step_uuid>/ship/", orders_api.StepShip.as_view(), name="api_step_ship"),
+    path(
+        "handoffs/<uuid:handoff_uuid>/receive/",
+        orders_api.HandOffReceive.as_view(),
+        name="api_handoff_receive",
+    ),
+    # Orders between workshops.
+    path("orders/", orders_api.OrderList.as_view(), name="api_orders"),
+    path("orders/<uuid:order_uuid>/", orders_api.OrderDetail.as_view(), name="api_order_detail"),
+    path(
+        "orders/<uuid:order_uuid>/documents/",
+        orders_api.OrderDocuments.as_view(),
+        name="api_order_documents",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/accept/",
+        orders_api.OrderAccept.as_view(),
+        name="api_order_accept",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/decline/",
+        orders_api.OrderDecline.as_view(),
+        name="api_order_decline",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/withdraw/",
+        orders_api.OrderWithdraw.as_view(),
+        name="api_order_withdraw",
     ),
 ]

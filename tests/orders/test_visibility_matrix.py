@@ -105,6 +105,52 @@ MATRIX: dict[str, Case] = {
     "order_document_pdf": Case(
         "get", lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf", only("supplier", "sub_supplier")
     ),
+    # --- API --------------------------------------------------------------------------------
+    "api_jobs": Case("get", lambda o: "/api/v1/jobs/", signed_in()),
+    "api_job_detail": Case("get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/", everyone()),
+    "api_job_steps": Case("get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/steps/", everyone()),
+    "api_job_events": Case(
+        "get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/events?after=0", everyone()
+    ),
+    "api_step_start": Case(
+        "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/start/", everyone(), {}
+    ),
+    "api_step_done": Case(
+        "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/done/", everyone(), {"good": 1, "scrap": 0}
+    ),
+    "api_step_hold": Case(
+        "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/hold/", everyone(), {"reason": "machine"}
+    ),
+    "api_step_resume": Case("post", lambda o: f"/api/v1/steps/{o['G'].uuid}/resume/", everyone(), {}),
+    "api_step_cancel": Case("post", lambda o: f"/api/v1/steps/{o['G'].uuid}/cancel/", everyone(), {}),
+    "api_step_ship": Case(
+        "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/ship/", everyone(), {"quantity": 1}
+    ),
+    "api_handoff_receive": Case(
+        "post", lambda o: f"/api/v1/handoffs/{o['handoff'].uuid}/receive/", everyone(),
+        {"quantity": 1},
+    ),
+    "api_orders": Case("get", lambda o: "/api/v1/orders/", signed_in()),
+    "api_order_detail": Case(
+        "get", lambda o: f"/api/v1/orders/{o['sub'].uuid}/", only("supplier", "sub_supplier", "hub")
+    ),
+    "api_order_documents": Case(
+        "get",
+        lambda o: f"/api/v1/orders/{o['sub'].uuid}/documents/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "api_order_accept": Case(
+        "post", lambda o: f"/api/v1/orders/{o['sub'].uuid}/accept/",
+        only("supplier", "sub_supplier", "hub"), {},
+    ),
+    "api_order_decline": Case(
+        "post", lambda o: f"/api/v1/orders/{o['sub'].uuid}/decline/",
+        only("supplier", "sub_supplier", "hub"), {"reason": "x"},
+    ),
+    "api_order_withdraw": Case(
+        "post", lambda o: f"/api/v1/orders/{o['sub'].uuid}/withdraw/",
+        only("supplier", "sub_supplier", "hub"), {},
+    ),
 }
 
 
@@ -161,6 +207,8 @@ def test_visibility(chain, objects, name, role):
     url = case.url(objects)
     if case.method == "get":
         response = client.get(url)
+    elif url.startswith("/api/"):
+        response = client.post(url, case.data or {}, content_type="application/json")
     else:
         response = client.post(url, case.data or {})
     expected = case.expect[role]
@@ -180,5 +228,9 @@ def test_outsiders_change_nothing(chain, objects, role):
     client = client_for(user_for(chain, role))
     for case in MATRIX.values():
         if case.method == "post":
-            client.post(case.url(objects), case.data or {})
+            url = case.url(objects)
+            if url.startswith("/api/"):
+                client.post(url, case.data or {}, content_type="application/json")
+            else:
+                client.post(url, case.data or {})
     assert list(job.events.values_list("seq", flat=True)) == before

@@ -467,10 +467,10 @@ def test_it_documents_every_api_path(schema):
         if pattern.name != "api_schema"  # the schema view leaves itself out of the document
     }
 
-    assert expected == {
+    assert {
         "/api/v1/processes/", "/api/v1/materials/", "/api/v1/certifications/",
         "/api/v1/workshops/", "/api/v1/workshops/{workshop_uuid}/",
-    }
+    } <= expected
     assert set(schema["paths"]) == expected
 
 

@@ -1,0 +1,784 @@
+"""JSON API for jobs, steps, orders and hand-offs (/api/v1/). Integrators and tablets use it.
+
+Reads go through the access helpers in `selectors.py` (anything the caller may not see is a
+404); writes call the services, which are the only writers. A service's refusal is a 400 with
+its message(s), per field where it names one. Writes take an `Idempotency-Key` header: the
+services apply a key once per user and answer a repeat with the object the first call made.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import generics, serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from workshops.models import MANAGING_ROLES, Membership
+
+from . import services
+from .filters import JobFilter, OrderFilter
+from .models import (
+    HandOff,
+    Job,
+    JobStatus,
+    Order,
+    OrderDocument,
+    OrderStatus,
+    PaymentMethod,
+    Priority,
+    Step,
+    StepLink,
+    StepStatus,
+)
+from .selectors import (
+    JobAccess,
+    documents_visible,
+    get_handoff_for,
+    get_job_for,
+    get_order_for,
+    get_step_by_uuid_for,
+    jobs_visible_to,
+    orders_visible_to,
+)
+
+EVENTS_PAGE = 500
+MAX_SEQ = 2**63 - 1  # what a BIGINT holds; larger cursors are refused, not overflowed
+
+# --- serializers: out ----------------------------------------------------------------------------
+
+
+class WorkshopRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    name = serializers.CharField()
+
+
+class JobRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    part_name = serializers.CharField()
+    drawing_number = serializers.CharField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    """The job header: a row of the job list and the `job` of the job detail."""
+
+    id = serializers.UUIDField(source="uuid")
+    owner = WorkshopRefSerializer(help_text="The hub: the workshop that took the customer's order.")
+    material = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    customer_name = serializers.CharField(
+        required=False, help_text="Only for the hub's owners and managers; absent for others."
+    )
+    last_seq = serializers.IntegerField(
+        help_text="The job's latest event number: follow on from here with `events?after=`."
+    )
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "part_name",
+            "drawing_number",
+            "material",
+            "quantity",
+            "due_date",
+            "priority",
+            "status",
+            "owner",
+            "customer_name",
+            "notes",
+            "projected_finish",
+            "late_risk",
+            "last_seq",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_material(self, job: Job) -> str:
+        return job.material.code if job.material_id else job.material_note
+
+    def to_representation(self, job: Job) -> dict[str, Any]:
+        data = super().to_representation(job)
+        if not self.context["can_see_customer"](job):
+            del data["customer_name"]
+        return data
+
+
+class StepSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    process = serializers.CharField(source="process.code", help_text="Process code.")
+    process_name = serializers.CharField(source="process.name")
+    status = serializers.ChoiceField(choices=StepStatus.choices)
+    workshop = WorkshopRefSerializer(help_text="Who performs the step now.")
+    predecessors = serializers.SerializerMethodField(
+        help_text="The steps this one waits for, among those the caller may see."
+    )
+    orders = serializers.SerializerMethodField(
+        help_text="The orders covering this step, among those the caller may see."
+    )
+
+    class Meta:
+        model = Step
+        fields = [
+            "id",
+            "process",
+            "process_name",
+            "title",
+            "position",
+            "status",
+            "hold_reason",
+            "workshop",
+            "quantity",
+            "planned_hours",
+            "good_qty",
+            "scrap_qty",
+            "started_at",
+            "finished_at",
+            "projected_start",
+            "projected_finish",
+            "late_risk",
+            "predecessors",
+            "orders",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_predecessors(self, step: Step) -> list[str]:
+        return self.context["predecessors"].get(step.pk, [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_orders(self, step: Step) -> list[str]:
+        return self.context["step_orders"].get(step.pk, [])
+
+
+# An order's commercial terms: only the two parties to it see them (the hub sees that a step is
+# sub-ordered, and to whom, but not for how much).
+PRICED_FIELDS = (
+    "price",
+    "tax_rate",
+    "tax",
+    "total",
+    "payment_due_date",
+    "payment_method",
+    "terms_note",
+)
+PARTIES_ONLY = "Only for the two parties to the order; absent for others."
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    job = JobRefSerializer()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    is_sub_order = serializers.BooleanField()
+    parent = serializers.SerializerMethodField(
+        help_text="The order this one passes work on from, when the caller may see it."
+    )
+    buyer = WorkshopRefSerializer()
+    supplier = WorkshopRefSerializer()
+    steps = serializers.SerializerMethodField()
+    price = serializers.IntegerField(
+        required=False, help_text="JPY, excluding tax. " + PARTIES_ONLY
+    )
+    tax_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=3, required=False, help_text=PARTIES_ONLY
+    )
+    tax = serializers.IntegerField(source="tax_amount", required=False, help_text=PARTIES_ONLY)
+    total = serializers.IntegerField(required=False, help_text=PARTIES_ONLY)
+    payment_due_date = serializers.DateField(required=False, help_text=PARTIES_ONLY)
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices, required=False, help_text=PARTIES_ONLY
+    )
+    terms_note = serializers.CharField(required=False, help_text=PARTIES_ONLY)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "job",
+            "status",
+            "is_sub_order",
+            "parent",
+            "buyer",
+            "supplier",
+            "steps",
+            "due_date",
+            "delivery_place",
+            "inspection_due_date",
+            *PRICED_FIELDS,
+            "terms_version",
+            "requested_at",
+            "decided_at",
+            "delivered_at",
+            "decline_reason",
+        ]
+
+    @extend_schema_field(OpenApiTypes.UUID)
+    def get_parent(self, order: Order) -> str | None:
+        if order.parent_id is None or not self.context["sees_order"](order.parent_id):
+            return None
+        return str(self.context["order_uuids"][order.parent_id])
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_steps(self, order: Order) -> list[str]:
+        return self.context["order_steps"].get(order.pk, [])
+
+    def to_representation(self, order: Order) -> dict[str, Any]:
+        data = super().to_representation(order)
+        if not self.context["can_see_price"](order):
+            for name in PRICED_FIELDS:
+                del data[name]
+        return data
+
+
+class HandOffSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    from_step = serializers.UUIDField(source="from_step.uuid")
+    to_step = serializers.UUIDField(
+        source="to_step.uuid", allow_null=True, help_text="Null: delivered to the order's buyer."
+    )
+    from_workshop = WorkshopRefSerializer()
+    to_workshop = WorkshopRefSerializer()
+    shortfall = serializers.IntegerField(help_text="Shipped minus received, once received.")
+
+    class Meta:
+        model = HandOff
+        fields = [
+            "id",
+            "status",
+            "from_step",
+            "to_step",
+            "from_workshop",
+            "to_workshop",
+            "quantity_shipped",
+            "quantity_received",
+            "shortfall",
+            "shipped_at",
+            "received_at",
+            "note",
+        ]
+
+
+class OrderDocumentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+
+    class Meta:
+        model = OrderDocument
+        fields = [
+            "id",
+            "version",
+            "issued_at",
+            "reason",
+            "content",
+            "content_sha256",
+            "retain_until",
+        ]
+
+
+class JobDetailSerializer(serializers.Serializer):
+    job = JobSerializer()
+    steps = StepSerializer(many=True, help_text="The steps the caller may see, in job order.")
+    orders = OrderSerializer(many=True, help_text="The orders the caller may see.")
+    handoffs = HandOffSerializer(
+        many=True, help_text="Hand-offs into and out of the steps the caller may see."
+    )
+
+
+class OrderDetailSerializer(serializers.Serializer):
+    order = OrderSerializer()
+    steps = StepSerializer(many=True)
+    documents = OrderDocumentSerializer(many=True, required=False, help_text=PARTIES_ONLY)
+
+
+class EventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True, help_text="Display name of who did it.")
+    workshop = serializers.UUIDField(allow_null=True)
+    step = serializers.UUIDField(allow_null=True)
+    order = serializers.UUIDField(allow_null=True)
+    data = serializers.JSONField()
+
+
+class EventPageSerializer(serializers.Serializer):
+    results = EventSerializer(many=True)
+    next_after = serializers.IntegerField(
+        allow_null=True,
+        help_text=f"More than {EVENTS_PAGE} events follow: ask again with this `after`. "
+        "Null when this page reaches the end of the log.",
+    )
+
+
+# --- serializers: in -----------------------------------------------------------------------------
+
+
+class EventQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, max_value=MAX_SEQ, default=0)
+
+
+class DoneInput(serializers.Serializer):
+    good = serializers.IntegerField(min_value=0)
+    scrap = serializers.IntegerField(min_value=0, default=0)
+
+
+class HoldInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class ShipInput(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1)
+    to_step = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A following step at another shop; blank: the usual destination.",
+    )
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class ReceiveInput(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=0)
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class DeclineInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _managed_ids(user) -> set[int]:
+    return set(
+        Membership.objects.filter(user=user, role__in=MANAGING_ROLES).values_list(
+            "workshop_id", flat=True
+        )
+    )
+
+
+def _job_context(access: JobAccess, step_ids) -> dict[str, Any]:
+    """What the step and order serializers need to know beyond the rows: links to visible
+    steps, which visible orders cover which steps, and what the caller may see. Two queries."""
+    step_ids = set(step_ids)
+    predecessors: dict[int, list[str]] = {}
+    for successor_id, predecessor_uuid in StepLink.objects.filter(
+        successor_id__in=step_ids, predecessor_id__in=access.step_ids
+    ).values_list("successor_id", "predecessor__uuid").order_by("predecessor__position", "pk"):
+        predecessors.setdefault(successor_id, []).append(str(predecessor_uuid))
+    order_uuids = {o.pk: o.uuid for o in access.orders}
+    for order in access.orders:
+        order.job = access.job  # the same row: spare the serializer one query per order
+    step_orders: dict[int, list[str]] = {}
+    order_steps: dict[int, list[str]] = {}
+    for order_id, step_id, step_uuid in Order.steps.through.objects.filter(
+        order_id__in=order_uuids, step_id__in=access.step_ids
+    ).values_list("order_id", "step_id", "step__uuid").order_by("step__position", "step_id"):
+        order_steps.setdefault(order_id, []).append(str(step_uuid))
+        if step_id in step_ids:
+            step_orders.setdefault(step_id, []).append(str(order_uuids[order_id]))
+    return {
+        "predecessors": predecessors,
+        "step_orders": step_orders,
+        "order_steps": order_steps,
+        "order_uuids": order_uuids,
+        "sees_order": lambda pk: pk in order_uuids,
+        "can_see_price": access.can_see_price,
+        "can_see_customer": lambda job: access.can_see_customer,
+    }
+
+
+def _visible_steps(access: JobAccess):
+    return access.steps().select_related("process", "workshop").order_by("position", "pk")
+
+
+def _handoffs(queryset):
+    return queryset.select_related("from_step", "to_step", "from_workshop", "to_workshop")
+
+
+def _orders(queryset):
+    return queryset.select_related("job", "buyer", "supplier")
+
+
+def _step_response(access: JobAccess, step: Step) -> dict[str, Any]:
+    step = _visible_steps(access).get(pk=step.pk)
+    return StepSerializer(step, context=_job_context(access, [step.pk])).data
+
+
+def _order_response(access: JobAccess, order: Order) -> dict[str, Any]:
+    order = _orders(Order.objects).get(pk=order.pk)
+    return OrderSerializer(order, context=_job_context(access, ())).data
+
+
+def _handoff_response(handoff: HandOff) -> dict[str, Any]:
+    return HandOffSerializer(_handoffs(HandOff.objects).get(pk=handoff.pk)).data
+
+
+def _call(service: Callable[..., Any], request: Request, **kwargs: Any) -> Any:
+    """Run a service for the caller; a refusal becomes a 400 with its messages."""
+    key = (request.headers.get("Idempotency-Key") or "").strip() or None
+    try:
+        return service(actor=request.user, idempotency_key=key, **kwargs)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
+
+
+def _respond(result: Any, data: dict[str, Any]) -> Response:
+    response = Response(data)
+    if getattr(result, "_replayed", False):
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Up to 64 characters, unique per user and write. A repeat with the same key is "
+    "applied once and answered with the current object (header `Idempotent-Replayed: true`).",
+)
+REFUSED = OpenApiResponse(
+    description="Refused: messages per field, or under `non_field_errors`, in the user's language."
+)
+NOT_FOUND = OpenApiResponse(description="No such object, or not visible to the caller.")
+
+
+def _write_schema(summary: str, request, response) -> dict:
+    return {
+        "post": extend_schema(
+            summary=summary,
+            request=request,
+            responses={200: response, 400: REFUSED, 404: NOT_FOUND},
+            parameters=[IDEMPOTENCY_KEY],
+        )
+    }
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "process",
+                str,
+                many=True,
+                description="Process codes: jobs with a visible step of any of them "
+                "(`process=L,G` or repeated).",
+            ),
+            OpenApiParameter(
+                "late_risk", bool, description="true: only jobs at risk; false: only the others."
+            ),
+        ]
+    )
+)
+class JobList(generics.ListAPIView):
+    """Jobs the caller is party to; late-risk first, then by due date (see `ordering`)."""
+
+    serializer_class = JobSerializer
+    filterset_class = JobFilter
+
+    def get_queryset(self):
+        if not self.request.user.is_authenticated:  # the schema generator's fake request
+            return Job.objects.none()
+        hub_manager = Membership.objects.filter(
+            user=self.request.user, workshop=OuterRef("owner_id"), role__in=MANAGING_ROLES
+        )
+        return (
+            jobs_visible_to(self.request.user)
+            .select_related("owner", "material")
+            .annotate(caller_manages_hub=Exists(hub_manager))
+        )
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "can_see_customer": lambda job: job.caller_manages_hub,
+        }
+
+
+class JobDetail(APIView):
+    @extend_schema(responses={200: JobDetailSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, job_uuid) -> Response:
+        access = get_job_for(request.user, job_uuid)
+        steps = list(_visible_steps(access))
+        context = _job_context(access, [s.pk for s in steps])
+        handoffs = _handoffs(access.handoffs()).order_by("shipped_at", "pk")
+        data = {"job": access.job, "steps": steps, "orders": access.orders, "handoffs": handoffs}
+        return Response(JobDetailSerializer(data, context=context).data)
+
+
+class JobSteps(APIView):
+    @extend_schema(responses={200: StepSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, job_uuid) -> Response:
+        access = get_job_for(request.user, job_uuid)
+        steps = list(_visible_steps(access))
+        context = _job_context(access, [s.pk for s in steps])
+        return Response(StepSerializer(steps, many=True, context=context).data)
+
+
+class JobEvents(APIView):
+    """The job's event log, as far as the caller may see it, after a given `seq`.
+
+    Repairs what a live stream missed: keep the last `seq` seen and ask for what follows."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "after",
+                int,
+                description="Return events with a greater seq (default 0: from the start).",
+            )
+        ],
+        responses={200: EventPageSerializer, 400: REFUSED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, job_uuid) -> Response:
+        access = get_job_for(request.user, job_uuid)
+        query = EventQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = list(
+            access.events()
+            .filter(seq__gt=query.validated_data["after"])
+            .order_by("seq")
+            .values(
+                "seq",
+                "kind",
+                "created_at",
+                "data",
+                "actor__display_name",
+                "actor__username",
+                "workshop__uuid",
+                "step__uuid",
+                "order__uuid",
+            )[: EVENTS_PAGE + 1]
+        )
+        more = len(rows) > EVENTS_PAGE
+        rows = rows[:EVENTS_PAGE]
+        events = [
+            {
+                "seq": row["seq"],
+                "kind": row["kind"],
+                "at": row["created_at"],
+                "actor": row["actor__display_name"] or row["actor__username"],
+                "workshop": row["workshop__uuid"],
+                "step": row["step__uuid"],
+                "order": row["order__uuid"],
+                "data": row["data"],
+            }
+            for row in rows
+        ]
+        page = {"results": events, "next_after": rows[-1]["seq"] if more else None}
+        return Response(EventPageSerializer(page).data)
+
+
+# --- steps and hand-offs: writes -----------------------------------------------------------------
+
+
+class StepAction(APIView):
+    """POST /steps/<uuid>/<action>/: one transition of a step, by whoever the service allows."""
+
+    parser_classes = [JSONParser]
+    input_serializer: type[serializers.Serializer] | None = None
+    service: Callable[..., Step]
+
+    def post(self, request: Request, step_uuid) -> Response:
+        access, step = get_step_by_uuid_for(request.user, step_uuid)
+        values = self.parse(request)
+        result = _call(self.service, request, step=step, **values)
+        return _respond(result, _step_response(access, step))
+
+    def parse(self, request: Request) -> dict[str, Any]:
+        if self.input_serializer is None:
+            return {}
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+@extend_schema_view(**_write_schema("Start a step", None, StepSerializer))
+class StepStart(StepAction):
+    service = staticmethod(services.step_start)
+
+
+@extend_schema_view(**_write_schema("Mark a step done", DoneInput, StepSerializer))
+class StepDone(StepAction):
+    input_serializer = DoneInput
+    service = staticmethod(services.step_done)
+
+
+@extend_schema_view(**_write_schema("Put a step on hold", HoldInput, StepSerializer))
+class StepHold(StepAction):
+    input_serializer = HoldInput
+    service = staticmethod(services.step_hold)
+
+
+@extend_schema_view(**_write_schema("Resume a step on hold", None, StepSerializer))
+class StepResume(StepAction):
+    service = staticmethod(services.step_resume)
+
+
+@extend_schema_view(**_write_schema("Cancel a step (the hub)", CancelInput, StepSerializer))
+class StepCancel(StepAction):
+    input_serializer = CancelInput
+    service = staticmethod(services.step_cancel)
+
+
+@extend_schema_view(**_write_schema("Ship a done step's parts", ShipInput, HandOffSerializer))
+class StepShip(APIView):
+    parser_classes = [JSONParser]
+
+    def post(self, request: Request, step_uuid) -> Response:
+        access, step = get_step_by_uuid_for(request.user, step_uuid)
+        serializer = ShipInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        to_uuid = values.pop("to_step")
+        to_step = None
+        if to_uuid is not None:
+            # Only a step this one feeds can be named: the next shop's step may be one the
+            # shipper does not otherwise see, and no other step of the job is revealed.
+            to_step = step.successors.filter(uuid=to_uuid).first()
+            if to_step is None:
+                raise serializers.ValidationError(
+                    {"to_step": [_("This step does not pass its parts on to that step.")]},
+                    code="not_a_successor",
+                )
+        result = _call(services.handoff_ship, request, step=step, to_step=to_step, **values)
+        return _respond(result, _handoff_response(result))
+
+
+@extend_schema_view(**_write_schema("Receive shipped parts", ReceiveInput, HandOffSerializer))
+class HandOffReceive(APIView):
+    parser_classes = [JSONParser]
+
+    def post(self, request: Request, handoff_uuid) -> Response:
+        _access, handoff = get_handoff_for(request.user, handoff_uuid)
+        serializer = ReceiveInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = _call(
+            services.handoff_receive, request, handoff=handoff, **serializer.validated_data
+        )
+        return _respond(result, _handoff_response(handoff))
+
+
+# --- orders --------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "inbox",
+                bool,
+                description="true: requests waiting for my answer (I am the supplier); "
+                "false: everything else.",
+            ),
+        ]
+    )
+)
+class OrderList(generics.ListAPIView):
+    """Orders the caller's workshops are party to, as buyer or supplier; newest first."""
+
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        return _orders(orders_visible_to(self.request.user)).select_related("parent")
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        managed = _managed_ids(request.user)
+        order_steps: dict[int, list[str]] = {}
+        for order_id, step_uuid in (
+            Order.steps.through.objects.filter(order_id__in=[o.pk for o in page])
+            .values_list("order_id", "step__uuid")
+            .order_by("step__position", "step_id")
+        ):
+            order_steps.setdefault(order_id, []).append(str(step_uuid))
+        # A listed order's parent is named to the parent's parties and to the job's hub.
+        parents = {
+            o.parent_id: o.parent.uuid
+            for o in page
+            if o.parent_id
+            and {o.parent.buyer_id, o.parent.supplier_id, o.job.owner_id} & managed
+        }
+        context = {
+            **self.get_serializer_context(),
+            "order_steps": order_steps,
+            "order_uuids": parents,
+            "sees_order": lambda pk: pk in parents,
+            # orders_visible_to holds only orders the caller is party to.
+            "can_see_price": lambda order: bool({order.buyer_id, order.supplier_id} & managed),
+        }
+        return self.get_paginated_response(OrderSerializer(page, many=True, context=context).data)
+
+
+class OrderDetail(APIView):
+    @extend_schema(responses={200: OrderDetailSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, order_uuid) -> Response:
+        access, order = get_order_for(request.user, order_uuid)
+        steps = list(_visible_steps(access).filter(orders=order))
+        context = _job_context(access, [s.pk for s in steps])
+        data: dict[str, Any] = {"order": order, "steps": steps}
+        if access.can_see_price(order):
+            data["documents"] = documents_visible(access, order)
+        return Response(OrderDetailSerializer(data, context=context).data)
+
+
+class OrderDocuments(APIView):
+    @extend_schema(responses={200: OrderDocumentSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, order_uuid) -> Response:
+        access, order = get_order_for(request.user, order_uuid)
+        documents = documents_visible(access, order)
+        return Response(OrderDocumentSerializer(documents, many=True).data)
+
+
+class OrderAction(APIView):
+    parser_classes = [JSONParser]
+    input_serializer: type[serializers.Serializer] | None = None
+    service: Callable[..., Order]
+
+    def post(self, request: Request, order_uuid) -> Response:
+        access, order = get_order_for(request.user, order_uuid)
+        values: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            serializer = self.input_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            values = dict(serializer.validated_data)
+        result = _call(self.service, request, order=order, **values)
+        return _respond(result, _order_response(access, order))
+
+
+@extend_schema_view(**_write_schema("Accept a requested order", None, OrderSerializer))
+class OrderAccept(OrderAction):
+    service = staticmethod(services.order_accept)
+
+
+@extend_schema_view(**_write_schema("Decline a requested order", DeclineInput, OrderSerializer))
+class OrderDecline(OrderAction):
+    input_serializer = DeclineInput
+    service = staticmethod(services.order_decline)
+
+
+@extend_schema_view(**_write_schema("Withdraw an order request", None, OrderSerializer))
+class OrderWithdraw(OrderAction):
+    service = staticmethod(services.order_withdraw)
