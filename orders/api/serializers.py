@@ -1,0 +1,342 @@
+"""JSON API for jobs, steps, orders and hand-offs (/api/v1/). Integrators and tablets use it.
+
+Reads go through the access helpers in `selectors.py` (anything the caller may not see is a
+404); writes call the services, which are the only writers. A service's refusal is a 400 with
+its message(s), per field where it names one. Writes take an `Idempotency-Key` header: the
+services apply a key once per user and answer a repeat with the object the first call made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    extend_schema_field,
+)
+from rest_framework import serializers
+
+
+from ..models import (
+    HandOff,
+    Job,
+    JobStatus,
+    Order,
+    OrderDocument,
+    OrderStatus,
+    PaymentMethod,
+    Priority,
+    Step,
+    StepStatus,
+)
+
+EVENTS_PAGE = 500
+MAX_SEQ = 2**63 - 1  # what a BIGINT holds; larger cursors are refused, not overflowed
+
+# --- serializers: out ----------------------------------------------------------------------------
+
+
+class WorkshopRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    name = serializers.CharField()
+
+
+class JobRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    part_name = serializers.CharField()
+    drawing_number = serializers.CharField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    """The job header: a row of the job list and the `job` of the job detail."""
+
+    id = serializers.UUIDField(source="uuid")
+    owner = WorkshopRefSerializer(help_text="The hub: the workshop that took the customer's order.")
+    material = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    customer_name = serializers.CharField(
+        required=False, help_text="Only for the hub's owners and managers; absent for others."
+    )
+    last_seq = serializers.IntegerField(
+        help_text="The job's latest event number: follow on from here with `events?after=`."
+    )
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "part_name",
+            "drawing_number",
+            "material",
+            "quantity",
+            "due_date",
+            "priority",
+            "status",
+            "owner",
+            "customer_name",
+            "notes",
+            "projected_finish",
+            "late_risk",
+            "last_seq",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_material(self, job: Job) -> str:
+        return job.material.code if job.material_id else job.material_note
+
+    def to_representation(self, job: Job) -> dict[str, Any]:
+        data = super().to_representation(job)
+        if not self.context["can_see_customer"](job):
+            del data["customer_name"]
+        return data
+
+
+class StepSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    process = serializers.CharField(source="process.code", help_text="Process code.")
+    process_name = serializers.CharField(source="process.name")
+    status = serializers.ChoiceField(choices=StepStatus.choices)
+    workshop = WorkshopRefSerializer(help_text="Who performs the step now.")
+    predecessors = serializers.SerializerMethodField(
+        help_text="The steps this one waits for, among those the caller may see."
+    )
+    orders = serializers.SerializerMethodField(
+        help_text="The orders covering this step, among those the caller may see."
+    )
+
+    class Meta:
+        model = Step
+        fields = [
+            "id",
+            "process",
+            "process_name",
+            "title",
+            "position",
+            "status",
+            "hold_reason",
+            "workshop",
+            "quantity",
+            "planned_hours",
+            "good_qty",
+            "scrap_qty",
+            "started_at",
+            "finished_at",
+            "projected_start",
+            "projected_finish",
+            "late_risk",
+            "predecessors",
+            "orders",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_predecessors(self, step: Step) -> list[str]:
+        return self.context["predecessors"].get(step.pk, [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_orders(self, step: Step) -> list[str]:
+        return self.context["step_orders"].get(step.pk, [])
+
+
+# An order's commercial terms: only the two parties to it see them (the hub sees that a step is
+# sub-ordered, and to whom, but not for how much).
+PRICED_FIELDS = (
+    "price",
+    "tax_rate",
+    "tax",
+    "total",
+    "payment_due_date",
+    "payment_method",
+    "terms_note",
+)
+PARTIES_ONLY = "Only for the two parties to the order; absent for others."
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    job = JobRefSerializer()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    is_sub_order = serializers.BooleanField()
+    parent = serializers.SerializerMethodField(
+        help_text="The order this one passes work on from, when the caller may see it."
+    )
+    buyer = WorkshopRefSerializer()
+    supplier = WorkshopRefSerializer()
+    steps = serializers.SerializerMethodField()
+    price = serializers.IntegerField(
+        required=False, help_text="JPY, excluding tax. " + PARTIES_ONLY
+    )
+    tax_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=3, required=False, help_text=PARTIES_ONLY
+    )
+    tax = serializers.IntegerField(source="tax_amount", required=False, help_text=PARTIES_ONLY)
+    total = serializers.IntegerField(required=False, help_text=PARTIES_ONLY)
+    payment_due_date = serializers.DateField(required=False, help_text=PARTIES_ONLY)
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices, required=False, help_text=PARTIES_ONLY
+    )
+    terms_note = serializers.CharField(required=False, help_text=PARTIES_ONLY)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "job",
+            "status",
+            "is_sub_order",
+            "parent",
+            "buyer",
+            "supplier",
+            "steps",
+            "due_date",
+            "delivery_place",
+            "inspection_due_date",
+            *PRICED_FIELDS,
+            "terms_version",
+            "requested_at",
+            "decided_at",
+            "delivered_at",
+            "decline_reason",
+        ]
+
+    @extend_schema_field(OpenApiTypes.UUID)
+    def get_parent(self, order: Order) -> str | None:
+        if order.parent_id is None or not self.context["sees_order"](order.parent_id):
+            return None
+        return str(self.context["order_uuids"][order.parent_id])
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_steps(self, order: Order) -> list[str]:
+        return self.context["order_steps"].get(order.pk, [])
+
+    def to_representation(self, order: Order) -> dict[str, Any]:
+        data = super().to_representation(order)
+        if not self.context["can_see_price"](order):
+            for name in PRICED_FIELDS:
+                del data[name]
+        return data
+
+
+class HandOffSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    from_step = serializers.UUIDField(source="from_step.uuid")
+    to_step = serializers.UUIDField(
+        source="to_step.uuid", allow_null=True, help_text="Null: delivered to the order's buyer."
+    )
+    from_workshop = WorkshopRefSerializer()
+    to_workshop = WorkshopRefSerializer()
+    shortfall = serializers.IntegerField(help_text="Shipped minus received, once received.")
+
+    class Meta:
+        model = HandOff
+        fields = [
+            "id",
+            "status",
+            "from_step",
+            "to_step",
+            "from_workshop",
+            "to_workshop",
+            "quantity_shipped",
+            "quantity_received",
+            "shortfall",
+            "shipped_at",
+            "received_at",
+            "note",
+        ]
+
+
+class OrderDocumentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+
+    class Meta:
+        model = OrderDocument
+        fields = [
+            "id",
+            "version",
+            "issued_at",
+            "reason",
+            "content",
+            "content_sha256",
+            "retain_until",
+        ]
+
+
+class JobDetailSerializer(serializers.Serializer):
+    job = JobSerializer()
+    steps = StepSerializer(many=True, help_text="The steps the caller may see, in job order.")
+    orders = OrderSerializer(many=True, help_text="The orders the caller may see.")
+    handoffs = HandOffSerializer(
+        many=True, help_text="Hand-offs into and out of the steps the caller may see."
+    )
+
+
+class OrderDetailSerializer(serializers.Serializer):
+    order = OrderSerializer()
+    steps = StepSerializer(many=True)
+    documents = OrderDocumentSerializer(many=True, required=False, help_text=PARTIES_ONLY)
+
+
+class EventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True, help_text="Display name of who did it.")
+    workshop = serializers.UUIDField(allow_null=True)
+    step = serializers.UUIDField(allow_null=True)
+    order = serializers.UUIDField(allow_null=True)
+    data = serializers.JSONField()
+
+
+class EventPageSerializer(serializers.Serializer):
+    results = EventSerializer(many=True)
+    next_after = serializers.IntegerField(
+        allow_null=True,
+        help_text=f"More than {EVENTS_PAGE} events follow: ask again with this `after`. "
+        "Null when this page reaches the end of the log.",
+    )
+
+
+# --- serializers: in -----------------------------------------------------------------------------
+
+
+class EventQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, max_value=MAX_SEQ, default=0)
+
+
+class DoneInput(serializers.Serializer):
+    good = serializers.IntegerField(min_value=0)
+    scrap = serializers.IntegerField(min_value=0, default=0)
+
+
+class HoldInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class ShipInput(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1)
+    to_step = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A following step at another shop; blank: the usual destination.",
+    )
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class ReceiveInput(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=0)
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class DeclineInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
