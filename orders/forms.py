@@ -87,13 +87,41 @@ class StepForm(ServiceErrorsMixin, forms.Form):
         help_text=_("Steps that must be done before this one. Several = parallel branches join here."),
     )
 
+    before = forms.ModelMultipleChoiceField(
+        label=_("Before these steps"),
+        queryset=Step.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "To insert this step into the flow: these steps will wait for it instead of for "
+            "the steps chosen above."
+        ),
+    )
+
     def __init__(self, *args, job: Job, step: Step | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        candidates = job.steps.select_related("process").order_by("position", "pk")
+        candidates = job.steps.select_related("process", "workshop").order_by("position", "pk")
         if step is not None:
             candidates = candidates.exclude(pk=step.pk)
+            del self.fields["before"]  # an existing step is re-linked through "after" alone
+        else:
+            self.fields["before"].queryset = candidates.filter(
+                status__in=("planned", "ready")
+            )
+            self.fields["before"].label_from_instance = self._label
         self.fields["after"].queryset = candidates
-        self.fields["after"].label_from_instance = lambda s: f"{s.position // 10}. {s.label}"
+        self.fields["after"].label_from_instance = self._label
+
+    @staticmethod
+    def _label(step: Step) -> str:
+        return f"{step.label} ({step.workshop.name})" if step.workshop_id else step.label
+
+    def clean(self):
+        data = super().clean()
+        overlap = set(data.get("after") or []) & set(data.get("before") or [])
+        if overlap:
+            raise forms.ValidationError(_("A step cannot come both before and after this one."))
+        return data
 
 
 class HoldForm(IdempotentForm):

@@ -145,15 +145,7 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
         data = form.cleaned_data
         try:
             if step is None:
-                services.step_add(
-                    job=job,
-                    actor=request.user,
-                    process=data["process"],
-                    planned_hours=data["planned_hours"],
-                    quantity=data.get("quantity"),
-                    title=data.get("title", ""),
-                    after=data["after"],
-                )
+                _insert_step(request, job, data)
             else:
                 _save_step(request, step, data)
         except ValidationError as error:
@@ -167,6 +159,30 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
         {"form": form, "job": job, "step": step},
         status=400 if form.errors else 200,
     )
+
+
+def _insert_step(request: HttpRequest, job, data: dict) -> None:
+    """Add a step after some steps and, optionally, before others: the steps chosen as "before"
+    then wait for the new step instead of for the "after" steps (an insertion into the flow)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        new = services.step_add(
+            job=job,
+            actor=request.user,
+            process=data["process"],
+            planned_hours=data["planned_hours"],
+            quantity=data.get("quantity"),
+            title=data.get("title", ""),
+            after=data["after"],
+        )
+        bypassed = {s.pk for s in data["after"]}
+        for successor in data.get("before") or []:
+            services.step_link(predecessor=new, successor=successor, actor=request.user)
+            for link in StepLink.objects.filter(successor=successor, predecessor_id__in=bypassed):
+                services.step_unlink(
+                    predecessor=link.predecessor, successor=successor, actor=request.user
+                )
 
 
 def _save_step(request: HttpRequest, step, data: dict) -> None:

@@ -268,7 +268,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     for order in page.object_list:
         order.price_visible = order.buyer_id in managed or order.supplier_id in managed
         order.i_supply = order.supplier_id in managed
-    inbox_count = orders_visible_to(request.user).filter(
+    inbox_count = filterset.queryset.filter(
         status=OrderStatus.REQUESTED, supplier_id__in=managed
     ).count()
     return render(

@@ -285,3 +285,61 @@ def test_the_job_page_costs_the_same_whatever_the_number_of_steps(
         response = client.get(f"/jobs/{job.uuid}/")
     assert response.status_code == 200
     assert response.content.decode().count("step-card") == count
+
+
+def test_it_inserts_a_step_between_two_linked_steps(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    assemble = add(job, chain, "ASM", after=[turn])
+    response = client_for(chain.hub_owner).post(
+        f"/jobs/{job.uuid}/steps/new/",
+        {
+            "process": Process.objects.get(code="G").pk,
+            "planned_hours": "3",
+            "after": [turn.pk],
+            "before": [assemble.pk],
+        },
+    )
+    assert response.status_code == 302
+    grind = Step.objects.get(job=job, process__code="G")
+    assert list(grind.predecessors.all()) == [turn]
+    assert list(assemble.predecessors.all()) == [grind]
+    kinds = list(job.events.values_list("kind", flat=True))
+    assert kinds[-3:] == ["step.added", "step.linked", "step.unlinked"]
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_job_list_costs_the_same_whatever_the_number_of_jobs(
+    chain, django_assert_num_queries, count
+):
+    for i in range(count):
+        job = post_job(chain, drawing_number=f"MR-{i}")
+        add(job, chain, "ASM")
+    client = client_for(chain.hub_owner)
+    # session, user; memberships (visibility); COUNT; the page with step counts; the user's
+    # managing memberships (post buttons); the filter form's process choices; the navigation's
+    # memberships
+    with django_assert_num_queries(8):
+        response = client.get("/jobs/")
+    assert response.status_code == 200
+    assert response.content.decode().count("/jobs/") >= count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_order_list_costs_the_same_whatever_the_number_of_orders(
+    chain, django_assert_num_queries, count
+):
+    for i in range(count):
+        job = post_job(chain, drawing_number=f"MR-{i}")
+        step = add(job, chain, "L")
+        services.order_request(
+            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+        )
+    client = client_for(chain.turner_owner)
+    # session, user; memberships (visibility); COUNT; the filter's own memberships (inbox);
+    # the page with job, buyer, supplier; managing memberships (price visibility); the inbox
+    # count. (The navigation re-uses the request's memberships.)
+    with django_assert_num_queries(8):
+        response = client.get("/orders/?inbox=true")
+    assert response.status_code == 200
+    assert response.content.decode().count("/orders/") >= count
