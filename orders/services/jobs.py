@@ -269,6 +269,10 @@ def step_link(*, predecessor: Step, successor: Step, actor: User | None) -> Step
 def step_unlink(*, predecessor: Step, successor: Step, actor: User | None) -> None:
     job = locked_job(successor.job_id)
     require_member(actor, job.owner, manage=True)
+    # As for step_link: a started step keeps what fed it (its counts are checked against it).
+    successor = Step.objects.get(pk=successor.pk)
+    if successor.status not in (StepStatus.PLANNED, StepStatus.READY):
+        raise Refused(_("A step that has started can no longer be changed."))
     deleted, _count = StepLink.objects.filter(predecessor=predecessor, successor=successor).delete()
     if deleted:
         append_event(

@@ -260,6 +260,14 @@ def next_destinations(step: Step) -> list[tuple[Step | None, object]]:
         if order is not None and not step.successors.filter(
             orders__in=[order]
         ).exists():
+            # Parts go straight to where they are owed, as they do to a successor at another
+            # shop: a sub-order's last step that is also its parent order's last step goes to the
+            # parent's buyer, not back to the sub-order's buyer, who does not perform the step
+            # and so could never ship the parts on.
+            while order.parent_id is not None and not step.successors.filter(
+                orders=order.parent_id
+            ).exists():
+                order = Order.objects.select_related("buyer").get(pk=order.parent_id)
             result.append((None, order.buyer))
     return result
 
