@@ -56,6 +56,7 @@ def append_event(
     workshop: Workshop | None = None,
     step: Step | None = None,
     order: Order | None = None,
+    handoff=None,
     **data: Any,
 ) -> ProgressEvent:
     """Append one event to `job` (which the caller holds locked) and publish it after commit."""
@@ -73,6 +74,7 @@ def append_event(
         workshop=workshop,
         step=step,
         order=order,
+        handoff=handoff,
         data=data,
     )
     realtime.publish_on_commit(event)

@@ -379,6 +379,10 @@ class ProgressEvent(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
+    # Hand-off events concern both ends: the shop that shipped and the one that receives.
+    handoff = models.ForeignKey(
+        "HandOff", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
     # JSON primitives only (msgpack in channels_redis rejects Decimal, UUID, sets).
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)

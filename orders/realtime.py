@@ -34,6 +34,7 @@ def event_payload(event) -> dict[str, Any]:
         "step": str(event.step.uuid) if event.step_id else None,
         "order": str(event.order.uuid) if event.order_id else None,
         "workshop": str(event.workshop.uuid) if event.workshop_id else None,
+        "handoff": str(event.handoff.uuid) if event.handoff_id else None,
         "at": event.created_at.isoformat(),
     }
 
@@ -42,6 +43,9 @@ def _groups_for(event) -> list[str]:
     groups = [job_group(str(event.job.uuid))]
     if event.step_id:
         groups.append(workshop_group(str(event.step.workshop.uuid)))
+    if event.handoff_id:
+        groups.append(workshop_group(str(event.handoff.from_workshop.uuid)))
+        groups.append(workshop_group(str(event.handoff.to_workshop.uuid)))
     if event.order_id:
         groups.append(workshop_group(str(event.order.supplier.uuid)))
         groups.append(workshop_group(str(event.order.buyer.uuid)))

@@ -92,6 +92,8 @@ class JobAccess:
         return ProgressEvent.objects.filter(job=self.job).filter(
             Q(step_id__in=self.step_ids)
             | Q(order_id__in=self.order_ids)
+            | Q(handoff__to_step_id__in=self.step_ids)
+            | Q(handoff__from_step_id__in=self.step_ids)
             | Q(step__isnull=True, order__isnull=True, kind__startswith="job.")
         )
 

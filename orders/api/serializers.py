@@ -285,6 +285,7 @@ class EventSerializer(serializers.Serializer):
     workshop = serializers.UUIDField(allow_null=True)
     step = serializers.UUIDField(allow_null=True)
     order = serializers.UUIDField(allow_null=True)
+    handoff = serializers.UUIDField(allow_null=True)
     data = serializers.JSONField()
 
 

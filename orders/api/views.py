@@ -274,6 +274,7 @@ class JobEvents(APIView):
                 "workshop__uuid",
                 "step__uuid",
                 "order__uuid",
+                "handoff__uuid",
             )[: EVENTS_PAGE + 1]
         )
         more = len(rows) > EVENTS_PAGE
@@ -287,6 +288,7 @@ class JobEvents(APIView):
                 "workshop": row["workshop__uuid"],
                 "step": row["step__uuid"],
                 "order": row["order__uuid"],
+                "handoff": row["handoff__uuid"],
                 "data": row["data"],
             }
             for row in rows

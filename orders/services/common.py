@@ -42,6 +42,15 @@ class Replayed(Exception):
     """Raised inside `idempotent` to hand back the object an earlier call produced."""
 
 
+def _target_of(kwargs: dict[str, Any]) -> str | None:
+    """The object a service call acts on, by its public id."""
+    for name in ("step", "handoff", "order", "job"):
+        obj = kwargs.get(name)
+        if obj is not None and hasattr(obj, "uuid"):
+            return f"{name}:{obj.uuid}"
+    return None
+
+
 def idempotent(action: str, model: type[T]) -> Callable:
     """Make a service safe to retry: the same (user, key) applies once; a repeat returns the
     object the first call returned, without changing anything or writing another event.
@@ -57,6 +66,7 @@ def idempotent(action: str, model: type[T]) -> Callable:
                 return service(actor=actor, **kwargs)
             if len(idempotency_key) > 64:
                 raise Refused(_("The idempotency key is too long (64 characters at most)."))
+            target = _target_of(kwargs)
             with transaction.atomic():
                 try:
                     with transaction.atomic():
@@ -65,15 +75,17 @@ def idempotent(action: str, model: type[T]) -> Callable:
                         )
                 except IntegrityError:
                     record = IdempotencyKey.objects.get(user=actor, key=idempotency_key)
-                    if record.action != action:
+                    # A key names one request: the same action on the same object.
+                    if record.action != action or record.result.get("target") != target:
                         raise Refused(
-                            _("This idempotency key was already used for another action.")
+                            _("This idempotency key was already used for another request."),
+                            code="key_reused",
                         ) from None
                     obj = model.objects.get(uuid=record.result["uuid"])
                     obj._replayed = True
                     return obj
                 result = service(actor=actor, **kwargs)
-                record.result = {"uuid": str(result.uuid)}
+                record.result = {"uuid": str(result.uuid), "target": target}
                 record.save(update_fields=["result"])
                 return result
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +20,7 @@ from ..models import (
     Order,
     OrderStatus,
     Step,
+    StepLink,
     StepStatus,
 )
 from .common import Refused, idempotent, require_member
@@ -73,34 +73,57 @@ def _check(action: str, step: Step) -> None:
 # --- readiness and the job's own state -----------------------------------------------------------
 
 
-def _incoming_received(step: Step, predecessors: Iterable[Step]) -> bool:
-    """Parts from predecessors done at another shop must have arrived here."""
-    for p in predecessors:
-        if p.status == S.CANCELLED or p.workshop_id == step.workshop_id:
+def ready_step_ids(job: Job) -> set[int]:
+    """The job's planned steps that may start now, decided in a fixed number of queries.
+
+    A step is ready when no request for it is waiting for an answer, every predecessor is done
+    or cancelled, and the parts of every predecessor done at another shop were received here.
+    """
+    steps = {pk: (status, shop) for pk, status, shop in job.steps.values_list("pk", "status", "workshop_id")}
+    planned = {pk for pk, (status, _shop) in steps.items() if status == S.PLANNED}
+    if not planned:
+        return set()
+    waiting = set(
+        Order.steps.through.objects.filter(
+            step_id__in=planned, order__status=OrderStatus.REQUESTED
+        ).values_list("step_id", flat=True)
+    )
+    predecessors: dict[int, list[int]] = {}
+    for a, b in StepLink.objects.filter(successor_id__in=planned).values_list(
+        "predecessor_id", "successor_id"
+    ):
+        predecessors.setdefault(b, []).append(a)
+    arrived = set(
+        HandOff.objects.filter(
+            job=job, to_step_id__in=planned, status=HandOffStatus.RECEIVED
+        ).values_list("from_step_id", "to_step_id")
+    )
+    ready = set()
+    for pk in planned - waiting:
+        preds = predecessors.get(pk, [])
+        if any(steps[p][0] not in FINISHED_STEP_STATES for p in preds):
             continue
-        if not HandOff.objects.filter(
-            from_step=p, to_step=step, status=HandOffStatus.RECEIVED
-        ).exists():
-            return False
-    return True
+        shop = steps[pk][1]
+        if all(
+            steps[p][0] == S.CANCELLED or steps[p][1] == shop or (p, pk) in arrived
+            for p in preds
+        ):
+            ready.add(pk)
+    return ready
 
 
 def is_ready(step: Step) -> bool:
-    if step.orders.filter(status=OrderStatus.REQUESTED).exists():
-        return False  # the performer has not accepted yet
-    predecessors = list(step.predecessors.all())
-    if any(p.status not in FINISHED_STEP_STATES for p in predecessors):
-        return False
-    return _incoming_received(step, predecessors)
+    return step.pk in ready_step_ids(step.job)
 
 
 def refresh_readiness(job: Job, *, actor: User | None) -> None:
     """Planned steps whose predecessors are done (and whose parts have arrived) become ready."""
-    for step in job.steps.filter(status=S.PLANNED).select_related("workshop"):
-        if is_ready(step):
-            step.status = S.READY
-            step.save(update_fields=["status"])
-            append_event(job, "step.ready", actor=actor, workshop=step.workshop, step=step)
+    ready = ready_step_ids(job)
+    if not ready:
+        return
+    Step.objects.filter(pk__in=ready).update(status=S.READY)
+    for step in job.steps.filter(pk__in=ready).select_related("workshop").order_by("position", "pk"):
+        append_event(job, "step.ready", actor=actor, workshop=step.workshop, step=step)
 
 
 def recompute(job: Job, *, actor: User | None = None) -> None:
@@ -336,7 +359,7 @@ def handoff_ship(
         actor=actor,
         workshop=step.workshop,
         step=step,
-        handoff=str(handoff.uuid),
+        handoff=handoff,
         to_workshop=str(destination_shop.uuid),
         to_step=str(destination_step.uuid) if destination_step else None,
         quantity=quantity,
@@ -376,7 +399,7 @@ def handoff_receive(*, handoff: HandOff, actor: User | None, quantity: int, note
         actor=actor,
         workshop=handoff.to_workshop,
         step=handoff.to_step or handoff.from_step,
-        handoff=str(handoff.uuid),
+        handoff=handoff,
         quantity=quantity,
         shortfall=handoff.shortfall,
     )

@@ -508,13 +508,6 @@ def test_it_gives_the_after_message_in_japanese_by_default(chain, routed_job):
     assert response.json() == {"after": ["有効な整数を入力してください。"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: JobAccess.events() (orders/selectors.py) filters on event.step/order only. "
-    "handoff.shipped is logged with step=from_step and no order, so the shop whose step the "
-    "parts are shipped INTO never gets the event (API, WebSocket replay), although it sees the "
-    "hand-off itself on the job detail. The grinder learns of incoming parts only by polling.",
-)
 def test_the_receiving_shop_sees_the_shipped_event_of_parts_coming_to_it(chain, shipped):
     job, _steps, _orders, handoff = shipped
 
@@ -610,16 +603,7 @@ def test_it_ships_parts_and_the_next_shop_receives_them(chain, routed_job):
     assert refreshed(steps["G"]).status == StepStatus.READY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: orders/services/progress.py _settle_delivered_orders marks every accepted "
-    "order covering handoff.from_step delivered once its steps are done, without checking "
-    "that the parts reached that order's buyer. When the sub-supplier returns parts to the "
-    "supplier (to_step=None, to_workshop=supplier), the supplier's own order to the hub is "
-    "set DELIVERED too, although the parts are still at the supplier (and the supplier cannot "
-    "ship them on: handoff_ship requires membership of step.workshop, the sub-supplier).",
-)
-def test_parts_returned_by_a_sub_supplier_deliver_the_sub_order_only(chain):
+def test_the_last_parts_of_a_sub_order_go_straight_to_the_hub_and_settle_both_orders(chain):
     job = post_job(chain)
     turn = add(job, chain, "L", 2)
     grind = add(job, chain, "G", 2, after=[turn])
@@ -633,15 +617,21 @@ def test_parts_returned_by_a_sub_supplier_deliver_the_sub_order_only(chain):
     to_grinder = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
     services.handoff_receive(handoff=to_grinder, actor=chain.grinder_floor, quantity=100)
     _done(grind, chain.grinder_floor)
-    back = _post(client_for(chain.grinder_floor), step_url(grind, "ship"), {"quantity": 100})
-    assert back.json()["to_workshop"]["id"] == str(chain.turner.uuid)  # back to its buyer
+    # The grinder does the last step of both orders: the parts go where they are owed, the
+    # hub, not back to the turner, who could not pass them on (it does not perform grinding).
+    out = _post(client_for(chain.grinder_floor), step_url(grind, "ship"), {"quantity": 100})
+    assert out.json()["to_workshop"]["id"] == str(chain.hub.uuid)
+    assert refreshed(top).status == OrderStatus.ACCEPTED  # shipped, not yet received
 
-    response = _post(client_for(chain.turner_owner),
-                     f"/api/v1/handoffs/{back.json()['id']}/receive/", {"quantity": 100})
+    # The turner sees the hand-off (grinding is in its order) but cannot receive it for the hub.
+    assert _post(client_for(chain.turner_owner),
+                 f"/api/v1/handoffs/{out.json()['id']}/receive/", {"quantity": 100}).status_code == 400
+    response = _post(client_for(chain.hub_owner),
+                     f"/api/v1/handoffs/{out.json()['id']}/receive/", {"quantity": 100})
 
     assert response.status_code == 200
     assert refreshed(sub).status == OrderStatus.DELIVERED
-    assert refreshed(top).status == OrderStatus.ACCEPTED  # the hub has no parts yet
+    assert refreshed(top).status == OrderStatus.DELIVERED
 
 
 def test_it_ships_to_the_usual_destination_when_no_step_is_named(chain, routed_job):
@@ -744,17 +734,11 @@ def test_it_refuses_an_idempotency_key_reused_for_another_action(chain, routed_j
 
     assert response.status_code == 400
     assert response.json() == {
-        "non_field_errors": ["This idempotency key was already used for another action."]
+        "non_field_errors": ["This idempotency key was already used for another request."]
     }
     assert _snapshot() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: orders/services/common.py idempotent() binds a key to (user, action) only, "
-    "not to the object acted on: the same key sent to start ANOTHER step replays the first "
-    "step's result, so the client gets 200 while the step it named was never started.",
-)
 def test_a_key_reused_for_the_same_action_on_another_step_is_refused(chain):
     first, second = post_job(chain), post_job(chain, part_name="カラー")
     step_a, step_b = add(first, chain, "ASM", 1), add(second, chain, "ASM", 1)

@@ -767,7 +767,8 @@ def test_a_short_receipt_is_recorded_and_limits_the_next_step(chain, routed_job)
     assert received.status == HandOffStatus.RECEIVED
     assert refreshed(received).shortfall == 3 and received.quantity_received == 95
     event = job.events.get(kind="handoff.received")
-    assert event.data == {"handoff": str(handoff.uuid), "quantity": 95, "shortfall": 3}
+    assert event.data == {"quantity": 95, "shortfall": 3}
+    assert event.handoff == handoff
     assert "3個不足" in refreshed(received).note
     with refused("already received"):
         services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=95)
