@@ -867,7 +867,7 @@ def test_a_repeated_idempotency_key_applies_once(chain):
     two = services.step_start(step=first, actor=chain.hub_floor, idempotency_key="tap-1")
     assert one.pk == two.pk and getattr(two, "_replayed", False)
     assert last_seq(job) == seq
-    with refused("another action"):
+    with refused("another request"):
         services.step_hold(step=first, actor=chain.hub_floor, reason="x", idempotency_key="tap-1")
 
 
