@@ -65,4 +65,5 @@ __all__ = [
     "step_resume",
     "step_start",
     "step_unlink",
+    "step_update",
 ]

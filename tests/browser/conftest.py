@@ -11,6 +11,9 @@ import shutil
 
 import pytest
 
+# The 仲間まわし chain and its routed job, shared with the orders tests.
+from tests.orders.conftest import chain, routed_job  # noqa: F401
+
 # Playwright's sync API keeps an event loop on this thread; the ORM calls in the test body
 # (fixtures, assertions on rows) are plain sync code between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -8,7 +8,6 @@ import pytest
 from orders.models import Step, StepStatus
 from tests.browser.conftest import TABLET_PORTRAIT, tap_and_wait
 from tests.browser.test_workshop_search import assert_touch_targets
-from tests.orders.conftest import chain, routed_job  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

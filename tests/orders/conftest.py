@@ -103,7 +103,7 @@ def routed_job(chain):
     grind = add(job, chain, "G", 3, after=[turn])
     plate = add(job, chain, "PLT", 2, after=[grind])
     assemble = add(job, chain, "ASM", 2, after=[plate])
-    inspect = add(job, chain, "INS", 1, after=[assemble])
+    add(job, chain, "INS", 1, after=[assemble])
     top = services.order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
