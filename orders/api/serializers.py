@@ -52,6 +52,10 @@ class JobSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(
         required=False, help_text="Only for the hub's owners and managers; absent for others."
     )
+    notes = serializers.CharField(
+        required=False,
+        help_text="The hub's internal notes: only for its owners and managers; absent for others.",
+    )
     last_seq = serializers.IntegerField(
         help_text="The job's latest event number: follow on from here with `events?after=`."
     )
@@ -84,6 +88,7 @@ class JobSerializer(serializers.ModelSerializer):
         data = super().to_representation(job)
         if not self.context["can_see_customer"](job):
             del data["customer_name"]
+            del data["notes"]
         return data
 
 

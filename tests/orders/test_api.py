@@ -146,6 +146,7 @@ def test_it_gives_the_job_header_in_the_list_and_the_customer_only_to_the_hubs_m
     for user in (chain.hub_floor, chain.turner_owner, chain.grinder_owner, chain.plater_owner):
         [row] = _list(user)
         assert "customer_name" not in row, user
+        assert "notes" not in row, user  # the hub's own notes
         assert "秘密顧客" not in str(row)
 
 
