@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed messages check-deploy bench clean
+.PHONY: run test lint install migrate seed messages check-deploy bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 # DATABASE_URL / REDIS_URL, when set, run the suite against PostgreSQL and Redis.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The project's ruff rules (pyproject.toml): lint and formatting.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 # Regenerate the catalogue after changing strings; the .mo is committed so no gettext is
 # needed to run shopnet.

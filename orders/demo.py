@@ -44,10 +44,7 @@ def _job(key: str, hub: Workshop, actor, **data) -> Job | None:
     job_uuid = uuid.uuid5(DEMO_NAMESPACE, key)
     if Job.objects.filter(uuid=job_uuid).exists():
         return None
-    job = services.job_create(workshop=hub, actor=actor, data=data)
-    Job.objects.filter(pk=job.pk).update(uuid=job_uuid)
-    job.uuid = job_uuid
-    return job
+    return services.job_create(workshop=hub, actor=actor, data=data, uuid=job_uuid)
 
 
 @transaction.atomic
@@ -69,21 +66,44 @@ def seed_jobs() -> int:
 
     # 1. A shaft: two sub-parts in parallel, joined for assembly, then inspection.
     job = _job(
-        "shaft", hub, hub_owner, part_name="スピンドルシャフト組立", drawing_number="MR-2401-A",
-        quantity=50, due_date=today + dt.timedelta(days=21), customer_name="株式会社 東京精工（デモ）",
+        "shaft",
+        hub,
+        hub_owner,
+        part_name="スピンドルシャフト組立",
+        drawing_number="MR-2401-A",
+        quantity=50,
+        due_date=today + dt.timedelta(days=21),
+        customer_name="株式会社 東京精工（デモ）",
         priority=1,
     )
     if job:
         made += 1
-        turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=12, title="シャフト")
-        quench = services.step_add(job=job, actor=hub_owner, process=p["HT_QT"], planned_hours=6, after=[turn])
-        grind = services.step_add(job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[quench])
-        mill = services.step_add(job=job, actor=hub_owner, process=p["M"], planned_hours=6, title="ハウジング")
-        plate = services.step_add(job=job, actor=hub_owner, process=p["PLT_ENI"], planned_hours=4, after=[mill])
-        assemble = services.step_add(job=job, actor=hub_owner, process=p["ASM"], planned_hours=5, after=[grind, plate])
-        services.step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[assemble])
+        turn = services.step_add(
+            job=job, actor=hub_owner, process=p["L"], planned_hours=12, title="シャフト"
+        )
+        quench = services.step_add(
+            job=job, actor=hub_owner, process=p["HT_QT"], planned_hours=6, after=[turn]
+        )
+        grind = services.step_add(
+            job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[quench]
+        )
+        mill = services.step_add(
+            job=job, actor=hub_owner, process=p["M"], planned_hours=6, title="ハウジング"
+        )
+        plate = services.step_add(
+            job=job, actor=hub_owner, process=p["PLT_ENI"], planned_hours=4, after=[mill]
+        )
+        assemble = services.step_add(
+            job=job, actor=hub_owner, process=p["ASM"], planned_hours=5, after=[grind, plate]
+        )
+        services.step_add(
+            job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[assemble]
+        )
         top = services.order_request(
-            job=job, actor=hub_owner, supplier=tanaka, steps=[turn],
+            job=job,
+            actor=hub_owner,
+            supplier=tanaka,
+            steps=[turn],
             terms=_terms(9, 180000, place),
         )
         services.order_accept(order=top, actor=tanaka_owner)
@@ -93,7 +113,10 @@ def seed_jobs() -> int:
             (kojiya, plate, 30000, 12),
         ):
             order = services.order_request(
-                job=job, actor=hub_owner, supplier=supplier, steps=[step],
+                job=job,
+                actor=hub_owner,
+                supplier=supplier,
+                steps=[step],
                 terms=_terms(days, price, place),
             )
             services.order_accept(order=order, actor=_owner(supplier))
@@ -106,37 +129,63 @@ def seed_jobs() -> int:
     # 2. A repeat order of pins: the turning shop passes its turning on to an automatic-lathe
     # shop (a sub-order); the hub sees that, but not the sub-order's price.
     job = _job(
-        "pin", hub, hub_owner, part_name="ロケートピン", drawing_number="MR-1187-C",
-        quantity=2000, due_date=today + dt.timedelta(days=25), customer_name="株式会社 東京精工（デモ）",
+        "pin",
+        hub,
+        hub_owner,
+        part_name="ロケートピン",
+        drawing_number="MR-1187-C",
+        quantity=2000,
+        due_date=today + dt.timedelta(days=25),
+        customer_name="株式会社 東京精工（デモ）",
     )
     if job:
         made += 1
         turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=30)
         services.step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=3, after=[turn])
         top = services.order_request(
-            job=job, actor=hub_owner, supplier=tanaka, steps=[turn],
+            job=job,
+            actor=hub_owner,
+            supplier=tanaka,
+            steps=[turn],
             terms=_terms(15, 240000, place),
         )
         services.order_accept(order=top, actor=tanaka_owner)
         suzuki = _shop("suzuki-jidou-senban")
         sub = services.order_request(
-            job=job, actor=tanaka_owner, supplier=suzuki, steps=[turn],
-            terms=_terms(13, 160000, f"{tanaka.name} {tanaka.address}"), parent=top,
+            job=job,
+            actor=tanaka_owner,
+            supplier=suzuki,
+            steps=[turn],
+            terms=_terms(13, 160000, f"{tanaka.name} {tanaka.address}"),
+            parent=top,
         )
         services.order_accept(order=sub, actor=_owner(suzuki))
 
     # 3. A plate waiting for the grinding shop to answer.
     job = _job(
-        "plate", hub, hub_owner, part_name="ガイドプレート", drawing_number="MR-2415",
-        quantity=200, due_date=today + dt.timedelta(days=30), customer_name="有限会社 川口機械（デモ）",
+        "plate",
+        hub,
+        hub_owner,
+        part_name="ガイドプレート",
+        drawing_number="MR-2415",
+        quantity=200,
+        due_date=today + dt.timedelta(days=30),
+        customer_name="有限会社 川口機械（デモ）",
     )
     if job:
         made += 1
         mill = services.step_add(job=job, actor=hub_owner, process=p["M"], planned_hours=10)
-        grind = services.step_add(job=job, actor=hub_owner, process=p["GS"], planned_hours=6, after=[mill])
-        services.step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[grind])
+        grind = services.step_add(
+            job=job, actor=hub_owner, process=p["GS"], planned_hours=6, after=[mill]
+        )
+        services.step_add(
+            job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[grind]
+        )
         services.order_request(
-            job=job, actor=hub_owner, supplier=matsumoto, steps=[grind],
+            job=job,
+            actor=hub_owner,
+            supplier=matsumoto,
+            steps=[grind],
             terms=_terms(20, 90000, place),
         )
     return made

@@ -21,7 +21,6 @@ from workshops.models import MANAGING_ROLES, Membership, Process
 
 from .models import Job, JobStatus, Order, OrderStatus, Step
 
-
 # --- fields ------------------------------------------------------------------------------------
 
 

@@ -71,11 +71,16 @@ class StepForm(ServiceErrorsMixin, forms.Form):
         help_text=_("Optional, e.g. which sub-part."),
     )
     planned_hours = forms.DecimalField(
-        label=_("Planned hours"), min_value=0, max_digits=7, decimal_places=2,
+        label=_("Planned hours"),
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.25"}),
     )
     quantity = forms.IntegerField(
-        label=_("Quantity"), min_value=1, required=False,
+        label=_("Quantity"),
+        min_value=1,
+        required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("Blank: the job's quantity."),
     )
@@ -84,7 +89,9 @@ class StepForm(ServiceErrorsMixin, forms.Form):
         queryset=Step.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Steps that must be done before this one. Several = parallel branches join here."),
+        help_text=_(
+            "Steps that must be done before this one. Several = parallel branches join here."
+        ),
     )
 
     before = forms.ModelMultipleChoiceField(
@@ -105,9 +112,7 @@ class StepForm(ServiceErrorsMixin, forms.Form):
             candidates = candidates.exclude(pk=step.pk)
             del self.fields["before"]  # an existing step is re-linked through "after" alone
         else:
-            self.fields["before"].queryset = candidates.filter(
-                status__in=("planned", "ready")
-            )
+            self.fields["before"].queryset = candidates.filter(status__in=("planned", "ready"))
             self.fields["before"].label_from_instance = self._label
         self.fields["after"].queryset = candidates
         self.fields["after"].label_from_instance = self._label
@@ -139,7 +144,9 @@ class DoneForm(IdempotentForm):
         label=_("Good"), min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
     scrap = forms.IntegerField(
-        label=_("Scrap"), min_value=0, initial=0,
+        label=_("Scrap"),
+        min_value=0,
+        initial=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
@@ -150,7 +157,8 @@ class CancelForm(IdempotentForm):
 
 class ShipForm(IdempotentForm):
     quantity = forms.IntegerField(
-        label=_("Quantity shipped"), min_value=1,
+        label=_("Quantity shipped"),
+        min_value=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     to_step = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -159,7 +167,8 @@ class ShipForm(IdempotentForm):
 
 class ReceiveForm(IdempotentForm):
     quantity = forms.IntegerField(
-        label=_("Quantity received"), min_value=0,
+        label=_("Quantity received"),
+        min_value=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
@@ -167,17 +176,23 @@ class ReceiveForm(IdempotentForm):
 
 class TermsForm(ServiceErrorsMixin, forms.Form):
     price = forms.DecimalField(
-        label=_("Price (excl. tax, JPY)"), min_value=1, max_digits=12, decimal_places=0,
+        label=_("Price (excl. tax, JPY)"),
+        min_value=1,
+        max_digits=12,
+        decimal_places=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     due_date = forms.DateField(label=_("Delivery date"), widget=DateInput())
     delivery_place = forms.CharField(label=_("Delivery place"), max_length=300)
     inspection_due_date = forms.DateField(
-        label=_("Inspection completion date"), widget=DateInput(), required=False,
+        label=_("Inspection completion date"),
+        widget=DateInput(),
+        required=False,
         help_text=_("Only when you inspect the delivered parts."),
     )
     payment_due_date = forms.DateField(
-        label=_("Payment due date"), widget=DateInput(),
+        label=_("Payment due date"),
+        widget=DateInput(),
         help_text=_("At most 60 days after delivery (取適法)."),
     )
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
@@ -205,7 +220,9 @@ class OrderRequestForm(TermsForm, IdempotentForm):
         label=_("Supplier"), queryset=Workshop.objects.none(), to_field_name="uuid"
     )
     steps = forms.ModelMultipleChoiceField(
-        label=_("Steps"), queryset=Step.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("Steps"),
+        queryset=Step.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         to_field_name="uuid",
     )
 
@@ -222,7 +239,7 @@ class ChangeTermsForm(TermsForm):
     reason = forms.CharField(label=_("Reason for the change"), max_length=300)
 
     @classmethod
-    def for_order(cls, order: Order, data=None) -> "ChangeTermsForm":
+    def for_order(cls, order: Order, data=None) -> ChangeTermsForm:
         initial = {k: getattr(order, k) for k in TERMS_KEYS}
         return cls(data, initial=initial)
 

@@ -71,7 +71,9 @@ class Job(models.Model):
         indexes = [models.Index(fields=["owner", "status", "due_date"])]
 
     def __str__(self) -> str:
-        return f"{self.part_name} ({self.drawing_number})" if self.drawing_number else self.part_name
+        return (
+            f"{self.part_name} ({self.drawing_number})" if self.drawing_number else self.part_name
+        )
 
 
 class StepStatus(models.TextChoices):
@@ -158,6 +160,9 @@ class StepLink(models.Model):
                 condition=~Q(predecessor=models.F("successor")), name="step_link_not_self"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor_id} → {self.successor_id}"
 
 
 class PaymentMethod(models.TextChoices):
@@ -299,6 +304,9 @@ class OrderDocument(models.Model):
             models.UniqueConstraint(fields=["order", "version"], name="unique_document_version")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.order} v{self.version}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Order documents are immutable: issue a new version instead.")
@@ -349,6 +357,9 @@ class HandOff(models.Model):
                 name="handoff_received_not_more_than_shipped",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_workshop} → {self.to_workshop} × {self.quantity_shipped}"
 
     @property
     def shortfall(self) -> int:
@@ -408,3 +419,6 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.key})"

@@ -17,11 +17,12 @@ traveler): register once per process, then use `FONT_NAME`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone

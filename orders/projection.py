@@ -34,7 +34,7 @@ class Calendar:
             self.hours_per_day = 9.0
 
     @classmethod
-    def of(cls, workshop) -> "Calendar":
+    def of(cls, workshop) -> Calendar:
         return cls(workshop.work_day_start, workshop.work_day_end, workshop.work_weekdays)
 
     def add_hours(self, moment: dt.datetime, hours: float) -> dt.datetime:
@@ -72,7 +72,11 @@ def topological(steps: list[Step], edges: list[tuple[int, int]]) -> list[Step]:
     for a, b in edges:
         out[a].append(b)
         indegree[b] += 1
-    queue = deque(sorted((pk for pk, d in indegree.items() if d == 0), key=lambda pk: (by_id[pk].position, pk)))
+    queue = deque(
+        sorted(
+            (pk for pk, d in indegree.items() if d == 0), key=lambda pk: (by_id[pk].position, pk)
+        )
+    )
     ordered = []
     while queue:
         pk = queue.popleft()
@@ -121,7 +125,9 @@ def project_job(job: Job, *, now: dt.datetime | None = None) -> None:
         elif step.status == StepStatus.IN_PROGRESS and step.started_at:
             start[step.pk] = step.started_at
             # Running late on its own plan: it cannot finish in the past.
-            finish[step.pk] = max(cal.add_hours(step.started_at, hours), cal.next_working_moment(now))
+            finish[step.pk] = max(
+                cal.add_hours(step.started_at, hours), cal.next_working_moment(now)
+            )
         else:
             start[step.pk] = cal.next_working_moment(earliest)
             finish[step.pk] = cal.add_hours(start[step.pk], hours)

@@ -66,5 +66,5 @@ def _send(groups: list[str], payload: dict[str, Any]) -> None:
     for group in groups:
         try:
             async_to_sync(layer.group_send)(group, payload)
-        except Exception:  # noqa: BLE001 - the log is the truth; clients repair gaps from it
+        except Exception:
             logger.warning("Could not publish %s to %s", payload.get("kind"), group, exc_info=True)

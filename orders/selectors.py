@@ -166,7 +166,9 @@ def get_handoff_for(user: User, handoff_uuid: UUID | str) -> tuple[JobAccess, Ha
     if not _is_uuid(handoff_uuid):
         raise Http404("No such hand-off.")
     handoff = (
-        HandOff.objects.select_related("job", "from_step", "to_step", "from_workshop", "to_workshop")
+        HandOff.objects.select_related(
+            "job", "from_step", "to_step", "from_workshop", "to_workshop"
+        )
         .filter(uuid=handoff_uuid)
         .first()
     )
@@ -217,6 +219,8 @@ def _is_uuid(value) -> bool:
 
 
 def is_floor_only(user: User) -> bool:
-    return user.is_authenticated and not Membership.objects.filter(
-        user=user, role__in=MANAGING_ROLES
-    ).exists() and Membership.objects.filter(user=user, role=Role.FLOOR).exists()
+    return (
+        user.is_authenticated
+        and not Membership.objects.filter(user=user, role__in=MANAGING_ROLES).exists()
+        and Membership.objects.filter(user=user, role=Role.FLOOR).exists()
+    )

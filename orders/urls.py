@@ -15,9 +15,7 @@ urlpatterns = [
         views.step_remove,
         name="step_remove",
     ),
-    path(
-        "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/ship/", views.step_ship, name="step_ship"
-    ),
+    path("jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/ship/", views.step_ship, name="step_ship"),
     path(
         "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/<slug:action>/",
         views.step_action,

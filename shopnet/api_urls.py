@@ -25,12 +25,8 @@ urlpatterns = [
     path("steps/<uuid:step_uuid>/start/", orders_api.StepStart.as_view(), name="api_step_start"),
     path("steps/<uuid:step_uuid>/done/", orders_api.StepDone.as_view(), name="api_step_done"),
     path("steps/<uuid:step_uuid>/hold/", orders_api.StepHold.as_view(), name="api_step_hold"),
-    path(
-        "steps/<uuid:step_uuid>/resume/", orders_api.StepResume.as_view(), name="api_step_resume"
-    ),
-    path(
-        "steps/<uuid:step_uuid>/cancel/", orders_api.StepCancel.as_view(), name="api_step_cancel"
-    ),
+    path("steps/<uuid:step_uuid>/resume/", orders_api.StepResume.as_view(), name="api_step_resume"),
+    path("steps/<uuid:step_uuid>/cancel/", orders_api.StepCancel.as_view(), name="api_step_cancel"),
     path("steps/<uuid:step_uuid>/ship/", orders_api.StepShip.as_view(), name="api_step_ship"),
     path(
         "handoffs/<uuid:handoff_uuid>/receive/",

@@ -57,8 +57,16 @@ def make_workshop(name: str, *, owner: User | None = None, lat=None, lng=None, *
     )
 
 
-def add_capability(workshop: Workshop, code: str, *, materials=(), size=None, tolerance=None,
-                   lot=(None, None), **extra):
+def add_capability(
+    workshop: Workshop,
+    code: str,
+    *,
+    materials=(),
+    size=None,
+    tolerance=None,
+    lot=(None, None),
+    **extra,
+):
     data = {
         "process": Process.objects.get(code=code),
         "materials": list(Material.objects.filter(code__in=materials)),
@@ -115,8 +123,15 @@ def staff(db, district) -> User:
 
 @pytest.fixture
 def workshop(db, owner, manager, floor, district) -> Workshop:
-    w = make_workshop("田中精機", owner=owner, lat=35.5613, lng=139.7161, name_kana="タナカセイキ",
-                      name_en="Tanaka Seiki", districts=[district])
+    w = make_workshop(
+        "田中精機",
+        owner=owner,
+        lat=35.5613,
+        lng=139.7161,
+        name_kana="タナカセイキ",
+        name_en="Tanaka Seiki",
+        districts=[district],
+    )
     services.membership_add(workshop=w, user=manager, role=Role.MANAGER, actor=owner)
     services.membership_add(workshop=w, user=floor, role=Role.FLOOR, actor=owner)
     return w
@@ -124,14 +139,21 @@ def workshop(db, owner, manager, floor, district) -> Workshop:
 
 @pytest.fixture
 def partner(db, partner_owner, district) -> Workshop:
-    return make_workshop("鈴木研削", owner=partner_owner, lat=35.5700, lng=139.7300,
-                         name_kana="スズキケンサク", districts=[district])
+    return make_workshop(
+        "鈴木研削",
+        owner=partner_owner,
+        lat=35.5700,
+        lng=139.7300,
+        name_kana="スズキケンサク",
+        districts=[district],
+    )
 
 
 @pytest.fixture
 def outsider_workshop(db, outsider) -> Workshop:
-    return make_workshop("川崎プレス", owner=outsider, lat=35.5300, lng=139.7000,
-                         name_kana="カワサキプレス")
+    return make_workshop(
+        "川崎プレス", owner=outsider, lat=35.5300, lng=139.7000, name_kana="カワサキプレス"
+    )
 
 
 def client_for(user: User | None) -> Client:

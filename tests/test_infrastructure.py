@@ -22,7 +22,10 @@ def test_it_uses_the_channel_layer_named_by_redis_url():
         assert backend == "channels_redis.core.RedisChannelLayer"
         host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
         assert host["max_connections"] <= 100
-        assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"] >= settings.WEBSOCKET_TIMEOUT
+        assert (
+            settings.CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"]
+            >= settings.WEBSOCKET_TIMEOUT
+        )
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
 

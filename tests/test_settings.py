@@ -20,10 +20,23 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {
-        "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "BEHIND_PROXY", "DATABASE_URL", "REDIS_URL",
-        "TESTING", "SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
-    }}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "BEHIND_PROXY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "TESTING",
+            "SECURE_SSL_REDIRECT",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -31,6 +44,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,  # callers assert the return code themselves
     )
 
 
@@ -65,7 +79,9 @@ def test_it_refuses_to_start_on_bad_values(env, message):
 
 def test_debug_is_off_unless_asked_for():
     result = run_manage(
-        "shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
         env={k: v for k, v in PRODUCTION_ENV.items() if k != "DEBUG"},
     )
     assert result.returncode == 0, result.stderr
@@ -80,7 +96,11 @@ def test_redis_url_switches_the_channel_layer_and_cache_with_a_bounded_pool():
         "c = s.CHANNEL_LAYERS['default'];"
         "print(c['BACKEND'], c['CONFIG']['hosts'][0]['max_connections'],"
         " c['CONFIG']['group_expiry'], s.CACHES['default']['BACKEND'])",
-        env={**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0", "WEBSOCKET_TIMEOUT": "7200"},
+        env={
+            **PRODUCTION_ENV,
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "WEBSOCKET_TIMEOUT": "7200",
+        },
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-4:] == [
@@ -99,3 +119,23 @@ def test_daphne_is_the_first_app_and_asgi_guards_origins():
     assert settings.INSTALLED_APPS[0] == "daphne"
     websocket = application.application_mapping["websocket"]
     assert type(websocket).__name__ == "OriginValidator"
+
+
+def test_commands_that_need_no_secret_run_without_one():
+    """A fresh checkout can check its migrations without inventing a SECRET_KEY."""
+    result = run_manage(
+        "makemigrations",
+        "--check",
+        "--dry-run",
+        env={"DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_a_missing_secret_is_reported_in_one_clear_line():
+    result = run_manage("check", env={"DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "shopnet: configuration error: SECRET_KEY must be set when DEBUG is off."
+    )

@@ -1,5 +1,5 @@
-"""Admin: reference data is edited here; workshops and members change only through the
-services (pages, API, commands), so the admin shows them read-only and the change log stays whole."""
+"""Admin: reference data is edited here. Workshops and members change only through the
+services (pages, API, commands), so the admin shows them read-only and their log stays whole."""
 
 from django.contrib import admin
 

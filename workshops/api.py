@@ -160,10 +160,16 @@ class CertificationList(generics.ListAPIView):
     get=extend_schema(
         parameters=[
             OpenApiParameter(
-                "process", str, many=True, description="Process codes, all required: L,M or repeated."
+                "process",
+                str,
+                many=True,
+                description="Process codes, all required: L,M or repeated.",
             ),
             OpenApiParameter(
-                "material", str, many=True, description="Material codes the same capability handles."
+                "material",
+                str,
+                many=True,
+                description="Material codes the same capability handles.",
             ),
             OpenApiParameter(
                 "certification", str, many=True, description="Certification codes, all required."

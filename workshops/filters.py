@@ -122,11 +122,16 @@ class WorkshopFilter(django_filters.FilterSet):
         decimal_places=1,
     )
     lot = django_filters.NumberFilter(
-        label=_("Lot size"), method="filter_nothing", min_value=1, max_value=10_000_000,
+        label=_("Lot size"),
+        method="filter_nothing",
+        min_value=1,
+        max_value=10_000_000,
         decimal_places=0,
     )
     certification = CodeMultipleChoiceFilter(
-        label=_("Certification"), queryset=Certification.objects.all(), conjoined=True,
+        label=_("Certification"),
+        queryset=Certification.objects.all(),
+        conjoined=True,
         method="filter_certification",
     )
     district = django_filters.ModelChoiceFilter(

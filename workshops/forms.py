@@ -79,7 +79,10 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
 class LogoForm(forms.Form):
     # A plain FileField: the service decides from the content whether it is an image,
     # with the decompression-bomb guard that ImageField's own check does not have.
-    logo = forms.FileField(label=_("Logo"), widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+    logo = forms.FileField(
+        label=_("Logo"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
 
 
 class MachineForm(ServiceErrorsMixin, forms.ModelForm):
@@ -180,7 +183,9 @@ class SignupForm(forms.ModelForm):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords do not match."))
         elif data.get("password1"):
-            user = User(username=data.get("username", ""), display_name=data.get("display_name", ""))
+            user = User(
+                username=data.get("username", ""), display_name=data.get("display_name", "")
+            )
             try:
                 password_validation.validate_password(data["password1"], user)
             except ValidationError as error:

@@ -66,6 +66,9 @@ class DistrictStaff(models.Model):
         verbose_name = _("district staff")
         verbose_name_plural = _("district staff")
 
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.district}"
+
 
 class Process(LocalizedNameMixin, models.Model):
     """加工法. `code` is the stable identifier the API and filters use."""
@@ -279,10 +282,15 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
 
+    def __str__(self) -> str:
+        return f"{self.email} → {self.workshop} ({self.role})"
+
     @property
     def is_open(self) -> bool:
         return (
-            self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
         )
 
 
@@ -312,7 +320,7 @@ class CapabilityQuerySet(models.QuerySet):
         from django.db.models import F
         from django.db.models.functions import Greatest, Least
 
-        wanted = sorted((float(d) for d in dims), reverse=True) + [0.0, 0.0]
+        wanted = [*sorted((float(d) for d in dims), reverse=True), 0.0, 0.0]
         l_, w_, h_ = F("max_length_mm"), F("max_width_mm"), F("max_height_mm")
         return (
             self.exclude(max_length_mm__isnull=True)
@@ -321,9 +329,7 @@ class CapabilityQuerySet(models.QuerySet):
                 env_minor=Least(l_, w_, h_),
             )
             .annotate(env_middle=l_ + w_ + h_ - F("env_major") - F("env_minor"))
-            .filter(
-                env_major__gte=wanted[0], env_middle__gte=wanted[1], env_minor__gte=wanted[2]
-            )
+            .filter(env_major__gte=wanted[0], env_middle__gte=wanted[1], env_minor__gte=wanted[2])
         )
 
 
@@ -352,7 +358,9 @@ class Capability(models.Model):
     )
     lot_min = models.PositiveIntegerField(_("minimum lot"), null=True, blank=True)
     lot_max = models.PositiveIntegerField(_("maximum lot"), null=True, blank=True)
-    lead_time_days = models.PositiveIntegerField(_("typical lead time (days)"), null=True, blank=True)
+    lead_time_days = models.PositiveIntegerField(
+        _("typical lead time (days)"), null=True, blank=True
+    )
     capacity_hours_per_week = models.PositiveIntegerField(
         _("capacity (hours per week)"), null=True, blank=True
     )
@@ -434,6 +442,9 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("change log entry")
         verbose_name_plural = _("change log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
     @property
     def action_label(self) -> str:

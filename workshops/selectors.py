@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
@@ -71,7 +71,9 @@ def memberships_for_request(request) -> list[Membership]:
     """The signed-in user's memberships, looked up once per request (the navigation bar and
     the search's reference point both need them)."""
     if not hasattr(request, "_my_memberships"):
-        request._my_memberships = list(memberships_of(getattr(request, "user", None) or AnonymousUser()))
+        request._my_memberships = list(
+            memberships_of(getattr(request, "user", None) or AnonymousUser())
+        )
     return request._my_memberships
 
 
@@ -147,7 +149,7 @@ def capabilities_of(workshop: Workshop) -> QuerySet[Capability]:
     )
 
 
-# --- Search ----------------------------------------------------------------------------------------
+# --- Search --------------------------------------------------------------------------------------
 
 
 def normalize_text(text: str) -> str:
@@ -156,9 +158,7 @@ def normalize_text(text: str) -> str:
 
 
 def hiragana_to_katakana(text: str) -> str:
-    return "".join(
-        chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text
-    )
+    return "".join(chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text)
 
 
 def workshops_matching_text(qs: QuerySet[Workshop], text: str) -> QuerySet[Workshop]:
@@ -197,7 +197,7 @@ class Point:
     longitude: float
 
     @classmethod
-    def of(cls, workshop: Workshop | None) -> "Point | None":
+    def of(cls, workshop: Workshop | None) -> Point | None:
         if workshop is None or workshop.latitude is None or workshop.longitude is None:
             return None
         return cls(float(workshop.latitude), float(workshop.longitude))

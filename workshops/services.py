@@ -11,9 +11,10 @@ import io
 import secrets
 import uuid
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +28,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .models import (
     AuditEvent,
     Capability,
+    District,
+    DistrictStaff,
     Invitation,
     Machine,
     Material,
@@ -92,10 +95,15 @@ def _apply(obj: Any, fields: Iterable[str], data: dict[str, Any]) -> dict[str, l
 
 
 @transaction.atomic
-def workshop_create(*, actor: User | None, owner: User | None = None, **data: Any) -> Workshop:
+def workshop_create(
+    *, actor: User | None, owner: User | None = None, uuid: Any = None, **data: Any
+) -> Workshop:
+    """Create a workshop; `uuid` lets a seeding command give it a stable, re-findable id."""
     certifications = data.pop("certifications", None)
     districts = data.pop("districts", None)
     workshop = Workshop(**{k: v for k, v in data.items() if k in PROFILE_FIELDS})
+    if uuid is not None:
+        workshop.uuid = uuid
     workshop.full_clean()
     workshop.save()
     if certifications is not None:
@@ -330,7 +338,7 @@ def _check_capability(capability: Capability, data: dict[str, Any]) -> None:
     sizes = [capability.max_length_mm, capability.max_width_mm, capability.max_height_mm]
     if any(s is not None for s in sizes) and not all(s is not None for s in sizes):
         errors["max_length_mm"] = _("Give all three sides of the work size, or none.")
-    for field, value in zip(("max_length_mm", "max_width_mm", "max_height_mm"), sizes):
+    for field, value in zip(("max_length_mm", "max_width_mm", "max_height_mm"), sizes, strict=True):
         if value is not None and value <= 0:
             errors[field] = _("A size must be greater than 0 mm.")
     if capability.tolerance_um is not None and capability.tolerance_um <= 0:
@@ -348,7 +356,9 @@ def _check_capability(capability: Capability, data: dict[str, Any]) -> None:
     if (
         capability.workshop_id
         and capability.process_id
-        and Capability.objects.filter(workshop_id=capability.workshop_id, process=capability.process)
+        and Capability.objects.filter(
+            workshop_id=capability.workshop_id, process=capability.process
+        )
         .exclude(pk=capability.pk)
         .exists()
     ):
@@ -408,9 +418,7 @@ def invitation_create(
 
 def invitation_for_token(token: str) -> Invitation | None:
     return (
-        Invitation.objects.select_related("workshop")
-        .filter(token_hash=_hash_token(token))
-        .first()
+        Invitation.objects.select_related("workshop").filter(token_hash=_hash_token(token)).first()
     )
 
 
@@ -451,9 +459,10 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
 
 
 def _require_owner_for_owner_role(workshop: Workshop, actor: User, role: str) -> None:
-    if role == Role.OWNER and not Membership.objects.filter(
-        workshop=workshop, user=actor, role=Role.OWNER
-    ).exists():
+    if (
+        role == Role.OWNER
+        and not Membership.objects.filter(workshop=workshop, user=actor, role=Role.OWNER).exists()
+    ):
         raise ValidationError({"role": _("Only an owner can make someone an owner.")})
 
 
@@ -512,3 +521,10 @@ def membership_add(*, workshop: Workshop, user: User, role: str, actor: User | N
     membership = Membership.objects.create(workshop=workshop, user=user, role=role)
     _audit(workshop, actor, "membership.joined", user=user.username, role=role)
     return membership
+
+
+@transaction.atomic
+def district_staff_add(*, district: District, user: User) -> DistrictStaff:
+    """Make `user` staff of a district association (idempotent)."""
+    staff, _created = DistrictStaff.objects.get_or_create(district=district, user=user)
+    return staff

@@ -39,7 +39,9 @@ urlpatterns = [
         views.machine_delete,
         name="machine_delete",
     ),
-    path("workshops/<uuid:workshop_uuid>/members/", views.workshop_members, name="workshop_members"),
+    path(
+        "workshops/<uuid:workshop_uuid>/members/", views.workshop_members, name="workshop_members"
+    ),
     path(
         "workshops/<uuid:workshop_uuid>/members/<uuid:membership_uuid>/role/",
         views.member_role,
@@ -55,6 +57,8 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
-    path("workshops/<uuid:workshop_uuid>/history/", views.workshop_history, name="workshop_history"),
+    path(
+        "workshops/<uuid:workshop_uuid>/history/", views.workshop_history, name="workshop_history"
+    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

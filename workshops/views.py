@@ -56,7 +56,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             checks["database"] = cursor.fetchone()[0] == 1
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
+    except Exception:
         checks["database"] = False
     if settings.REDIS_URL:
         checks["redis"] = _redis_answers()
@@ -78,7 +78,7 @@ def _redis_answers() -> bool:
             return bool(client.ping())
         finally:
             client.close()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -175,7 +175,9 @@ def workshop_logo(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
 @login_required
 def workshop_edit(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
     workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
-    form = WorkshopProfileForm(request.POST if request.method == "POST" else None, instance=workshop)
+    form = WorkshopProfileForm(
+        request.POST if request.method == "POST" else None, instance=workshop
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.workshop_update_profile(
@@ -251,7 +253,9 @@ def capability_edit(
     capability = (
         get_capability_for(request.user, workshop, capability_uuid) if capability_uuid else None
     )
-    form = CapabilityForm(request.POST if request.method == "POST" else None, instance=capability, workshop=workshop)
+    form = CapabilityForm(
+        request.POST if request.method == "POST" else None, instance=capability, workshop=workshop
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.capability_save(
@@ -353,7 +357,8 @@ def workshop_members(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
         Membership.objects.filter(workshop=workshop).select_related("user").order_by("created_at")
     )
     open_invitations = [
-        i for i in Invitation.objects.filter(workshop=workshop, accepted_at=None, revoked_at=None)
+        i
+        for i in Invitation.objects.filter(workshop=workshop, accepted_at=None, revoked_at=None)
         if i.is_open
     ]
     return render(
@@ -414,9 +419,7 @@ def member_role(request: HttpRequest, workshop_uuid: UUID, membership_uuid: UUID
 
 @require_POST
 @login_required
-def member_remove(
-    request: HttpRequest, workshop_uuid: UUID, membership_uuid: UUID
-) -> HttpResponse:
+def member_remove(request: HttpRequest, workshop_uuid: UUID, membership_uuid: UUID) -> HttpResponse:
     workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
     membership = get_membership_for(request.user, workshop, membership_uuid)
     try:
@@ -455,7 +458,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     signup_form = None
     if not invitation.is_open:
         return render(
-            request, "workshops/invitation.html", {"invitation": invitation, "closed": True},
+            request,
+            "workshops/invitation.html",
+            {"invitation": invitation, "closed": True},
             status=410,
         )
     if request.user.is_authenticated:
@@ -485,7 +490,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(
-                    request, _("Welcome! You joined %(workshop)s.") % {"workshop": invitation.workshop.name}
+                    request,
+                    _("Welcome! You joined %(workshop)s.") % {"workshop": invitation.workshop.name},
                 )
                 return redirect("home")
     return render(

@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-
 from ..models import (
     HandOff,
     Job,
@@ -338,5 +337,3 @@ class DeclineInput(serializers.Serializer):
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-

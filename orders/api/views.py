@@ -8,7 +8,8 @@ services apply a key once per user and answer a repeat with the object the first
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef
@@ -46,12 +47,14 @@ from ..selectors import (
     jobs_visible_to,
     orders_visible_to,
 )
-
 from .serializers import (  # noqa: F401
+    EVENTS_PAGE,
+    MAX_SEQ,
+    PARTIES_ONLY,
+    PRICED_FIELDS,
     CancelInput,
     DeclineInput,
     DoneInput,
-    EVENTS_PAGE,
     EventPageSerializer,
     EventQuerySerializer,
     EventSerializer,
@@ -60,17 +63,16 @@ from .serializers import (  # noqa: F401
     JobDetailSerializer,
     JobRefSerializer,
     JobSerializer,
-    MAX_SEQ,
     OrderDetailSerializer,
     OrderDocumentSerializer,
     OrderSerializer,
-    PARTIES_ONLY,
-    PRICED_FIELDS,
     ReceiveInput,
     ShipInput,
     StepSerializer,
     WorkshopRefSerializer,
 )
+
+
 def _managed_ids(user) -> set[int]:
     return set(
         Membership.objects.filter(user=user, role__in=MANAGING_ROLES).values_list(
@@ -84,18 +86,22 @@ def _job_context(access: JobAccess, step_ids) -> dict[str, Any]:
     steps, which visible orders cover which steps, and what the caller may see. Two queries."""
     step_ids = set(step_ids)
     predecessors: dict[int, list[str]] = {}
-    for successor_id, predecessor_uuid in StepLink.objects.filter(
-        successor_id__in=step_ids, predecessor_id__in=access.step_ids
-    ).values_list("successor_id", "predecessor__uuid").order_by("predecessor__position", "pk"):
+    for successor_id, predecessor_uuid in (
+        StepLink.objects.filter(successor_id__in=step_ids, predecessor_id__in=access.step_ids)
+        .values_list("successor_id", "predecessor__uuid")
+        .order_by("predecessor__position", "pk")
+    ):
         predecessors.setdefault(successor_id, []).append(str(predecessor_uuid))
     order_uuids = {o.pk: o.uuid for o in access.orders}
     for order in access.orders:
         order.job = access.job  # the same row: spare the serializer one query per order
     step_orders: dict[int, list[str]] = {}
     order_steps: dict[int, list[str]] = {}
-    for order_id, step_id, step_uuid in Order.steps.through.objects.filter(
-        order_id__in=order_uuids, step_id__in=access.step_ids
-    ).values_list("order_id", "step_id", "step__uuid").order_by("step__position", "step_id"):
+    for order_id, step_id, step_uuid in (
+        Order.steps.through.objects.filter(order_id__in=order_uuids, step_id__in=access.step_ids)
+        .values_list("order_id", "step_id", "step__uuid")
+        .order_by("step__position", "step_id")
+    ):
         order_steps.setdefault(order_id, []).append(str(step_uuid))
         if step_id in step_ids:
             step_orders.setdefault(step_id, []).append(str(order_uuids[order_id]))
@@ -354,7 +360,7 @@ class StepShip(APIView):
     parser_classes = [JSONParser]
 
     def post(self, request: Request, step_uuid) -> Response:
-        access, step = get_step_by_uuid_for(request.user, step_uuid)
+        _access, step = get_step_by_uuid_for(request.user, step_uuid)
         serializer = ShipInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
@@ -426,8 +432,7 @@ class OrderList(generics.ListAPIView):
         parents = {
             o.parent_id: o.parent.uuid
             for o in page
-            if o.parent_id
-            and {o.parent.buyer_id, o.parent.supplier_id, o.job.owner_id} & managed
+            if o.parent_id and {o.parent.buyer_id, o.parent.supplier_id, o.job.owner_id} & managed
         }
         context = {
             **self.get_serializer_context(),

@@ -65,7 +65,9 @@ PAYMENT_METHOD_JA = {
 def _party(workshop) -> dict[str, str]:
     return {
         "name": workshop.name,
-        "address": " ".join(p for p in (workshop.postal_code and f"〒{workshop.postal_code}", workshop.address) if p),
+        "address": " ".join(
+            p for p in (workshop.postal_code and f"〒{workshop.postal_code}", workshop.address) if p
+        ),
         "id": str(workshop.uuid),
     }
 

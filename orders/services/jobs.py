@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -57,11 +58,18 @@ def _jsonable(value: Any) -> Any:
 
 
 @transaction.atomic
-def job_create(*, workshop: Workshop, actor: User | None, data: dict[str, Any]) -> Job:
+def job_create(
+    *, workshop: Workshop, actor: User | None, data: dict[str, Any], uuid: Any = None
+) -> Job:
+    """Post a job; `uuid` lets a seeding command give it a stable, re-findable id."""
     require_member(actor, workshop, manage=True)
     _check_due_date(data.get("due_date"))
     _check_quantity(data.get("quantity"))
-    job = Job(owner=workshop, created_by=actor, **{k: v for k, v in data.items() if k in JOB_FIELDS})
+    job = Job(
+        owner=workshop, created_by=actor, **{k: v for k, v in data.items() if k in JOB_FIELDS}
+    )
+    if uuid is not None:
+        job.uuid = uuid
     job.full_clean(exclude=["last_seq"])
     job.save()
     job = locked_job(job)
@@ -108,9 +116,7 @@ def _editable(step: Step) -> None:
     if step.status not in (StepStatus.PLANNED, StepStatus.READY):
         raise Refused(_("A step that has started can no longer be changed."))
     if step.orders.filter(status__in=LIVE_ORDER_STATES).exists():
-        raise Refused(
-            _("This step is routed to another shop. Withdraw or settle the order first.")
-        )
+        raise Refused(_("This step is routed to another shop. Withdraw or settle the order first."))
 
 
 @transaction.atomic
@@ -286,6 +292,56 @@ def step_unlink(*, predecessor: Step, successor: Step, actor: User | None) -> No
         from .progress import recompute
 
         recompute(job)
+
+
+@transaction.atomic
+def step_insert(
+    *,
+    job: Job,
+    actor: User | None,
+    process: Process,
+    planned_hours: Any,
+    quantity: Any = None,
+    title: str = "",
+    after: Iterable[Step] = (),
+    before: Iterable[Step] = (),
+) -> Step:
+    """Add a step after some steps and, optionally, before others: the `before` steps then wait
+    for the new step instead of for the `after` steps (an insertion into the flow)."""
+    after, before = list(after), list(before)
+    if {s.pk for s in after} & {s.pk for s in before}:
+        raise Refused(_("A step cannot come both before and after this one."))
+    step = step_add(
+        job=job,
+        actor=actor,
+        process=process,
+        planned_hours=planned_hours,
+        quantity=quantity,
+        title=title,
+        after=after,
+    )
+    bypassed = {s.pk for s in after}
+    for successor in before:
+        step_link(predecessor=step, successor=successor, actor=actor)
+        for link in StepLink.objects.filter(successor=successor, predecessor_id__in=bypassed):
+            step_unlink(predecessor=link.predecessor, successor=successor, actor=actor)
+    return step
+
+
+@transaction.atomic
+def step_change(
+    *, step: Step, actor: User | None, data: dict[str, Any], predecessors: Iterable[Step]
+) -> Step:
+    """Change a step's values and the steps it waits for, all or nothing."""
+    step = step_update(step=step, actor=actor, data=data)
+    wanted = {p.pk: p for p in predecessors}
+    current = set(StepLink.objects.filter(successor=step).values_list("predecessor_id", flat=True))
+    for pk, predecessor in wanted.items():
+        if pk not in current:
+            step_link(predecessor=predecessor, successor=step, actor=actor)
+    for link in StepLink.objects.filter(successor=step).exclude(predecessor_id__in=wanted):
+        step_unlink(predecessor=link.predecessor, successor=step, actor=actor)
+    return step
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,7 +78,10 @@ def ready_step_ids(job: Job) -> set[int]:
     A step is ready when no request for it is waiting for an answer, every predecessor is done
     or cancelled, and the parts of every predecessor done at another shop were received here.
     """
-    steps = {pk: (status, shop) for pk, status, shop in job.steps.values_list("pk", "status", "workshop_id")}
+    steps = {
+        pk: (status, shop)
+        for pk, status, shop in job.steps.values_list("pk", "status", "workshop_id")
+    }
     planned = {pk for pk, (status, _shop) in steps.items() if status == S.PLANNED}
     if not planned:
         return set()
@@ -105,8 +107,7 @@ def ready_step_ids(job: Job) -> set[int]:
             continue
         shop = steps[pk][1]
         if all(
-            steps[p][0] == S.CANCELLED or steps[p][1] == shop or (p, pk) in arrived
-            for p in preds
+            steps[p][0] == S.CANCELLED or steps[p][1] == shop or (p, pk) in arrived for p in preds
         ):
             ready.add(pk)
     return ready
@@ -122,7 +123,9 @@ def refresh_readiness(job: Job, *, actor: User | None) -> None:
     if not ready:
         return
     Step.objects.filter(pk__in=ready).update(status=S.READY)
-    for step in job.steps.filter(pk__in=ready).select_related("workshop").order_by("position", "pk"):
+    for step in (
+        job.steps.filter(pk__in=ready).select_related("workshop").order_by("position", "pk")
+    ):
         append_event(job, "step.ready", actor=actor, workshop=step.workshop, step=step)
 
 
@@ -207,7 +210,9 @@ def _parts_available(step: Step) -> int:
         if p.workshop_id != step.workshop_id:
             received = sum(
                 h.quantity_received or 0
-                for h in HandOff.objects.filter(from_step=p, to_step=step, status=HandOffStatus.RECEIVED)
+                for h in HandOff.objects.filter(
+                    from_step=p, to_step=step, status=HandOffStatus.RECEIVED
+                )
             )
             counts.append(received)
         else:
@@ -268,7 +273,7 @@ def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
     return step
 
 
-# --- hand-offs -------------------------------------------------------------------------------------
+# --- hand-offs -----------------------------------------------------------------------------------
 
 
 def next_destinations(step: Step) -> list[tuple[Step | None, object]]:
@@ -280,16 +285,15 @@ def next_destinations(step: Step) -> list[tuple[Step | None, object]]:
             result.append((successor, successor.workshop))
     if not result:
         order = _deepest_order(step)
-        if order is not None and not step.successors.filter(
-            orders__in=[order]
-        ).exists():
+        if order is not None and not step.successors.filter(orders__in=[order]).exists():
             # Parts go straight to where they are owed, as they do to a successor at another
             # shop: a sub-order's last step that is also its parent order's last step goes to the
             # parent's buyer, not back to the sub-order's buyer, who does not perform the step
             # and so could never ship the parts on.
-            while order.parent_id is not None and not step.successors.filter(
-                orders=order.parent_id
-            ).exists():
+            while (
+                order.parent_id is not None
+                and not step.successors.filter(orders=order.parent_id).exists()
+            ):
                 order = Order.objects.select_related("buyer").get(pk=order.parent_id)
             result.append((None, order.buyer))
     return result
@@ -298,7 +302,9 @@ def next_destinations(step: Step) -> list[tuple[Step | None, object]]:
 def _deepest_order(step: Step) -> Order | None:
     """The accepted order under which `step.workshop` performs `step` (a sub-order if any)."""
     return (
-        step.orders.filter(status__in=(OrderStatus.ACCEPTED, OrderStatus.DELIVERED), supplier=step.workshop)
+        step.orders.filter(
+            status__in=(OrderStatus.ACCEPTED, OrderStatus.DELIVERED), supplier=step.workshop
+        )
         .select_related("buyer")
         .first()
     )
@@ -335,9 +341,7 @@ def handoff_ship(
     if already + quantity > (step.good_qty or 0):
         raise Refused(
             {
-                "quantity": _(
-                    "Only %(left)s good parts are left to ship from this step."
-                )
+                "quantity": _("Only %(left)s good parts are left to ship from this step.")
                 % {"left": max((step.good_qty or 0) - already, 0)}
             },
             code="too_many",
@@ -369,7 +373,9 @@ def handoff_ship(
 
 @idempotent("handoff.receive", HandOff)
 @transaction.atomic
-def handoff_receive(*, handoff: HandOff, actor: User | None, quantity: int, note: str = "") -> HandOff:
+def handoff_receive(
+    *, handoff: HandOff, actor: User | None, quantity: int, note: str = ""
+) -> HandOff:
     job = locked_job(handoff.job_id)
     handoff = HandOff.objects.select_for_update().select_related("to_workshop").get(pk=handoff.pk)
     require_member(actor, handoff.to_workshop)
@@ -392,7 +398,9 @@ def handoff_receive(*, handoff: HandOff, actor: User | None, quantity: int, note
     handoff.received_at = timezone.now()
     if note:
         handoff.note = (handoff.note + " / " + note)[:300] if handoff.note else note[:300]
-    handoff.save(update_fields=["status", "quantity_received", "received_by", "received_at", "note"])
+    handoff.save(
+        update_fields=["status", "quantity_received", "received_by", "received_at", "note"]
+    )
     append_event(
         job,
         "handoff.received",

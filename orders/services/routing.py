@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -112,9 +113,7 @@ def _connected(steps: list[Step]) -> bool:
 def _check_supplier(supplier: Workshop, steps: Iterable[Step]) -> None:
     if not supplier.is_active:
         raise Refused({"supplier": _("That workshop is not active on shopnet.")})
-    able = set(
-        Capability.objects.filter(workshop=supplier).values_list("process_id", flat=True)
-    )
+    able = set(Capability.objects.filter(workshop=supplier).values_list("process_id", flat=True))
     missing = sorted({s.process.name for s in steps if s.process_id not in able})
     if missing:
         raise Refused(
@@ -151,9 +150,9 @@ def order_request(
     if supplier.pk == buyer.pk:
         raise Refused({"supplier": _("Choose another workshop: this one is your own.")})
     steps = list(
-        Step.objects.select_related("process").select_for_update().filter(
-            pk__in=[s.pk for s in steps], job=job
-        )
+        Step.objects.select_related("process")
+        .select_for_update()
+        .filter(pk__in=[s.pk for s in steps], job=job)
     )
     if not steps:
         raise Refused({"steps": _("Choose at least one step of this job.")})
@@ -167,9 +166,7 @@ def order_request(
         live = step.orders.filter(status__in=LIVE_ORDER_STATES)
         live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
         if live.exists():
-            raise Refused(
-                {"steps": _("Step %(step)s is already routed.") % {"step": step.label}}
-            )
+            raise Refused({"steps": _("Step %(step)s is already routed.") % {"step": step.label}})
         if parent is not None and not parent.steps.filter(pk=step.pk).exists():
             raise Refused({"steps": _("Only steps of your own order can be passed on.")})
     if len(steps) > 1 and not _connected(steps):

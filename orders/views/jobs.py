@@ -145,9 +145,28 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
         data = form.cleaned_data
         try:
             if step is None:
-                _insert_step(request, job, data)
+                services.step_insert(
+                    job=job,
+                    actor=request.user,
+                    process=data["process"],
+                    planned_hours=data["planned_hours"],
+                    quantity=data.get("quantity"),
+                    title=data.get("title", ""),
+                    after=data["after"],
+                    before=data.get("before") or [],
+                )
             else:
-                _save_step(request, step, data)
+                services.step_change(
+                    step=step,
+                    actor=request.user,
+                    data={
+                        "process": data["process"],
+                        "title": data.get("title", ""),
+                        "planned_hours": data["planned_hours"],
+                        "quantity": data.get("quantity") or step.quantity,
+                    },
+                    predecessors=data["after"],
+                )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -159,55 +178,6 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
         {"form": form, "job": job, "step": step},
         status=400 if form.errors else 200,
     )
-
-
-def _insert_step(request: HttpRequest, job, data: dict) -> None:
-    """Add a step after some steps and, optionally, before others: the steps chosen as "before"
-    then wait for the new step instead of for the "after" steps (an insertion into the flow)."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        new = services.step_add(
-            job=job,
-            actor=request.user,
-            process=data["process"],
-            planned_hours=data["planned_hours"],
-            quantity=data.get("quantity"),
-            title=data.get("title", ""),
-            after=data["after"],
-        )
-        bypassed = {s.pk for s in data["after"]}
-        for successor in data.get("before") or []:
-            services.step_link(predecessor=new, successor=successor, actor=request.user)
-            for link in StepLink.objects.filter(successor=successor, predecessor_id__in=bypassed):
-                services.step_unlink(
-                    predecessor=link.predecessor, successor=successor, actor=request.user
-                )
-
-
-def _save_step(request: HttpRequest, step, data: dict) -> None:
-    from django.db import transaction
-
-    with transaction.atomic():
-        services.step_update(
-            step=step,
-            actor=request.user,
-            data={
-                "process": data["process"],
-                "title": data.get("title", ""),
-                "planned_hours": data["planned_hours"],
-                "quantity": data.get("quantity") or step.quantity,
-            },
-        )
-        wanted = {s.pk for s in data["after"]}
-        current = set(step.predecessors.values_list("pk", flat=True))
-        for predecessor in data["after"]:
-            if predecessor.pk not in current:
-                services.step_link(predecessor=predecessor, successor=step, actor=request.user)
-        for link in StepLink.objects.filter(successor=step).exclude(predecessor_id__in=wanted):
-            services.step_unlink(
-                predecessor=link.predecessor, successor=step, actor=request.user
-            )
 
 
 @require_POST
@@ -237,14 +207,14 @@ def job_detail(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
 def job_page_context(access: JobAccess) -> dict:
     """Everything the job page shows, in a fixed number of queries whatever the step count."""
     job = access.job
-    steps = list(
-        access.steps().select_related("process", "workshop").order_by("position", "pk")
-    )
+    steps = list(access.steps().select_related("process", "workshop").order_by("position", "pk"))
     links = list(
         StepLink.objects.filter(successor__job=job).values_list("predecessor_id", "successor_id")
     )
     handoffs = list(
-        access.handoffs().select_related("from_step__process", "to_step__process", "from_workshop", "to_workshop")
+        access.handoffs().select_related(
+            "from_step__process", "to_step__process", "from_workshop", "to_workshop"
+        )
     )
     events = list(
         access.events().select_related("actor", "workshop", "step__process").order_by("-seq")[:100]
@@ -273,8 +243,7 @@ def job_page_context(access: JobAccess) -> dict:
                 "can_done": mine and step.status == S.IN_PROGRESS,
                 "can_hold": mine and step.status in (S.PLANNED, S.READY, S.IN_PROGRESS),
                 "can_resume": mine and step.status == S.ON_HOLD,
-                "can_cancel": access.can_manage_job()
-                and step.status not in (S.DONE, S.CANCELLED),
+                "can_cancel": access.can_manage_job() and step.status not in (S.DONE, S.CANCELLED),
                 "can_edit": access.can_manage_job()
                 and step.status in (S.PLANNED, S.READY)
                 and step.workshop_id == job.owner_id,
@@ -297,9 +266,7 @@ def job_page_context(access: JobAccess) -> dict:
         for h in handoffs
         if h.status == HandOffStatus.SHIPPED and h.to_workshop_id in (access.managed | access.floor)
     ]
-    orders = [
-        {"order": o, "price_visible": access.can_see_price(o)} for o in access.orders
-    ]
+    orders = [{"order": o, "price_visible": access.can_see_price(o)} for o in access.orders]
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
     return {
@@ -311,25 +278,47 @@ def job_page_context(access: JobAccess) -> dict:
         "incoming": incoming,
         "events": events,
         "diagram": layout(steps, links, handoffs),
-        "routable": access.can_manage_job()
-        and any(r["can_edit"] for r in rows),
+        "routable": access.can_manage_job() and any(r["can_edit"] for r in rows),
     }
 
 
 # --- step actions ---------------------------------------------------------------------------------
 
 ACTIONS = {
-    "start": (ConfirmForm, lambda step, user, form, key: services.step_start(
-        step=step, actor=user, idempotency_key=key)),
-    "done": (DoneForm, lambda step, user, form, key: services.step_done(
-        step=step, actor=user, idempotency_key=key,
-        good=form.cleaned_data["good"], scrap=form.cleaned_data["scrap"])),
-    "hold": (HoldForm, lambda step, user, form, key: services.step_hold(
-        step=step, actor=user, idempotency_key=key, reason=form.reason_text())),
-    "resume": (ConfirmForm, lambda step, user, form, key: services.step_resume(
-        step=step, actor=user, idempotency_key=key)),
-    "cancel": (CancelForm, lambda step, user, form, key: services.step_cancel(
-        step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", ""))),
+    "start": (
+        ConfirmForm,
+        lambda step, user, form, key: services.step_start(
+            step=step, actor=user, idempotency_key=key
+        ),
+    ),
+    "done": (
+        DoneForm,
+        lambda step, user, form, key: services.step_done(
+            step=step,
+            actor=user,
+            idempotency_key=key,
+            good=form.cleaned_data["good"],
+            scrap=form.cleaned_data["scrap"],
+        ),
+    ),
+    "hold": (
+        HoldForm,
+        lambda step, user, form, key: services.step_hold(
+            step=step, actor=user, idempotency_key=key, reason=form.reason_text()
+        ),
+    ),
+    "resume": (
+        ConfirmForm,
+        lambda step, user, form, key: services.step_resume(
+            step=step, actor=user, idempotency_key=key
+        ),
+    ),
+    "cancel": (
+        CancelForm,
+        lambda step, user, form, key: services.step_cancel(
+            step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", "")
+        ),
+    ),
 }
 
 DONE_MESSAGES = {
@@ -352,7 +341,9 @@ def step_action(request: HttpRequest, job_uuid: UUID, step_uuid: UUID, action: s
     form = form_class(request.POST)
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+            f"{form.fields[name].label}: {' '.join(errors)}"
+            if name in form.fields
+            else " ".join(errors)
             for name, errors in form.errors.items()
         )
         messages.error(request, _("Please check the values: %(errors)s") % {"errors": problems})
@@ -370,7 +361,9 @@ def _safe_next(request: HttpRequest) -> str | None:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return None
 

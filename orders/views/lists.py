@@ -28,16 +28,12 @@ def job_list(request: HttpRequest) -> HttpResponse:
             filterset.qs.select_related("owner")
             .annotate(
                 steps_total=Count("steps", distinct=True),
-                steps_done=Count(
-                    "steps", filter=Q(steps__status=StepStatus.DONE), distinct=True
-                ),
+                steps_done=Count("steps", filter=Q(steps__status=StepStatus.DONE), distinct=True),
             )
             .order_by("-late_risk", "due_date", "-priority", "pk")
         )
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    hubs = list(
-        request.user.memberships.filter(role__in=MANAGING_ROLES).select_related("workshop")
-    )
+    hubs = list(request.user.memberships.filter(role__in=MANAGING_ROLES).select_related("workshop"))
     return render(
         request,
         "orders/job_list.html",

@@ -76,7 +76,11 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         buyer = access.job.owner
     routable = _routable_steps(access, parent)
     chosen = list(routable.filter(uuid__in=request.GET.getlist("step"))) or []
-    suppliers = _capable_suppliers(chosen, buyer) if chosen else Workshop.objects.active().exclude(pk=buyer.pk).order_by("name_kana", "name")
+    suppliers = (
+        _capable_suppliers(chosen, buyer)
+        if chosen
+        else Workshop.objects.active().exclude(pk=buyer.pk).order_by("name_kana", "name")
+    )
     initial = {"steps": chosen, "delivery_place": f"{buyer.name} {buyer.address}".strip()}
     form = OrderRequestForm(
         request.POST if request.method == "POST" else None,
@@ -168,7 +172,7 @@ def order_detail(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def order_decide(request: HttpRequest, order_uuid: UUID, action: str) -> HttpResponse:
-    access, order = get_order_for(request.user, order_uuid)
+    _access, order = get_order_for(request.user, order_uuid)
     form = (DeclineForm if action == "decline" else ConfirmForm)(request.POST)
     if not form.is_valid():
         messages.error(request, _("Tell the buyer why you decline."))
@@ -180,7 +184,9 @@ def order_decide(request: HttpRequest, order_uuid: UUID, action: str) -> HttpRes
             messages.success(request, _("Accepted. The order document was issued."))
         elif action == "decline":
             services.order_decline(
-                order=order, actor=request.user, idempotency_key=key,
+                order=order,
+                actor=request.user,
+                idempotency_key=key,
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("Declined. The buyer was told your reason."))
@@ -204,7 +210,9 @@ def order_change_terms(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
     if form.is_valid():
         try:
             services.order_change_terms(
-                order=order, actor=request.user, terms=form.terms(),
+                order=order,
+                actor=request.user,
+                terms=form.terms(),
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
@@ -239,7 +247,7 @@ def order_document_pdf(request: HttpRequest, order_uuid: UUID, version: int) -> 
     return response
 
 
-# --- lists -------------------------------------------------------------------------------------------
+# --- lists ---------------------------------------------------------------------------------------
 
 
 @require_GET
@@ -248,9 +256,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     """Orders I am party to (as supplier or buyer); ?inbox=1 for requests waiting for me."""
     from ..filters import OrderFilter
 
-    filterset = OrderFilter(
-        request.GET, queryset=orders_visible_to(request.user), request=request
-    )
+    filterset = OrderFilter(request.GET, queryset=orders_visible_to(request.user), request=request)
     valid = filterset.is_valid()
     qs = (
         filterset.qs.select_related("job", "buyer", "supplier").order_by(

@@ -20,7 +20,7 @@ def sign_in_as(page, live_server, user) -> None:
 
 
 def test_floor_staff_start_and_finish_a_step_by_touch(live_server, browser, chain, routed_job):
-    job, steps, orders = routed_job
+    job, steps, _orders = routed_job
     context = browser.new_context(viewport=TABLET_PORTRAIT, has_touch=True, locale="ja-JP")
     page = context.new_page()
     sign_in_as(page, live_server, chain.turner_floor)
@@ -41,7 +41,7 @@ def test_floor_staff_start_and_finish_a_step_by_touch(live_server, browser, chai
 
 
 def test_the_hub_sees_the_order_graph_and_the_customer(live_server, browser, chain, routed_job):
-    job, steps, orders = routed_job
+    job, _steps, _orders = routed_job
     context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
     page = context.new_page()
     sign_in_as(page, live_server, chain.hub_owner)

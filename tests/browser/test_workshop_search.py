@@ -17,7 +17,9 @@ MIN_TARGET = 48
 @pytest.fixture
 def district_with_shops(db):
     owner = make_user("owner", display_name="大田 一郎")
-    home = make_workshop("田中精機", owner=owner, lat=35.5613, lng=139.7161, name_kana="タナカセイキ")
+    home = make_workshop(
+        "田中精機", owner=owner, lat=35.5613, lng=139.7161, name_kana="タナカセイキ"
+    )
     near = make_workshop("近所研削", lat=35.5650, lng=139.7180, name_kana="キンジョケンサク")
     far = make_workshop("遠方研削", lat=35.6100, lng=139.7800, name_kana="エンポウケンサク")
     add_capability(near, "G", materials=["SUS304"], size=(300, 100, 100), tolerance=2)
@@ -29,10 +31,12 @@ def district_with_shops(db):
 def assert_touch_targets(page) -> None:
     too_small = page.evaluate(
         """(min) => Array.from(document.querySelectorAll(
-              'main button, main a, main input:not([type=hidden]), main select, main textarea, header button, header a'))
+              'main button, main a, main input:not([type=hidden]), main select, ' +
+              'main textarea, header button, header a'))
             .filter(el => el.offsetParent !== null)
             // A checkbox or radio is tapped through the label that wraps it.
-            .map(el => (el.type === 'checkbox' || el.type === 'radio') && el.closest('label') ? el.closest('label') : el)
+            .map(el => (el.type === 'checkbox' || el.type === 'radio') && el.closest('label')
+                       ? el.closest('label') : el)
             .map(el => { const r = el.getBoundingClientRect();
                          return {html: el.outerHTML.slice(0, 80), h: r.height, w: r.width}; })
             .filter(r => r.h < min - 0.5)""",
@@ -41,8 +45,10 @@ def assert_touch_targets(page) -> None:
     assert too_small == [], too_small
 
 
-def test_owner_searches_by_process_and_sees_the_nearest_first(live_server, tablet, district_with_shops):
-    owner, home, near, far = district_with_shops
+def test_owner_searches_by_process_and_sees_the_nearest_first(
+    live_server, tablet, district_with_shops
+):
+    _owner, _home, _near, _far = district_with_shops
     page = tablet.new_page()
     sign_in(page, live_server, "owner", "pw-owner")
     page.goto(f"{live_server.url}/workshops/")
@@ -64,7 +70,7 @@ def test_owner_searches_by_process_and_sees_the_nearest_first(live_server, table
 
 
 def test_owner_edits_the_profile_and_switches_to_english(live_server, tablet, district_with_shops):
-    owner, home, near, far = district_with_shops
+    _owner, home, _near, _far = district_with_shops
     page = tablet.new_page()
     sign_in(page, live_server, "owner", "pw-owner")
     page.goto(f"{live_server.url}/workshops/{home.uuid}/edit/")
@@ -85,7 +91,7 @@ def test_owner_edits_the_profile_and_switches_to_english(live_server, tablet, di
 
 
 def test_owner_invites_a_floor_member(live_server, browser, district_with_shops):
-    owner, home, near, far = district_with_shops
+    _owner, home, _near, _far = district_with_shops
     context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
     page = context.new_page()
     sign_in(page, live_server, "owner", "pw-owner")

@@ -34,26 +34,44 @@ class Chain:
     staff: User
 
 
-def shop(name: str, code: str, *processes: str, lat: float, lng: float) -> tuple[Workshop, User, User]:
+def shop(
+    name: str, code: str, *processes: str, lat: float, lng: float
+) -> tuple[Workshop, User, User]:
     owner = make_user(f"{code}-owner", display_name=f"{name} 社長")
     floor = make_user(f"{code}-floor", display_name=f"{name} 現場")
     workshop = make_workshop(name, owner=owner, lat=lat, lng=lng)
     workshop_services.membership_add(workshop=workshop, user=floor, role=Role.FLOOR, actor=owner)
     for process in processes:
-        add_capability(workshop, process, materials=["SUS304", "S45C"], size=(500, 300, 300), tolerance=5)
+        add_capability(
+            workshop, process, materials=["SUS304", "S45C"], size=(500, 300, 300), tolerance=5
+        )
     return workshop, owner, floor
 
 
 @pytest.fixture
 def chain(db, staff) -> Chain:
     hub, hub_owner, hub_floor = shop("丸山製作所", "hub", "ASM", "INS", lat=35.56, lng=139.72)
-    turner, turner_owner, turner_floor = shop("田中旋盤", "turner", "L", "M", "G", lat=35.57, lng=139.73)
+    turner, turner_owner, turner_floor = shop(
+        "田中旋盤", "turner", "L", "M", "G", lat=35.57, lng=139.73
+    )
     grinder, grinder_owner, grinder_floor = shop("松本研削", "grinder", "G", lat=35.55, lng=139.71)
     plater, plater_owner, _ = shop("糀谷鍍金", "plater", "PLT", lat=35.54, lng=139.74)
     stranger, stranger_owner, _ = shop("川崎プレス", "stranger", "PRS", "L", lat=35.53, lng=139.70)
     return Chain(
-        hub, turner, grinder, plater, stranger, hub_owner, hub_floor, turner_owner, turner_floor,
-        grinder_owner, grinder_floor, plater_owner, stranger_owner, staff,
+        hub,
+        turner,
+        grinder,
+        plater,
+        stranger,
+        hub_owner,
+        hub_floor,
+        turner_owner,
+        turner_floor,
+        grinder_owner,
+        grinder_floor,
+        plater_owner,
+        stranger_owner,
+        staff,
     )
 
 
@@ -89,8 +107,12 @@ def post_job(chain: Chain, **data) -> Job:
 
 def add(job: Job, chain: Chain, code: str, hours=4, after=(), title="") -> Step:
     return services.step_add(
-        job=job, actor=chain.hub_owner, process=Process.objects.get(code=code),
-        planned_hours=hours, after=after, title=title,
+        job=job,
+        actor=chain.hub_owner,
+        process=Process.objects.get(code=code),
+        planned_hours=hours,
+        after=after,
+        title=title,
     )
 
 
@@ -109,12 +131,19 @@ def routed_job(chain):
     )
     services.order_accept(order=top, actor=chain.turner_owner)
     sub = services.order_request(
-        job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[grind],
-        terms=terms(price=30000, due_date=in_days(8), payment_due_date=in_days(30)), parent=top,
+        job=job,
+        actor=chain.turner_owner,
+        supplier=chain.grinder,
+        steps=[grind],
+        terms=terms(price=30000, due_date=in_days(8), payment_due_date=in_days(30)),
+        parent=top,
     )
     services.order_accept(order=sub, actor=chain.grinder_owner)
     plating = services.order_request(
-        job=job, actor=chain.hub_owner, supplier=chain.plater, steps=[plate],
+        job=job,
+        actor=chain.hub_owner,
+        supplier=chain.plater,
+        steps=[plate],
         terms=terms(price=15000, due_date=in_days(14), payment_due_date=in_days(45)),
     )
     services.order_accept(order=plating, actor=chain.plater_owner)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 
 import pytest
@@ -103,7 +104,10 @@ def requested(chain):
     job = post_job(chain, part_name="ブラケット", drawing_number="MR-2002")
     plate = add(job, chain, "PLT", 2)
     order = services.order_request(
-        job=job, actor=chain.hub_owner, supplier=chain.plater, steps=[plate],
+        job=job,
+        actor=chain.hub_owner,
+        supplier=chain.plater,
+        steps=[plate],
         terms=terms(price=8000),
     )
     return job, plate, order
@@ -120,8 +124,15 @@ def _list(user, params=None) -> list[dict]:
 
 def test_it_lists_a_job_to_every_party_and_to_nobody_else(chain, routed_job):
     job, _steps, _orders = routed_job
-    parties = [chain.hub_owner, chain.hub_floor, chain.turner_owner, chain.turner_floor,
-               chain.grinder_owner, chain.grinder_floor, chain.plater_owner]
+    parties = [
+        chain.hub_owner,
+        chain.hub_floor,
+        chain.turner_owner,
+        chain.turner_floor,
+        chain.grinder_owner,
+        chain.grinder_floor,
+        chain.plater_owner,
+    ]
 
     for user in parties:
         assert [row["id"] for row in _list(user)] == [str(job.uuid)], user
@@ -169,7 +180,11 @@ def test_it_lists_late_risk_first_then_by_due_date(chain, routed_job):
     _jobs_for_filters(chain, routed_job)
 
     assert _names(_list(chain.hub_owner)) == ["ピン", "シャフト", "カラー"]
-    assert _names(_list(chain.hub_owner, {"ordering": "-due_date"})) == ["カラー", "シャフト", "ピン"]
+    assert _names(_list(chain.hub_owner, {"ordering": "-due_date"})) == [
+        "カラー",
+        "シャフト",
+        "ピン",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -182,7 +197,10 @@ def test_it_lists_late_risk_first_then_by_due_date(chain, routed_job):
         ({"process": "G,INS"}, ["ピン", "シャフト"]),
         ({"due_after": in_days(20).isoformat()}, ["シャフト", "カラー"]),
         ({"due_before": in_days(30).isoformat()}, ["ピン", "シャフト"]),
-        ({"due_after": in_days(2).isoformat(), "due_before": in_days(59).isoformat()}, ["シャフト"]),
+        (
+            {"due_after": in_days(2).isoformat(), "due_before": in_days(59).isoformat()},
+            ["シャフト"],
+        ),
         ({"late_risk": "true"}, ["ピン"]),
         ({"late_risk": "false"}, ["シャフト", "カラー"]),
         ({"role": "hub"}, ["ピン", "シャフト", "カラー"]),
@@ -225,15 +243,29 @@ def test_its_filters_never_look_at_steps_or_orders_the_user_cannot_see(chain, ro
 
 
 def test_it_answers_bad_job_filters_with_400_and_a_message_per_field(chain, routed_job):
-    response = client_for(chain.hub_owner).get(JOBS, {
-        "status": "lost", "process": "ZZ", "due_after": "soon", "partner": "nope",
-        "role": "boss", "late_risk": "maybe", "ordering": "cheapest",
-    })
+    response = client_for(chain.hub_owner).get(
+        JOBS,
+        {
+            "status": "lost",
+            "process": "ZZ",
+            "due_after": "soon",
+            "partner": "nope",
+            "role": "boss",
+            "late_risk": "maybe",
+            "ordering": "cheapest",
+        },
+    )
 
     assert response.status_code == 400
     errors = response.json()
     assert set(errors) == {
-        "status", "process", "due_after", "partner", "role", "late_risk", "ordering"
+        "status",
+        "process",
+        "due_after",
+        "partner",
+        "role",
+        "late_risk",
+        "ordering",
     }
     assert all(isinstance(m, list) and m and all(s.strip() for s in m) for m in errors.values())
 
@@ -329,7 +361,7 @@ def test_the_grinder_sees_only_the_grinding_step_and_its_sub_order_price(chain, 
 
 @pytest.mark.parametrize("who", ["hub_floor", "turner_floor", "grinder_floor"])
 def test_floor_staff_see_their_shops_steps_and_no_price_anywhere(chain, routed_job, who):
-    job, steps, _orders = routed_job
+    job, _steps, _orders = routed_job
     user = getattr(chain, who)
     expected = {"hub_floor": ["ASM", "INS"], "turner_floor": ["L"], "grinder_floor": ["G"]}[who]
 
@@ -402,8 +434,13 @@ def test_it_answers_404_for_unknown_objects(chain, routed_job):
     client = client_for(chain.hub_owner)
     unknown = "00000000-0000-4000-8000-000000000000"
 
-    for url in (f"{JOBS}{unknown}/", f"{JOBS}{unknown}/events", f"{ORDERS}{unknown}/",
-                f"/api/v1/steps/{unknown}/start/", f"/api/v1/handoffs/{unknown}/receive/"):
+    for url in (
+        f"{JOBS}{unknown}/",
+        f"{JOBS}{unknown}/events",
+        f"{ORDERS}{unknown}/",
+        f"/api/v1/steps/{unknown}/start/",
+        f"/api/v1/handoffs/{unknown}/receive/",
+    ):
         method = client.post if url.endswith(("start/", "receive/")) else client.get
         assert method(url, content_type="application/json").status_code == 404, url
 
@@ -427,7 +464,8 @@ def test_it_gives_the_hub_the_whole_event_log_in_order(chain, routed_job):
     assert [e["seq"] for e in page["results"]] == list(range(1, len(expected) + 1))
     assert page["next_after"] is None
     accepted = next(
-        e for e in page["results"]
+        e
+        for e in page["results"]
         if e["kind"] == "order.accepted" and e["order"] == str(orders["sub"].uuid)
     )
     assert accepted["actor"] == "松本研削 社長"
@@ -455,13 +493,19 @@ def test_events_after_a_seq_replay_exactly_the_missed_ones_in_order(chain, route
 
     visible = {steps["L"].pk, steps["G"].pk}
     expected = [
-        e for e in ProgressEvent.objects.filter(job=job, seq__gt=last).order_by("seq")
-        if e.step_id in visible or e.order_id in {orders["top"].pk, orders["sub"].pk}
+        e
+        for e in ProgressEvent.objects.filter(job=job, seq__gt=last).order_by("seq")
+        if e.step_id in visible
+        or e.order_id in {orders["top"].pk, orders["sub"].pk}
         or (e.step_id is None and e.order_id is None and e.kind.startswith("job."))
     ]
     assert [(e["seq"], e["kind"]) for e in page["results"]] == [(e.seq, e.kind) for e in expected]
     assert [e["kind"] for e in page["results"]] == [
-        "step.started", "step.done", "handoff.shipped", "handoff.received", "step.ready",
+        "step.started",
+        "step.done",
+        "handoff.shipped",
+        "handoff.received",
+        "step.ready",
         "step.started",
     ]
     assert all(e["step"] != str(steps["PLT"].uuid) for e in page["results"])
@@ -542,12 +586,16 @@ def test_it_marks_a_step_done_with_good_and_scrap(chain, routed_job):
     _job, steps, _orders = routed_job
     services.step_start(step=steps["L"], actor=chain.turner_floor)
 
-    response = _post(client_for(chain.turner_floor), step_url(steps["L"], "done"),
-                     {"good": 97, "scrap": 3})
+    response = _post(
+        client_for(chain.turner_floor), step_url(steps["L"], "done"), {"good": 97, "scrap": 3}
+    )
 
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["good_qty"], response.json()["scrap_qty"]) \
-        == ("done", 97, 3)
+    assert (
+        response.json()["status"],
+        response.json()["good_qty"],
+        response.json()["scrap_qty"],
+    ) == ("done", 97, 3)
     step = refreshed(steps["L"])
     assert (step.status, step.good_qty, step.scrap_qty) == (StepStatus.DONE, 97, 3)
 
@@ -569,8 +617,9 @@ def test_it_holds_and_resumes_a_step(chain, routed_job):
 def test_the_hub_cancels_a_step(chain, routed_job):
     job, steps, _orders = routed_job
 
-    response = _post(client_for(chain.hub_owner), step_url(steps["INS"], "cancel"),
-                     {"reason": "検査は顧客側で"})
+    response = _post(
+        client_for(chain.hub_owner), step_url(steps["INS"], "cancel"), {"reason": "検査は顧客側で"}
+    )
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
@@ -583,8 +632,11 @@ def test_it_ships_parts_and_the_next_shop_receives_them(chain, routed_job):
     job, steps, _orders = routed_job
     _done(steps["L"], chain.turner_floor, good=98, scrap=2)
 
-    shipped = _post(client_for(chain.turner_floor), step_url(steps["L"], "ship"),
-                    {"quantity": 98, "to_step": str(steps["G"].uuid), "note": "箱2つ"})
+    shipped = _post(
+        client_for(chain.turner_floor),
+        step_url(steps["L"], "ship"),
+        {"quantity": 98, "to_step": str(steps["G"].uuid), "note": "箱2つ"},
+    )
 
     assert shipped.status_code == 200
     handoff = HandOff.objects.get(job=job)
@@ -594,12 +646,16 @@ def test_it_ships_parts_and_the_next_shop_receives_them(chain, routed_job):
     assert shipped.json()["to_workshop"]["id"] == str(chain.grinder.uuid)
     assert shipped.json()["note"] == "箱2つ"
 
-    received = _post(client_for(chain.grinder_floor), handoff_url(handoff),
-                     {"quantity": 96, "note": "2個 打痕"})
+    received = _post(
+        client_for(chain.grinder_floor), handoff_url(handoff), {"quantity": 96, "note": "2個 打痕"}
+    )
 
     assert received.status_code == 200
-    assert (received.json()["status"], received.json()["quantity_received"],
-            received.json()["shortfall"]) == ("received", 96, 2)
+    assert (
+        received.json()["status"],
+        received.json()["quantity_received"],
+        received.json()["shortfall"],
+    ) == ("received", 96, 2)
     assert refreshed(handoff).status == HandOffStatus.RECEIVED
     assert refreshed(steps["G"]).status == StepStatus.READY
 
@@ -608,11 +664,18 @@ def test_the_last_parts_of_a_sub_order_go_straight_to_the_hub_and_settle_both_or
     job = post_job(chain)
     turn = add(job, chain, "L", 2)
     grind = add(job, chain, "G", 2, after=[turn])
-    top = services.order_request(job=job, actor=chain.hub_owner, supplier=chain.turner,
-                                 steps=[turn, grind], terms=terms())
+    top = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
+    )
     services.order_accept(order=top, actor=chain.turner_owner)
-    sub = services.order_request(job=job, actor=chain.turner_owner, supplier=chain.grinder,
-                                 steps=[grind], terms=terms(price=30000), parent=top)
+    sub = services.order_request(
+        job=job,
+        actor=chain.turner_owner,
+        supplier=chain.grinder,
+        steps=[grind],
+        terms=terms(price=30000),
+        parent=top,
+    )
     services.order_accept(order=sub, actor=chain.grinder_owner)
     _done(turn, chain.turner_floor)
     to_grinder = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
@@ -625,10 +688,19 @@ def test_the_last_parts_of_a_sub_order_go_straight_to_the_hub_and_settle_both_or
     assert refreshed(top).status == OrderStatus.ACCEPTED  # shipped, not yet received
 
     # The turner sees the hand-off (grinding is in its order) but cannot receive it for the hub.
-    assert _post(client_for(chain.turner_owner),
-                 f"/api/v1/handoffs/{out.json()['id']}/receive/", {"quantity": 100}).status_code == 400
-    response = _post(client_for(chain.hub_owner),
-                     f"/api/v1/handoffs/{out.json()['id']}/receive/", {"quantity": 100})
+    assert (
+        _post(
+            client_for(chain.turner_owner),
+            f"/api/v1/handoffs/{out.json()['id']}/receive/",
+            {"quantity": 100},
+        ).status_code
+        == 400
+    )
+    response = _post(
+        client_for(chain.hub_owner),
+        f"/api/v1/handoffs/{out.json()['id']}/receive/",
+        {"quantity": 100},
+    )
 
     assert response.status_code == 200
     assert refreshed(sub).status == OrderStatus.DELIVERED
@@ -650,8 +722,11 @@ def test_it_refuses_to_ship_to_a_step_that_does_not_follow(chain, routed_job):
     _done(steps["L"], chain.turner_floor)
     before = _snapshot()
 
-    response = _post(_english(chain.turner_floor), step_url(steps["L"], "ship"),
-                     {"quantity": 10, "to_step": str(steps["ASM"].uuid)})
+    response = _post(
+        _english(chain.turner_floor),
+        step_url(steps["L"], "ship"),
+        {"quantity": 10, "to_step": str(steps["ASM"].uuid)},
+    )
 
     assert response.status_code == 400
     assert response.json() == {"to_step": ["This step does not pass its parts on to that step."]}
@@ -674,7 +749,7 @@ def test_it_refuses_an_anonymous_caller_with_403(chain, routed_job):
     job, steps, orders = routed_job
     before = _snapshot()
 
-    for url in _detail_urls(job, steps, orders) + [JOBS, ORDERS]:
+    for url in [*_detail_urls(job, steps, orders), JOBS, ORDERS]:
         assert client_for(None).get(url).status_code == 403, url
     assert _post(client_for(None), step_url(steps["L"], "start")).status_code == 403
     assert _snapshot() == before
@@ -772,8 +847,9 @@ def test_done_on_a_step_not_started_is_refused_with_a_message_and_writes_nothing
     _job, steps, _orders = routed_job
     before = _snapshot()
 
-    response = _post(_english(chain.turner_floor), step_url(steps["L"], "done"), {"good": 100},
-                     key="done-early")
+    response = _post(
+        _english(chain.turner_floor), step_url(steps["L"], "done"), {"good": 100}, key="done-early"
+    )
 
     assert response.status_code == 400
     assert response.json() == {
@@ -891,7 +967,7 @@ def test_read_endpoints_refuse_writes_with_405(chain, routed_job, method):
     client = client_for(chain.hub_owner)
     before = _snapshot()
 
-    for url in [JOBS, ORDERS] + _detail_urls(job, steps, orders):
+    for url in [JOBS, ORDERS, *_detail_urls(job, steps, orders)]:
         response = getattr(client, method)(url, {}, content_type="application/json")
         assert response.status_code == 405, url
     assert _snapshot() == before
@@ -950,8 +1026,9 @@ def test_it_filters_the_orders(chain, routed_job, requested):
     assert ids(chain.turner_owner, {"role": "buyer"}) == {str(orders["sub"].uuid)}
     assert ids(chain.turner_owner, {"role": "supplier"}) == {str(orders["top"].uuid)}
     assert ids(chain.hub_owner, {"job": str(job2.uuid)}) == {str(request.uuid)}
-    response = client_for(chain.hub_owner).get(ORDERS, {"inbox": "perhaps", "role": "hub",
-                                                        "job": "x", "status": "lost"})
+    response = client_for(chain.hub_owner).get(
+        ORDERS, {"inbox": "perhaps", "role": "hub", "job": "x", "status": "lost"}
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"inbox", "role", "job", "status"}
 
@@ -1005,12 +1082,13 @@ def test_it_lists_an_orders_documents_in_version_order(chain, routed_job):
 
     assert response.status_code == 200
     assert [(d["version"], d["reason"], d["content"]["price"]) for d in response.json()] == [
-        (1, "", 120000), (2, "材料高騰", 125000),
+        (1, "", 120000),
+        (2, "材料高騰", 125000),
     ]
 
 
 def test_the_supplier_accepts_a_request(chain, requested):
-    job, plate, order = requested
+    _job, plate, order = requested
 
     response = _post(client_for(chain.plater_owner), order_url(order, "accept"), key="acc-1")
 
@@ -1025,11 +1103,15 @@ def test_the_supplier_accepts_a_request(chain, requested):
 def test_the_supplier_declines_a_request_with_a_reason(chain, requested):
     _job, _plate, order = requested
 
-    response = _post(client_for(chain.plater_owner), order_url(order, "decline"),
-                     {"reason": "設備点検中"})
+    response = _post(
+        client_for(chain.plater_owner), order_url(order, "decline"), {"reason": "設備点検中"}
+    )
 
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["decline_reason"]) == ("declined", "設備点検中")
+    assert (response.json()["status"], response.json()["decline_reason"]) == (
+        "declined",
+        "設備点検中",
+    )
     assert refreshed(order).status == OrderStatus.DECLINED
 
 
@@ -1082,15 +1164,24 @@ def test_the_schema_documents_every_orders_path_and_validates_without_warnings(c
 
     assert documented == set(schema["paths"])
     assert {
-        "/api/v1/jobs/", "/api/v1/jobs/{job_uuid}/", "/api/v1/jobs/{job_uuid}/events",
-        "/api/v1/steps/{step_uuid}/done/", "/api/v1/handoffs/{handoff_uuid}/receive/",
+        "/api/v1/jobs/",
+        "/api/v1/jobs/{job_uuid}/",
+        "/api/v1/jobs/{job_uuid}/events",
+        "/api/v1/steps/{step_uuid}/done/",
+        "/api/v1/handoffs/{handoff_uuid}/receive/",
         "/api/v1/orders/{order_uuid}/documents/",
     } <= documented
     done = schema["paths"]["/api/v1/steps/{step_uuid}/done/"]["post"]
     assert "Idempotency-Key" in {p["name"] for p in done["parameters"]}
     # The same check as `manage.py spectacular --validate --fail-on-warn`.
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"),
-                 stdout=io.StringIO())
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(tmp_path / "s.yml"),
+        stdout=io.StringIO(),
+    )
 
 
 # --- query counts -------------------------------------------------------------------------------
@@ -1108,11 +1199,20 @@ def _long_job(chain, n: int) -> Job:
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=steps[: n // 2], terms=terms()
     )
     services.order_accept(order=top, actor=chain.turner_owner)
-    HandOff.objects.bulk_create([
-        HandOff(job=job, from_step=a, to_step=b, from_workshop=chain.hub, to_workshop=chain.hub,
-                status=HandOffStatus.SHIPPED, quantity_shipped=1)
-        for a, b in zip(steps, steps[1:])
-    ])
+    HandOff.objects.bulk_create(
+        [
+            HandOff(
+                job=job,
+                from_step=a,
+                to_step=b,
+                from_workshop=chain.hub,
+                to_workshop=chain.hub,
+                status=HandOffStatus.SHIPPED,
+                quantity_shipped=1,
+            )
+            for a, b in itertools.pairwise(steps)
+        ]
+    )
     return job
 
 
@@ -1169,4 +1269,3 @@ def test_the_events_take_a_fixed_number_of_queries(chain, django_assert_num_quer
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == total
-

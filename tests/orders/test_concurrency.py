@@ -56,7 +56,7 @@ def race(*calls):
             results[i] = ("ok", call())
         except Refused as error:
             results[i] = ("refused", error)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             results[i] = ("error", error)
         finally:
             connection.close()
@@ -102,10 +102,12 @@ def test_two_step_done_at_once_make_one_transition(chain, slow_recompute):
 def test_two_calls_with_the_same_idempotency_key_apply_once(chain, slow_recompute):
     job, step = in_progress_step(chain)
     results = race(
-        lambda: services.step_done(step=step, actor=chain.hub_floor, good=100,
-                                   idempotency_key="tap-42"),
-        lambda: services.step_done(step=step, actor=chain.hub_floor, good=100,
-                                   idempotency_key="tap-42"),
+        lambda: services.step_done(
+            step=step, actor=chain.hub_floor, good=100, idempotency_key="tap-42"
+        ),
+        lambda: services.step_done(
+            step=step, actor=chain.hub_floor, good=100, idempotency_key="tap-42"
+        ),
     )
     assert [r[0] for r in results] == ["ok", "ok"]
     assert {r[1].pk for r in results} == {step.pk}

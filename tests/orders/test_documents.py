@@ -50,11 +50,13 @@ def two_years_after(day: dt.date) -> dt.date:
 def addressed(chain):
     """The hub and the turner with postal addresses, as a 発注書 names both parties."""
     workshop_services.workshop_update_profile(
-        workshop=chain.hub, actor=chain.hub_owner,
+        workshop=chain.hub,
+        actor=chain.hub_owner,
         data={"postal_code": "144-0051", "address": BUYER_ADDRESS},
     )
     workshop_services.workshop_update_profile(
-        workshop=chain.turner, actor=chain.turner_owner,
+        workshop=chain.turner,
+        actor=chain.turner_owner,
         data={"postal_code": "144-0033", "address": SUPPLIER_ADDRESS},
     )
     return chain
@@ -71,7 +73,10 @@ def turning_job(addressed) -> tuple[Job, object]:
 def accepted(addressed, turning_job) -> Order:
     job, turn = turning_job
     order = services.order_request(
-        job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn],
+        job=job,
+        actor=addressed.hub_owner,
+        supplier=addressed.turner,
+        steps=[turn],
         terms=terms(inspection_due_date=in_days(12), terms_note="梱包は通い箱で"),
     )
     return services.order_accept(order=order, actor=addressed.turner_owner)
@@ -80,7 +85,8 @@ def accepted(addressed, turning_job) -> Order:
 @pytest.fixture
 def changed(addressed, accepted) -> Order:
     return services.order_change_terms(
-        order=accepted, actor=addressed.hub_owner,
+        order=accepted,
+        actor=addressed.hub_owner,
         terms={"price": 130000, "payment_due_date": in_days(45)},
         reason="材料費の値上がりを反映",
     )
@@ -109,18 +115,24 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
     assert content["document_number"] == f"{accepted.uuid.hex[:8].upper()}-1"
     assert content["version"] == 1
     assert content["buyer"] == {
-        "name": "丸山製作所", "address": f"〒144-0051 {BUYER_ADDRESS}", "id": str(addressed.hub.uuid),
+        "name": "丸山製作所",
+        "address": f"〒144-0051 {BUYER_ADDRESS}",
+        "id": str(addressed.hub.uuid),
     }
     assert content["supplier"] == {
-        "name": "田中旋盤", "address": f"〒144-0033 {SUPPLIER_ADDRESS}",
+        "name": "田中旋盤",
+        "address": f"〒144-0033 {SUPPLIER_ADDRESS}",
         "id": str(addressed.turner.uuid),
     }
     assert content["ordered_on"] == timezone.localtime(accepted.requested_at).date().isoformat()
     assert content["part"] == {"name": "シャフト", "drawing_number": "MR-1001"}
     assert content["items"] == [
         {
-            "step": str(turn.uuid), "process": Process.objects.get(code="L").name_ja,
-            "process_code": "L", "title": "外径仕上げ", "quantity": 100,
+            "step": str(turn.uuid),
+            "process": Process.objects.get(code="L").name_ja,
+            "process_code": "L",
+            "title": "外径仕上げ",
+            "quantity": 100,
             "drawing_number": "MR-1001",
         }
     ]
@@ -128,7 +140,10 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
     assert content["delivery_place"] == "丸山製作所 本社工場"
     assert content["inspection_due_date"] == in_days(12).isoformat()
     assert (content["price"], content["tax_rate"], content["tax"], content["total"]) == (
-        120000, "0.100", 12000, 132000,
+        120000,
+        "0.100",
+        12000,
+        132000,
     )
     assert content["payment_due_date"] == in_days(40).isoformat()
     assert content["payment_method"] == "bank_transfer"
@@ -136,9 +151,12 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
     assert content["terms_note"] == "梱包は通い箱で"
     assert content["reason"] == ""
     assert content["sub_order"] is False
-    assert document.content_sha256 == hashlib.sha256(
-        json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
+    assert (
+        document.content_sha256
+        == hashlib.sha256(
+            json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+    )
     # The issue is in the job's log, pointing at this document.
     event = ProgressEvent.objects.get(job=accepted.job, kind="document.issued")
     assert event.data == {"document": str(document.uuid), "version": 1}
@@ -148,7 +166,10 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
 def test_it_rounds_the_consumption_tax_down_to_the_yen(addressed, turning_job):
     job, turn = turning_job
     order = services.order_request(
-        job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn],
+        job=job,
+        actor=addressed.hub_owner,
+        supplier=addressed.turner,
+        steps=[turn],
         terms=terms(price=12345),
     )
     services.order_accept(order=order, actor=addressed.turner_owner)
@@ -160,7 +181,11 @@ def test_it_rounds_the_consumption_tax_down_to_the_yen(addressed, turning_job):
 def test_it_issues_no_document_before_the_supplier_accepts(addressed, turning_job):
     job, turn = turning_job
     services.order_request(
-        job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn], terms=terms(),
+        job=job,
+        actor=addressed.hub_owner,
+        supplier=addressed.turner,
+        steps=[turn],
+        terms=terms(),
     )
     assert not OrderDocument.objects.exists()
 
@@ -173,7 +198,9 @@ def test_it_issues_version_2_with_the_reason_and_a_diff_on_a_change_of_terms(acc
     assert second.content["reason"] == "材料費の値上がりを反映"
     assert second.content["document_number"] == f"{accepted.uuid.hex[:8].upper()}-2"
     assert (second.content["price"], second.content["tax"], second.content["total"]) == (
-        130000, 13000, 143000,
+        130000,
+        13000,
+        143000,
     )
     assert refreshed_order(accepted).terms_version == 2
     assert document_diff(first, second) == [
@@ -181,8 +208,10 @@ def test_it_issues_version_2_with_the_reason_and_a_diff_on_a_change_of_terms(acc
         {"key": "tax", "label": "消費税額", "old": 12000, "new": 13000},
         {"key": "total", "label": "合計金額（税込）", "old": 132000, "new": 143000},
         {
-            "key": "payment_due_date", "label": "代金の支払期日",
-            "old": in_days(40).isoformat(), "new": in_days(45).isoformat(),
+            "key": "payment_due_date",
+            "label": "代金の支払期日",
+            "old": in_days(40).isoformat(),
+            "new": in_days(45).isoformat(),
         },
     ]
     assert ProgressEvent.objects.filter(job=accepted.job, kind="document.issued").count() == 2
@@ -193,8 +222,10 @@ def test_it_leaves_the_first_version_as_issued(addressed, accepted):
     before = (first.content, first.content_sha256, first.issued_at, first.retain_until)
 
     services.order_change_terms(
-        order=accepted, actor=addressed.hub_owner,
-        terms={"price": 130000}, reason="数量変更のため",
+        order=accepted,
+        actor=addressed.hub_owner,
+        terms={"price": 130000},
+        reason="数量変更のため",
     )
 
     first = OrderDocument.objects.get(pk=first.pk)
@@ -220,7 +251,10 @@ def test_it_keeps_a_document_issued_on_29_february_until_28_february(
     accepted.refresh_from_db()
     with transaction.atomic():
         document = services.document_issue(
-            order=accepted, job=accepted.job, actor=addressed.hub_owner, reason="再発行",
+            order=accepted,
+            job=accepted.job,
+            actor=addressed.hub_owner,
+            reason="再発行",
         )
     assert document.issued_at == leap_day
     assert document.retain_until == dt.date(2030, 2, 28)
@@ -261,11 +295,14 @@ def test_it_refuses_queryset_delete_of_documents(accepted):
 def test_it_has_the_database_refuse_a_raw_update(accepted):
     document = accepted.documents.get()
     table = connection.ops.quote_name(OrderDocument._meta.db_table)
-    with pytest.raises(DatabaseError, match="immutable"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET content_sha256 = %s WHERE id = %s", ["0" * 64, document.pk]
-            )
+    with (
+        pytest.raises(DatabaseError, match="immutable"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            f"UPDATE {table} SET content_sha256 = %s WHERE id = %s", ["0" * 64, document.pk]
+        )
     assert OrderDocument.objects.get(pk=document.pk).content_sha256 == document.content_sha256
 
 
@@ -277,9 +314,12 @@ def test_it_has_postgresql_refuse_a_raw_delete_before_the_retention_date(accepte
         )
     document = accepted.documents.get()
     table = connection.ops.quote_name(OrderDocument._meta.db_table)
-    with pytest.raises(DatabaseError, match="kept until"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [document.pk])
+    with (
+        pytest.raises(DatabaseError, match="kept until"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [document.pk])
     assert OrderDocument.objects.filter(pk=document.pk).exists()
 
 
@@ -288,7 +328,10 @@ def test_it_lets_the_database_drop_a_document_once_its_retention_has_passed(acce
     # guarded by the delete trigger (PostgreSQL); SQLite has none. Two days back, because the
     # trigger's CURRENT_DATE is the session's (UTC) date, up to a day behind Tokyo's.
     expired = OrderDocument.objects.create(
-        order=accepted, version=99, content={"version": 99}, content_sha256="0" * 64,
+        order=accepted,
+        version=99,
+        content={"version": 99},
+        content_sha256="0" * 64,
         retain_until=timezone.localdate() - dt.timedelta(days=2),
     )
     table = connection.ops.quote_name(OrderDocument._meta.db_table)
@@ -309,7 +352,10 @@ def test_it_refuses_a_payment_due_more_than_60_days_after_delivery(addressed, tu
     # Counting the day of delivery as day 1, day 61 is delivery + 60 days.
     with pytest.raises(Refused) as refused:
         services.order_request(
-            job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn],
+            job=job,
+            actor=addressed.hub_owner,
+            supplier=addressed.turner,
+            steps=[turn],
             terms=terms(due_date=in_days(10), payment_due_date=in_days(70)),
         )
 
@@ -320,12 +366,13 @@ def test_it_refuses_a_payment_due_more_than_60_days_after_delivery(addressed, tu
     assert Job.objects.get(pk=job.pk).last_seq == last_seq
 
 
-def test_it_accepts_a_payment_due_on_the_60th_day_counting_the_delivery_day(
-    addressed, turning_job
-):
+def test_it_accepts_a_payment_due_on_the_60th_day_counting_the_delivery_day(addressed, turning_job):
     job, turn = turning_job
     order = services.order_request(
-        job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn],
+        job=job,
+        actor=addressed.hub_owner,
+        supplier=addressed.turner,
+        steps=[turn],
         terms=terms(due_date=in_days(10), payment_due_date=in_days(69)),
     )
     assert order.payment_due_date == in_days(10) + dt.timedelta(days=59)
@@ -335,8 +382,10 @@ def test_it_refuses_a_change_of_terms_beyond_60_days_and_issues_nothing(addresse
     before = snapshot()
     with pytest.raises(Refused) as refused:
         services.order_change_terms(
-            order=accepted, actor=addressed.hub_owner,
-            terms={"payment_due_date": in_days(75)}, reason="支払を延ばしたい",
+            order=accepted,
+            actor=addressed.hub_owner,
+            terms={"payment_due_date": in_days(75)},
+            reason="支払を延ばしたい",
         )
     assert "payment_due_date" in refused.value.message_dict
     assert snapshot() == before
@@ -350,7 +399,10 @@ def test_it_refuses_an_unknown_payment_method(addressed, turning_job, method):
     before = snapshot()
     with pytest.raises(Refused) as refused:
         services.order_request(
-            job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn],
+            job=job,
+            actor=addressed.hub_owner,
+            supplier=addressed.turner,
+            steps=[turn],
             terms=terms(payment_method=method),
         )
     assert "promissory" in " ".join(refused.value.message_dict["payment_method"]) or (
@@ -365,7 +417,10 @@ def test_it_refuses_a_price_that_is_not_more_than_zero(addressed, turning_job, p
     before = snapshot()
     with pytest.raises(Refused) as refused:
         services.order_request(
-            job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn],
+            job=job,
+            actor=addressed.hub_owner,
+            supplier=addressed.turner,
+            steps=[turn],
             terms=terms(price=price),
         )
     assert "price" in refused.value.message_dict
@@ -386,8 +441,8 @@ def embedded_fonts(data: bytes) -> list[tuple[str, bool]]:
     reader = PdfReader(io.BytesIO(data))
     found = []
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        for reference in page["/Resources"]["/Font"].values():
+            font = reference.get_object()
             descriptor = font.get("/FontDescriptor")
             descriptor = descriptor.get_object() if descriptor is not None else {}
             found.append((str(font["/BaseFont"]), "/FontFile2" in descriptor))
@@ -414,14 +469,35 @@ def test_it_prints_every_item_label_and_its_value(addressed, accepted):
     for _, label in DOCUMENT_ITEMS:
         assert re.sub(r"\s+", "", label) in text, label
     for value in (
-        "委託事業者", "中小受託事業者", "給付の内容", "支払期日",
-        "丸山製作所", "田中旋盤", BUYER_ADDRESS, SUPPLIER_ADDRESS, "〒144-0033",
-        "シャフト", "MR-1001", "外径仕上げ", Process.objects.get(code="L").name_ja,
-        "¥120,000", "¥12,000", "¥132,000", "税率10%",
-        ja(in_days(10)), ja(in_days(12)), ja(in_days(40)),
-        "丸山製作所本社工場", "銀行振込", "梱包は通い箱で",
-        document.content["document_number"], "第1版",
-        "取適法", "第4条", "第7条", ja(document.retain_until),
+        "委託事業者",
+        "中小受託事業者",
+        "給付の内容",
+        "支払期日",
+        "丸山製作所",
+        "田中旋盤",
+        BUYER_ADDRESS,
+        SUPPLIER_ADDRESS,
+        "〒144-0033",
+        "シャフト",
+        "MR-1001",
+        "外径仕上げ",
+        Process.objects.get(code="L").name_ja,
+        "¥120,000",
+        "¥12,000",
+        "¥132,000",
+        "税率10%",
+        ja(in_days(10)),
+        ja(in_days(12)),
+        ja(in_days(40)),
+        "丸山製作所本社工場",
+        "銀行振込",
+        "梱包は通い箱で",
+        document.content["document_number"],
+        "第1版",
+        "取適法",
+        "第4条",
+        "第7条",
+        ja(document.retain_until),
         document.content_sha256,
     ):
         assert value in text, value
@@ -435,7 +511,10 @@ def test_it_prints_every_item_label_and_its_value(addressed, accepted):
 def test_it_prints_no_inspection_when_there_is_none(addressed, turning_job):
     job, turn = turning_job
     order = services.order_request(
-        job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[turn],
+        job=job,
+        actor=addressed.hub_owner,
+        supplier=addressed.turner,
+        steps=[turn],
         terms=terms(),
     )
     services.order_accept(order=order, actor=addressed.turner_owner)
@@ -463,7 +542,10 @@ def test_it_refuses_a_previous_version_of_another_order(addressed, accepted, cha
     job = accepted.job
     other_step = add(job, addressed, "M", 2)
     other = services.order_request(
-        job=job, actor=addressed.hub_owner, supplier=addressed.turner, steps=[other_step],
+        job=job,
+        actor=addressed.hub_owner,
+        supplier=addressed.turner,
+        steps=[other_step],
         terms=terms(price=5000),
     )
     services.order_accept(order=other, actor=addressed.turner_owner)

@@ -82,7 +82,11 @@ def test_a_shop_that_works_saturdays_works_saturdays():
 def test_a_shop_with_no_working_time_falls_back_to_weekdays(start, end, weekdays):
     cal = Calendar(start, end, weekdays)
     assert (cal.start, cal.end, cal.weekdays, cal.hours_per_day) == (
-        T(8, 30), T(17, 30), {1, 2, 3, 4, 5}, 9.0)
+        T(8, 30),
+        T(17, 30),
+        {1, 2, 3, 4, 5},
+        9.0,
+    )
     assert cal.add_hours(at(SAT, 10), 1) == at(NEXT_MON, 9, 30)
 
 
@@ -161,7 +165,10 @@ def test_a_late_step_puts_every_step_after_it_at_risk(chain):
     last = add(job, chain, "INS", 1, after=[after], title="last")
     aside = add(job, chain, "D", 1, title="aside")
     order = services.order_request(
-        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[slow],
+        job=job,
+        actor=chain.hub_owner,
+        supplier=chain.turner,
+        steps=[slow],
         terms=terms(due_date=in_days(1), payment_due_date=in_days(30)),
     )
     services.order_accept(order=order, actor=chain.turner_owner)
@@ -202,8 +209,14 @@ def wide_job(chain, n: int) -> Job:
     job = post_job(chain, due_date=in_days(60))
     process = Process.objects.get(code="L")
     steps = Step.objects.bulk_create(
-        Step(job=job, process=process, position=i, planned_hours=Decimal(i % 5 + 1), quantity=10,
-             workshop=chain.turner if i % 3 else chain.hub)
+        Step(
+            job=job,
+            process=process,
+            position=i,
+            planned_hours=Decimal(i % 5 + 1),
+            quantity=10,
+            workshop=chain.turner if i % 3 else chain.hub,
+        )
         for i in range(n)
     )
     links = [StepLink(predecessor=steps[i - 2], successor=steps[i]) for i in range(2, n)]

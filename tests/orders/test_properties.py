@@ -45,8 +45,15 @@ from workshops.models import User
 S = StepStatus
 QUANTITY = 12  # small, so random counts often land on the limits
 CODES = ["L", "G", "PLT", "D", "ASM", "INS"]
-ACTORS = ["performer", "system", "hub_owner", "hub_floor", "turner_floor", "grinder_floor",
-          "stranger_owner"]
+ACTORS = [
+    "performer",
+    "system",
+    "hub_owner",
+    "hub_floor",
+    "turner_floor",
+    "grinder_floor",
+    "stranger_owner",
+]
 ACTIONS = ["start", "done", "hold", "resume", "cancel", "ship", "receive"]
 
 random_action = st.tuples(
@@ -73,22 +80,56 @@ def routed_dag_job(chain) -> Job:
 
     def route(buyer_owner, supplier, steps, supplier_owner, parent=None, **term_values):
         order = services.order_request(
-            job=job, actor=buyer_owner, supplier=supplier, steps=steps, parent=parent,
+            job=job,
+            actor=buyer_owner,
+            supplier=supplier,
+            steps=steps,
+            parent=parent,
             terms=terms(**term_values),
         )
         return services.order_accept(order=order, actor=supplier_owner)
 
     top = route(chain.hub_owner, chain.turner, [turn, grind], chain.turner_owner)
-    route(chain.turner_owner, chain.grinder, [grind], chain.grinder_owner, parent=top,
-          price=30000, due_date=in_days(8), payment_due_date=in_days(30))
-    route(chain.hub_owner, chain.plater, [plate], chain.plater_owner,
-          price=15000, due_date=in_days(14), payment_due_date=in_days(45))
+    route(
+        chain.turner_owner,
+        chain.grinder,
+        [grind],
+        chain.grinder_owner,
+        parent=top,
+        price=30000,
+        due_date=in_days(8),
+        payment_due_date=in_days(30),
+    )
+    route(
+        chain.hub_owner,
+        chain.plater,
+        [plate],
+        chain.plater_owner,
+        price=15000,
+        due_date=in_days(14),
+        payment_due_date=in_days(45),
+    )
     add_capability(chain.turner, "INS")
     add_capability(chain.plater, "INS")
-    inspection = route(chain.hub_owner, chain.turner, [inspect], chain.turner_owner,
-                       price=8000, due_date=in_days(20), payment_due_date=in_days(50))
-    route(chain.turner_owner, chain.plater, [inspect], chain.plater_owner, parent=inspection,
-          price=6000, due_date=in_days(20), payment_due_date=in_days(50))
+    inspection = route(
+        chain.hub_owner,
+        chain.turner,
+        [inspect],
+        chain.turner_owner,
+        price=8000,
+        due_date=in_days(20),
+        payment_due_date=in_days(50),
+    )
+    route(
+        chain.turner_owner,
+        chain.plater,
+        [inspect],
+        chain.plater_owner,
+        parent=inspection,
+        price=6000,
+        due_date=in_days(20),
+        payment_due_date=in_days(50),
+    )
     return job
 
 
@@ -97,7 +138,8 @@ def staged_jobs(chain, people) -> list[Job]:
     example starts from one of them, so the end of the chain is explored as much as its start."""
     job = routed_dag_job(chain)
     turn, grind, plate, drill, assemble, _inspect = (
-        job.steps.get(process__code=code) for code in CODES)
+        job.steps.get(process__code=code) for code in CODES
+    )
 
     def run(step, good, scrap=0):
         floor = people[Step.objects.get(pk=step.pk).workshop_id]
@@ -106,10 +148,12 @@ def staged_jobs(chain, people) -> list[Job]:
 
     def hand_on(step, received):
         step = Step.objects.get(pk=step.pk)
-        handoff = services.handoff_ship(step=step, actor=people[step.workshop_id],
-                                        quantity=step.good_qty)
-        services.handoff_receive(handoff=handoff, actor=people[handoff.to_workshop_id],
-                                 quantity=received)
+        handoff = services.handoff_ship(
+            step=step, actor=people[step.workshop_id], quantity=step.good_qty
+        )
+        services.handoff_receive(
+            handoff=handoff, actor=people[handoff.to_workshop_id], quantity=received
+        )
 
     stages = [clone(job)[0]]
     run(turn, QUANTITY)
@@ -128,8 +172,11 @@ def staged_jobs(chain, people) -> list[Job]:
 
 
 def _fields(obj, **changes) -> dict:
-    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields
-              if f.attname not in ("id", "uuid")}
+    values = {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.attname not in ("id", "uuid")
+    }
     values.update(changes)
     return values
 
@@ -145,7 +192,8 @@ def clone(template: Job) -> tuple[Job, list[Step]]:
     StepLink.objects.bulk_create(
         StepLink(predecessor=steps[a], successor=steps[b])
         for a, b in StepLink.objects.filter(successor__job=template).values_list(
-            "predecessor_id", "successor_id")
+            "predecessor_id", "successor_id"
+        )
     )
     orders = {}
     for old in Order.objects.filter(job=template).order_by("pk"):
@@ -153,18 +201,25 @@ def clone(template: Job) -> tuple[Job, list[Step]]:
         orders[old.pk] = Order.objects.create(**_fields(old, job_id=job.pk, parent_id=parent))
         orders[old.pk].steps.set([steps[s] for s in old.steps.values_list("pk", flat=True)])
     HandOff.objects.bulk_create(
-        HandOff(**_fields(
-            h, job_id=job.pk, from_step_id=steps[h.from_step_id].pk,
-            to_step_id=steps[h.to_step_id].pk if h.to_step_id else None,
-        ))
+        HandOff(
+            **_fields(
+                h,
+                job_id=job.pk,
+                from_step_id=steps[h.from_step_id].pk,
+                to_step_id=steps[h.to_step_id].pk if h.to_step_id else None,
+            )
+        )
         for h in HandOff.objects.filter(job=template).order_by("pk")
     )
     ProgressEvent.objects.bulk_create(
-        ProgressEvent(**_fields(
-            e, job_id=job.pk,
-            step_id=steps[e.step_id].pk if e.step_id else None,
-            order_id=orders[e.order_id].pk if e.order_id else None,
-        ))
+        ProgressEvent(
+            **_fields(
+                e,
+                job_id=job.pk,
+                step_id=steps[e.step_id].pk if e.step_id else None,
+                order_id=orders[e.order_id].pk if e.order_id else None,
+            )
+        )
         for e in template.events.order_by("seq")
     )
     by_code = {s.process.code: s for s in job.steps.select_related("process")}
@@ -176,16 +231,42 @@ def clone(template: Job) -> tuple[Job, list[Step]]:
 
 def snapshot(job: Job) -> dict:
     """Everything the services may change about the job, in four queries."""
-    head = Job.objects.filter(pk=job.pk).annotate(events_count=Count("events")).values(
-        "last_seq", "events_count", "status").get()
+    head = (
+        Job.objects.filter(pk=job.pk)
+        .annotate(events_count=Count("events"))
+        .values("last_seq", "events_count", "status")
+        .get()
+    )
     return {
         "job": head,
-        "steps": {s["id"]: s for s in Step.objects.filter(job=job).values(
-            "id", "status", "held_from", "good_qty", "scrap_qty", "quantity", "workshop_id",
-            "started_at", "finished_at")},
-        "handoffs": list(HandOff.objects.filter(job=job).order_by("pk").values(
-            "id", "status", "from_step_id", "to_step_id", "to_workshop_id", "quantity_shipped",
-            "quantity_received", "received_at")),
+        "steps": {
+            s["id"]: s
+            for s in Step.objects.filter(job=job).values(
+                "id",
+                "status",
+                "held_from",
+                "good_qty",
+                "scrap_qty",
+                "quantity",
+                "workshop_id",
+                "started_at",
+                "finished_at",
+            )
+        },
+        "handoffs": list(
+            HandOff.objects.filter(job=job)
+            .order_by("pk")
+            .values(
+                "id",
+                "status",
+                "from_step_id",
+                "to_step_id",
+                "to_workshop_id",
+                "quantity_shipped",
+                "quantity_received",
+                "received_at",
+            )
+        ),
         "orders": list(Order.objects.filter(job=job).order_by("pk").values_list("pk", "status")),
     }
 
@@ -200,8 +281,11 @@ def predecessors(job: Job) -> dict[int, list[int]]:
 
 
 def received(state: dict, p: int, s: int) -> list[dict]:
-    return [h for h in state["handoffs"] if (h["from_step_id"], h["to_step_id"]) == (p, s)
-            and h["status"] == HandOffStatus.RECEIVED]
+    return [
+        h
+        for h in state["handoffs"]
+        if (h["from_step_id"], h["to_step_id"]) == (p, s) and h["status"] == HandOffStatus.RECEIVED
+    ]
 
 
 def could_have(state: dict, preds: dict[int, list[int]], pk: int) -> int:
@@ -231,7 +315,8 @@ def sensible_action(data, state: dict, preds, steps: list[Step]):
     hub = steps[0].job.owner_id
     # Parts leave a step for a successor at another shop, or, at the end, for the hub.
     goes_out = {
-        pk for pk in shop
+        pk
+        for pk in shop
         if any(shop[s] != shop[pk] for s, ps in preds.items() if pk in ps)
         or (shop[pk] != hub and not any(pk in ps for ps in preds.values()))
     }
@@ -251,8 +336,11 @@ def sensible_action(data, state: dict, preds, steps: list[Step]):
         elif status == S.DONE and step["good_qty"] and pk in goes_out and pk not in shipped:
             candidates.append(("ship", i, step["good_qty"]))
     if kind == "progress":
-        candidates += [("receive", j, h["quantity_shipped"])
-                       for j, h in enumerate(state["handoffs"]) if h["status"] == "shipped"]
+        candidates += [
+            ("receive", j, h["quantity_shipped"])
+            for j, h in enumerate(state["handoffs"])
+            if h["status"] == "shipped"
+        ]
     if not candidates:
         return None
     action, i, limit = data.draw(st.sampled_from(candidates), label="sensible")
@@ -265,8 +353,12 @@ def sensible_action(data, state: dict, preds, steps: list[Step]):
         qty = good
     else:
         lowest = 0 if action in ("done", "receive") else 1
-        qty = data.draw(st.integers(max(limit - 2, lowest), limit) if fitting
-                        else st.sampled_from([-1, 0, limit + 1]), label="quantity")
+        qty = data.draw(
+            st.integers(max(limit - 2, lowest), limit)
+            if fitting
+            else st.sampled_from([-1, 0, limit + 1]),
+            label="quantity",
+        )
         scrap = data.draw(st.integers(-1, 1), label="scrap")
     who = data.draw(st.sampled_from(["performer"] * 24 + ACTORS), label="who")
     return (action, i, who, qty, scrap)
@@ -359,9 +451,11 @@ def check_invariants(job: Job, preds: dict[int, list[int]]) -> None:
             level = [o.pk for o in below]
         own = {s.pk for s in order.steps.all()}
         assert any(
-            h["status"] == HandOffStatus.RECEIVED and h["from_step_id"] in own
-            and (h["to_step_id"] not in own if h["to_step_id"]
-                 else h["to_workshop_id"] not in inside)
+            h["status"] == HandOffStatus.RECEIVED
+            and h["from_step_id"] in own
+            and (
+                h["to_step_id"] not in own if h["to_step_id"] else h["to_workshop_id"] not in inside
+            )
             for h in state["handoffs"]
         ), f"{order} delivered but its parts never left it"
 

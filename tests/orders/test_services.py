@@ -49,7 +49,14 @@ def _english():
 # --- Helpers -------------------------------------------------------------------------------------
 
 WRITTEN_BY_ORDERS = (
-    Job, Step, StepLink, Order, OrderDocument, HandOff, ProgressEvent, IdempotencyKey
+    Job,
+    Step,
+    StepLink,
+    Order,
+    OrderDocument,
+    HandOff,
+    ProgressEvent,
+    IdempotencyKey,
 )
 
 
@@ -297,7 +304,11 @@ def test_floor_staff_of_the_performing_shop_run_the_step(chain, routed_job):
     services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
     acts = [k for k in kinds(job) if not k.startswith(("step.ready", "order.", "handoff.received"))]
     assert acts[-5:] == [
-        "step.held", "step.resumed", "step.started", "step.done", "handoff.shipped"
+        "step.held",
+        "step.resumed",
+        "step.started",
+        "step.done",
+        "handoff.shipped",
     ]
     kinds_by_floor = job.events.filter(actor=floor).values_list("kind", flat=True)
     assert {"step.held", "step.resumed", "step.started", "step.done", "handoff.shipped"} <= set(
@@ -353,7 +364,10 @@ def test_floor_staff_cannot_accept_or_request_orders(chain):
     add_capability(chain.hub, "G")
     with refused("owner or manager"):
         services.order_request(
-            job=job, actor=chain.hub_floor, supplier=chain.turner, steps=[turn, grind],
+            job=job,
+            actor=chain.hub_floor,
+            supplier=chain.turner,
+            steps=[turn, grind],
             terms=terms(),
         )
     top = services.order_request(
@@ -369,7 +383,11 @@ def test_floor_staff_cannot_accept_or_request_orders(chain):
     # The turner passes grinding back to the hub: the hub is now the supplier, and still its
     # floor staff may not accept.
     back = services.order_request(
-        job=job, actor=chain.turner_owner, supplier=chain.hub, steps=[grind], parent=top,
+        job=job,
+        actor=chain.turner_owner,
+        supplier=chain.hub,
+        steps=[grind],
+        parent=top,
         terms=terms(price=20000),
     )
     with refused("owner or manager"):
@@ -471,8 +489,12 @@ def test_it_refuses_a_sub_supplier_without_the_capability(chain, routed_job):
     services.order_accept(order=top, actor=chain.turner_owner)
     with refused("capability"):
         services.order_request(
-            job=job2, actor=chain.turner_owner, supplier=chain.stranger, steps=[grind],
-            parent=top, terms=terms(),
+            job=job2,
+            actor=chain.turner_owner,
+            supplier=chain.stranger,
+            steps=[grind],
+            parent=top,
+            terms=terms(),
         )
 
 
@@ -494,7 +516,10 @@ def test_it_refuses_bad_order_terms(chain, overrides, words):
     turn = add(job, chain, "L")
     with refused(*words):
         services.order_request(
-            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn],
+            job=job,
+            actor=chain.hub_owner,
+            supplier=chain.turner,
+            steps=[turn],
             terms=terms(**overrides),
         )
 
@@ -503,11 +528,16 @@ def test_it_refuses_changing_terms_to_a_past_date(chain, routed_job):
     _job, _steps, orders = routed_job
     with refused("past"):
         services.order_change_terms(
-            order=orders["plating"], actor=chain.hub_owner, terms={"due_date": in_days(-2)},
+            order=orders["plating"],
+            actor=chain.hub_owner,
+            terms={"due_date": in_days(-2)},
             reason="早めて",
         )
     order = services.order_change_terms(
-        order=orders["plating"], actor=chain.hub_owner, terms={"price": 16000}, reason="材料高騰",
+        order=orders["plating"],
+        actor=chain.hub_owner,
+        terms={"price": 16000},
+        reason="材料高騰",
     )
     assert order.terms_version == 2
     assert list(order.documents.values_list("version", flat=True)) == [1, 2]
@@ -518,19 +548,30 @@ def test_a_supplier_cannot_route_a_step_it_does_not_perform(chain, routed_job):
     # The plating step belongs to the plater's order, not the turner's.
     with refused():
         services.order_request(
-            job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[steps["PLT"]],
-            parent=orders["top"], terms=terms(),
+            job=job,
+            actor=chain.turner_owner,
+            supplier=chain.grinder,
+            steps=[steps["PLT"]],
+            parent=orders["top"],
+            terms=terms(),
         )
     # Grinding was already passed on: the turner no longer performs it.
     with refused("not yours"):
         services.order_request(
-            job=job, actor=chain.turner_owner, supplier=chain.stranger, steps=[steps["G"]],
-            parent=orders["top"], terms=terms(),
+            job=job,
+            actor=chain.turner_owner,
+            supplier=chain.stranger,
+            steps=[steps["G"]],
+            parent=orders["top"],
+            terms=terms(),
         )
     # Without a parent order the turner would be routing the hub's job.
     with refused("owner or manager"):
         services.order_request(
-            job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[steps["L"]],
+            job=job,
+            actor=chain.turner_owner,
+            supplier=chain.grinder,
+            steps=[steps["L"]],
             terms=terms(),
         )
 
@@ -545,23 +586,39 @@ def test_sub_orders_come_only_from_an_accepted_orders_steps(chain):
     )
     with refused("accepted order"):
         services.order_request(
-            job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[grind], parent=top,
+            job=job,
+            actor=chain.turner_owner,
+            supplier=chain.grinder,
+            steps=[grind],
+            parent=top,
             terms=terms(),
         )
     services.order_accept(order=top, actor=chain.turner_owner)
     # A step outside the parent order, even one the turner might do, is not its to pass on.
     with refused():
         services.order_request(
-            job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[assemble],
-            parent=top, terms=terms(),
+            job=job,
+            actor=chain.turner_owner,
+            supplier=chain.grinder,
+            steps=[assemble],
+            parent=top,
+            terms=terms(),
         )
     sub = services.order_request(
-        job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[grind], parent=top,
+        job=job,
+        actor=chain.turner_owner,
+        supplier=chain.grinder,
+        steps=[grind],
+        parent=top,
         terms=terms(price=30000),
     )
     with refused("already routed"):
         services.order_request(
-            job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[grind], parent=top,
+            job=job,
+            actor=chain.turner_owner,
+            supplier=chain.grinder,
+            steps=[grind],
+            parent=top,
             terms=terms(price=30000),
         )
     assert sub.buyer == chain.turner and sub.parent == top
@@ -574,7 +631,10 @@ def test_it_refuses_a_request_for_steps_that_are_not_consecutive(chain):
     mill = add(job, chain, "M", after=[plate])
     with refused("consecutive"):
         services.order_request(
-            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, mill],
+            job=job,
+            actor=chain.hub_owner,
+            supplier=chain.turner,
+            steps=[turn, mill],
             terms=terms(),
         )
     services.order_request(
@@ -620,7 +680,9 @@ def test_it_refuses_bad_job_changes(chain):
         services.job_update(job=job, actor=chain.hub_owner, data={"quantity": -1})
     with refused("owner or manager"):
         services.job_update(job=job, actor=chain.hub_floor, data={"notes": "x"})
-    services.job_update(job=job, actor=chain.hub_owner, data={"notes": "急ぎ", "customer_name": "X"})
+    services.job_update(
+        job=job, actor=chain.hub_owner, data={"notes": "急ぎ", "customer_name": "X"}
+    )
     event = job.events.order_by("-seq").first()
     assert event.kind == "job.updated"
     assert event.data["changes"]["customer_name"] == ["…", "…"]  # the customer stays private
@@ -684,8 +746,11 @@ def test_step_remove_joins_predecessors_to_successors(chain):
     services.step_link(predecessor=a, successor=c, actor=chain.hub_owner)  # already implied
     services.step_remove(step=b, actor=chain.hub_owner)
     assert not Step.objects.filter(pk=b.pk).exists()
-    links = set(StepLink.objects.filter(successor__job=job).values_list(
-        "predecessor__title", "successor__title"))
+    links = set(
+        StepLink.objects.filter(successor__job=job).values_list(
+            "predecessor__title", "successor__title"
+        )
+    )
     assert links == {("a", "c"), ("a", "e"), ("d", "c"), ("d", "e")}
     event = job.events.order_by("-seq").first()
     assert event.kind == "step.removed" and event.data["removed"] == str(b.uuid)
@@ -712,10 +777,16 @@ def test_job_copy_reproduces_steps_and_links(chain, routed_job):
     assert copy.customer_name == job.customer_name and copy.part_name == job.part_name
 
     def shape(j):
-        rows = list(Step.objects.filter(job=j).order_by("position", "pk").values_list(
-            "process__code", "title", "position", "planned_hours"))
-        edges = set(StepLink.objects.filter(successor__job=j).values_list(
-            "predecessor__process__code", "successor__process__code"))
+        rows = list(
+            Step.objects.filter(job=j)
+            .order_by("position", "pk")
+            .values_list("process__code", "title", "position", "planned_hours")
+        )
+        edges = set(
+            StepLink.objects.filter(successor__job=j).values_list(
+                "predecessor__process__code", "successor__process__code"
+            )
+        )
         return rows, edges
 
     assert shape(copy) == shape(job)
@@ -750,7 +821,10 @@ def test_a_short_receipt_is_recorded_and_limits_the_next_step(chain, routed_job)
         services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=99)
     handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=98, note="箱2")
     assert (handoff.to_step, handoff.from_workshop, handoff.to_workshop) == (
-        grind, chain.turner, chain.grinder)
+        grind,
+        chain.turner,
+        chain.grinder,
+    )
     shipped = job.events.order_by("-seq").first()
     assert shipped.kind == "handoff.shipped" and shipped.data["quantity"] == 98
     assert refreshed(grind).status == S.PLANNED  # shipped is not arrived
@@ -804,8 +878,11 @@ def ship_and_receive(chain, step, receiver, quantity=None, to_step=None):
 
 
 def do_actor(chain, step):
-    return {chain.hub.pk: chain.hub_floor, chain.turner.pk: chain.turner_floor,
-            chain.grinder.pk: chain.grinder_floor}.get(step.workshop_id)
+    return {
+        chain.hub.pk: chain.hub_floor,
+        chain.turner.pk: chain.turner_floor,
+        chain.grinder.pk: chain.grinder_floor,
+    }.get(step.workshop_id)
 
 
 def test_orders_are_delivered_when_their_parts_have_left_them(chain, routed_job):
@@ -825,7 +902,10 @@ def test_orders_are_delivered_when_their_parts_have_left_them(chain, routed_job)
     assert handoff.to_step == plate and handoff.to_workshop == chain.plater
     services.handoff_receive(handoff=handoff, actor=chain.plater_owner, quantity=100)
     assert (status(top), status(sub), status(plating)) == (
-        OrderStatus.DELIVERED, OrderStatus.DELIVERED, OrderStatus.ACCEPTED)
+        OrderStatus.DELIVERED,
+        OrderStatus.DELIVERED,
+        OrderStatus.ACCEPTED,
+    )
     assert refreshed(top).delivered_at is not None
     delivered = job.events.filter(kind="order.delivered")
     assert set(delivered.values_list("order_id", flat=True)) == {top.pk, sub.pk}
@@ -884,32 +964,53 @@ def every_kind_scenario(chain) -> list[Job]:
     inspect = add(job, chain, "INS", 1, after=[assemble])
     spare = add(job, chain, "D", 1, title="予備")
     scratch = add(job, chain, "M", 1, title="消す")
-    services.job_update(job=job, actor=chain.hub_owner, data={"notes": "急ぎ", "priority": 1,
-                                                            "due_date": in_days(25)})
-    services.step_update(step=spare, actor=chain.hub_owner, data={"planned_hours": Decimal("1.5"),
-                                                                   "title": "予備穴"})
+    services.job_update(
+        job=job,
+        actor=chain.hub_owner,
+        data={"notes": "急ぎ", "priority": 1, "due_date": in_days(25)},
+    )
+    services.step_update(
+        step=spare, actor=chain.hub_owner, data={"planned_hours": Decimal("1.5"), "title": "予備穴"}
+    )
     services.step_link(predecessor=turn, successor=scratch, actor=chain.hub_owner)
     services.step_unlink(predecessor=turn, successor=scratch, actor=chain.hub_owner)
     services.step_remove(step=scratch, actor=chain.hub_owner)
 
-    declined = services.order_request(job=job, actor=chain.hub_owner, supplier=chain.stranger,
-                                      steps=[turn], terms=terms())
+    declined = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[turn], terms=terms()
+    )
     services.order_decline(order=declined, actor=chain.stranger_owner, reason="多忙")
-    withdrawn = services.order_request(job=job, actor=chain.hub_owner, supplier=chain.turner,
-                                       steps=[turn], terms=terms())
+    withdrawn = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
     services.order_withdraw(order=withdrawn, actor=chain.hub_owner)
-    top = services.order_request(job=job, actor=chain.hub_owner, supplier=chain.turner,
-                                 steps=[turn, grind], terms=terms())
+    top = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
+    )
     services.order_accept(order=top, actor=chain.turner_owner)
-    sub = services.order_request(job=job, actor=chain.turner_owner, supplier=chain.grinder,
-                                 steps=[grind], parent=top, terms=terms(price=30000))
+    sub = services.order_request(
+        job=job,
+        actor=chain.turner_owner,
+        supplier=chain.grinder,
+        steps=[grind],
+        parent=top,
+        terms=terms(price=30000),
+    )
     services.order_accept(order=sub, actor=chain.grinder_owner)
-    plating = services.order_request(job=job, actor=chain.hub_owner, supplier=chain.plater,
-                                     steps=[plate], terms=terms(price=15000))
+    plating = services.order_request(
+        job=job,
+        actor=chain.hub_owner,
+        supplier=chain.plater,
+        steps=[plate],
+        terms=terms(price=15000),
+    )
     services.order_accept(order=plating, actor=chain.plater_owner)
-    services.order_change_terms(order=plating, actor=chain.hub_owner,
-                                terms={"price": Decimal(16000), "due_date": in_days(12)},
-                                reason="単価改定")
+    services.order_change_terms(
+        order=plating,
+        actor=chain.hub_owner,
+        terms={"price": Decimal(16000), "due_date": in_days(12)},
+        reason="単価改定",
+    )
 
     do(chain, "hold", turn, reason="material")
     do(chain, "resume", turn)
@@ -928,14 +1029,18 @@ def every_kind_scenario(chain) -> list[Job]:
     return [job, copy]
 
 
-def test_every_event_kind_round_trips_through_json_and_msgpack(chain, monkeypatch,
-                                                                django_capture_on_commit_callbacks):
+def test_every_event_kind_round_trips_through_json_and_msgpack(
+    chain, monkeypatch, django_capture_on_commit_callbacks
+):
     sent: list[dict] = []
     monkeypatch.setattr(realtime, "_send", lambda groups, payload: sent.append(payload))
     with django_capture_on_commit_callbacks(execute=True):
         jobs = every_kind_scenario(chain)
-    events = list(ProgressEvent.objects.filter(job__in=jobs).select_related(
-        "job", "step__workshop", "order__buyer", "order__supplier", "workshop"))
+    events = list(
+        ProgressEvent.objects.filter(job__in=jobs).select_related(
+            "job", "step__workshop", "order__buyer", "order__supplier", "workshop"
+        )
+    )
     produced = {e.kind for e in events}
     assert produced == set(EVENT_LABELS), set(EVENT_LABELS) - produced
     for job in jobs:
@@ -967,7 +1072,11 @@ def test_a_sub_suppliers_last_step_ships_to_where_the_parts_are_owed(chain):
     )
     services.order_accept(order=top, actor=chain.turner_owner)
     sub = services.order_request(
-        job=job, actor=chain.turner_owner, supplier=chain.grinder, steps=[grind], parent=top,
+        job=job,
+        actor=chain.turner_owner,
+        supplier=chain.grinder,
+        steps=[grind],
+        parent=top,
         terms=terms(price=30000),
     )
     services.order_accept(order=sub, actor=chain.grinder_owner)
@@ -977,10 +1086,14 @@ def test_a_sub_suppliers_last_step_ships_to_where_the_parts_are_owed(chain):
     handoff = services.handoff_ship(step=grind, actor=chain.grinder_floor, quantity=100)
     assert (handoff.to_step, handoff.to_workshop) == (None, chain.hub)
     assert (refreshed(top).status, refreshed(sub).status) == (
-        OrderStatus.ACCEPTED, OrderStatus.ACCEPTED)
+        OrderStatus.ACCEPTED,
+        OrderStatus.ACCEPTED,
+    )
     services.handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
     assert (refreshed(top).status, refreshed(sub).status) == (
-        OrderStatus.DELIVERED, OrderStatus.DELIVERED)
+        OrderStatus.DELIVERED,
+        OrderStatus.DELIVERED,
+    )
 
 
 def test_a_started_step_cannot_be_unlinked_from_what_fed_it(chain):

@@ -68,7 +68,11 @@ def test_it_adds_steps_as_a_dag_and_refuses_a_cycle(chain):
     client = english(client_for(chain.hub_owner))
     response = client.post(
         f"/jobs/{job.uuid}/steps/new/",
-        {"process": Process.objects.get(code="ASM").pk, "planned_hours": "2", "after": [a.pk, b.pk]},
+        {
+            "process": Process.objects.get(code="ASM").pk,
+            "planned_hours": "2",
+            "after": [a.pk, b.pk],
+        },
     )
     assert response.status_code == 302
     joined = Step.objects.get(job=job, process__code="ASM")
@@ -183,7 +187,7 @@ def test_the_supplier_accepts_declines_and_the_document_is_issued(chain):
 
 
 def test_changing_terms_issues_a_new_version_both_parties_see(chain, routed_job):
-    job, steps, orders = routed_job
+    _job, _steps, orders = routed_job
     order = orders["plating"]
     client = client_for(chain.hub_owner)
     response = client.post(
@@ -205,19 +209,24 @@ def test_changing_terms_issues_a_new_version_both_parties_see(chain, routed_job)
 
 
 def test_the_pdf_download_is_a_pdf_attachment(chain, routed_job):
-    job, steps, orders = routed_job
-    response = client_for(chain.plater_owner).get(f"/orders/{orders['plating'].uuid}/documents/1.pdf")
+    _job, _steps, orders = routed_job
+    response = client_for(chain.plater_owner).get(
+        f"/orders/{orders['plating'].uuid}/documents/1.pdf"
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
     assert response.content.startswith(b"%PDF")
-    assert client_for(chain.plater_owner).get(
-        f"/orders/{orders['plating'].uuid}/documents/9.pdf"
-    ).status_code == 404
+    assert (
+        client_for(chain.plater_owner)
+        .get(f"/orders/{orders['plating'].uuid}/documents/9.pdf")
+        .status_code
+        == 404
+    )
 
 
 def test_floor_staff_start_and_finish_their_step_from_the_job_page(chain, routed_job):
-    job, steps, orders = routed_job
+    job, steps, _orders = routed_job
     turn = steps["L"]
     client = client_for(chain.turner_floor)
     page = client.get(f"/jobs/{job.uuid}/").content.decode()
@@ -235,7 +244,7 @@ def test_floor_staff_start_and_finish_their_step_from_the_job_page(chain, routed
 
 
 def test_a_short_receipt_is_shown_not_absorbed(chain, routed_job):
-    job, steps, orders = routed_job
+    job, steps, _orders = routed_job
     turn = steps["L"]
     services.step_start(step=turn, actor=chain.turner_floor)
     services.step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)

@@ -8,8 +8,8 @@ or 404. A URL added to the project without an entry here fails `test_every_url_i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -103,7 +103,9 @@ MATRIX: dict[str, Case] = {
         "post", lambda o: f"/orders/{o['sub'].uuid}/terms/", only("supplier"), {"reason": ""}
     ),
     "order_document_pdf": Case(
-        "get", lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf", only("supplier", "sub_supplier")
+        "get",
+        lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf",
+        only("supplier", "sub_supplier"),
     ),
     # --- API --------------------------------------------------------------------------------
     "api_jobs": Case("get", lambda o: "/api/v1/jobs/", signed_in()),
@@ -112,22 +114,26 @@ MATRIX: dict[str, Case] = {
     "api_job_events": Case(
         "get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/events?after=0", everyone()
     ),
-    "api_step_start": Case(
-        "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/start/", everyone(), {}
-    ),
+    "api_step_start": Case("post", lambda o: f"/api/v1/steps/{o['G'].uuid}/start/", everyone(), {}),
     "api_step_done": Case(
         "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/done/", everyone(), {"good": 1, "scrap": 0}
     ),
     "api_step_hold": Case(
         "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/hold/", everyone(), {"reason": "machine"}
     ),
-    "api_step_resume": Case("post", lambda o: f"/api/v1/steps/{o['G'].uuid}/resume/", everyone(), {}),
-    "api_step_cancel": Case("post", lambda o: f"/api/v1/steps/{o['G'].uuid}/cancel/", everyone(), {}),
+    "api_step_resume": Case(
+        "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/resume/", everyone(), {}
+    ),
+    "api_step_cancel": Case(
+        "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/cancel/", everyone(), {}
+    ),
     "api_step_ship": Case(
         "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/ship/", everyone(), {"quantity": 1}
     ),
     "api_handoff_receive": Case(
-        "post", lambda o: f"/api/v1/handoffs/{o['handoff'].uuid}/receive/", everyone(),
+        "post",
+        lambda o: f"/api/v1/handoffs/{o['handoff'].uuid}/receive/",
+        everyone(),
         {"quantity": 1},
     ),
     "api_orders": Case("get", lambda o: "/api/v1/orders/", signed_in()),
@@ -140,16 +146,22 @@ MATRIX: dict[str, Case] = {
         only("supplier", "sub_supplier", "hub"),
     ),
     "api_order_accept": Case(
-        "post", lambda o: f"/api/v1/orders/{o['sub'].uuid}/accept/",
-        only("supplier", "sub_supplier", "hub"), {},
+        "post",
+        lambda o: f"/api/v1/orders/{o['sub'].uuid}/accept/",
+        only("supplier", "sub_supplier", "hub"),
+        {},
     ),
     "api_order_decline": Case(
-        "post", lambda o: f"/api/v1/orders/{o['sub'].uuid}/decline/",
-        only("supplier", "sub_supplier", "hub"), {"reason": "x"},
+        "post",
+        lambda o: f"/api/v1/orders/{o['sub'].uuid}/decline/",
+        only("supplier", "sub_supplier", "hub"),
+        {"reason": "x"},
     ),
     "api_order_withdraw": Case(
-        "post", lambda o: f"/api/v1/orders/{o['sub'].uuid}/withdraw/",
-        only("supplier", "sub_supplier", "hub"), {},
+        "post",
+        lambda o: f"/api/v1/orders/{o['sub'].uuid}/withdraw/",
+        only("supplier", "sub_supplier", "hub"),
+        {},
     ),
 }
 
@@ -172,9 +184,8 @@ def project_urls() -> dict[str, str]:
     api = {
         name: route
         for name, route in _names(get_resolver().url_patterns).items()
-        if route.startswith("api/v1/") and any(
-            part in route for part in ("jobs", "steps", "orders", "handoffs")
-        )
+        if route.startswith("api/v1/")
+        and any(part in route for part in ("jobs", "steps", "orders", "handoffs"))
     }
     return {**names, **api}
 

@@ -23,7 +23,15 @@ pytestmark = pytest.mark.django_db
 
 WORKSHOPS_URL = "/api/v1/workshops/"
 FILTER_PARAMETERS = {
-    "q", "process", "material", "size", "tolerance", "lot", "certification", "district", "near",
+    "q",
+    "process",
+    "material",
+    "size",
+    "tolerance",
+    "lot",
+    "certification",
+    "district",
+    "near",
     "ordering",
 }
 
@@ -57,7 +65,10 @@ def test_it_lists_the_processes_with_jis_symbols_and_both_names(owner):
     assert len(rows) == Process.objects.count()
     by_code = {row["code"]: row for row in rows}
     assert by_code["L"] == {
-        "code": "L", "jis_symbol": "L", "name_ja": "旋削", "name_en": "Turning",
+        "code": "L",
+        "jis_symbol": "L",
+        "name_ja": "旋削",
+        "name_en": "Turning",
         "category": "cutting",
     }
     assert by_code["G"]["name_ja"] == "研削"
@@ -71,8 +82,12 @@ def test_it_lists_the_materials(owner):
     rows = client_for(owner).get("/api/v1/materials/").json()
 
     assert len(rows) == Material.objects.count()
-    assert {"code": "SUS304", "name_ja": "SUS304", "name_en": "SUS304 stainless steel",
-            "category": "stainless"} in rows
+    assert {
+        "code": "SUS304",
+        "name_ja": "SUS304",
+        "name_en": "SUS304 stainless steel",
+        "category": "stainless",
+    } in rows
 
 
 def test_it_lists_the_certifications(owner):
@@ -80,8 +95,11 @@ def test_it_lists_the_certifications(owner):
 
     assert len(rows) == Certification.objects.count()
     iso = next(row for row in rows if row["code"] == "ISO9001")
-    assert iso == {"code": "ISO9001", "name_ja": "ISO 9001（品質マネジメント）",
-                   "name_en": "ISO 9001 quality management"}
+    assert iso == {
+        "code": "ISO9001",
+        "name_ja": "ISO 9001（品質マネジメント）",
+        "name_en": "ISO 9001 quality management",
+    }
 
 
 # --- Authentication -------------------------------------------------------------------------
@@ -174,8 +192,11 @@ def test_issue_token_refuses_an_unknown_or_inactive_user(owner):
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 @pytest.mark.parametrize("which", ["list", "detail", "processes"])
 def test_it_refuses_writes_with_405(owner, workshop, method, which):
-    url = {"list": WORKSHOPS_URL, "detail": _detail_url(workshop),
-           "processes": "/api/v1/processes/"}[which]
+    url = {
+        "list": WORKSHOPS_URL,
+        "detail": _detail_url(workshop),
+        "processes": "/api/v1/processes/",
+    }[which]
     before = Workshop.objects.get(pk=workshop.pk)
 
     response = getattr(_token_client(owner), method)(
@@ -203,8 +224,9 @@ def test_it_refuses_a_session_write_with_405(owner, workshop):
 def capable(workshop, partner, outsider_workshop):
     """田中精機: L (SUS304, 300×100×50, ±5 µm, lots 10–100) and M.
     鈴木研削: L for SUS304 and G for A5052 (±2 µm). 川崎プレス: nothing."""
-    add_capability(workshop, "L", materials=["SUS304"], size=(300, 100, 50), tolerance=5,
-                   lot=(10, 100))
+    add_capability(
+        workshop, "L", materials=["SUS304"], size=(300, 100, 50), tolerance=5, lot=(10, 100)
+    )
     add_capability(workshop, "M", materials=["A5052"])
     add_capability(partner, "L", materials=["SUS304"])
     add_capability(partner, "G", materials=["A5052"], tolerance=2)
@@ -261,8 +283,9 @@ def test_it_returns_distance_and_cycling_minutes_from_the_users_workshop(
 
 
 def test_it_orders_by_distance_from_a_given_point(owner, workshop, partner, outsider_workshop):
-    response = _token_client(owner).get(WORKSHOPS_URL, {"near": "35.53,139.70",
-                                                        "ordering": "distance"})
+    response = _token_client(owner).get(
+        WORKSHOPS_URL, {"near": "35.53,139.70", "ordering": "distance"}
+    )
 
     rows = response.json()["results"]
     assert [row["name"] for row in rows] == ["川崎プレス", "田中精機", "鈴木研削"]
@@ -278,7 +301,9 @@ def test_it_orders_by_rating_with_unrated_last(owner, workshop, partner, outside
     rows = client_for(owner).get(WORKSHOPS_URL, {"ordering": "rating"}).json()["results"]
 
     assert [(row["name"], row["rating_average"], row["rating_count"]) for row in rows] == [
-        ("川崎プレス", "4.20", 7), ("鈴木研削", "2.00", 1), ("田中精機", None, 0)
+        ("川崎プレス", "4.20", 7),
+        ("鈴木研削", "2.00", 1),
+        ("田中精機", None, 0),
     ]
 
 
@@ -295,7 +320,9 @@ def test_it_lists_capabilities_in_a_row_without_machines(owner, workshop, capabl
     lathe = next(c for c in row["capabilities"] if c["process"] == "L")
     assert lathe["materials"] == ["SUS304"]
     assert (lathe["max_length_mm"], lathe["max_width_mm"], lathe["max_height_mm"]) == (
-        "300.0", "100.0", "50.0"
+        "300.0",
+        "100.0",
+        "50.0",
     )
     assert (lathe["tolerance_um"], lathe["lot_min"], lathe["lot_max"]) == ("5.0", 10, 100)
     assert lathe["machines"] == []
@@ -330,17 +357,34 @@ def test_it_pages_the_list(staff, district):
 
 
 def test_it_answers_bad_filter_values_with_400_and_a_message_per_field(owner, workshop):
-    response = client_for(owner).get(WORKSHOPS_URL, {
-        "process": "L,ZZ", "material": "UNOBTAINIUM", "certification": "NOPE",
-        "district": "atlantis", "size": "big", "tolerance": "-1", "lot": "0",
-        "near": "here", "ordering": "cheapest", "q": "田中",
-    })
+    response = client_for(owner).get(
+        WORKSHOPS_URL,
+        {
+            "process": "L,ZZ",
+            "material": "UNOBTAINIUM",
+            "certification": "NOPE",
+            "district": "atlantis",
+            "size": "big",
+            "tolerance": "-1",
+            "lot": "0",
+            "near": "here",
+            "ordering": "cheapest",
+            "q": "田中",
+        },
+    )
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     errors = response.json()
     assert set(errors) == {
-        "process", "material", "certification", "district", "size", "tolerance", "lot", "near",
+        "process",
+        "material",
+        "certification",
+        "district",
+        "size",
+        "tolerance",
+        "lot",
+        "near",
         "ordering",
     }
     for field, messages in errors.items():
@@ -385,13 +429,21 @@ def test_it_refuses_distance_order_without_a_point(staff, workshop):
 
 def test_it_returns_a_profile_with_machines_and_capabilities(outsider, workshop):
     lathe_machine = services.machine_save(
-        workshop=workshop, actor=None,
+        workshop=workshop,
+        actor=None,
         data={"maker": "オークマ", "model_name": "LB3000EX", "count": 2},
     )
-    services.machine_save(workshop=workshop, actor=None,
-                          data={"maker": "アマダ", "model_name": "HG1003"})
-    add_capability(workshop, "L", materials=["SUS304", "S45C"], size=(300, 100, 50),
-                   tolerance=5, machines=[lathe_machine])
+    services.machine_save(
+        workshop=workshop, actor=None, data={"maker": "アマダ", "model_name": "HG1003"}
+    )
+    add_capability(
+        workshop,
+        "L",
+        materials=["SUS304", "S45C"],
+        size=(300, 100, 50),
+        tolerance=5,
+        machines=[lathe_machine],
+    )
     Workshop.objects.filter(pk=workshop.pk).update(
         description="精密旋削の町工場", phone="03-0000-0000", postal_code="144-0000"
     )
@@ -403,11 +455,14 @@ def test_it_returns_a_profile_with_machines_and_capabilities(outsider, workshop)
     body = response.json()
     assert body["id"] == str(workshop.uuid)
     assert (body["name"], body["name_en"], body["description"]) == (
-        "田中精機", "Tanaka Seiki", "精密旋削の町工場"
+        "田中精機",
+        "Tanaka Seiki",
+        "精密旋削の町工場",
     )
     assert (body["phone"], body["postal_code"]) == ("03-0000-0000", "144-0000")
     assert sorted((m["maker"], m["model"], m["count"]) for m in body["machines"]) == [
-        ("アマダ", "HG1003", 1), ("オークマ", "LB3000EX", 2)
+        ("アマダ", "HG1003", 1),
+        ("オークマ", "LB3000EX", 2),
     ]
     [capability] = body["capabilities"]
     assert capability["process"] == "L"
@@ -425,8 +480,7 @@ def test_it_answers_404_for_an_unknown_workshop(owner, workshop):
     assert response["Content-Type"] == "application/json"
 
 
-def test_it_answers_404_for_an_inactive_workshop_on_the_api_and_the_page(owner, workshop,
-                                                                         partner):
+def test_it_answers_404_for_an_inactive_workshop_on_the_api_and_the_page(owner, workshop, partner):
     Workshop.objects.filter(pk=partner.pk).update(is_active=False)
     client = client_for(owner)
 
@@ -468,8 +522,11 @@ def test_it_documents_every_api_path(schema):
     }
 
     assert {
-        "/api/v1/processes/", "/api/v1/materials/", "/api/v1/certifications/",
-        "/api/v1/workshops/", "/api/v1/workshops/{workshop_uuid}/",
+        "/api/v1/processes/",
+        "/api/v1/materials/",
+        "/api/v1/certifications/",
+        "/api/v1/workshops/",
+        "/api/v1/workshops/{workshop_uuid}/",
     } <= expected
     assert set(schema["paths"]) == expected
 
@@ -505,8 +562,12 @@ def _make_matching_workshops(count: int, district) -> None:
     certifications = list(Certification.objects.filter(code__in=["ISO9001", "ISO14001"]))
     for i in range(count):
         shop = make_workshop(
-            f"API工場{i:02d}", lat=f"35.{5500 + i}", lng="139.72", name_kana=f"エーピーアイ{i:02d}",
-            certifications=certifications, districts=[district],
+            f"API工場{i:02d}",
+            lat=f"35.{5500 + i}",
+            lng="139.72",
+            name_kana=f"エーピーアイ{i:02d}",
+            certifications=certifications,
+            districts=[district],
         )
         add_capability(shop, "L", materials=["SUS304", "S45C"], size=(300, 100, 50))
         add_capability(shop, "M", materials=["A5052"])

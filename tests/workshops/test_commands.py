@@ -56,13 +56,31 @@ def test_seed_demo_is_idempotent():
     seed("--quiet")
     counts = [
         m.objects.count()
-        for m in (Workshop, Capability, Machine, Membership, User, DistrictStaff, AuditEvent, Process)
+        for m in (
+            Workshop,
+            Capability,
+            Machine,
+            Membership,
+            User,
+            DistrictStaff,
+            AuditEvent,
+            Process,
+        )
     ]
     output = seed("--quiet")
     assert "(0 new)" in output
     assert counts == [
         m.objects.count()
-        for m in (Workshop, Capability, Machine, Membership, User, DistrictStaff, AuditEvent, Process)
+        for m in (
+            Workshop,
+            Capability,
+            Machine,
+            Membership,
+            User,
+            DistrictStaff,
+            AuditEvent,
+            Process,
+        )
     ]
 
 
@@ -73,7 +91,9 @@ def test_seed_demo_scale_adds_n_workshops_once():
     assert Workshop.objects.count() == demo + 120
     assert Capability.objects.filter(workshop__name__startswith="ベンチ工場").count() >= 120
     assert (
-        Workshop.objects.filter(name__startswith="ベンチ工場", districts__slug=demo_data.DISTRICT["slug"])
+        Workshop.objects.filter(
+            name__startswith="ベンチ工場", districts__slug=demo_data.DISTRICT["slug"]
+        )
         .distinct()
         .count()
         == 120

@@ -51,7 +51,11 @@ def _search(user, query: str = "", *, language: str | None = None):
 def lathe(workshop):
     """田中精機 turns SUS304 and S45C up to 300×100×50 mm, ±5 µm, lots of 10–100."""
     return add_capability(
-        workshop, "L", materials=["SUS304", "S45C"], size=(300, 100, 50), tolerance=5,
+        workshop,
+        "L",
+        materials=["SUS304", "S45C"],
+        size=(300, 100, 50),
+        tolerance=5,
         lot=(10, 100),
     )
 
@@ -65,8 +69,9 @@ def grinder(partner):
 # --- Access and basics ----------------------------------------------------------------------
 
 
-def test_it_lists_every_active_workshop_to_a_signed_in_user(owner, workshop, partner,
-                                                             outsider_workshop):
+def test_it_lists_every_active_workshop_to_a_signed_in_user(
+    owner, workshop, partner, outsider_workshop
+):
     response = _search(owner)
 
     assert response.status_code == 200
@@ -184,8 +189,9 @@ def test_it_requires_every_material(owner, workshop, partner, lathe, query):
         ("299.5*99.5*49.5", True),
     ],
 )
-def test_it_matches_a_part_that_fits_the_envelope_turned_any_way(owner, workshop, lathe, size,
-                                                                  fits):
+def test_it_matches_a_part_that_fits_the_envelope_turned_any_way(
+    owner, workshop, lathe, size, fits
+):
     response = _search(owner, f"size={size}")
 
     assert response.status_code == 200
@@ -224,8 +230,9 @@ def test_it_refuses_a_malformed_size(owner, workshop, lathe, size):
         ("1", []),
     ],
 )
-def test_it_matches_a_tolerance_this_tight_or_tighter(owner, workshop, partner, lathe, grinder,
-                                                       tolerance, expected):
+def test_it_matches_a_tolerance_this_tight_or_tighter(
+    owner, workshop, partner, lathe, grinder, tolerance, expected
+):
     add_capability(partner, "M")  # no tolerance given: never matches a tolerance search
 
     response = _search(owner, f"tolerance={tolerance}&ordering=name")
@@ -246,11 +253,12 @@ def test_it_refuses_a_tolerance_that_is_not_positive(owner, workshop, tolerance)
 
 
 @pytest.mark.parametrize(
-    ("lot", "lathe_matches"), [("9", False), ("10", True), ("55", True), ("100", True),
-                               ("101", False)]
+    ("lot", "lathe_matches"),
+    [("9", False), ("10", True), ("55", True), ("100", True), ("101", False)],
 )
-def test_it_matches_a_lot_inside_the_capability_range(owner, workshop, partner, lathe, grinder,
-                                                      lot, lathe_matches):
+def test_it_matches_a_lot_inside_the_capability_range(
+    owner, workshop, partner, lathe, grinder, lot, lathe_matches
+):
     # The grinder gives no lot range: any lot is fine there.
     expected = {"鈴木研削"} | ({"田中精機"} if lathe_matches else set())
 
@@ -277,8 +285,9 @@ def test_it_treats_a_one_sided_lot_range_as_open_on_the_other_side(owner, worksh
         ("certification=JISQ9100", []),
     ],
 )
-def test_it_requires_every_certification(owner, workshop, partner, outsider_workshop, query,
-                                         expected):
+def test_it_requires_every_certification(
+    owner, workshop, partner, outsider_workshop, query, expected
+):
     workshop.certifications.set(Certification.objects.filter(code__in=["ISO9001", "ISO14001"]))
     partner.certifications.set(Certification.objects.filter(code__in=["ISO9001"]))
 
@@ -349,7 +358,9 @@ def described(workshop, partner, outsider_workshop):
         workshop=partner, actor=None, data={"maker": "DMG MORI", "model_name": "NLX2500"}
     )
     Workshop.objects.filter(pk=outsider_workshop.pk).update(
-        description="精密板金とプレス加工", description_en="Precision sheet metal", address="川崎市幸区"
+        description="精密板金とプレス加工",
+        description_en="Precision sheet metal",
+        address="川崎市幸区",
     )
 
 
@@ -411,8 +422,9 @@ def test_it_orders_by_distance_from_the_users_own_workshop_by_default(
     assert response.context["origin"] == Point(35.5613, 139.7161)
 
 
-def test_it_orders_a_floor_user_from_their_workshop_too(floor, workshop, partner,
-                                                        outsider_workshop):
+def test_it_orders_a_floor_user_from_their_workshop_too(
+    floor, workshop, partner, outsider_workshop
+):
     assert _names(_search(floor)) == ["田中精機", "鈴木研削", "川崎プレス"]
 
 
@@ -437,11 +449,11 @@ def test_it_renders_the_distance_and_cycling_minutes(owner, workshop, partner):
 
     body = _search(owner).content.decode()
 
-    partner_row = body[body.index("鈴木研削"):]
+    partner_row = body[body.index("鈴木研削") :]
     partner_row = partner_row[: partner_row.index("</tr>")]
     assert "1.6 km" in partner_row
     assert f"自転車で約{minutes}分" in partner_row
-    own_row = body[body.index("<strong>田中精機</strong>"):]
+    own_row = body[body.index("<strong>田中精機</strong>") :]
     own_row = own_row[: own_row.index("</tr>")]
     assert "0.0 km" in own_row
 
@@ -453,13 +465,14 @@ def test_it_lists_workshops_without_a_location_last_by_distance(owner, workshop,
 
     assert _names(response) == ["田中精機", "鈴木研削", "場所未登録製作所"]
     body = response.content.decode()
-    unplaced_row = body[body.index("場所未登録製作所"):]
+    unplaced_row = body[body.index("場所未登録製作所") :]
     unplaced_row = unplaced_row[: unplaced_row.index("</tr>")]
     assert " km" not in unplaced_row
 
 
-def test_it_orders_by_rating_with_unrated_workshops_last(owner, workshop, partner,
-                                                         outsider_workshop):
+def test_it_orders_by_rating_with_unrated_workshops_last(
+    owner, workshop, partner, outsider_workshop
+):
     nearer_unrated = make_workshop("未評価工業", lat=35.5613, lng=139.7161, name_kana="ミヒョウカ")
     Workshop.objects.filter(pk=workshop.pk).update(rating_average=Decimal("3.50"), rating_count=4)
     Workshop.objects.filter(pk=partner.pk).update(rating_average=Decimal("4.80"), rating_count=2)
@@ -481,8 +494,9 @@ def test_it_orders_by_name_in_kana_order(owner, workshop, partner, outsider_work
     assert _names(response) == ["川崎プレス", "鈴木研削", "田中精機"]
 
 
-def test_it_orders_by_name_when_the_user_has_no_location(staff, workshop, partner,
-                                                         outsider_workshop):
+def test_it_orders_by_name_when_the_user_has_no_location(
+    staff, workshop, partner, outsider_workshop
+):
     response = _search(staff)
 
     assert response.status_code == 200
@@ -528,8 +542,9 @@ def test_it_accepts_its_own_form_submitted_untouched_by_a_user_without_location(
     page = _search(staff)
     assert page.status_code == 200
 
-    response = client_for(staff).get(SEARCH_URL, _form_as_a_browser_submits_it(
-        page.content.decode()))
+    response = client_for(staff).get(
+        SEARCH_URL, _form_as_a_browser_submits_it(page.content.decode())
+    )
 
     assert response.status_code == 200
 
@@ -547,12 +562,16 @@ def test_it_accepts_its_own_form_submitted_untouched_by_a_user_without_location(
         ("near=abc", "near", "Enter a point as latitude,longitude, e.g. 35.5613,139.7161."),
         ("near=91,139", "near", "Enter a point as latitude,longitude, e.g. 35.5613,139.7161."),
         ("lot=0", "lot", "Ensure this value is greater than or equal to 1."),
-        ("ordering=cheapest", "ordering",
-         "Select a valid choice. cheapest is not one of the available choices."),
+        (
+            "ordering=cheapest",
+            "ordering",
+            "Select a valid choice. cheapest is not one of the available choices.",
+        ),
     ],
 )
-def test_it_explains_a_bad_value_in_english_with_the_english_cookie(owner, workshop, query,
-                                                                     field, message):
+def test_it_explains_a_bad_value_in_english_with_the_english_cookie(
+    owner, workshop, query, field, message
+):
     response = _search(owner, query, language="en")
 
     assert response.status_code == 400
@@ -587,12 +606,33 @@ def test_it_explains_a_bad_value_in_japanese_by_default(staff, workshop, query, 
 @pytest.mark.parametrize(
     "query",
     [
-        "size=1e999999999999999999999", "size=sNaN", "size=Infinity", "size=-0", "size=ｘ",
-        "size=%00", "tolerance=1e999999", "tolerance=NaN", "tolerance=Infinity",
-        "tolerance=0.05", "lot=1e30", "lot=NaN", "lot=1.5", "near=1,2,3", "near=,",
-        "near=nan,nan", "near=1e999,0", "near=35.5%E3%80%81139.7", "q=" + "a" * 201, "q=%00",
-        "certification=NOPE", "material=nope", "district=", "page=abc", "page=999",
-        "process=,,,", "q=%25_",
+        "size=1e999999999999999999999",
+        "size=sNaN",
+        "size=Infinity",
+        "size=-0",
+        "size=ｘ",
+        "size=%00",
+        "tolerance=1e999999",
+        "tolerance=NaN",
+        "tolerance=Infinity",
+        "tolerance=0.05",
+        "lot=1e30",
+        "lot=NaN",
+        "lot=1.5",
+        "near=1,2,3",
+        "near=,",
+        "near=nan,nan",
+        "near=1e999,0",
+        "near=35.5%E3%80%81139.7",
+        "q=" + "a" * 201,
+        "q=%00",
+        "certification=NOPE",
+        "material=nope",
+        "district=",
+        "page=abc",
+        "page=999",
+        "process=,,,",
+        "q=%25_",
     ],
 )
 def test_it_never_fails_with_a_server_error_on_odd_input(owner, workshop, lathe, query):
@@ -608,17 +648,21 @@ def _make_matching_workshops(count: int, district) -> None:
     certifications = list(Certification.objects.filter(code__in=["ISO9001", "ISO14001"]))
     for i in range(count):
         shop = make_workshop(
-            f"検索工場{i:02d}", lat=f"35.{5500 + i}", lng="139.72", name_kana=f"ケンサク{i:02d}",
-            certifications=certifications, districts=[district],
+            f"検索工場{i:02d}",
+            lat=f"35.{5500 + i}",
+            lng="139.72",
+            name_kana=f"ケンサク{i:02d}",
+            certifications=certifications,
+            districts=[district],
         )
-        add_capability(shop, "L", materials=["SUS304", "S45C"], size=(300, 100, 50),
-                       tolerance=10)
+        add_capability(shop, "L", materials=["SUS304", "S45C"], size=(300, 100, 50), tolerance=10)
         add_capability(shop, "M", materials=["A5052"])
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_it_renders_the_results_in_a_fixed_number_of_queries(owner, workshop, district,
-                                                             django_assert_num_queries, count):
+def test_it_renders_the_results_in_a_fixed_number_of_queries(
+    owner, workshop, district, django_assert_num_queries, count
+):
     _make_matching_workshops(count, district)
     client = client_for(owner)
 

@@ -58,8 +58,15 @@ def snapshot() -> dict[str, object]:
         ),
         "capabilities": sorted(
             Capability.objects.values_list(
-                "pk", "process_id", "max_length_mm", "max_width_mm", "max_height_mm",
-                "tolerance_um", "lot_min", "lot_max", "notes",
+                "pk",
+                "process_id",
+                "max_length_mm",
+                "max_width_mm",
+                "max_height_mm",
+                "tolerance_um",
+                "lot_min",
+                "lot_max",
+                "notes",
             )
         ),
         "capability_materials": sorted(
@@ -393,8 +400,11 @@ REFUSED_CAPABILITIES = [
     pytest.param({"max_width_mm": Decimal("-0.1")}, "max_width_mm", id="negative-width"),
     pytest.param({"max_height_mm": Decimal("0")}, "max_height_mm", id="zero-height"),
     pytest.param(
-        {"max_length_mm": Decimal("0"), "max_width_mm": Decimal("0"),
-         "max_height_mm": Decimal("0")},
+        {
+            "max_length_mm": Decimal("0"),
+            "max_width_mm": Decimal("0"),
+            "max_height_mm": Decimal("0"),
+        },
         "max_length_mm",
         id="all-sizes-zero",
     ),
@@ -414,9 +424,7 @@ def test_it_refuses_to_create_an_invalid_capability_and_writes_nothing(
     before = snapshot()
 
     with pytest.raises(ValidationError) as caught:
-        services.capability_save(
-            workshop=workshop, actor=owner, data=capability_data(**overrides)
-        )
+        services.capability_save(workshop=workshop, actor=owner, data=capability_data(**overrides))
 
     assert field in caught.value.message_dict
     assert snapshot() == before
@@ -539,7 +547,9 @@ def test_it_deletes_a_capability_and_records_it(workshop, owner):
     assert not Capability.materials.through.objects.filter(capability_id=capability.pk).exists()
     event = last_event(workshop)
     assert (event.action, event.actor, event.data) == (
-        "capability.deleted", owner, {"process": "L"},
+        "capability.deleted",
+        owner,
+        {"process": "L"},
     )
 
 
@@ -560,13 +570,19 @@ def _create_capability_bypassing_the_service(workshop, **fields):
         pytest.param({"tolerance_um": Decimal("-1")}, id="tolerance-negative"),
         pytest.param({"lot_min": 10, "lot_max": 5}, id="lot-min-above-max"),
         pytest.param(
-            {"max_length_mm": Decimal("-1"), "max_width_mm": Decimal("10"),
-             "max_height_mm": Decimal("10")},
+            {
+                "max_length_mm": Decimal("-1"),
+                "max_width_mm": Decimal("10"),
+                "max_height_mm": Decimal("10"),
+            },
             id="negative-size",
         ),
         pytest.param(
-            {"max_length_mm": Decimal("0"), "max_width_mm": Decimal("0"),
-             "max_height_mm": Decimal("0")},
+            {
+                "max_length_mm": Decimal("0"),
+                "max_width_mm": Decimal("0"),
+                "max_height_mm": Decimal("0"),
+            },
             id="zero-sizes",
         ),
     ],
@@ -621,7 +637,10 @@ def test_it_creates_a_machine_and_records_it(workshop, owner):
 
     machine = Machine.objects.get(pk=machine.pk)
     assert (machine.workshop, machine.maker, machine.model_name, machine.count) == (
-        workshop, "DMG森精機", "NLX2500", 3,
+        workshop,
+        "DMG森精機",
+        "NLX2500",
+        3,
     )
     event = last_event(workshop)
     assert event.action == "machine.created"
@@ -656,7 +675,9 @@ def test_it_records_machine_changes_the_given_instance_already_carries(workshop,
     stale.count = 4
 
     services.machine_save(
-        workshop=workshop, actor=owner, machine=stale,
+        workshop=workshop,
+        actor=owner,
+        machine=stale,
         data={"maker": "Mazak", "model_name": "QT", "count": 4},
     )
 
@@ -710,7 +731,9 @@ def test_it_refuses_to_save_a_machine_through_another_workshop(
 
     with pytest.raises(ValidationError):
         services.machine_save(
-            workshop=workshop, actor=owner, machine=theirs,
+            workshop=workshop,
+            actor=owner,
+            machine=theirs,
             data={"maker": "Stolen", "model_name": "X", "count": 9},
         )
 
@@ -732,7 +755,9 @@ def test_it_deletes_a_machine_unlinks_it_and_records_it(workshop, owner):
     assert capability.machines.count() == 0
     event = last_event(workshop)
     assert (event.action, event.actor, event.data) == (
-        "machine.deleted", owner, {"machine": "Mazak QT × 1"},
+        "machine.deleted",
+        owner,
+        {"machine": "Mazak QT × 1"},
     )
 
 
@@ -749,8 +774,9 @@ def test_it_deletes_a_machine_unlinks_it_and_records_it(workshop, owner):
         pytest.param(image_bytes("PNG"), "logo.txt", "text/plain", id="png-named-txt"),
     ],
 )
-def test_it_accepts_a_real_image_and_stores_it_as_webp(workshop, owner, settings, content, name,
-                                                       content_type):
+def test_it_accepts_a_real_image_and_stores_it_as_webp(
+    workshop, owner, settings, content, name, content_type
+):
     workshop = services.workshop_set_logo(
         workshop=workshop, actor=owner, upload=upload(content, name, content_type)
     )
@@ -763,7 +789,9 @@ def test_it_accepts_a_real_image_and_stores_it_as_webp(workshop, owner, settings
     assert stored.size == (64, 32)
     event = last_event(workshop)
     assert (event.action, event.actor, event.data) == (
-        "workshop.logo_changed", owner, {"width": 64, "height": 32},
+        "workshop.logo_changed",
+        owner,
+        {"width": 64, "height": 32},
     )
 
 
@@ -833,14 +861,38 @@ SVG = (
 )
 
 BAD_LOGOS = [
-    pytest.param(b"just some text, not an image\n" * 10, "logo.png", "image/png",
-                 "not_an_image", "PNG, JPEG or WebP", id="text-file"),
-    pytest.param(b"\x89PNG\r\n\x1a\n" + b"garbage!" * 200, "logo.png", "image/png",
-                 "not_an_image", "PNG, JPEG or WebP", id="png-signature-then-garbage"),
-    pytest.param(image_bytes("PNG", size=(64, 64))[:33] + b"garbage!" * 200, "logo.png",
-                 "image/png", "not_an_image", "PNG, JPEG or WebP", id="png-header-then-garbage"),
-    pytest.param(image_bytes("PNG", size=(64, 64))[:-40], "logo.png", "image/png",
-                 "not_an_image", "PNG, JPEG or WebP", id="truncated-png"),
+    pytest.param(
+        b"just some text, not an image\n" * 10,
+        "logo.png",
+        "image/png",
+        "not_an_image",
+        "PNG, JPEG or WebP",
+        id="text-file",
+    ),
+    pytest.param(
+        b"\x89PNG\r\n\x1a\n" + b"garbage!" * 200,
+        "logo.png",
+        "image/png",
+        "not_an_image",
+        "PNG, JPEG or WebP",
+        id="png-signature-then-garbage",
+    ),
+    pytest.param(
+        image_bytes("PNG", size=(64, 64))[:33] + b"garbage!" * 200,
+        "logo.png",
+        "image/png",
+        "not_an_image",
+        "PNG, JPEG or WebP",
+        id="png-header-then-garbage",
+    ),
+    pytest.param(
+        image_bytes("PNG", size=(64, 64))[:-40],
+        "logo.png",
+        "image/png",
+        "not_an_image",
+        "PNG, JPEG or WebP",
+        id="truncated-png",
+    ),
     pytest.param(SVG, "logo.svg", "image/svg+xml", "not_an_image", "PNG, JPEG or WebP", id="svg"),
     pytest.param(_gif(), "logo.gif", "image/gif", "not_an_image", "PNG, JPEG or WebP", id="gif"),
     pytest.param(b"", "logo.png", "image/png", "not_an_image", "PNG, JPEG or WebP", id="empty"),
@@ -970,7 +1022,8 @@ def test_it_replaces_the_logo_and_removes_the_old_file_on_commit(
     assert stored_files(settings) == {workshop.logo.name}
     assert old_name not in stored_files(settings)
     assert [e.action for e in events(workshop, "workshop.logo_changed")] == [
-        "workshop.logo_changed", "workshop.logo_changed",
+        "workshop.logo_changed",
+        "workshop.logo_changed",
     ]
 
 
@@ -1038,7 +1091,9 @@ def test_it_creates_an_invitation_storing_only_the_token_hash(workshop, owner):
     assert (invitation.expires_at - timezone.now()).days in (13, 14)
     event = last_event(workshop)
     assert (event.action, event.actor, event.data) == (
-        "invitation.created", owner, {"email": "new.person@example.com", "role": "floor"},
+        "invitation.created",
+        owner,
+        {"email": "new.person@example.com", "role": "floor"},
     )
 
 
@@ -1168,7 +1223,7 @@ def test_it_refuses_a_bad_invitation_and_writes_nothing(workshop, owner, email, 
 
 
 def test_it_revokes_an_open_invitation_and_records_it(workshop, owner, manager):
-    invitation, token = services.invitation_create(
+    invitation, _token = services.invitation_create(
         workshop=workshop, actor=owner, email="x@example.com", role=Role.FLOOR
     )
 
@@ -1179,7 +1234,9 @@ def test_it_revokes_an_open_invitation_and_records_it(workshop, owner, manager):
     assert not invitation.is_open
     event = last_event(workshop)
     assert (event.action, event.actor, event.data) == (
-        "invitation.revoked", manager, {"email": "x@example.com"},
+        "invitation.revoked",
+        manager,
+        {"email": "x@example.com"},
     )
 
 
@@ -1294,7 +1351,9 @@ def test_it_removes_a_member_and_records_it(workshop, owner, floor):
     assert not Membership.objects.filter(workshop=workshop, user=floor).exists()
     event = last_event(workshop)
     assert (event.action, event.actor, event.data) == (
-        "membership.removed", owner, {"user": "floor"},
+        "membership.removed",
+        owner,
+        {"user": "floor"},
     )
 
 
@@ -1342,7 +1401,9 @@ def test_it_adds_a_member_and_records_it(workshop, owner, outsider):
     assert added.role == Role.FLOOR
     event = last_event(workshop)
     assert (event.action, event.actor, event.data) == (
-        "membership.joined", owner, {"user": "outsider", "role": "floor"},
+        "membership.joined",
+        owner,
+        {"user": "outsider", "role": "floor"},
     )
 
 
@@ -1365,5 +1426,7 @@ def test_it_creates_a_workshop_with_its_owner_and_records_it(owner):
     assert membership(created, owner).role == Role.OWNER
     event = last_event(created)
     assert (event.action, event.actor, event.data) == (
-        "workshop.created", owner, {"name": "新しい工場"},
+        "workshop.created",
+        owner,
+        {"name": "新しい工場"},
     )

@@ -49,7 +49,13 @@ def snapshot() -> dict[str, object]:
     return {
         "workshops": sorted(
             Workshop.objects.values_list(
-                "pk", "name", "latitude", "longitude", "headcount", "founded_year", "logo",
+                "pk",
+                "name",
+                "latitude",
+                "longitude",
+                "headcount",
+                "founded_year",
+                "logo",
                 "updated_at",
             )
         ),
@@ -58,8 +64,14 @@ def snapshot() -> dict[str, object]:
         ),
         "capabilities": sorted(
             Capability.objects.values_list(
-                "pk", "process_id", "max_length_mm", "max_width_mm", "max_height_mm",
-                "tolerance_um", "lot_min", "lot_max",
+                "pk",
+                "process_id",
+                "max_length_mm",
+                "max_width_mm",
+                "max_height_mm",
+                "tolerance_um",
+                "lot_min",
+                "lot_max",
             )
         ),
         "machines": sorted(Machine.objects.values_list("pk", "maker", "model_name", "count")),
@@ -393,7 +405,7 @@ def test_it_blocks_a_username_from_an_address_after_too_many_failures(owner, man
         assert response.status_code == 200
         assert "Too many failed" not in html(response)
 
-    client, response = sign_in("owner", "pw-owner", "203.0.113.5")
+    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -406,7 +418,7 @@ def test_it_blocks_a_username_from_an_address_after_too_many_failures(owner, man
     assert response.status_code == 302
     assert colleague.session["_auth_user_id"] == str(manager.pk)
     # …and the blocked pair stays blocked.
-    client, response = sign_in("owner", "pw-owner", "203.0.113.5")
+    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
     assert "_auth_user_id" not in client.session
 
 
@@ -414,12 +426,12 @@ def test_it_lets_the_right_password_in_below_the_limit_and_starts_counting_again
     for _ in range(django_settings.LOGIN_FAILURE_LIMIT - 1):
         sign_in("owner", "wrong", "203.0.113.5")
 
-    client, response = sign_in("owner", "pw-owner", "203.0.113.5")
+    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
     assert response.status_code == 302
 
     for _ in range(django_settings.LOGIN_FAILURE_LIMIT - 1):
         sign_in("owner", "wrong", "203.0.113.5")
-    client, response = sign_in("owner", "pw-owner", "203.0.113.5")
+    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
     assert response.status_code == 302
 
 
@@ -506,9 +518,12 @@ def test_it_answers_404_for_an_inactive_or_unknown_workshop(workshop, outsider):
     client = client_for(outsider)
 
     assert client.get(reverse("workshop_detail", args=[workshop.uuid])).status_code == 404
-    assert client.get(
-        reverse("workshop_detail", args=["00000000-0000-0000-0000-000000000000"])
-    ).status_code == 404
+    assert (
+        client.get(
+            reverse("workshop_detail", args=["00000000-0000-0000-0000-000000000000"])
+        ).status_code
+        == 404
+    )
 
 
 def test_it_sends_the_anonymous_from_a_profile_to_sign_in(workshop):
@@ -577,8 +592,12 @@ def test_it_saves_the_profile_and_records_who_changed_what(workshop, owner):
     response = client_for(owner).post(
         url,
         profile_data(
-            workshop, name="田中精機製作所", headcount="8", founded_year="1968",
-            website="tanaka.example.jp", certifications=[str(iso.pk)],
+            workshop,
+            name="田中精機製作所",
+            headcount="8",
+            founded_year="1968",
+            website="tanaka.example.jp",
+            certifications=[str(iso.pk)],
         ),
     )
 
@@ -594,7 +613,11 @@ def test_it_saves_the_profile_and_records_who_changed_what(workshop, owner):
     assert event.data["changes"]["name"] == ["田中精機", "田中精機製作所"]
     assert event.data["changes"]["certifications"] == [[], ["ISO9001"]]
     assert set(event.data["changes"]) == {
-        "name", "headcount", "founded_year", "website", "certifications",
+        "name",
+        "headcount",
+        "founded_year",
+        "website",
+        "certifications",
     }
 
 
@@ -629,14 +652,30 @@ def test_it_records_nothing_when_the_profile_is_posted_unchanged(workshop, owner
 
 
 BAD_PROFILES = [
-    pytest.param({"latitude": "200"}, "latitude", "Ensure this value is less than or equal to 90",
-                 id="latitude-200"),
-    pytest.param({"headcount": "-1"}, "headcount", "Ensure this value is greater than or equal",
-                 id="headcount-negative"),
-    pytest.param({"founded_year": "2999"}, "founded_year",
-                 "The founded year cannot be in the future", id="founded-in-the-future"),
-    pytest.param({"longitude": ""}, "__all__", "Enter both latitude and longitude",
-                 id="latitude-without-longitude"),
+    pytest.param(
+        {"latitude": "200"},
+        "latitude",
+        "Ensure this value is less than or equal to 90",
+        id="latitude-200",
+    ),
+    pytest.param(
+        {"headcount": "-1"},
+        "headcount",
+        "Ensure this value is greater than or equal",
+        id="headcount-negative",
+    ),
+    pytest.param(
+        {"founded_year": "2999"},
+        "founded_year",
+        "The founded year cannot be in the future",
+        id="founded-in-the-future",
+    ),
+    pytest.param(
+        {"longitude": ""},
+        "__all__",
+        "Enter both latitude and longitude",
+        id="latitude-without-longitude",
+    ),
 ]
 
 
@@ -665,11 +704,13 @@ def test_it_refuses_a_bad_profile_with_400_and_saves_nothing(
         pytest.param({"latitude": "200"}, "Ensure this value", id="latitude-200"),
         pytest.param({"headcount": "-1"}, "Ensure this value", id="headcount-negative"),
         pytest.param(
-            {"founded_year": "2999"}, "The founded year cannot be in the future",
+            {"founded_year": "2999"},
+            "The founded year cannot be in the future",
             id="founded-in-the-future",
         ),
         pytest.param(
-            {"longitude": ""}, "Enter both latitude and longitude",
+            {"longitude": ""},
+            "Enter both latitude and longitude",
             id="latitude-without-longitude",
         ),
     ],
@@ -735,9 +776,7 @@ def test_it_removes_the_logo(workshop, manager, owner, django_capture_on_commit_
         pytest.param(b"\x89PNG\r\n\x1a\n" + b"junk" * 100, "logo.png", id="png-header-garbage"),
     ],
 )
-def test_it_refuses_a_non_image_logo_with_400_and_keeps_the_old_one(
-    workshop, owner, content, name
-):
+def test_it_refuses_a_non_image_logo_with_400_and_keeps_the_old_one(workshop, owner, content, name):
     old_name = set_logo(workshop, owner)
     before = snapshot()
 
@@ -1067,7 +1106,8 @@ def test_it_refuses_a_role_change_with_a_message_and_changes_nothing(
     before = snapshot()
 
     response = client.post(
-        reverse("member_role", args=[ctx.workshop.uuid, membership.uuid]), {"role": role},
+        reverse("member_role", args=[ctx.workshop.uuid, membership.uuid]),
+        {"role": role},
         follow=True,
     )
 
@@ -1173,9 +1213,19 @@ def test_it_takes_an_invited_person_from_link_to_membership(workshop, owner):
     spent_in_japanese = Client().get(path)
     assert spent_in_japanese.status_code == 410
     assert "この招待は無効です" in html(spent_in_japanese)
-    assert english(Client()).post(path, {
-        "username": "sato2", "password1": "kOsaku-kikai-2025", "password2": "kOsaku-kikai-2025",
-    }).status_code == 410
+    assert (
+        english(Client())
+        .post(
+            path,
+            {
+                "username": "sato2",
+                "password1": "kOsaku-kikai-2025",
+                "password2": "kOsaku-kikai-2025",
+            },
+        )
+        .status_code
+        == 410
+    )
     assert not User.objects.filter(username="sato2").exists()
 
 
@@ -1240,7 +1290,7 @@ def test_it_lists_the_change_log_with_labels(workshop, owner, manager):
     assert "Workshop created" in page
     assert "workshop.profile_updated" not in page
     assert "大田 一郎" in page  # the actor's display name
-    assert [e.action for e in response.context["page"].object_list][0] == (
+    assert next(e.action for e in response.context["page"].object_list) == (
         "workshop.profile_updated"
     )
 
@@ -1254,3 +1304,37 @@ def test_it_shows_change_log_labels_in_japanese_by_default(workshop, owner):
     for english_label in ("Profile updated", "Member joined", "Workshop created"):
         assert english_label not in page
     assert "プロフィールを更新" in page
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_members_page_costs_the_same_whatever_the_number_of_members(
+    workshop, owner, django_assert_num_queries, count
+):
+    for i in range(count):
+        user = User.objects.create_user(username=f"member{i}", password="x")
+        services.membership_add(workshop=workshop, user=user, role=Role.FLOOR, actor=owner)
+        services.invitation_create(
+            workshop=workshop, actor=owner, email=f"i{i}@example.jp", role=Role.FLOOR
+        )
+    client = client_for(owner)
+    # session, user; the workshop (may the user manage it?); the members with their users;
+    # the open invitations; the user's own membership; the navigation's memberships
+    with django_assert_num_queries(7):
+        response = client.get(reverse("workshop_members", args=[workshop.uuid]))
+    assert response.status_code == 200
+    assert html(response).count("member") >= count
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_change_log_costs_the_same_whatever_the_number_of_entries(
+    workshop, owner, django_assert_num_queries, count
+):
+    for i in range(count):
+        services.workshop_update_profile(workshop=workshop, actor=owner, data={"headcount": i + 1})
+    client = client_for(owner)
+    # session, user; the workshop; COUNT of entries; the page of entries with their actors;
+    # the navigation's memberships
+    with django_assert_num_queries(6):
+        response = client.get(reverse("workshop_history", args=[workshop.uuid]))
+    assert response.status_code == 200
+    assert html(response).count("<tr>") >= count

@@ -16,7 +16,6 @@ from workshops.models import (
     Capability,
     Certification,
     District,
-    DistrictStaff,
     Machine,
     Material,
     Membership,
@@ -99,6 +98,7 @@ class Command(BaseCommand):
                 continue
             workshop = services.workshop_create(
                 actor=None,
+                uuid=wanted_uuid,
                 name=row["name"],
                 name_kana=row.get("name_kana", ""),
                 name_en=row.get("name_en", ""),
@@ -113,9 +113,6 @@ class Command(BaseCommand):
                 certifications=[certifications[c] for c in row.get("certifications", [])],
                 districts=[main, second] if row.get("in_second_district") else [main],
             )
-            # The stable id is what makes the next run idempotent.
-            Workshop.objects.filter(pk=workshop.pk).update(uuid=wanted_uuid)
-            workshop.uuid = wanted_uuid
             machines_by_label: dict[tuple[str, str], Machine] = {}
             for cap in row["capabilities"]:
                 machines = []
@@ -155,12 +152,12 @@ class Command(BaseCommand):
         for row in demo_data.DEMO_USERS:
             if row["password"] not in hashes:
                 hashes[row["password"]] = make_password(row["password"])
-            user, made = User.objects.get_or_create(
+            user, _made = User.objects.get_or_create(
                 username=row["username"],
                 defaults={"display_name": row["display_name"], "password": hashes[row["password"]]},
             )
             if row["role"] == "district_staff":
-                DistrictStaff.objects.get_or_create(district=districts[row["district"]], user=user)
+                services.district_staff_add(district=districts[row["district"]], user=user)
                 continue
             workshop = Workshop.objects.get(uuid=demo_uuid(row["workshop"]))
             if not Membership.objects.filter(workshop=workshop, user=user).exists():
@@ -171,7 +168,9 @@ class Command(BaseCommand):
         by_key = {w["key"]: names[demo_uuid(w["key"])] for w in demo_data.WORKSHOPS}
         district_names = {demo_data.DISTRICT["slug"]: demo_data.DISTRICT["name_ja"]}
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % demo_data.DEMO_USERS[0]["password"])
+        self.stdout.write(
+            "Demo logins (password for all: {})".format(demo_data.DEMO_USERS[0]["password"])
+        )
         self.stdout.write(f"{'username':<22} {'role':<15} where")
         for row in demo_data.DEMO_USERS:
             where = (
