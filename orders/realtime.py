@@ -2,10 +2,15 @@
 
 Delivery is at-most-once: a message dropped here is repaired by clients from the event log
 (`?after=<seq>`), so a failure to publish is logged, never raised into the request.
+
+A message on the layer has two parts: `event`, the wire form a client may receive (ids and
+times only), and `route`, what a consumer needs to decide, without a query, whether its user
+may see the event (internal keys; never forwarded).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -24,6 +29,19 @@ def workshop_group(workshop_uuid: str) -> str:
     return f"workshop.{workshop_uuid}"
 
 
+def district_group(district_uuid: str) -> str:
+    return f"district.{district_uuid}"
+
+
+def user_group(user_uuid: str) -> str:
+    return f"user.{user_uuid}"
+
+
+def session_group(session_key: str) -> str:
+    # The session key is a credential: the group is named by a digest of it.
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
 def event_payload(event) -> dict[str, Any]:
     """The wire form of a ProgressEvent: JSON primitives only."""
     return {
@@ -39,8 +57,28 @@ def event_payload(event) -> dict[str, Any]:
     }
 
 
+def event_route(event) -> dict[str, Any]:
+    """Which steps, order and performing workshops an event is about (primary keys)."""
+    steps, performers = [], []
+    if event.step_id:
+        steps.append(event.step_id)
+        performers.append(event.step.workshop_id)
+    if event.handoff_id:
+        handoff = event.handoff
+        steps.append(handoff.from_step_id)
+        performers.append(handoff.from_workshop_id)
+        if handoff.to_step_id:
+            steps.append(handoff.to_step_id)
+        performers.append(handoff.to_workshop_id)
+    return {
+        "steps": sorted(set(steps)),
+        "order": event.order_id,
+        "performers": sorted(set(performers)),
+    }
+
+
 def _groups_for(event) -> list[str]:
-    groups = [job_group(str(event.job.uuid))]
+    groups = [job_group(str(event.job.uuid)), workshop_group(str(event.job.owner.uuid))]
     if event.step_id:
         groups.append(workshop_group(str(event.step.workshop.uuid)))
     if event.handoff_id:
@@ -54,17 +92,38 @@ def _groups_for(event) -> list[str]:
 
 def publish_on_commit(event) -> None:
     # Build the message now, while the rows are at hand; send it only once they are committed.
-    payload = event_payload(event)
+    message = {"type": "job.event", "event": event_payload(event), "route": event_route(event)}
     groups = _groups_for(event)
-    transaction.on_commit(lambda: _send(groups, payload))
+    transaction.on_commit(lambda: _send(groups, message))
 
 
-def _send(groups: list[str], payload: dict[str, Any]) -> None:
+def access_changed(user) -> None:
+    """After commit: the user's memberships changed; open sockets re-check what they may see."""
+    message = {"type": "access.changed"}
+    groups = [user_group(str(user.uuid))]
+    transaction.on_commit(lambda: _send(groups, message))
+
+
+def session_ended(session_key: str | None) -> None:
+    """The session signed out: its sockets close."""
+    if not session_key:
+        return
+    message = {"type": "session.ended"}
+    groups = [session_group(session_key)]
+    transaction.on_commit(lambda: _send(groups, message))
+
+
+def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, payload)
+            async_to_sync(layer.group_send)(group, message)
         except Exception:
-            logger.warning("Could not publish %s to %s", payload.get("kind"), group, exc_info=True)
+            logger.warning(
+                "Could not publish %s to %s",
+                message.get("event", {}).get("kind", message["type"]),
+                group,
+                exc_info=True,
+            )

@@ -8,17 +8,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopnet.settings")
 # Set up Django (apps, models) before anything imports consumers or routing.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from shopnet.routing import websocket_urlpatterns  # noqa: E402
+from shopnet.ws_auth import WebsocketAuth  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Origin checked against ALLOWED_HOSTS, then session (browsers) or token (integrations).
+        "websocket": WebsocketAuth(URLRouter(websocket_urlpatterns)),
     }
 )

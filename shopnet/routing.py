@@ -1,3 +1,11 @@
-"""WebSocket routes. Each app adds its own consumers here as its streams land."""
+"""WebSocket routes: the public streams of DESIGN.md."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from orders import consumers
+
+websocket_urlpatterns = [
+    path("ws/jobs/<uuid:job_uuid>/", consumers.JobStream.as_asgi()),
+    path("ws/workshops/<uuid:workshop_uuid>/floor/", consumers.WorkshopStream.as_asgi()),
+    path("ws/districts/<slug:slug>/", consumers.DistrictStream.as_asgi()),
+]

@@ -110,6 +110,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # daphne's --websocket_timeout; a group must outlive the longest socket in it.
 WEBSOCKET_TIMEOUT = env.int("WEBSOCKET_TIMEOUT", default=86400)
+# Seconds between heartbeats on every stream; clients treat ~3 missed beats as a dead stream.
+WEBSOCKET_HEARTBEAT = env.float("WEBSOCKET_HEARTBEAT", default=5.0)
+# Every this many heartbeats a stream re-checks access and repairs lost events from the log.
+WEBSOCKET_RECONCILE_EVERY = env.int("WEBSOCKET_RECONCILE_EVERY", default=6)
+if WEBSOCKET_HEARTBEAT <= 0 or WEBSOCKET_RECONCILE_EVERY < 1:
+    raise ImproperlyConfigured(
+        "WEBSOCKET_HEARTBEAT must be positive and WEBSOCKET_RECONCILE_EVERY at least 1."
+    )
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL.")

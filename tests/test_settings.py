@@ -117,8 +117,13 @@ def test_daphne_is_the_first_app_and_asgi_guards_origins():
     from shopnet.asgi import application
 
     assert settings.INSTALLED_APPS[0] == "daphne"
+    from shopnet.ws_auth import WebsocketAuth
+
+    # Origins are matched against ALLOWED_HOSTS before any auth (tests/orders/test_consumers.py
+    # proves a foreign Origin is refused at the handshake).
     websocket = application.application_mapping["websocket"]
-    assert type(websocket).__name__ == "OriginValidator"
+    assert isinstance(websocket, WebsocketAuth)
+    assert type(websocket.origins).__name__ == "OriginValidator"
 
 
 def test_commands_that_need_no_secret_run_without_one():

@@ -472,6 +472,13 @@ def _lock_memberships(workshop: Workshop) -> list[Membership]:
     return list(Membership.objects.select_for_update().filter(workshop=workshop).order_by("pk"))
 
 
+def _sockets_recheck(user: User) -> None:
+    """After commit, the user's open streams re-check what they may see (and close if nothing)."""
+    from orders import realtime
+
+    realtime.access_changed(user)
+
+
 @transaction.atomic
 def membership_change_role(*, membership: Membership, actor: User, role: str) -> Membership:
     if role not in Role.values:
@@ -488,6 +495,7 @@ def membership_change_role(*, membership: Membership, actor: User, role: str) ->
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    _sockets_recheck(membership.user)
     _audit(
         membership.workshop,
         actor,
@@ -508,6 +516,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
             raise ValidationError(_("A workshop needs at least one owner."))
     username = membership.user.username
     membership.delete()
+    _sockets_recheck(membership.user)
     _audit(membership.workshop, actor, "membership.removed", user=username)
 
 

@@ -1048,7 +1048,12 @@ def test_every_event_kind_round_trips_through_json_and_msgpack(
 
     # What went out after commit, one message per event, and what the log gives back later.
     assert len(sent) == len(events)
-    payloads = sent + [event_payload(e) for e in events]
+    for message in sent:
+        # The whole layer message (the wire event and its routing keys) packs as msgpack does.
+        assert json.loads(json.dumps(message)) == message
+        assert msgpack.unpackb(msgpack.packb(message), raw=False) == message
+        assert set(message) == {"type", "event", "route"}
+    payloads = [m["event"] for m in sent] + [event_payload(e) for e in events]
     for payload in payloads:
         assert json.loads(json.dumps(payload)) == payload
         assert msgpack.unpackb(msgpack.packb(payload), raw=False) == payload
@@ -1057,7 +1062,7 @@ def test_every_event_kind_round_trips_through_json_and_msgpack(
         data = ProgressEvent.objects.get(pk=event.pk).data
         assert json.loads(json.dumps(data)) == data
         assert msgpack.unpackb(msgpack.packb(data), raw=False) == data
-    assert {p["kind"] for p in sent} == set(EVENT_LABELS)
+    assert {m["event"]["kind"] for m in sent} == set(EVENT_LABELS)
 
 
 def test_a_sub_suppliers_last_step_ships_to_where_the_parts_are_owed(chain):

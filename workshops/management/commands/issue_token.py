@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from orders import realtime
 from workshops.models import User
 
 
@@ -17,6 +19,9 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No active user named {username!r}.") from None
         if rotate:
-            Token.objects.filter(user=user).delete()
+            with transaction.atomic():
+                Token.objects.filter(user=user).delete()
+                # Sockets opened with the old token close.
+                realtime.access_changed(user)
         token, _ = Token.objects.get_or_create(user=user)
         self.stdout.write(token.key)

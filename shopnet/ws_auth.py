@@ -1,0 +1,69 @@
+"""Who is on the other end of a WebSocket.
+
+Two ways in, never mixed:
+- a browser: it always sends an Origin, which must be one of ALLOWED_HOSTS (else the handshake
+  is refused with HTTP 403), and it is signed in by its session cookie;
+- an integration: it sends `Authorization: Token <key>` (the API token), and its cookies are
+  ignored.
+A connection with no Origin and no token is anonymous (cross-site WebSocket hijacking needs a
+browser, and browsers send an Origin), so the consumer refuses it.
+"""
+
+from __future__ import annotations
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+from django.contrib.auth.models import AnonymousUser
+
+
+def _header(scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value
+    return None
+
+
+@database_sync_to_async
+def _token_user(key: str):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
+        return AnonymousUser()
+    return token.user
+
+
+def token_from_headers(scope) -> str | None:
+    value = _header(scope, b"authorization")
+    if not value:
+        return None
+    scheme, _, key = value.decode("latin1").partition(" ")
+    return key.strip() or None if scheme.lower() == "token" else None
+
+
+class WebsocketAuth:
+    def __init__(self, inner):
+        self.inner = inner
+        self.with_session = AuthMiddlewareStack(inner)
+        # Reuse Channels' own matching of an Origin against ALLOWED_HOSTS.
+        self.origins = AllowedHostsOriginValidator(inner)
+
+    async def __call__(self, scope, receive, send):
+        origin = _header(scope, b"origin")
+        key = token_from_headers(scope)
+        if origin is not None:
+            from urllib.parse import urlparse
+
+            try:
+                parsed = urlparse(origin.decode("latin1"))
+            except ValueError:
+                parsed = None
+            if parsed is None or not self.origins.valid_origin(parsed):
+                return await WebsocketDenier()(scope, receive, send)
+        if key is not None:
+            scope = dict(scope, user=await _token_user(key), auth="token", token=key)
+            return await self.inner(scope, receive, send)
+        if origin is not None:
+            return await self.with_session(dict(scope, auth="session"), receive, send)
+        return await self.inner(dict(scope, user=AnonymousUser(), auth=None), receive, send)
