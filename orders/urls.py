@@ -3,11 +3,14 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("floor/", views.floor, name="floor"),
+    path("floor/steps/<uuid:step_uuid>/", views.floor_step, name="floor_step"),
     path("jobs/", views.job_list, name="job_list"),
     path("workshops/<uuid:workshop_uuid>/jobs/new/", views.job_new, name="job_new"),
     path("jobs/<uuid:job_uuid>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:job_uuid>/edit/", views.job_edit, name="job_edit"),
     path("jobs/<uuid:job_uuid>/copy/", views.job_copy, name="job_copy"),
+    path("jobs/<uuid:job_uuid>/traveler.pdf", views.job_traveler, name="job_traveler"),
     path("jobs/<uuid:job_uuid>/steps/new/", views.step_edit, name="step_new"),
     path("jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/edit/", views.step_edit, name="step_edit"),
     path(

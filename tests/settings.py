@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("TESTING", "1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-# Streams stay quiet in tests unless a test asks for heartbeats (see tests/orders/test_consumers.py).
+# Streams stay quiet unless a test asks for heartbeats (tests/orders/test_consumers.py).
 os.environ.setdefault("WEBSOCKET_HEARTBEAT", "3600")
 
 from shopnet.settings import *  # noqa: F403

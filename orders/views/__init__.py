@@ -1,3 +1,4 @@
+from .floor import floor, floor_step
 from .jobs import (
     handoff_receive,
     job_copy,
@@ -18,14 +19,18 @@ from .orders import (
     order_list,
     order_new,
 )
+from .traveler import job_traveler
 
 __all__ = [
+    "floor",
+    "floor_step",
     "handoff_receive",
     "job_copy",
     "job_detail",
     "job_edit",
     "job_list",
     "job_new",
+    "job_traveler",
     "order_change_terms",
     "order_decide",
     "order_detail",

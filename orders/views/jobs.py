@@ -29,6 +29,7 @@ from ..forms import (
     StepForm,
 )
 from ..graph import layout
+from ..live import job_stream, live_config
 from ..models import HandOffStatus, StepLink, StepStatus
 from ..selectors import JobAccess, get_handoff_for, get_job_for, get_step_for
 
@@ -279,6 +280,7 @@ def job_page_context(access: JobAccess) -> dict:
         "events": events,
         "diagram": layout(steps, links, handoffs),
         "routable": access.can_manage_job() and any(r["can_edit"] for r in rows),
+        "live_config": live_config(job_stream(job)),
     }
 
 

@@ -10,7 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from workshops.models import MANAGING_ROLES
+from workshops.selectors import memberships_for_request
 
+from ..live import workshops_config
 from ..models import StepStatus
 from ..selectors import jobs_visible_to
 
@@ -37,6 +39,11 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/job_list.html",
-        {"filter": filterset, "page": page, "hub_memberships": hubs},
+        {
+            "filter": filterset,
+            "page": page,
+            "hub_memberships": hubs,
+            "live_config": workshops_config(memberships_for_request(request)),
+        },
         status=200 if valid else 400,
     )

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from workshops.models import Capability, Workshop
-from workshops.selectors import Point, distance_km
+from workshops.selectors import Point, distance_km, memberships_for_request
 
 from .. import services
 from ..forms import ChangeTermsForm, ConfirmForm, DeclineForm, OrderRequestForm
+from ..live import workshops_config
 from ..models import LIVE_ORDER_STATES, Order, OrderStatus, Step, StepStatus
 from ..selectors import documents_visible, get_job_for, get_order_for, orders_visible_to
 from ..services.documents import DOCUMENT_ITEMS, document_diff
@@ -280,6 +281,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/order_list.html",
-        {"filter": filterset, "page": page, "inbox_count": inbox_count},
+        {
+            "filter": filterset,
+            "page": page,
+            "inbox_count": inbox_count,
+            "live_config": workshops_config(memberships_for_request(request)),
+        },
         status=200 if valid else 400,
     )

@@ -80,3 +80,45 @@ def tap_and_wait(page, locator) -> None:
     """Tap something that submits or navigates, and wait for the next page to load."""
     with page.expect_navigation():
         locator.tap()
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server(django_db_setup):
+    """daphne serving the whole ASGI application (HTTP and WebSockets) from a thread of this
+    process, so it shares the test database (in-memory SQLite included) and the channel layer.
+    Twisted's reactor runs once per process, hence one server for the session."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from channels.routing import ProtocolTypeRouter
+    from daphne.server import Server
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+    from twisted.internet import reactor
+
+    from shopnet.asgi import application
+
+    app = ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(get_asgi_application()),
+            "websocket": application.application_mapping["websocket"],
+        }
+    )
+    server = Server(
+        app,
+        endpoints=["tcp:port=0:interface=127.0.0.1"],
+        signal_handlers=False,
+        verbosity=0,
+    )
+    thread = threading.Thread(target=server.run, name="daphne", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.listening_addresses:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("daphne did not start")
+        time.sleep(0.05)
+    host, port = server.listening_addresses[0]
+    yield SimpleNamespace(url=f"http://{host}:{port}")
+    reactor.callFromThread(reactor.stop)
+    thread.join(timeout=10)

@@ -62,6 +62,13 @@ MATRIX: dict[str, Case] = {
     "job_list": Case("get", lambda o: "/jobs/", signed_in()),
     "job_new": Case("get", lambda o: f"/workshops/{o['hub'].uuid}/jobs/new/", only("hub")),
     "job_detail": Case("get", lambda o: f"/jobs/{o['job'].uuid}/", everyone()),
+    # The floor station of the grinding shop: its own people only.
+    "floor": Case(
+        "get", lambda o: f"/floor/?workshop={o['grinder'].uuid}", only("sub_supplier", "floor")
+    ),
+    # A traveler's QR code: the step's card, or the job page for others who may see the step.
+    "floor_step": Case("get", lambda o: f"/floor/steps/{o['G'].uuid}/", everyone()),
+    "job_traveler": Case("get", lambda o: f"/jobs/{o['job'].uuid}/traveler.pdf", everyone()),
     "job_edit": Case("get", lambda o: f"/jobs/{o['job'].uuid}/edit/", only("hub")),
     "job_copy": Case("get", lambda o: f"/jobs/{o['job'].uuid}/copy/", only("hub")),
     "step_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/steps/new/", only("hub")),
@@ -204,7 +211,14 @@ def objects(chain, routed_job):
     services.step_start(step=turn, actor=chain.turner_floor)
     services.step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
     handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
-    return {"job": job, "hub": chain.hub, "handoff": handoff, **steps, **orders}
+    return {
+        "job": job,
+        "hub": chain.hub,
+        "grinder": chain.grinder,
+        "handoff": handoff,
+        **steps,
+        **orders,
+    }
 
 
 CASES = [(name, role) for name in MATRIX for role in ROLES]

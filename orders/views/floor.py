@@ -1,0 +1,205 @@
+"""The floor station (現場端末): one workshop's queue of steps, for the people at the machines.
+
+Every tap is an ordinary form that posts to the step pages (so it works without JavaScript);
+`static/shopnet/floor.js` turns taps into queued calls to the JSON API with the form's
+idempotency key, so a tap made while the Wi-Fi is down is sent, once, when it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Case, F, Sum, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from workshops.models import MANAGING_ROLES, Membership, Role
+
+from ..forms import HOLD_REASONS, ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
+from ..live import live_config, workshop_stream
+from ..models import HandOff, HandOffStatus, JobStatus, Step, StepLink, StepStatus
+from ..selectors import drawing_revisions, get_step_by_uuid_for
+
+S = StepStatus
+QUEUE_LIMIT = 60
+
+
+def _memberships(user) -> list[Membership]:
+    return list(
+        Membership.objects.filter(user=user, workshop__is_active=True)
+        .select_related("workshop")
+        .order_by("workshop__name")
+    )
+
+
+def _choose(memberships: list[Membership], workshop_uuid: str | None) -> Membership:
+    if workshop_uuid:
+        chosen = next((m for m in memberships if str(m.workshop.uuid) == workshop_uuid), None)
+        if chosen is None:
+            raise Http404("No such workshop.")
+        return chosen
+    if not memberships:
+        raise Http404("Not a member of any workshop.")
+    # A floor member's own shop first; otherwise the first shop by name.
+    return next((m for m in memberships if m.role == Role.FLOOR), memberships[0])
+
+
+@dataclass
+class Card:
+    step: Step
+    revision: str | None
+    available: int
+    next_steps: list[Step] = field(default_factory=list)
+    ship_to: list[tuple[Step | None, ShipForm]] = field(default_factory=list)
+    left_to_ship: int = 0
+    focused: bool = False
+
+    @property
+    def can_start(self) -> bool:
+        return self.step.status == S.READY
+
+    @property
+    def can_done(self) -> bool:
+        return self.step.status == S.IN_PROGRESS
+
+    @property
+    def can_hold(self) -> bool:
+        return self.step.status in (S.READY, S.IN_PROGRESS)
+
+    @property
+    def can_resume(self) -> bool:
+        return self.step.status == S.ON_HOLD
+
+    def forms(self) -> dict:
+        return {
+            "confirm": ConfirmForm(),
+            "done": DoneForm(initial={"good": self.available, "scrap": 0}),
+            "hold": HoldForm(),
+        }
+
+
+def floor_cards(workshop, *, focus: Step | None = None) -> tuple[list[Card], list[Card], list]:
+    """(the queue, done steps with parts to ship on, hand-offs on their way in), in a fixed
+    number of queries whatever the number of steps."""
+    related = ("job", "job__owner", "process", "workshop")
+    urgent = (
+        Step.objects.filter(workshop=workshop, status__in=[S.READY, S.IN_PROGRESS, S.ON_HOLD])
+        .select_related(*related)
+        # On hold last: it waits for someone to sort it out, not for the machine.
+        .annotate(held=Case(When(status=S.ON_HOLD, then=1), default=0))
+        .order_by(
+            "held",
+            F("late_risk").desc(),
+            F("job__late_risk").desc(),
+            "job__due_date",
+            "-job__priority",
+            F("projected_start").asc(nulls_last=True),
+            "pk",
+        )
+    )
+    queue = list(urgent[:QUEUE_LIMIT])
+    # Done steps whose good parts have not all been shipped on yet.
+    shipped = Sum("handoffs_out__quantity_shipped", default=0)
+    to_ship = list(
+        Step.objects.filter(workshop=workshop, status=S.DONE)
+        .exclude(job__status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+        .annotate(shipped=shipped)
+        .filter(good_qty__gt=F("shipped"))
+        .select_related(*related)
+        .order_by("job__due_date", "pk")[:QUEUE_LIMIT]
+    )
+    if focus is not None and all(s.pk != focus.pk for s in queue + to_ship):
+        queue.insert(0, focus)
+    steps = queue + to_ship
+    ids = [s.pk for s in steps]
+    successors: dict[int, list[Step]] = {}
+    for link in StepLink.objects.filter(predecessor_id__in=ids).select_related(
+        "successor__process", "successor__workshop"
+    ):
+        successors.setdefault(link.predecessor_id, []).append(link.successor)
+    received = dict(
+        HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
+        .values("to_step_id")
+        .annotate(n=Sum("quantity_received"))
+        .values_list("to_step_id", "n")
+    )
+    revisions = drawing_revisions({s.job_id for s in steps})
+
+    def card(step: Step) -> Card:
+        return Card(
+            step=step,
+            revision=revisions.get(step.job_id),
+            available=received.get(step.pk) or step.quantity,
+            next_steps=successors.get(step.pk, []),
+            focused=focus is not None and step.pk == focus.pk,
+        )
+
+    queue_cards = [card(s) for s in queue]
+    ship_cards = []
+    for step in to_ship:
+        item = card(step)
+        item.left_to_ship = (step.good_qty or 0) - step.shipped
+        elsewhere = [n for n in item.next_steps if n.workshop_id != step.workshop_id]
+        final_delivery = not item.next_steps and step.workshop_id != step.job.owner_id
+        item.ship_to = [
+            (dest, ShipForm(initial={"quantity": item.left_to_ship}))
+            for dest in (elsewhere or ([None] if final_delivery else []))
+        ]
+        if item.ship_to:
+            ship_cards.append(item)
+    incoming = [
+        {"handoff": h, "form": ReceiveForm(initial={"quantity": h.quantity_shipped})}
+        for h in HandOff.objects.filter(to_workshop=workshop, status=HandOffStatus.SHIPPED)
+        .select_related("job", "from_workshop", "from_step__process", "to_step__process")
+        .order_by("shipped_at", "pk")[:QUEUE_LIMIT]
+    ]
+    return queue_cards, ship_cards, incoming
+
+
+def _render(request: HttpRequest, membership: Membership, memberships, focus=None):
+    workshop = membership.workshop
+    queue, to_ship, incoming = floor_cards(workshop, focus=focus)
+    here = reverse("floor") + f"?workshop={workshop.uuid}"
+    return render(
+        request,
+        "orders/floor.html",
+        {
+            "workshop": workshop,
+            "membership": membership,
+            "memberships": memberships,
+            "manages": membership.role in MANAGING_ROLES,
+            "queue": queue,
+            "to_ship": to_ship,
+            "incoming": incoming,
+            "hold_reasons": HOLD_REASONS,
+            "here": here,
+            "focus": focus,
+            "live_config": live_config(workshop_stream(workshop)),
+        },
+    )
+
+
+@require_GET
+@login_required
+def floor(request: HttpRequest) -> HttpResponse:
+    memberships = _memberships(request.user)
+    membership = _choose(memberships, request.GET.get("workshop"))
+    return _render(request, membership, memberships)
+
+
+@require_GET
+@login_required
+def floor_step(request: HttpRequest, step_uuid: UUID) -> HttpResponse:
+    """Where a traveler's QR code leads: the step's card on the floor station of the shop that
+    performs it, or, for anyone else who may see the step, the step on the job page."""
+    access, step = get_step_by_uuid_for(request.user, step_uuid)
+    memberships = _memberships(request.user)
+    membership = next((m for m in memberships if m.workshop_id == step.workshop_id), None)
+    if membership is None:
+        return redirect(reverse("job_detail", args=[access.job.uuid]) + f"#step-{step.uuid}")
+    step = Step.objects.select_related("job", "job__owner", "process", "workshop").get(pk=step.pk)
+    return _render(request, membership, memberships, focus=step)

@@ -1,0 +1,292 @@
+/* The floor station's taps: queued on the tablet, sent in order, each exactly once.
+ *
+ * Every step form (data-queue) becomes a task {key, url, body, label}: the key is the form's
+ * idempotency key, so a task sent twice (a retry after a lost answer) is applied once. Tasks
+ * live in localStorage until the server answers: 2xx removes them, a refusal (4xx) moves them
+ * to a visible "refused" list with the server's reason, and no answer (offline, 5xx) keeps them
+ * for the next try: when the connection returns, when the stream says hello, every few seconds.
+ * Without JavaScript the same forms post to the step pages.
+ */
+(function () {
+  "use strict";
+  var outbox = document.getElementById("floor-outbox");
+  if (!outbox) return;
+  document.documentElement.classList.add("js");
+  var storeKey = "shopnet.floor.outbox." + outbox.getAttribute("data-user");
+  var sending = false;
+  var retryTimer = null;
+
+  function load() {
+    try {
+      var saved = JSON.parse(localStorage.getItem(storeKey) || "{}");
+      return { pending: saved.pending || [], refused: saved.refused || [] };
+    } catch (e) {
+      return { pending: [], refused: [] };
+    }
+  }
+
+  var box = load();
+
+  function save() {
+    localStorage.setItem(storeKey, JSON.stringify(box));
+    render();
+  }
+
+  function label(name) { return outbox.getAttribute("data-label-" + name) || name; }
+
+  function render() {
+    var pendingList = outbox.querySelector(".outbox-pending");
+    var refusedList = outbox.querySelector(".outbox-refused");
+    pendingList.textContent = "";
+    refusedList.textContent = "";
+    box.pending.forEach(function (task) {
+      var li = document.createElement("li");
+      li.className = "pending";
+      var chip = document.createElement("span");
+      chip.className = "chip pending-chip";
+      chip.textContent = label("pending");
+      li.appendChild(chip);
+      li.appendChild(document.createTextNode(" " + task.label));
+      if (task.problem) {
+        var note = document.createElement("span");
+        note.className = "muted";
+        note.textContent = " — " + task.problem;
+        li.appendChild(note);
+      }
+      pendingList.appendChild(li);
+    });
+    box.refused.forEach(function (task, index) {
+      var li = document.createElement("li");
+      li.className = "refused";
+      var strong = document.createElement("strong");
+      strong.textContent = task.label;
+      li.appendChild(strong);
+      li.appendChild(document.createTextNode(": " + task.reason + " "));
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "secondary";
+      dismiss.textContent = label("dismiss");
+      dismiss.addEventListener("click", function () {
+        box.refused.splice(index, 1);
+        save();
+      });
+      li.appendChild(dismiss);
+      refusedList.appendChild(li);
+    });
+    outbox.querySelector(".outbox-refused-title").hidden = !box.refused.length;
+    outbox.hidden = !box.pending.length && !box.refused.length;
+    // Mark the cards with taps on their way.
+    document.querySelectorAll(".floor-card").forEach(function (card) {
+      var waiting = box.pending.some(function (t) { return t.step === card.getAttribute("data-step"); });
+      card.classList.toggle("has-pending", waiting);
+      var badge = card.querySelector(".pending-badge");
+      if (waiting && !badge) {
+        badge = document.createElement("span");
+        badge.className = "chip pending-badge";
+        badge.textContent = label("pending");
+        card.querySelector(".chips, .floor-card-top").appendChild(badge);
+      } else if (!waiting && badge) {
+        badge.remove();
+      }
+    });
+  }
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function value(form, name) {
+    var field = form.elements.namedItem(name);
+    return field ? field.value : "";
+  }
+
+  function bodyFor(form) {
+    var kind = form.getAttribute("data-kind");
+    var number = function (name) { return parseInt(value(form, name), 10); };
+    if (kind === "done") return { good: number("good"), scrap: number("scrap") || 0 };
+    if (kind === "hold") {
+      var chosen = form.querySelector("input[name=reason]:checked");
+      var text = chosen ? chosen.getAttribute("data-text") : "";
+      var detail = value(form, "detail").trim();
+      return { reason: detail ? text + ": " + detail : text };
+    }
+    if (kind === "ship") {
+      return { quantity: number("quantity"), to_step: value(form, "to_step") || null, note: "" };
+    }
+    if (kind === "receive") return { quantity: number("quantity"), note: "" };
+    return {};
+  }
+
+  function reasonFrom(data) {
+    if (!data || typeof data !== "object") return "";
+    var parts = [];
+    Object.keys(data).forEach(function (key) {
+      var v = data[key];
+      if (Array.isArray(v)) parts.push(v.join(" "));
+      else if (typeof v === "string") parts.push(v);
+    });
+    return parts.join(" ");
+  }
+
+  function enqueue(form) {
+    var key = value(form, "idempotency_key") || String(Date.now()) + Math.random().toString(16).slice(2);
+    if (box.pending.some(function (t) { return t.key === key; })) return; // a double tap
+    box.pending.push({
+      key: key,
+      url: form.getAttribute("data-api"),
+      body: bodyFor(form),
+      label: form.getAttribute("data-label"),
+      step: form.getAttribute("data-step"),
+      at: new Date().toISOString()
+    });
+    save();
+    send();
+  }
+
+  function later(ms) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(send, ms);
+  }
+
+  function send() {
+    if (sending || !box.pending.length) return;
+    sending = true;
+    var task = box.pending[0];
+    fetch(task.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken(),
+        "Idempotency-Key": task.key
+      },
+      body: JSON.stringify(task.body)
+    })
+      .then(function (response) {
+        if (response.ok) {
+          box.pending.shift();
+          save();
+          if (window.shopnetLive) window.shopnetLive.refresh();
+          return "next";
+        }
+        if (response.status === 401 || response.status === 403) {
+          // Signed out (or the session expired): keep the tap until the user signs in again.
+          task.problem = label("signin");
+          save();
+          return "wait";
+        }
+        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+          return response.json().catch(function () { return null; }).then(function (data) {
+            box.pending.shift();
+            task.reason = reasonFrom(data) || label("refused");
+            box.refused.push(task);
+            save();
+            if (window.shopnetLive) window.shopnetLive.refresh();
+            return "next";
+          });
+        }
+        task.problem = label("failed");
+        save();
+        return "wait";
+      })
+      .catch(function () { return "wait"; })
+      .then(function (outcome) {
+        sending = false;
+        if (outcome === "next") send();
+        else later(5000);
+      });
+  }
+
+  // --- the number pad --------------------------------------------------------------------------
+
+  var pad = document.getElementById("numpad");
+  var padForm = null;
+  var padFields = [];
+  var padActive = 0;
+
+  function padRender() {
+    var holder = pad.querySelector(".numpad-fields");
+    holder.textContent = "";
+    padFields.forEach(function (entry, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "numpad-display" + (index === padActive ? " active" : "");
+      var name = document.createElement("span");
+      name.textContent = entry.label;
+      var number = document.createElement("strong");
+      number.textContent = entry.value === "" ? "0" : entry.value;
+      button.appendChild(name);
+      button.appendChild(number);
+      button.addEventListener("click", function () { padActive = index; padRender(); });
+      holder.appendChild(button);
+    });
+  }
+
+  function openPad(form, names, title) {
+    padForm = form;
+    padFields = names.map(function (name) {
+      var input = form.elements.namedItem(name);
+      var fieldLabel = form.querySelector("label[for='" + input.id + "']");
+      return { name: name, value: input.value, label: fieldLabel ? fieldLabel.textContent.trim() : name, fresh: true };
+    });
+    padActive = 0;
+    pad.querySelector("#numpad-title").textContent = title;
+    padRender();
+    if (pad.showModal) pad.showModal(); else pad.setAttribute("open", "");
+  }
+
+  function closePad() {
+    if (pad.close) pad.close(); else pad.removeAttribute("open");
+    padForm = null;
+  }
+
+  if (pad) {
+    pad.addEventListener("click", function (event) {
+      var key = event.target.closest("[data-key]");
+      if (key) {
+        var entry = padFields[padActive];
+        var k = key.getAttribute("data-key");
+        if (k === "clear") entry.value = "";
+        else if (k === "back") entry.value = entry.value.slice(0, -1);
+        else if (entry.value.length < 7) entry.value = (entry.fresh ? "" : entry.value.replace(/^0+/, "")) + k;
+        entry.fresh = false;
+        padRender();
+        return;
+      }
+      if (event.target.closest("[data-numpad-cancel]")) { closePad(); return; }
+      if (event.target.closest("[data-numpad-ok]") && padForm) {
+        var form = padForm;
+        padFields.forEach(function (entry) {
+          form.elements.namedItem(entry.name).value = entry.value === "" ? "0" : entry.value;
+        });
+        closePad();
+        enqueue(form);
+      }
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-queue]");
+    if (!form) return;
+    event.preventDefault();
+    var submitter = event.submitter || form.querySelector("[data-numpad]");
+    var numpad = submitter && submitter.getAttribute("data-numpad");
+    if (numpad && pad) {
+      openPad(form, numpad.split(" "), form.getAttribute("data-label"));
+      return;
+    }
+    if (!form.reportValidity()) return;
+    enqueue(form);
+  });
+
+  window.addEventListener("online", send);
+  document.addEventListener("shopnet:hello", send);
+  document.addEventListener("shopnet:refreshed", render);
+  render();
+  send();
+  setInterval(function () { if (box.pending.length) send(); }, 10000);
+})();

@@ -1,0 +1,246 @@
+/* Live updates: the socket is a doorbell, the page is re-read from the server.
+ *
+ * A page opts in with <script type="application/json" id="live-config"> holding
+ *   {"heartbeat": seconds, "streams": [{"url": "/ws/jobs/<uuid>/", "seq": N, "events": "/api/v1/jobs/<uuid>/events"}, ...]}
+ * and marks the parts to refresh with data-live-region (and an id).
+ *
+ * Job streams carry `seq`: the client keeps the last one it saw, reconnects with ?after=<seq>,
+ * and, if a heartbeat reports a later seq than it has, repairs the gap from the event log.
+ * Streams without seq (a workshop's) re-read the page on every (re)connect.
+ * Three heartbeats without a word mean a dead stream: it is closed and reopened with backoff.
+ */
+(function () {
+  "use strict";
+  var node = document.getElementById("live-config");
+  if (!node || !("WebSocket" in window)) return;
+  var config = JSON.parse(node.textContent);
+  var heartbeatMs = Math.max(1, config.heartbeat || 5) * 1000;
+  var indicator = document.getElementById("live-indicator");
+  var streams = [];
+  var refreshTimer = null;
+  var refreshing = false;
+  var refreshAgain = false;
+  var FINAL = { 4400: "ended", 4401: "signed-out", 4403: "ended", 4404: "ended" };
+
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail }));
+  }
+
+  function overall() {
+    var states = streams.map(function (s) { return s.state; });
+    if (states.indexOf("signed-out") >= 0) return "signed-out";
+    if (states.indexOf("ended") >= 0) return "ended";
+    if (states.length && states.every(function (s) { return s === "live"; })) return "live";
+    if (states.indexOf("offline") >= 0 || !navigator.onLine) return "offline";
+    return "connecting";
+  }
+
+  function showState() {
+    var state = overall();
+    document.documentElement.setAttribute("data-live", state);
+    if (indicator) {
+      indicator.hidden = false;
+      indicator.setAttribute("data-state", state);
+      indicator.textContent = indicator.getAttribute("data-label-" + state) || state;
+    }
+    emit("shopnet:live", { state: state });
+  }
+
+  // --- refreshing the regions ---------------------------------------------------------------
+
+  function busy(region) {
+    var active = document.activeElement;
+    if (active && region.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) {
+      return true;
+    }
+    return !!document.querySelector("dialog[open]");
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 250);
+  }
+
+  function refresh() {
+    if (refreshing) { refreshAgain = true; return; }
+    refreshing = true;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Shopnet-Live": "1" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var deferred = false;
+        document.querySelectorAll("[data-live-region][id]").forEach(function (region) {
+          var next = fresh.getElementById(region.id);
+          if (!next) return;
+          if (busy(region)) { deferred = true; return; }
+          var open = [];
+          region.querySelectorAll("details[open][id]").forEach(function (d) { open.push(d.id); });
+          region.replaceWith(next);
+          open.forEach(function (id) {
+            var d = document.getElementById(id);
+            if (d) d.open = true;
+          });
+        });
+        emit("shopnet:refreshed", {});
+        if (deferred) {
+          document.addEventListener("focusout", scheduleRefresh, { once: true });
+        }
+      })
+      .catch(function () { /* offline: the next hello refreshes */ })
+      .then(function () {
+        refreshing = false;
+        if (refreshAgain) { refreshAgain = false; scheduleRefresh(); }
+      });
+  }
+
+  // --- one stream ------------------------------------------------------------------------------
+
+  function Stream(spec) {
+    this.spec = spec;
+    this.seq = typeof spec.seq === "number" ? spec.seq : null;
+    this.attempt = 0;
+    this.state = "connecting";
+    this.socket = null;
+    this.deadTimer = null;
+    this.retryTimer = null;
+    this.repairing = false;
+    this.open();
+  }
+
+  Stream.prototype.address = function () {
+    var url = new URL(this.spec.url, window.location.href);
+    url.protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
+    if (this.seq !== null && this.spec.events) url.searchParams.set("after", String(this.seq));
+    return url.toString();
+  };
+
+  Stream.prototype.open = function () {
+    var self = this;
+    clearTimeout(this.retryTimer);
+    if (this.state === "ended" || this.state === "signed-out") return;
+    this.state = "connecting";
+    showState();
+    var socket;
+    try {
+      socket = new WebSocket(this.address());
+    } catch (e) {
+      this.closed(1006);
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = function () { self.alive(); };
+    socket.onmessage = function (message) {
+      self.alive();
+      var data;
+      try { data = JSON.parse(message.data); } catch (e) { return; }
+      self.handle(data);
+    };
+    socket.onclose = function (event) {
+      if (self.socket === socket) self.closed(event.code);
+    };
+  };
+
+  Stream.prototype.alive = function () {
+    var socket = this.socket;
+    clearTimeout(this.deadTimer);
+    this.deadTimer = setTimeout(function () { socket.close(); }, heartbeatMs * 3);
+  };
+
+  Stream.prototype.handle = function (data) {
+    if (data.type === "hello") {
+      this.attempt = 0;
+      this.state = "live";
+      showState();
+      if (typeof data.seq === "number" && (this.seq === null || data.seq > this.seq)) {
+        this.seq = data.seq;
+      }
+      // A stream without a seq cannot replay: what changed while away is on the page.
+      if (!this.spec.events || this.reconnected) scheduleRefresh();
+      this.reconnected = true;
+      emit("shopnet:hello", { stream: this.spec.url });
+      return;
+    }
+    if (data.type === "heartbeat") {
+      if (this.spec.events && typeof data.seq === "number" && this.seq !== null && data.seq > this.seq) {
+        this.repair();
+      }
+      return;
+    }
+    if (data.type === "job.event") {
+      if (this.spec.events && typeof data.seq === "number") {
+        if (this.seq !== null && data.seq <= this.seq) return; // already seen
+        this.seq = data.seq;
+      }
+      emit("shopnet:event", data);
+      scheduleRefresh();
+      return;
+    }
+    if (data.type === "district.update") {
+      emit("shopnet:district", data);
+      scheduleRefresh();
+    }
+  };
+
+  // A gap: read what was missed from the log, then re-read the page.
+  Stream.prototype.repair = function () {
+    var self = this;
+    if (this.repairing) return;
+    this.repairing = true;
+    var url = new URL(this.spec.events, window.location.href);
+    url.searchParams.set("after", String(this.seq));
+    fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (page) {
+        (page.results || []).forEach(function (event) {
+          if (event.seq > self.seq) {
+            self.seq = event.seq;
+            emit("shopnet:event", event);
+          }
+        });
+        scheduleRefresh();
+        if (page.next_after) { self.repairing = false; self.repair(); }
+      })
+      .catch(function () {
+        if (self.socket) self.socket.close(); // reconnecting replays from the last seq
+      })
+      .then(function () { self.repairing = false; });
+  };
+
+  Stream.prototype.closed = function (code) {
+    clearTimeout(this.deadTimer);
+    this.socket = null;
+    if (FINAL[code]) {
+      this.state = FINAL[code];
+      showState();
+      return;
+    }
+    this.state = "offline";
+    showState();
+    var delay = Math.min(30000, 1000 * Math.pow(2, this.attempt)) * (0.5 + Math.random() / 2);
+    this.attempt += 1;
+    var self = this;
+    this.retryTimer = setTimeout(function () { self.open(); }, delay);
+  };
+
+  Stream.prototype.retryNow = function () {
+    if (this.state === "offline") { this.attempt = 0; this.open(); }
+  };
+
+  streams = (config.streams || []).map(function (spec) { return new Stream(spec); });
+  showState();
+  window.addEventListener("online", function () {
+    streams.forEach(function (s) { s.retryNow(); });
+  });
+  window.addEventListener("offline", showState);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") streams.forEach(function (s) { s.retryNow(); });
+  });
+
+  window.shopnetLive = { refresh: scheduleRefresh, streams: streams, state: overall };
+})();

@@ -1,0 +1,190 @@
+"""The floor station's pages: the queue, most urgent first; what to ship and receive; the step a
+traveler's code opens; the page's live wiring; and a fixed number of queries."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders import services
+from orders.models import Job, Step, StepStatus
+from tests.conftest import client_for
+from tests.orders.conftest import add, in_days, post_job, terms
+
+pytestmark = pytest.mark.django_db
+
+
+def turner_job(chain, **data):
+    """A job with one turning step ordered from the turner, so the step is ready there."""
+    job = post_job(chain, **data)
+    step = add(job, chain, "L")
+    order = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+    )
+    services.order_accept(order=order, actor=chain.turner_owner)
+    step.refresh_from_db()
+    return job, step
+
+
+def card_ids(html: str) -> list[str]:
+    return re.findall(r'id="floor-step-([0-9a-f-]{36})"', html)
+
+
+def test_the_queue_shows_ready_and_running_steps_most_urgent_first(chain):
+    _, relaxed = turner_job(chain, part_name="ゆとり", due_date=in_days(40))
+    _, soon = turner_job(chain, part_name="近い納期", due_date=in_days(5))
+    _, held = turner_job(chain, part_name="保留中", due_date=in_days(2))
+    services.step_hold(step=held, actor=chain.turner_floor, reason="材料待ち")
+    _late_job, late = turner_job(chain, part_name="遅れ", due_date=in_days(30))
+    Step.objects.filter(pk=late.pk).update(late_risk=True)
+    _, urgent = turner_job(chain, part_name="特急", due_date=in_days(40), priority=2)
+    services.step_start(step=relaxed, actor=chain.turner_floor)
+
+    response = client_for(chain.turner_floor).get("/floor/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Late risk first, then the due date, then priority; held steps wait at the end.
+    expected = [late, soon, urgent, relaxed, held]
+    assert card_ids(html) == [str(s.uuid) for s in expected]
+    assert 'lang="ja"' in html
+    assert "材料待ち" in html  # the hold reason is on the card
+
+
+def test_a_card_says_what_it_is_and_where_it_goes_next(chain, routed_job):
+    _job, steps, _ = routed_job
+    html = client_for(chain.turner_floor).get("/floor/").content.decode()
+    card = html[html.index(f'id="floor-step-{steps["L"].uuid}"') :]
+    card = card[: card.index("</section>")]
+    assert "シャフト" in card and "MR-1001" in card
+    assert 'class="revision">—<' in card  # no drawing revision yet: a dash in big letters
+    assert "研削" in card and "松本研削" in card  # next: grinding at the grinder
+    assert f"/api/v1/steps/{steps['L'].uuid}/start/" in card
+    assert "開始" in card
+    # Floor staff see no price and no customer.
+    assert "秘密顧客" not in html and "¥" not in html and "120,000" not in html
+
+
+def test_done_steps_with_parts_left_offer_shipping_and_the_next_shop_sees_them_arriving(
+    chain, routed_job
+):
+    _job, steps, _ = routed_job
+    turn = steps["L"]
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=98, scrap=2)
+    html = client_for(chain.turner_floor).get("/floor/").content.decode()
+    assert f'id="floor-ship-{turn.uuid}"' in html
+    assert "松本研削" in html and 'value="98"' in html
+
+    services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=98)
+    html = client_for(chain.turner_floor).get("/floor/").content.decode()
+    assert f'id="floor-ship-{turn.uuid}"' not in html  # all shipped
+    grinder = client_for(chain.grinder_floor).get("/floor/").content.decode()
+    assert "floor-handoff-" in grinder and "田中旋盤" in grinder
+    assert "/api/v1/handoffs/" in grinder
+
+
+def test_a_member_of_several_shops_picks_one_and_nobody_opens_anothers(chain, routed_job):
+    from workshops import services as workshop_services
+    from workshops.models import Role
+
+    workshop_services.membership_add(
+        workshop=chain.grinder, user=chain.turner_floor, role=Role.FLOOR, actor=chain.grinder_owner
+    )
+    client = client_for(chain.turner_floor)
+    html = client.get("/floor/").content.decode()
+    assert f"?workshop={chain.grinder.uuid}" in html  # a chip per shop
+    assert client.get(f"/floor/?workshop={chain.grinder.uuid}").status_code == 200
+    assert client.get(f"/floor/?workshop={chain.hub.uuid}").status_code == 404
+    assert client.get("/floor/?workshop=not-a-uuid").status_code == 404
+    assert client_for(chain.staff).get("/floor/").status_code == 404  # a member of no shop
+    assert client_for(None).get("/floor/").status_code == 302  # to sign in
+
+
+def test_a_travelers_code_opens_the_step_for_its_shop_and_the_job_page_for_others(
+    chain, routed_job
+):
+    job, steps, _ = routed_job
+    grind = steps["G"]
+    response = client_for(chain.grinder_floor).get(f"/floor/steps/{grind.uuid}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert card_ids(html)[0] == str(grind.uuid)  # planned, not yet in the queue: shown first
+    assert "focused" in html
+    hub = client_for(chain.hub_owner).get(f"/floor/steps/{grind.uuid}/")
+    assert hub.status_code == 302
+    assert hub["Location"] == f"/jobs/{job.uuid}/#step-{grind.uuid}"
+    assert client_for(chain.stranger_owner).get(f"/floor/steps/{grind.uuid}/").status_code == 404
+
+
+def test_a_tap_without_javascript_posts_the_form_and_comes_back_to_the_floor(chain, routed_job):
+    job, steps, _ = routed_job
+    turn = steps["L"]
+    client = client_for(chain.turner_floor)
+    here = f"/floor/?workshop={chain.turner.uuid}"
+    response = client.post(
+        f"/jobs/{job.uuid}/steps/{turn.uuid}/start/",
+        {"idempotency_key": "tap-1", "next": here},
+    )
+    assert response.status_code == 302 and response["Location"] == here
+    turn.refresh_from_db()
+    assert turn.status == StepStatus.IN_PROGRESS
+
+
+def test_pages_tell_the_browser_which_streams_to_follow(chain, routed_job):
+    job, _steps, _ = routed_job
+    job.refresh_from_db()
+
+    def config(html: str) -> dict:
+        match = re.search(r'<script id="live-config" type="application/json">(.*?)</script>', html)
+        assert match, "no live config"
+        return json.loads(match.group(1))
+
+    floor = config(client_for(chain.turner_floor).get("/floor/").content.decode())
+    assert floor["streams"] == [{"url": f"/ws/workshops/{chain.turner.uuid}/floor/"}]
+    page = config(client_for(chain.hub_owner).get(f"/jobs/{job.uuid}/").content.decode())
+    assert page["streams"] == [
+        {
+            "url": f"/ws/jobs/{job.uuid}/",
+            "seq": job.last_seq,
+            "events": f"/api/v1/jobs/{job.uuid}/events",
+        }
+    ]
+    assert page["heartbeat"] > 0
+    jobs = config(client_for(chain.hub_owner).get("/jobs/").content.decode())
+    assert jobs["streams"] == [{"url": f"/ws/workshops/{chain.hub.uuid}/floor/"}]
+    orders = config(client_for(chain.turner_owner).get("/orders/").content.decode())
+    assert orders["streams"] == [{"url": f"/ws/workshops/{chain.turner.uuid}/floor/"}]
+
+
+def test_the_floor_page_reads_a_fixed_number_of_queries_whatever_the_queue(chain):
+    client = client_for(chain.turner_floor)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/floor/").status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        turner_job(chain)
+    small = count()
+    for n in range(8):
+        _job, step = turner_job(chain, part_name=f"部品{n}")
+        if n % 2:
+            services.step_start(step=step, actor=chain.turner_floor)
+        if n == 3:
+            services.step_done(step=step, actor=chain.turner_floor, good=100)
+    assert count() == small
+    assert small <= 12, small
+
+
+def test_steps_of_a_cancelled_job_do_not_wait_to_be_shipped(chain):
+    job, step = turner_job(chain)
+    services.step_start(step=step, actor=chain.turner_floor)
+    services.step_done(step=step, actor=chain.turner_floor, good=100)
+    Job.objects.filter(pk=job.pk).update(status="cancelled")
+    html = client_for(chain.turner_floor).get("/floor/").content.decode()
+    assert f'id="floor-ship-{step.uuid}"' not in html
