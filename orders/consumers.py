@@ -274,8 +274,11 @@ class JobStream(StreamConsumer):
         return [realtime.job_group(str(self.access.job.uuid))]
 
     async def start(self) -> None:
-        if self.after is None:
-            self.cursor, self.last_sent = await database_sync_to_async(_head)(self.access)
+        head, last_visible = await database_sync_to_async(_head)(self.access)
+        if self.after is None or self.after > head:
+            # From the present; a seq from the future (a client of a restored database, say) is
+            # not trusted, or every live event would look like one it had already seen.
+            self.cursor, self.last_sent = head, last_visible
         else:
             self.cursor = self.last_sent = self.after
             await self.catch_up()

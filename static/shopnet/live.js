@@ -154,9 +154,8 @@
       this.attempt = 0;
       this.state = "live";
       showState();
-      if (typeof data.seq === "number" && (this.seq === null || data.seq > this.seq)) {
-        this.seq = data.seq;
-      }
+      // After the replay the server's seq is the truth (a client's may be from the future).
+      if (typeof data.seq === "number") this.seq = data.seq;
       // A stream without a seq cannot replay: what changed while away is on the page.
       if (!this.spec.events || this.reconnected) scheduleRefresh();
       this.reconnected = true;

@@ -192,6 +192,21 @@ async def test_replay_after_seq_sends_exactly_the_missed_events_then_hello(chain
 
 
 @pytest.mark.asyncio
+async def test_a_seq_from_the_future_starts_the_stream_at_the_present(chain, routed_job):
+    job, steps, _ = routed_job
+    head = await run(last_seq, job)
+    communicator, _ = await open_stream(f"/ws/jobs/{job.uuid}/?after=999999", chain.hub_owner)
+    assert await communicator.receive_json_from(timeout=5) == {
+        "type": "hello",
+        "job": str(job.uuid),
+        "seq": head,
+    }
+    await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+    assert (await communicator.receive_json_from(timeout=5))["seq"] == head + 1
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
 async def test_a_live_event_arrives_as_exact_json_primitives(chain, routed_job):
     job, steps, _ = routed_job
     head = await run(last_seq, job)
