@@ -231,7 +231,7 @@
     padFields = names.map(function (name) {
       var input = form.elements.namedItem(name);
       var fieldLabel = form.querySelector("label[for='" + input.id + "']");
-      return { name: name, value: input.value, label: fieldLabel ? fieldLabel.textContent.trim() : name, fresh: true };
+      return { name: name, value: input.value, label: fieldLabel ? fieldLabel.textContent.replace(/\s*\*\s*$/, "").trim() : name, fresh: true };
     });
     padActive = 0;
     pad.querySelector("#numpad-title").textContent = title;
