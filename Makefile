@@ -35,6 +35,11 @@ messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l ja -l en --no-obsolete --ignore=.venv --ignore=bench
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
+# Live events over two daphnes against a bare Redis PUBLISH (docs/BENCHMARKS.md). Needs a
+# PostgreSQL DATABASE_URL (it makes and drops its own database there) and redis-server.
+bench: install
+	$(PY) bench/ws_fanout.py --sockets 100 1000
+
 check-deploy: install
 	env SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DEBUG=0 ALLOWED_HOSTS=shopnet.example.jp \
 		BEHIND_PROXY=1 $(PY) manage.py check --deploy --fail-level WARNING

@@ -202,6 +202,8 @@ def _load_job_access(user, job_uuid: str):
 
 def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
     """The in-memory twin of `JobAccess.events()`: may this user see this event?"""
+    if access.is_hub_manager:
+        return True
     if set(route["steps"]) & access.step_ids:
         return True
     if route["order"] is not None and route["order"] in access.order_ids:
@@ -209,10 +211,12 @@ def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
     return not route["steps"] and route["order"] is None and event["kind"].startswith("job.")
 
 
-def _job_head(job_pk: int) -> int:
+def _job_head_and_roles(job_pk: int, user) -> tuple[int, tuple[set[int], set[int]]]:
     from .models import Job
+    from .selectors import user_roles
 
-    return Job.objects.filter(pk=job_pk).values_list("last_seq", flat=True).first() or 0
+    head = Job.objects.filter(pk=job_pk).values_list("last_seq", flat=True).first() or 0
+    return head, user_roles(user)
 
 
 def _head(access) -> tuple[int, int]:
@@ -257,7 +261,7 @@ class JobStream(StreamConsumer):
         after = query.get("after", [None])[-1]
         if after is None or after == "":
             self.after = None
-        elif after.isdigit() and len(after) <= 18:
+        elif after.isascii() and after.isdigit() and len(after) <= 18:
             self.after = int(after)
         else:
             return CLOSE_BAD_REQUEST
@@ -311,25 +315,31 @@ class JobStream(StreamConsumer):
         if self.closed:
             return
         # Periodically, access is reloaded and the gap replayed only when the log moved past what
-        # was dealt with (a lost doorbell, which may have changed what the user sees), and
-        # otherwise every tenth time, as a backstop for access changed without a message.
-        self.checks = getattr(self, "checks", 0) + 1
-        if not full and self.checks % 10:
-            head = await database_sync_to_async(_job_head)(self.access.job.pk)
-            if head <= self.cursor:
+        # was dealt with (a lost doorbell may have changed what the user sees) or the user's
+        # memberships changed (in case the `access.changed` message was lost): two small reads.
+        if not full:
+            head, roles = await database_sync_to_async(_job_head_and_roles)(
+                self.access.job.pk, self.scope["user"]
+            )
+            if head <= self.cursor and roles == (self.access.managed, self.access.floor):
                 return
         if await self.refresh_access():
             await self.catch_up()
 
     async def job_event(self, message: dict[str, Any]) -> None:
-        event, route = message["event"], message["route"]
+        event, route = message.get("event"), message.get("route")
+        if not isinstance(event, dict) or not isinstance(route, dict):
+            logger.warning("Malformed job.event on %s", self.scope.get("path"))
+            return
         async with self.lock:
             if self.closed or event["seq"] <= self.cursor:
                 return  # a repeat, or already replayed from the log
-            if event["kind"] in ACCESS_KINDS and not await self.refresh_access():
+            gap = event["seq"] > self.cursor + 1
+            # A lost doorbell may have been the one that changed what this user sees.
+            if (gap or event["kind"] in ACCESS_KINDS) and not await self.refresh_access():
                 return
-            if event["seq"] > self.cursor + 1:
-                await self.catch_up()  # a doorbell was lost: the log has it (and this one)
+            if gap:
+                await self.catch_up()  # the log has what was lost (and this one)
                 return
             self.cursor = event["seq"]
             if visible_in(self.access, event, route):
@@ -385,8 +395,11 @@ class WorkshopStream(StreamConsumer):
             await self.refuse(CLOSE_REVOKED)
 
     async def job_event(self, message: dict[str, Any]) -> None:
-        event, route = message["event"], message["route"]
-        if self.manages or self.workshop_id in route["performers"]:
+        event, route = message.get("event"), message.get("route")
+        if not isinstance(event, dict) or not isinstance(route, dict):
+            logger.warning("Malformed job.event on %s", self.scope.get("path"))
+            return
+        if self.manages or self.workshop_id in route.get("performers", ()):
             await self.send_json(event)
 
 

@@ -68,8 +68,14 @@ def event_route(event) -> dict[str, Any]:
         steps.append(handoff.from_step_id)
         performers.append(handoff.from_workshop_id)
         if handoff.to_step_id:
+            # A delivery with no next step (to the buyer) is received by the buyer's managers,
+            # not its floor: its floor staff see none of the steps.
             steps.append(handoff.to_step_id)
-        performers.append(handoff.to_workshop_id)
+            performers.append(handoff.to_workshop_id)
+    if event.order_id and event.kind.startswith("order."):
+        # Requesting or settling an order takes its steps off (or puts them back on) the
+        # queue of the shop performing them: that shop's floor board must hear of it.
+        performers.extend(event.order.steps.values_list("workshop_id", flat=True))
     return {
         "steps": sorted(set(steps)),
         "order": event.order_id,

@@ -21,7 +21,7 @@ from django.http import Http404
 
 from workshops.models import MANAGING_ROLES, Membership, Role, User
 
-from .models import HandOff, Job, Order, OrderDocument, ProgressEvent, Step
+from .models import LIVE_ORDER_STATES, HandOff, Job, Order, OrderDocument, ProgressEvent, Step
 
 
 def _roles(user: User) -> tuple[set[int], set[int]]:
@@ -34,6 +34,11 @@ def _roles(user: User) -> tuple[set[int], set[int]]:
     ):
         (managed if role in MANAGING_ROLES else floor).add(workshop_id)
     return managed, floor
+
+
+def user_roles(user: User) -> tuple[set[int], set[int]]:
+    """(shops the user manages, shops where the user is floor staff), as `JobAccess` holds."""
+    return _roles(user)
 
 
 def jobs_visible_to(user: User) -> QuerySet[Job]:
@@ -88,7 +93,10 @@ class JobAccess:
         )
 
     def events(self) -> QuerySet[ProgressEvent]:
-        """Events about what this user may see; job-wide events go to every party."""
+        """Events about what this user may see; job-wide events go to every party; the hub's
+        managers see the whole log (removed steps included)."""
+        if self.is_hub_manager:
+            return ProgressEvent.objects.filter(job=self.job)
         return ProgressEvent.objects.filter(job=self.job).filter(
             Q(step_id__in=self.step_ids)
             | Q(order_id__in=self.order_ids)
@@ -119,8 +127,11 @@ def job_access(user: User, job: Job) -> JobAccess | None:
         access.step_ids = set(all_steps)
     else:
         access.orders = [o for o in orders if o.buyer_id in managed or o.supplier_id in managed]
+        # A declined or withdrawn request still shows its own order, but no longer the steps:
+        # what happens to them afterwards (who got the work) is none of that shop's business.
         for order in access.orders:
-            access.step_ids |= order_steps.get(order.pk, set())
+            if order.status in LIVE_ORDER_STATES:
+                access.step_ids |= order_steps.get(order.pk, set())
     # Floor staff (and anyone) see the steps their own shops perform.
     access.step_ids |= {pk for pk, shop in all_steps.items() if shop in floor or shop in managed}
     if not access.is_hub_manager and not access.orders and not access.step_ids:

@@ -125,11 +125,15 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py 8 caps an asyncio pool at 100 connections unless told otherwise.
+                # redis-py 8 caps an asyncio pool at 100 connections unless told otherwise, and
+                # its pool does not wait: size it for a burst of disconnects (docs/DEPLOY.md).
+                # Its default read timeout (5 s) races channels_redis's 5 s BZPOPMIN and drops
+                # quiet sockets: reads must be allowed longer than that.
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=50),
+                        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=600),
+                        "socket_timeout": 10,
                     }
                 ],
                 "capacity": env.int("CHANNEL_CAPACITY", default=1000),

@@ -49,18 +49,31 @@ class WebsocketAuth:
         # Reuse Channels' own matching of an Origin against ALLOWED_HOSTS.
         self.origins = AllowedHostsOriginValidator(inner)
 
+    def same_site(self, origin: bytes, host: bytes | None) -> bool:
+        """The Origin's host is one of ALLOWED_HOSTS and, as Django's CSRF check asks, it is
+        the host (and port) the browser connected to, or one of CSRF_TRUSTED_ORIGINS: another
+        application on the same machine at another port is not us."""
+        from urllib.parse import urlparse
+
+        from django.conf import settings
+
+        text = origin.decode("latin1")
+        try:
+            parsed = urlparse(text)
+            parsed.port  # noqa: B018 (raises on a malformed port)
+        except ValueError:
+            return False
+        if parsed.scheme not in ("http", "https") or not self.origins.valid_origin(parsed):
+            return False
+        if text in settings.CSRF_TRUSTED_ORIGINS:
+            return True
+        return host is None or parsed.netloc.lower() == host.decode("latin1").lower()
+
     async def __call__(self, scope, receive, send):
         origin = _header(scope, b"origin")
         key = token_from_headers(scope)
-        if origin is not None:
-            from urllib.parse import urlparse
-
-            try:
-                parsed = urlparse(origin.decode("latin1"))
-            except ValueError:
-                parsed = None
-            if parsed is None or not self.origins.valid_origin(parsed):
-                return await WebsocketDenier()(scope, receive, send)
+        if origin is not None and not self.same_site(origin, _header(scope, b"host")):
+            return await WebsocketDenier()(scope, receive, send)
         if key is not None:
             scope = dict(scope, user=await _token_user(key), auth="token", token=key)
             return await self.inner(scope, receive, send)

@@ -105,7 +105,7 @@ def test_redis_url_switches_the_channel_layer_and_cache_with_a_bounded_pool():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-4:] == [
         "channels_redis.core.RedisChannelLayer",
-        "50",
+        "600",
         "7200",
         "django.core.cache.backends.redis.RedisCache",
     ]

@@ -96,9 +96,11 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
         return job
     job.full_clean(exclude=["last_seq"])
     job.save(update_fields=[*changes, "updated_at"])
-    # The customer is the hub's secret: the log others may read says only that it changed.
-    if "customer_name" in changes:
-        changes["customer_name"] = ["…", "…"]
+    # The customer and the notes are the hub's own: the log others may read says only that
+    # they changed.
+    for private in ("customer_name", "notes"):
+        if private in changes:
+            changes[private] = ["…", "…"]
     append_event(job, "job.updated", actor=actor, workshop=job.owner, changes=changes)
     from .progress import recompute
 

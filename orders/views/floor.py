@@ -75,14 +75,49 @@ class Card:
         return self.step.status == S.ON_HOLD
 
     def forms(self) -> dict:
+        # Ids unique per card, so a label focuses its own card's field.
+        auto_id = f"id_{self.step.uuid.hex[:12]}_%s"
         return {
-            "confirm": ConfirmForm(),
-            "done": DoneForm(initial={"good": self.available, "scrap": 0}),
-            "hold": HoldForm(),
+            "confirm": ConfirmForm(auto_id=auto_id),
+            "done": DoneForm(initial={"good": self.available, "scrap": 0}, auto_id=auto_id),
+            "hold": HoldForm(auto_id=auto_id),
         }
 
 
-def floor_cards(workshop, *, focus: Step | None = None) -> tuple[list[Card], list[Card], list]:
+def _parts_available(steps: list[Step]) -> dict[int, int]:
+    """What each step can have worked on, as `services.progress` counts it (its quantity, or,
+    once predecessors report, the fewest any branch passed on), in two queries."""
+    ids = [s.pk for s in steps]
+    predecessors: dict[int, list[Step]] = {}
+    for link in StepLink.objects.filter(successor_id__in=ids).select_related("predecessor"):
+        predecessors.setdefault(link.successor_id, []).append(link.predecessor)
+    received: dict[tuple[int, int], int] = {}
+    for from_id, to_id, n in (
+        HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
+        .values("from_step_id", "to_step_id")
+        .annotate(n=Sum("quantity_received"))
+        .values_list("from_step_id", "to_step_id", "n")
+    ):
+        received[(from_id, to_id)] = n or 0
+    available = {}
+    for step in steps:
+        done = [p for p in predecessors.get(step.pk, []) if p.status == S.DONE]
+        if not done:
+            available[step.pk] = step.quantity
+            continue
+        counts = [
+            (p.good_qty or 0)
+            if p.workshop_id == step.workshop_id
+            else received.get((p.pk, step.pk), 0)
+            for p in done
+        ]
+        available[step.pk] = max(min(counts), 0)
+    return available
+
+
+def floor_cards(
+    workshop, *, manages: bool, focus: Step | None = None
+) -> tuple[list[Card], list[Card], list]:
     """(the queue, done steps with parts to ship on, hand-offs on their way in), in a fixed
     number of queries whatever the number of steps."""
     related = ("job", "job__owner", "process", "workshop")
@@ -121,48 +156,56 @@ def floor_cards(workshop, *, focus: Step | None = None) -> tuple[list[Card], lis
         "successor__process", "successor__workshop"
     ):
         successors.setdefault(link.predecessor_id, []).append(link.successor)
-    received = dict(
-        HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
-        .values("to_step_id")
-        .annotate(n=Sum("quantity_received"))
-        .values_list("to_step_id", "n")
-    )
+    available = _parts_available(steps)
     revisions = drawing_revisions({s.job_id for s in steps})
 
     def card(step: Step) -> Card:
         return Card(
             step=step,
             revision=revisions.get(step.job_id),
-            available=received.get(step.pk) or step.quantity,
+            available=available[step.pk],
             next_steps=successors.get(step.pk, []),
             focused=focus is not None and step.pk == focus.pk,
         )
 
     queue_cards = [card(s) for s in queue]
     ship_cards = []
-    for step in to_ship:
+    for number, step in enumerate(to_ship):
         item = card(step)
         item.left_to_ship = (step.good_qty or 0) - step.shipped
         elsewhere = [n for n in item.next_steps if n.workshop_id != step.workshop_id]
         final_delivery = not item.next_steps and step.workshop_id != step.job.owner_id
         item.ship_to = [
-            (dest, ShipForm(initial={"quantity": item.left_to_ship}))
-            for dest in (elsewhere or ([None] if final_delivery else []))
+            (
+                dest,
+                ShipForm(
+                    initial={"quantity": item.left_to_ship},
+                    auto_id=f"id_ship{number}_{index}_%s",
+                ),
+            )
+            for index, dest in enumerate(elsewhere or ([None] if final_delivery else []))
         ]
         if item.ship_to:
             ship_cards.append(item)
+    arriving = HandOff.objects.filter(to_workshop=workshop, status=HandOffStatus.SHIPPED)
+    if not manages:
+        # Deliveries with no next step here (to the buyer) are for the buyer's managers.
+        arriving = arriving.filter(to_step__isnull=False)
     incoming = [
         {"handoff": h, "form": ReceiveForm(initial={"quantity": h.quantity_shipped})}
-        for h in HandOff.objects.filter(to_workshop=workshop, status=HandOffStatus.SHIPPED)
-        .select_related("job", "from_workshop", "from_step__process", "to_step__process")
-        .order_by("shipped_at", "pk")[:QUEUE_LIMIT]
+        for h in arriving.select_related(
+            "job", "from_workshop", "from_step__process", "to_step__process"
+        ).order_by("shipped_at", "pk")[:QUEUE_LIMIT]
     ]
+    for number, item in enumerate(incoming):
+        item["form"].auto_id = f"id_receive{number}_%s"
     return queue_cards, ship_cards, incoming
 
 
 def _render(request: HttpRequest, membership: Membership, memberships, focus=None):
     workshop = membership.workshop
-    queue, to_ship, incoming = floor_cards(workshop, focus=focus)
+    manages = membership.role in MANAGING_ROLES
+    queue, to_ship, incoming = floor_cards(workshop, manages=manages, focus=focus)
     here = reverse("floor") + f"?workshop={workshop.uuid}"
     return render(
         request,
@@ -171,7 +214,7 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
             "workshop": workshop,
             "membership": membership,
             "memberships": memberships,
-            "manages": membership.role in MANAGING_ROLES,
+            "manages": manages,
             "queue": queue,
             "to_ship": to_ship,
             "incoming": incoming,

@@ -27,9 +27,23 @@
 
   var box = load();
 
-  function save() {
+  // Another tab of the same user may have changed the outbox: always start from what is
+  // stored, change it, and store it again, so no tab overwrites another's taps.
+  function mutate(change) {
+    box = load();
+    change(box);
     localStorage.setItem(storeKey, JSON.stringify(box));
     render();
+  }
+
+  window.addEventListener("storage", function (event) {
+    if (event.key === storeKey) { box = load(); render(); send(); }
+  });
+
+  function randomKey() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
   function label(name) { return outbox.getAttribute("data-label-" + name) || name; }
@@ -50,8 +64,20 @@
       if (task.problem) {
         var note = document.createElement("span");
         note.className = "muted";
-        note.textContent = " — " + task.problem;
+        note.textContent = " — " + task.problem + " ";
         li.appendChild(note);
+        // A tap the server keeps failing on must not hold up the others for ever.
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "secondary";
+        discard.textContent = label("dismiss");
+        discard.addEventListener("click", function () {
+          mutate(function (b) {
+            b.pending = b.pending.filter(function (t) { return t.key !== task.key; });
+          });
+          send();
+        });
+        li.appendChild(discard);
       }
       pendingList.appendChild(li);
     });
@@ -67,8 +93,9 @@
       dismiss.className = "secondary";
       dismiss.textContent = label("dismiss");
       dismiss.addEventListener("click", function () {
-        box.refused.splice(index, 1);
-        save();
+        mutate(function (b) {
+          b.refused = b.refused.filter(function (t) { return t.key !== task.key; });
+        });
       });
       li.appendChild(dismiss);
       refusedList.appendChild(li);
@@ -132,18 +159,31 @@
   }
 
   function enqueue(form) {
-    var key = value(form, "idempotency_key") || String(Date.now()) + Math.random().toString(16).slice(2);
-    if (box.pending.some(function (t) { return t.key === key; })) return; // a double tap
-    box.pending.push({
+    var field = form.elements.namedItem("idempotency_key");
+    var key = (field && field.value) || randomKey();
+    var task = {
       key: key,
       url: form.getAttribute("data-api"),
       body: bodyFor(form),
       label: form.getAttribute("data-label"),
       step: form.getAttribute("data-step"),
       at: new Date().toISOString()
+    };
+    // The next tap on this form is a new request (a second partial shipment, say): new key.
+    if (field) field.value = randomKey();
+    // A double tap: the button rests for a moment.
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.disabled = true;
+      setTimeout(function () { button.disabled = false; }, 1500);
     });
-    save();
+    mutate(function (b) { b.pending.push(task); });
     send();
+  }
+
+  function note(task, problem) {
+    mutate(function (b) {
+      b.pending.forEach(function (t) { if (t.key === task.key) t.problem = problem; });
+    });
   }
 
   function later(ms) {
@@ -152,6 +192,7 @@
   }
 
   function send() {
+    box = load();
     if (sending || !box.pending.length) return;
     sending = true;
     var task = box.pending[0];
@@ -168,29 +209,29 @@
     })
       .then(function (response) {
         if (response.ok) {
-          box.pending.shift();
-          save();
+          mutate(function (b) {
+            b.pending = b.pending.filter(function (t) { return t.key !== task.key; });
+          });
           if (window.shopnetLive) window.shopnetLive.refresh();
           return "next";
         }
         if (response.status === 401 || response.status === 403) {
           // Signed out (or the session expired): keep the tap until the user signs in again.
-          task.problem = label("signin");
-          save();
+          note(task, label("signin"));
           return "wait";
         }
         if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
           return response.json().catch(function () { return null; }).then(function (data) {
-            box.pending.shift();
             task.reason = reasonFrom(data) || label("refused");
-            box.refused.push(task);
-            save();
+            mutate(function (b) {
+              b.pending = b.pending.filter(function (t) { return t.key !== task.key; });
+              b.refused.push(task);
+            });
             if (window.shopnetLive) window.shopnetLive.refresh();
             return "next";
           });
         }
-        task.problem = label("failed");
-        save();
+        note(task, label("failed"));
         return "wait";
       })
       .catch(function () { return "wait"; })

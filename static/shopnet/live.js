@@ -144,14 +144,22 @@
   };
 
   Stream.prototype.alive = function () {
+    var self = this;
     var socket = this.socket;
     clearTimeout(this.deadTimer);
-    this.deadTimer = setTimeout(function () { socket.close(); }, heartbeatMs * 3);
+    this.deadTimer = setTimeout(function () {
+      // A dead connection may take a minute to report its close: do not wait for it.
+      if (self.socket !== socket) return;
+      socket.onclose = socket.onmessage = null;
+      self.closed(1006);
+      try { socket.close(); } catch (e) { /* already gone */ }
+    }, heartbeatMs * 3);
   };
 
   Stream.prototype.handle = function (data) {
     if (data.type === "hello") {
       this.attempt = 0;
+      this.retried401 = false;
       this.state = "live";
       showState();
       // After the replay the server's seq is the truth (a client's may be from the future).
@@ -203,18 +211,24 @@
           }
         });
         scheduleRefresh();
-        if (page.next_after) { self.repairing = false; self.repair(); }
+        return page.next_after;
       })
       .catch(function () {
         if (self.socket) self.socket.close(); // reconnecting replays from the last seq
       })
-      .then(function () { self.repairing = false; });
+      .then(function (more) {
+        self.repairing = false;
+        if (more) self.repair();
+      });
   };
 
   Stream.prototype.closed = function (code) {
     clearTimeout(this.deadTimer);
     this.socket = null;
-    if (FINAL[code]) {
+    // Signing in again elsewhere renews the session: one retry before giving up on 4401.
+    if (code === 4401 && !this.retried401) {
+      this.retried401 = true;
+    } else if (FINAL[code]) {
       this.state = FINAL[code];
       showState();
       return;

@@ -23,9 +23,10 @@ from orders.consumers import (
     CLOSE_UNAUTHENTICATED,
     visible_in,
 )
-from orders.models import ProgressEvent
+from orders.models import ProgressEvent, Step
 from orders.selectors import job_access
 from shopnet.asgi import application
+from tests.conftest import client_for
 from tests.orders.conftest import add, post_job, terms
 from tests.orders.test_services import every_kind_scenario
 from workshops import services as workshop_services
@@ -117,6 +118,30 @@ async def test_a_foreign_origin_is_refused_at_the_handshake(chain, routed_job):
         f"/ws/jobs/{job.uuid}/", chain.hub_owner, origin=b"https://evil.example"
     )
     assert not connected
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "origin",
+    [b"http://localhost:8001", b"https://localhost:9999", b"ftp://localhost", b"null", b""],
+)
+async def test_an_origin_must_be_the_host_the_browser_connected_to(chain, routed_job, origin):
+    """Another application on the same machine (another port) is another site."""
+    job, _, _ = routed_job
+    headers = [
+        (b"origin", origin),
+        (b"host", b"localhost:8000"),
+        (b"cookie", await run(session_cookie, chain.hub_owner)),
+    ]
+    communicator = WebsocketCommunicator(application, f"/ws/jobs/{job.uuid}/", headers=headers)
+    connected, _ = await communicator.connect(timeout=5)
+    assert not connected
+    await communicator.disconnect()
+    headers[0] = (b"origin", b"http://localhost:8000")
+    communicator = WebsocketCommunicator(application, f"/ws/jobs/{job.uuid}/", headers=headers)
+    assert (await communicator.connect(timeout=5))[0]
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
     await communicator.disconnect()
 
 
@@ -513,3 +538,62 @@ def test_publishing_fails_quietly_when_the_layer_is_down(chain, routed_job, monk
     assert step.status == "in_progress"
     assert job.events.filter(kind="step.started", step=step).exists()
     assert "Could not publish step.started" in caplog.text
+
+
+def test_the_hubs_notes_never_reach_another_party_through_the_log(chain, routed_job):
+    job, _, _ = routed_job
+    services.job_update(job=job, actor=chain.hub_owner, data={"notes": "社外秘: 単価交渉中"})
+    for user in (chain.turner_owner, chain.grinder_floor):
+        response = client_for(user).get(f"/api/v1/jobs/{job.uuid}/events")
+        assert response.status_code == 200
+        assert "単価交渉中" not in response.content.decode()
+
+
+def test_a_withdrawn_request_no_longer_shows_what_happens_to_its_steps(chain):
+    job = post_job(chain)
+    step = add(job, chain, "L")
+    first = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[step], terms=terms()
+    )
+    services.order_withdraw(order=first, actor=chain.hub_owner)
+    second = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+    )
+    services.order_accept(order=second, actor=chain.turner_owner)
+    services.step_start(step=Step.objects.get(pk=step.pk), actor=chain.turner_floor)
+    access = job_access(chain.stranger_owner, job)
+    kinds = set(access.events().values_list("kind", flat=True))
+    assert "order.withdrawn" in kinds  # its own request's fate
+    assert not kinds & {"order.accepted", "step.started", "step.ready"}
+
+
+@pytest.mark.asyncio
+async def test_the_hub_hears_a_step_removed_and_its_floor_a_step_sent_out(chain):
+    def setup():
+        job = post_job(chain)
+        keep = add(job, chain, "L")
+        drop = add(job, chain, "M")
+        return job, Step.objects.get(pk=keep.pk), drop
+
+    job, keep, drop = await run(setup)
+    assert keep.status == "ready"
+    head = await run(last_seq, job)
+    hub, _ = await open_stream(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
+    floor, _ = await open_stream(f"/ws/workshops/{chain.hub.uuid}/floor/", chain.hub_floor)
+    for communicator in (hub, floor):
+        assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    await run(services.step_remove, step=drop, actor=chain.hub_owner)
+    assert (await hub.receive_json_from(timeout=5))["kind"] == "step.removed"
+    await run(
+        services.order_request,
+        job=job,
+        actor=chain.hub_owner,
+        supplier=chain.turner,
+        steps=[keep],
+        terms=terms(),
+    )
+    kinds = set()
+    while "order.requested" not in kinds:
+        kinds.add((await floor.receive_json_from(timeout=5))["kind"])
+    for communicator in (hub, floor):
+        await communicator.disconnect()

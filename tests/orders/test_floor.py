@@ -188,3 +188,44 @@ def test_steps_of_a_cancelled_job_do_not_wait_to_be_shipped(chain):
     Job.objects.filter(pk=job.pk).update(status="cancelled")
     html = client_for(chain.turner_floor).get("/floor/").content.decode()
     assert f'id="floor-ship-{step.uuid}"' not in html
+
+
+def test_the_card_counts_what_the_step_can_work_on_as_the_service_does(chain):
+    """Turning then milling in the same shop; turning made 95 good: milling has 95, not 100."""
+    from orders.services.progress import _parts_available as service_count
+
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    mill = add(job, chain, "M", after=[turn])
+    order = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, mill], terms=terms()
+    )
+    services.order_accept(order=order, actor=chain.turner_owner)
+    services.step_start(step=Step.objects.get(pk=turn.pk), actor=chain.turner_floor)
+    services.step_done(
+        step=Step.objects.get(pk=turn.pk), actor=chain.turner_floor, good=95, scrap=5
+    )
+    services.step_start(step=Step.objects.get(pk=mill.pk), actor=chain.turner_floor)
+    html = client_for(chain.turner_floor).get("/floor/").content.decode()
+    card = html[html.index(f'id="floor-step-{mill.uuid}"') :]
+    card = card[: card.index("</section>")]
+    assert service_count(Step.objects.get(pk=mill.pk)) == 95
+    assert "<strong>95</strong>" in card
+    assert 'name="good" value="95"' in card
+
+
+def test_a_delivery_to_the_buyer_is_for_its_managers_not_its_floor(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    order = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    services.order_accept(order=order, actor=chain.turner_owner)
+    turn = Step.objects.get(pk=turn.pk)
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=100)
+    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    floor = client_for(chain.hub_floor).get("/floor/").content.decode()
+    assert f"floor-handoff-{handoff.uuid}" not in floor
+    owner = client_for(chain.hub_owner).get(f"/floor/?workshop={chain.hub.uuid}")
+    assert f"floor-handoff-{handoff.uuid}" in owner.content.decode()

@@ -1,0 +1,1 @@
+"""Tests that run shopnet as separate processes (daphne, redis-server) against PostgreSQL."""
