@@ -87,6 +87,14 @@ def _groups_for(event) -> list[str]:
     groups = [job_group(str(event.job.uuid)), workshop_group(str(event.job.owner.uuid))]
     if event.step_id:
         groups.append(workshop_group(str(event.step.workshop.uuid)))
+        # The shops party to the orders for this step (a supplier that passed it on to a
+        # sub-supplier follows its progress too).
+        from .models import LIVE_ORDER_STATES, Order
+
+        for buyer, supplier in Order.objects.filter(
+            steps=event.step_id, status__in=LIVE_ORDER_STATES
+        ).values_list("buyer__uuid", "supplier__uuid"):
+            groups += [workshop_group(str(buyer)), workshop_group(str(supplier))]
     if event.handoff_id:
         groups.append(workshop_group(str(event.handoff.from_workshop.uuid)))
         groups.append(workshop_group(str(event.handoff.to_workshop.uuid)))

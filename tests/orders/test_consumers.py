@@ -597,3 +597,14 @@ async def test_the_hub_hears_a_step_removed_and_its_floor_a_step_sent_out(chain)
         kinds.add((await floor.receive_json_from(timeout=5))["kind"])
     for communicator in (hub, floor):
         await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_supplier_follows_the_step_it_passed_on_to_a_sub_supplier(chain, routed_job):
+    _job, steps, _ = routed_job
+    owner, _ = await open_stream(f"/ws/workshops/{chain.turner.uuid}/floor/", chain.turner_owner)
+    assert (await owner.receive_json_from(timeout=5))["type"] == "hello"
+    await run(services.step_hold, step=steps["G"], actor=chain.grinder_floor, reason="段取り")
+    message = await owner.receive_json_from(timeout=5)
+    assert (message["kind"], message["step"]) == ("step.held", str(steps["G"].uuid))
+    await owner.disconnect()
