@@ -40,7 +40,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running on this thread
+# while it is open, and the asyncio tests that follow need the thread to themselves.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
