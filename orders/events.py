@@ -35,6 +35,8 @@ EVENT_LABELS = {
     "order.withdrawn": _("Order request withdrawn"),
     "order.terms_changed": _("Order terms changed"),
     "order.delivered": _("Order delivered"),
+    "order.rated": _("Order rated"),
+    "order.rating_replied": _("Rating answered"),
     "document.issued": _("Order document issued"),
     "handoff.shipped": _("Parts shipped"),
     "handoff.received": _("Parts received"),

@@ -422,3 +422,48 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} ({self.key})"
+
+
+class Rating(models.Model):
+    """評価: the buyer's rating of a delivered order (quality, delivery, cost, 1–5), public to
+    the district's signed-in members, and the supplier's one reply."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="rating")
+    buyer = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="ratings_given", verbose_name=_("buyer")
+    )
+    supplier = models.ForeignKey(
+        Workshop,
+        on_delete=models.PROTECT,
+        related_name="ratings_received",
+        verbose_name=_("supplier"),
+    )
+    quality = models.PositiveSmallIntegerField(_("quality"))
+    delivery = models.PositiveSmallIntegerField(_("delivery"))
+    cost = models.PositiveSmallIntegerField(_("cost"))
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    reply = models.TextField(_("reply"), blank=True, max_length=1000)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["supplier", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quality__gte=1, quality__lte=5)
+                & Q(delivery__gte=1, delivery__lte=5)
+                & Q(cost__gte=1, cost__lte=5),
+                name="rating_scores_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} ← {self.buyer}: {self.quality}/{self.delivery}/{self.cost}"

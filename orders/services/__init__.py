@@ -27,6 +27,7 @@ from .progress import (
     step_resume,
     step_start,
 )
+from .ratings import rating_create, rating_reply, rating_summary, workshop_rating_refresh
 from .routing import (
     PAYMENT_DAYS_LIMIT,
     check_terms,
@@ -56,6 +57,9 @@ __all__ = [
     "order_decline",
     "order_request",
     "order_withdraw",
+    "rating_create",
+    "rating_reply",
+    "rating_summary",
     "recompute",
     "require_member",
     "step_add",
@@ -70,4 +74,5 @@ __all__ = [
     "step_start",
     "step_unlink",
     "step_update",
+    "workshop_rating_refresh",
 ]

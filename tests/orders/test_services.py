@@ -1025,6 +1025,12 @@ def every_kind_scenario(chain) -> list[Job]:
     do(chain, "cancel", spare)
     run_through(chain, assemble, good=97)
     run_through(chain, inspect, good=97)
+    # The plating order is delivered (its parts reached the hub): the hub rates it, the plater
+    # answers.
+    rating = services.rating_create(
+        order=plating, actor=chain.hub_owner, quality=5, delivery=4, cost=3, comment="丁寧"
+    )
+    services.rating_reply(rating=rating, actor=chain.plater_owner, reply="ありがとうございます")
     copy = services.job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
     return [job, copy]
 
