@@ -13,15 +13,26 @@ The customer's name is for the hub's owners and managers only.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from workshops.models import MANAGING_ROLES, Membership, Role, User
 
-from .models import LIVE_ORDER_STATES, HandOff, Job, Order, OrderDocument, ProgressEvent, Step
+from .models import (
+    LIVE_ORDER_STATES,
+    HandOff,
+    Job,
+    Order,
+    OrderDocument,
+    OrderStatus,
+    ProgressEvent,
+    Step,
+)
 
 
 def _roles(user: User) -> tuple[set[int], set[int]]:
@@ -219,6 +230,22 @@ def documents_visible(access: JobAccess, order: Order) -> QuerySet[OrderDocument
     if not access.can_see_price(order):
         return OrderDocument.objects.none()
     return order.documents.order_by("version")
+
+
+def delivery_record(workshop, *, now=None) -> dict:
+    """The supplier's on-time delivery over the last 12 months, from what actually happened:
+    an order counts as on time when its parts were received (the hand-off that settled it) on
+    or before its delivery date, in Japan time. The rate is shown from 3 deliveries on."""
+    since = (now or timezone.now()) - dt.timedelta(days=365)
+    row = Order.objects.filter(
+        supplier=workshop, status=OrderStatus.DELIVERED, delivered_at__gte=since
+    ).aggregate(
+        delivered=Count("pk"),
+        on_time=Count("pk", filter=Q(delivered_at__date__lte=F("due_date"))),
+    )
+    shown = row["delivered"] >= 3
+    rate = round(100 * row["on_time"] / row["delivered"]) if shown else None
+    return {"delivered": row["delivered"], "on_time": row["on_time"], "percent": rate}
 
 
 def drawing_revisions(job_ids) -> dict[int, str]:

@@ -120,3 +120,22 @@ def test_figures_show_from_three_ratings_over_the_last_twelve_months(chain):
     Rating.objects.filter(quality=5).update(created_at=timezone.now() - dt.timedelta(days=400))
     later = services.rating_summary(chain.turner)
     assert (later["count"], later["shown"]) == (2, False)
+
+
+def test_on_time_delivery_is_measured_from_the_hand_offs_not_declared(chain):
+    from orders.models import Order
+    from orders.selectors import delivery_record
+
+    orders = [delivered_order(chain) for _ in range(4)]
+    assert delivery_record(chain.turner) == {"delivered": 4, "on_time": 4, "percent": 100}
+    # One was due the day before its parts arrived.
+    late = orders[0]
+    arrived = timezone.localdate(late.delivered_at)
+    Order.objects.filter(pk=late.pk).update(due_date=arrived - dt.timedelta(days=1))
+    assert delivery_record(chain.turner) == {"delivered": 4, "on_time": 3, "percent": 75}
+    # Fewer than three deliveries: the count, not a rate.
+    Order.objects.filter(pk__in=[o.pk for o in orders[:2]]).update(
+        delivered_at=timezone.now() - dt.timedelta(days=400)
+    )
+    assert delivery_record(chain.turner) == {"delivered": 2, "on_time": 2, "percent": None}
+    assert delivery_record(chain.grinder)["delivered"] == 0
