@@ -15,23 +15,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.utils import timezone
 
-from workshops.models import MANAGING_ROLES, Membership, Role, User
+from workshops.models import MANAGING_ROLES, Membership, Role, User, Workshop
 
 from .models import (
     LIVE_ORDER_STATES,
     HandOff,
+    HandOffStatus,
     Job,
+    JobStatus,
     Order,
     OrderDocument,
     OrderStatus,
     ProgressEvent,
+    Rating,
     Step,
+    StepLink,
+    StepStatus,
 )
 
 
@@ -232,18 +239,137 @@ def documents_visible(access: JobAccess, order: Order) -> QuerySet[OrderDocument
     return order.documents.order_by("version")
 
 
+# --- the floor station ---------------------------------------------------------------------
+
+
+def floor_queue(workshop) -> QuerySet[Step]:
+    """A shop's steps waiting for its machines, most urgent first: late risk, the job's due date,
+    its priority, the projected start; held steps last (they wait for a decision, not a machine)."""
+    S = StepStatus
+    return (
+        Step.objects.filter(workshop=workshop, status__in=[S.READY, S.IN_PROGRESS, S.ON_HOLD])
+        .select_related(*_FLOOR_RELATED)
+        .annotate(held=Case(When(status=S.ON_HOLD, then=1), default=0))
+        .order_by(
+            "held",
+            F("late_risk").desc(),
+            F("job__late_risk").desc(),
+            "job__due_date",
+            "-job__priority",
+            F("projected_start").asc(nulls_last=True),
+            "pk",
+        )
+    )
+
+
+def floor_to_ship(workshop) -> QuerySet[Step]:
+    """A shop's done steps whose good parts have not all been shipped on (`shipped` annotated)."""
+    return (
+        Step.objects.filter(workshop=workshop, status=StepStatus.DONE)
+        .exclude(job__status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+        .annotate(shipped=Sum("handoffs_out__quantity_shipped", default=0))
+        .filter(good_qty__gt=F("shipped"))
+        .select_related(*_FLOOR_RELATED)
+        .order_by("job__due_date", "pk")
+    )
+
+
+def floor_arriving(workshop, *, manages: bool) -> QuerySet[HandOff]:
+    """Parts shipped to a shop and not yet received. A delivery with no next step there (to the
+    buyer) is for the buyer's owners and managers: its floor staff see none of the steps."""
+    arriving = HandOff.objects.filter(to_workshop=workshop, status=HandOffStatus.SHIPPED)
+    if not manages:
+        arriving = arriving.filter(to_step__isnull=False)
+    return arriving.select_related(
+        "job", "from_workshop", "from_step__process", "to_step__process"
+    ).order_by("shipped_at", "pk")
+
+
+_FLOOR_RELATED = ("job", "job__owner", "process", "workshop")
+
+
+def step_successors(step_ids) -> dict[int, list[Step]]:
+    """The steps each of `step_ids` feeds, with their process and shop, in one query."""
+    successors: dict[int, list[Step]] = {}
+    for link in StepLink.objects.filter(predecessor_id__in=step_ids).select_related(
+        "successor__process", "successor__workshop"
+    ):
+        successors.setdefault(link.predecessor_id, []).append(link.successor)
+    return successors
+
+
+def parts_available(steps: list[Step]) -> dict[int, int]:
+    """How many parts each step can have worked on: its planned quantity, or, once predecessors
+    report, what they passed on (the fewest of any branch, since every branch feeds the step).
+    Two queries for any number of steps; `step_done` checks its counts against this."""
+    ids = [s.pk for s in steps]
+    predecessors: dict[int, list[Step]] = {}
+    for link in StepLink.objects.filter(successor_id__in=ids).select_related("predecessor"):
+        predecessors.setdefault(link.successor_id, []).append(link.predecessor)
+    received: dict[tuple[int, int], int] = {}
+    for from_id, to_id, n in (
+        HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
+        .values("from_step_id", "to_step_id")
+        .annotate(n=Sum("quantity_received"))
+        .values_list("from_step_id", "to_step_id", "n")
+    ):
+        received[(from_id, to_id)] = n or 0
+    available = {}
+    for step in steps:
+        done = [p for p in predecessors.get(step.pk, []) if p.status == StepStatus.DONE]
+        if not done:
+            available[step.pk] = step.quantity
+            continue
+        counts = [
+            (p.good_qty or 0)
+            if p.workshop_id == step.workshop_id
+            else received.get((p.pk, step.pk), 0)
+            for p in done
+        ]
+        available[step.pk] = max(min(counts), 0)
+    return available
+
+
+# --- a workshop's record: ratings and on-time delivery ------------------------------------------
+
+# The last 12 months; a figure needs 3 ratings (or deliveries) so that one does not define a
+# small shop.
+RECORD_WINDOW = dt.timedelta(days=365)
+MIN_SHOWN = 3
+
+
+def rating_summary(workshop: Workshop, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Averages and count over the last 12 months; the averages only from 3 ratings on."""
+    since = (now or timezone.now()) - RECORD_WINDOW
+    row = Rating.objects.filter(supplier=workshop, created_at__gte=since).aggregate(
+        count=Count("pk"), quality=Avg("quality"), delivery=Avg("delivery"), cost=Avg("cost")
+    )
+    shown = row["count"] >= MIN_SHOWN
+    summary: dict[str, Any] = {"count": row["count"], "shown": shown}
+    for key in ("quality", "delivery", "cost"):
+        summary[key] = _two_places(row[key]) if shown else None
+    summary["overall"] = (
+        _two_places((row["quality"] + row["delivery"] + row["cost"]) / 3) if shown else None
+    )
+    return summary
+
+
+def _two_places(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def delivery_record(workshop, *, now=None) -> dict:
     """The supplier's on-time delivery over the last 12 months, from what actually happened:
     an order counts as on time when its parts were received (the hand-off that settled it) on
     or before its delivery date, in Japan time. The rate is shown from 3 deliveries on."""
-    since = (now or timezone.now()) - dt.timedelta(days=365)
+    since = (now or timezone.now()) - RECORD_WINDOW
     row = Order.objects.filter(
         supplier=workshop, status=OrderStatus.DELIVERED, delivered_at__gte=since
     ).aggregate(
         delivered=Count("pk"),
         on_time=Count("pk", filter=Q(delivered_at__date__lte=F("due_date"))),
     )
-    shown = row["delivered"] >= 3
+    shown = row["delivered"] >= MIN_SHOWN
     rate = round(100 * row["on_time"] / row["delivered"]) if shown else None
     return {"delivered": row["delivered"], "on_time": row["on_time"], "percent": rate}
 

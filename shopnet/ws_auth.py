@@ -39,7 +39,9 @@ def token_from_headers(scope) -> str | None:
     if not value:
         return None
     scheme, _, key = value.decode("latin1").partition(" ")
-    return key.strip() or None if scheme.lower() == "token" else None
+    if scheme.lower() != "token":
+        return None
+    return key.strip() or None
 
 
 class WebsocketAuth:

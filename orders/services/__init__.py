@@ -27,7 +27,7 @@ from .progress import (
     step_resume,
     step_start,
 )
-from .ratings import rating_create, rating_reply, rating_summary, workshop_rating_refresh
+from .ratings import rating_create, rating_reply, workshop_rating_refresh
 from .routing import (
     PAYMENT_DAYS_LIMIT,
     check_terms,
@@ -59,7 +59,6 @@ __all__ = [
     "order_withdraw",
     "rating_create",
     "rating_reply",
-    "rating_summary",
     "recompute",
     "require_member",
     "step_add",

@@ -22,6 +22,7 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from ..selectors import parts_available
 from .common import Refused, idempotent, require_member
 
 S = StepStatus
@@ -200,24 +201,8 @@ def step_done(*, step: Step, actor: User | None, good: int, scrap: int = 0) -> S
 
 
 def _parts_available(step: Step) -> int:
-    """How many parts a step can have worked on: its planned quantity, or, once predecessors
-    report, what they passed on (the fewest of any branch, since every branch feeds the step)."""
-    predecessors = [p for p in step.predecessors.all() if p.status == S.DONE]
-    if not predecessors:
-        return step.quantity
-    counts = []
-    for p in predecessors:
-        if p.workshop_id != step.workshop_id:
-            received = sum(
-                h.quantity_received or 0
-                for h in HandOff.objects.filter(
-                    from_step=p, to_step=step, status=HandOffStatus.RECEIVED
-                )
-            )
-            counts.append(received)
-        else:
-            counts.append(p.good_qty or 0)
-    return max(min(counts), 0)
+    """How many parts a step can have worked on (see `selectors.parts_available`)."""
+    return parts_available([step])[step.pk]
 
 
 @idempotent("step.hold", Step)

@@ -7,12 +7,9 @@ follows the same rule.
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,10 +17,9 @@ from workshops.models import User, Workshop
 
 from ..events import append_event, locked_job
 from ..models import Order, OrderStatus, Rating
+from ..selectors import rating_summary
 from .common import Refused, require_member
 
-RATING_WINDOW = dt.timedelta(days=365)
-MIN_RATINGS_SHOWN = 3
 MAX_TEXT = 1000
 
 
@@ -99,26 +95,6 @@ def rating_reply(*, rating: Rating, actor: User | None, reply: str) -> Rating:
         job, "order.rating_replied", actor=actor, workshop=rating.supplier, order=rating.order
     )
     return rating
-
-
-def rating_summary(workshop: Workshop, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Averages and count over the last 12 months; the averages only from 3 ratings on."""
-    since = (now or timezone.now()) - RATING_WINDOW
-    row = Rating.objects.filter(supplier=workshop, created_at__gte=since).aggregate(
-        count=Count("pk"), quality=Avg("quality"), delivery=Avg("delivery"), cost=Avg("cost")
-    )
-    shown = row["count"] >= MIN_RATINGS_SHOWN
-    summary: dict[str, Any] = {"count": row["count"], "shown": shown}
-    for key in ("quality", "delivery", "cost"):
-        summary[key] = _two_places(row[key]) if shown else None
-    summary["overall"] = (
-        _two_places((row["quality"] + row["delivery"] + row["cost"]) / 3) if shown else None
-    )
-    return summary
-
-
-def _two_places(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def workshop_rating_refresh(workshop: Workshop) -> None:

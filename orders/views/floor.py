@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, F, Sum, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,8 +20,16 @@ from workshops.models import MANAGING_ROLES, Membership, Role
 
 from ..forms import HOLD_REASONS, ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
 from ..live import live_config, workshop_stream
-from ..models import HandOff, HandOffStatus, JobStatus, Step, StepLink, StepStatus
-from ..selectors import drawing_revisions, get_step_by_uuid_for
+from ..models import Step, StepStatus
+from ..selectors import (
+    drawing_revisions,
+    floor_arriving,
+    floor_queue,
+    floor_to_ship,
+    get_step_by_uuid_for,
+    parts_available,
+    step_successors,
+)
 
 S = StepStatus
 QUEUE_LIMIT = 60
@@ -84,79 +91,19 @@ class Card:
         }
 
 
-def _parts_available(steps: list[Step]) -> dict[int, int]:
-    """What each step can have worked on, as `services.progress` counts it (its quantity, or,
-    once predecessors report, the fewest any branch passed on), in two queries."""
-    ids = [s.pk for s in steps]
-    predecessors: dict[int, list[Step]] = {}
-    for link in StepLink.objects.filter(successor_id__in=ids).select_related("predecessor"):
-        predecessors.setdefault(link.successor_id, []).append(link.predecessor)
-    received: dict[tuple[int, int], int] = {}
-    for from_id, to_id, n in (
-        HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
-        .values("from_step_id", "to_step_id")
-        .annotate(n=Sum("quantity_received"))
-        .values_list("from_step_id", "to_step_id", "n")
-    ):
-        received[(from_id, to_id)] = n or 0
-    available = {}
-    for step in steps:
-        done = [p for p in predecessors.get(step.pk, []) if p.status == S.DONE]
-        if not done:
-            available[step.pk] = step.quantity
-            continue
-        counts = [
-            (p.good_qty or 0)
-            if p.workshop_id == step.workshop_id
-            else received.get((p.pk, step.pk), 0)
-            for p in done
-        ]
-        available[step.pk] = max(min(counts), 0)
-    return available
-
-
 def floor_cards(
     workshop, *, manages: bool, focus: Step | None = None
 ) -> tuple[list[Card], list[Card], list]:
-    """(the queue, done steps with parts to ship on, hand-offs on their way in), in a fixed
-    number of queries whatever the number of steps."""
-    related = ("job", "job__owner", "process", "workshop")
-    urgent = (
-        Step.objects.filter(workshop=workshop, status__in=[S.READY, S.IN_PROGRESS, S.ON_HOLD])
-        .select_related(*related)
-        # On hold last: it waits for someone to sort it out, not for the machine.
-        .annotate(held=Case(When(status=S.ON_HOLD, then=1), default=0))
-        .order_by(
-            "held",
-            F("late_risk").desc(),
-            F("job__late_risk").desc(),
-            "job__due_date",
-            "-job__priority",
-            F("projected_start").asc(nulls_last=True),
-            "pk",
-        )
-    )
-    queue = list(urgent[:QUEUE_LIMIT])
-    # Done steps whose good parts have not all been shipped on yet.
-    shipped = Sum("handoffs_out__quantity_shipped", default=0)
-    to_ship = list(
-        Step.objects.filter(workshop=workshop, status=S.DONE)
-        .exclude(job__status__in=[JobStatus.DONE, JobStatus.CANCELLED])
-        .annotate(shipped=shipped)
-        .filter(good_qty__gt=F("shipped"))
-        .select_related(*related)
-        .order_by("job__due_date", "pk")[:QUEUE_LIMIT]
-    )
+    """(the queue, done steps with parts to ship on, hand-offs on their way in) as cards with
+    their forms, in a fixed number of queries whatever the number of steps."""
+    queue = list(floor_queue(workshop)[:QUEUE_LIMIT])
+    to_ship = list(floor_to_ship(workshop)[:QUEUE_LIMIT])
     if focus is not None and all(s.pk != focus.pk for s in queue + to_ship):
         queue.insert(0, focus)
     steps = queue + to_ship
     ids = [s.pk for s in steps]
-    successors: dict[int, list[Step]] = {}
-    for link in StepLink.objects.filter(predecessor_id__in=ids).select_related(
-        "successor__process", "successor__workshop"
-    ):
-        successors.setdefault(link.predecessor_id, []).append(link.successor)
-    available = _parts_available(steps)
+    successors = step_successors(ids)
+    available = parts_available(steps)
     revisions = drawing_revisions({s.job_id for s in steps})
 
     def card(step: Step) -> Card:
@@ -187,15 +134,9 @@ def floor_cards(
         ]
         if item.ship_to:
             ship_cards.append(item)
-    arriving = HandOff.objects.filter(to_workshop=workshop, status=HandOffStatus.SHIPPED)
-    if not manages:
-        # Deliveries with no next step here (to the buyer) are for the buyer's managers.
-        arriving = arriving.filter(to_step__isnull=False)
     incoming = [
         {"handoff": h, "form": ReceiveForm(initial={"quantity": h.quantity_shipped})}
-        for h in arriving.select_related(
-            "job", "from_workshop", "from_step__process", "to_step__process"
-        ).order_by("shipped_at", "pk")[:QUEUE_LIMIT]
+        for h in floor_arriving(workshop, manages=manages)[:QUEUE_LIMIT]
     ]
     for number, item in enumerate(incoming):
         item["form"].auto_id = f"id_receive{number}_%s"

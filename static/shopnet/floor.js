@@ -70,7 +70,7 @@
         var discard = document.createElement("button");
         discard.type = "button";
         discard.className = "secondary";
-        discard.textContent = label("dismiss");
+        discard.textContent = label("discard");
         discard.addEventListener("click", function () {
           mutate(function (b) {
             b.pending = b.pending.filter(function (t) { return t.key !== task.key; });

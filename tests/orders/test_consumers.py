@@ -58,6 +58,14 @@ async def open_stream(path: str, user=None, *, origin=ORIGIN, token: str | None 
     return communicator, connected
 
 
+async def watch(path: str, user=None, **kwargs):
+    """A stream that is open and has said hello."""
+    communicator, connected = await open_stream(path, user, **kwargs)
+    assert connected
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    return communicator
+
+
 async def closed_with(communicator) -> int:
     message = await communicator.receive_output(timeout=5)
     assert message["type"] == "websocket.close", message
@@ -235,8 +243,7 @@ async def test_a_seq_from_the_future_starts_the_stream_at_the_present(chain, rou
 async def test_a_live_event_arrives_as_exact_json_primitives(chain, routed_job):
     job, steps, _ = routed_job
     head = await run(last_seq, job)
-    communicator, _ = await open_stream(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    communicator = await watch(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
     step = await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
     frame = await communicator.receive_from(timeout=5)
     event = await run(lambda: step.events.get(kind="step.started"))
@@ -282,8 +289,7 @@ async def test_each_party_receives_only_the_events_it_may_see(chain, routed_job)
 async def test_a_lost_doorbell_is_repaired_from_the_log(chain, routed_job, monkeypatch):
     job, steps, _ = routed_job
     head = await run(last_seq, job)
-    communicator, _ = await open_stream(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    communicator = await watch(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
 
     real_send = realtime._send
     monkeypatch.setattr(realtime, "_send", lambda groups, message: None)  # Redis "blips"
@@ -334,8 +340,7 @@ async def test_heartbeats_carry_the_seq_and_reconcile_repairs_a_lost_last_event(
     settings.WEBSOCKET_RECONCILE_EVERY = 2
     job, steps, _ = routed_job
     head = await run(last_seq, job)
-    communicator, _ = await open_stream(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    communicator = await watch(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
     assert await communicator.receive_json_from(timeout=5) == {"type": "heartbeat", "seq": head}
 
     # The only doorbell is lost and nothing else happens: the reconcile finds it in the log.
@@ -393,8 +398,7 @@ async def test_signing_out_closes_the_sessions_sockets_4401(chain, routed_job):
 async def test_rotating_a_token_closes_the_sockets_it_opened(chain, routed_job):
     job, _, _ = routed_job
     token = await run(lambda: Token.objects.create(user=chain.hub_owner).key)
-    communicator, _ = await open_stream(f"/ws/jobs/{job.uuid}/", origin=None, token=token)
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    communicator = await watch(f"/ws/jobs/{job.uuid}/", origin=None, token=token)
     await run(call_command, "issue_token", chain.hub_owner.username, "--rotate")
     assert await closed_with(communicator) == CLOSE_UNAUTHENTICATED
 
@@ -410,8 +414,7 @@ async def test_the_would_be_supplier_is_told_live_that_a_request_was_withdrawn(c
         return job, order
 
     job, order = await run(setup)
-    communicator, _ = await open_stream(f"/ws/jobs/{job.uuid}/", chain.stranger_owner)
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    communicator = await watch(f"/ws/jobs/{job.uuid}/", chain.stranger_owner)
     await run(services.order_withdraw, order=order, actor=chain.hub_owner)
     message = await communicator.receive_json_from(timeout=5)
     assert (message["kind"], message["order"]) == ("order.withdrawn", str(order.uuid))
@@ -602,8 +605,7 @@ async def test_the_hub_hears_a_step_removed_and_its_floor_a_step_sent_out(chain)
 @pytest.mark.asyncio
 async def test_a_supplier_follows_the_step_it_passed_on_to_a_sub_supplier(chain, routed_job):
     _job, steps, _ = routed_job
-    owner, _ = await open_stream(f"/ws/workshops/{chain.turner.uuid}/floor/", chain.turner_owner)
-    assert (await owner.receive_json_from(timeout=5))["type"] == "hello"
+    owner = await watch(f"/ws/workshops/{chain.turner.uuid}/floor/", chain.turner_owner)
     await run(services.step_hold, step=steps["G"], actor=chain.grinder_floor, reason="段取り")
     message = await owner.receive_json_from(timeout=5)
     assert (message["kind"], message["step"]) == ("step.held", str(steps["G"].uuid))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from orders import services
 from orders.models import OrderStatus, ProgressEvent, Rating
+from orders.selectors import delivery_record, rating_summary
 from orders.services import Refused
 from tests.orders.conftest import add, post_job, terms
 from workshops.models import Workshop
@@ -105,7 +106,7 @@ def test_figures_show_from_three_ratings_over_the_last_twelve_months(chain):
     scores = [(5, 5, 4), (4, 3, 3), (3, 4, 5)]
     for n, (q, d, c) in enumerate(scores):
         rate(chain, delivered_order(chain), q=q, d=d, c=c)
-        summary = services.rating_summary(chain.turner)
+        summary = rating_summary(chain.turner)
         turner = Workshop.objects.get(pk=chain.turner.pk)
         assert summary["count"] == turner.rating_count == n + 1
         if n < 2:
@@ -118,13 +119,12 @@ def test_figures_show_from_three_ratings_over_the_last_twelve_months(chain):
     assert turner.rating_average == Decimal("4.00")
     # A rating older than a year no longer counts.
     Rating.objects.filter(quality=5).update(created_at=timezone.now() - dt.timedelta(days=400))
-    later = services.rating_summary(chain.turner)
+    later = rating_summary(chain.turner)
     assert (later["count"], later["shown"]) == (2, False)
 
 
 def test_on_time_delivery_is_measured_from_the_hand_offs_not_declared(chain):
     from orders.models import Order
-    from orders.selectors import delivery_record
 
     orders = [delivered_order(chain) for _ in range(4)]
     assert delivery_record(chain.turner) == {"delivered": 4, "on_time": 4, "percent": 100}
@@ -139,3 +139,14 @@ def test_on_time_delivery_is_measured_from_the_hand_offs_not_declared(chain):
     )
     assert delivery_record(chain.turner) == {"delivered": 2, "on_time": 2, "percent": None}
     assert delivery_record(chain.grinder)["delivered"] == 0
+
+
+def test_a_workshops_record_is_one_query_each_whatever_its_history(
+    chain, django_assert_num_queries
+):
+    for _ in range(3):
+        rate(chain, delivered_order(chain))
+    with django_assert_num_queries(1):
+        assert rating_summary(chain.turner)["count"] == 3
+    with django_assert_num_queries(1):
+        assert delivery_record(chain.turner)["delivered"] == 3
