@@ -231,6 +231,10 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
     order.save(update_fields=["status", "decided_by", "decided_at"])
     # The supplier now performs these steps (a sub-order moves them one shop further down).
     Step.objects.filter(pk__in=order.steps.values("pk")).update(workshop=order.supplier)
+    if job.joint_at is None:
+        # Two workshops now work on this job together: a joint order (共同受注) from here on.
+        job.joint_at = order.decided_at
+        job.save(update_fields=["joint_at"])
     append_event(job, "order.accepted", actor=actor, workshop=order.supplier, order=order)
     document_issue(order=order, job=job, actor=actor, reason="")
     from .progress import recompute
