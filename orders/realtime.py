@@ -127,6 +127,15 @@ def session_ended(session_key: str | None) -> None:
     transaction.on_commit(lambda: _send(groups, message))
 
 
+def board_changed(posting_uuid: str, workshop_uuids: list[str]) -> None:
+    """After commit: a posting on the open board changed for these workshops (the hub and the
+    invited shops). Only the posting's id travels: each page re-reads what its user may see,
+    so nothing about other bidders or prices ever rides on the layer."""
+    message = {"type": "board.update", "posting": posting_uuid}
+    groups = [workshop_group(uuid) for uuid in dict.fromkeys(workshop_uuids)]
+    transaction.on_commit(lambda: _send(groups, message))
+
+
 def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
