@@ -38,6 +38,14 @@ EVENT_LABELS = {
     "order.rated": _("Order rated"),
     "order.rating_replied": _("Rating answered"),
     "document.issued": _("Order document issued"),
+    # The open board: in the hub's log only (no step or order on the event), never a price.
+    "posting.opened": _("Posted on the open board"),
+    "posting.awarded": _("Posting awarded"),
+    "posting.closed": _("Posting closed at its answer-by time"),
+    "posting.withdrawn": _("Posting withdrawn"),
+    "offer.submitted": _("Offer received"),
+    "offer.revised": _("Offer revised"),
+    "offer.withdrawn": _("Offer withdrawn"),
     "handoff.shipped": _("Parts shipped"),
     "handoff.received": _("Parts received"),
 }

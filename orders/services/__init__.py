@@ -1,5 +1,13 @@
 """Every write about jobs, steps, orders and hand-offs. Views, API, commands call these."""
 
+from .board import (
+    offer_submit,
+    offer_withdraw,
+    posting_award,
+    posting_create,
+    posting_withdraw,
+    postings_close_expired,
+)
 from .common import Refused, require_member
 from .documents import document_diff, document_issue
 from .jobs import (
@@ -52,11 +60,17 @@ __all__ = [
     "job_create",
     "job_update",
     "next_destinations",
+    "offer_submit",
+    "offer_withdraw",
     "order_accept",
     "order_change_terms",
     "order_decline",
     "order_request",
     "order_withdraw",
+    "posting_award",
+    "posting_create",
+    "posting_withdraw",
+    "postings_close_expired",
     "rating_create",
     "rating_reply",
     "recompute",

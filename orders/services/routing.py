@@ -21,6 +21,7 @@ from ..models import (
     Order,
     OrderStatus,
     PaymentMethod,
+    PostingStatus,
     Step,
     StepLink,
     StepStatus,
@@ -167,6 +168,15 @@ def order_request(
         live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
         if live.exists():
             raise Refused({"steps": _("Step %(step)s is already routed.") % {"step": step.label}})
+        if parent is None and step.postings.filter(status=PostingStatus.OPEN).exists():
+            raise Refused(
+                {
+                    "steps": _(
+                        "Step %(step)s is on the open board. Award or withdraw the posting first."
+                    )
+                    % {"step": step.label}
+                }
+            )
         if parent is not None and not parent.steps.filter(pk=step.pk).exists():
             raise Refused({"steps": _("Only steps of your own order can be passed on.")})
     if len(steps) > 1 and not _connected(steps):

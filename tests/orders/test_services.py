@@ -1032,7 +1032,55 @@ def every_kind_scenario(chain) -> list[Job]:
     )
     services.rating_reply(rating=rating, actor=chain.plater_owner, reply="ありがとうございます")
     copy = services.job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
-    return [job, copy]
+    return [job, copy, open_board_scenario(chain)]
+
+
+def open_board_scenario(chain) -> Job:
+    """A job whose turning goes through the open board: one posting withdrawn, one awarded
+    after offers, revisions and a withdrawal; its grinding posting closes unanswered."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from orders.models import Posting
+    from workshops.models import District
+
+    ota = District.objects.get_or_create(slug="ota", defaults={"name_ja": "大田区"})[0]
+    for shop in (chain.hub, chain.turner, chain.grinder, chain.stranger):
+        shop.districts.add(ota)
+    job = post_job(chain, part_name="フランジ")
+    turn = add(job, chain, "L", 4)
+    grind = add(job, chain, "G", 2, after=[turn])
+    answer_by = timezone.now() + dt.timedelta(days=2)
+
+    def posting(step):
+        return services.posting_create(
+            job=job, actor=chain.hub_owner, steps=[step], districts=[ota], answer_by=answer_by
+        )
+
+    def offer(on, shop, price):
+        return services.offer_submit(
+            posting=on,
+            workshop=getattr(chain, shop),
+            actor=getattr(chain, f"{shop}_owner"),
+            price=price,
+            promised_date=in_days(10),
+            valid_until=in_days(15),
+        )
+
+    first = posting(turn)
+    offer(first, "stranger", 50000)
+    services.posting_withdraw(posting=first, actor=chain.hub_owner)
+    second = posting(turn)
+    offer(second, "stranger", 48000)
+    offer(second, "stranger", 45000)
+    services.offer_withdraw(offer=offer(second, "turner", 47000), actor=chain.turner_owner)
+    won = offer(second, "turner", 44000)
+    services.posting_award(posting=second, offer=won, actor=chain.hub_owner, terms=terms())
+    unanswered = posting(grind)
+    Posting.objects.filter(pk=unanswered.pk).update(answer_by=timezone.now())
+    services.postings_close_expired()
+    return job
 
 
 def test_every_event_kind_round_trips_through_json_and_msgpack(
@@ -1047,6 +1095,10 @@ def test_every_event_kind_round_trips_through_json_and_msgpack(
             "job", "step__workshop", "order__buyer", "order__supplier", "workshop"
         )
     )
+    # The board's doorbells name the posting and nothing else (no price, no bidder).
+    board = [m for m in sent if m["type"] == "board.update"]
+    assert board and all(set(m) == {"type", "posting"} for m in board)
+    sent = [m for m in sent if m["type"] != "board.update"]
     produced = {e.kind for e in events}
     assert produced == set(EVENT_LABELS), set(EVENT_LABELS) - produced
     for job in jobs:
