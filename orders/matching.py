@@ -7,6 +7,7 @@ suggested either.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -76,7 +77,7 @@ class Suggestion:
     rating: Decimal | None
     rating_count: int
     load_percent: int | None
-    lists_material: bool
+    lot_ok: bool
     lead_time_days: int | None
     reasons: list[str] = field(default_factory=list)
 
@@ -110,26 +111,41 @@ def rank_candidates(
     neighbours: list[Workshop],
     candidates: list[Workshop],
     capabilities: dict[int, Capability],
-    load: dict[int, float | None],
+    load: dict,
+    due_date: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> list[Suggestion]:
     """Score and explain each candidate for one step. Pure: everything is handed in, so the
-    page's query count does not depend on the number of candidates."""
+    page's query count does not depend on the number of candidates.
+
+    Every candidate already does the process with the material (the same test as the board's
+    invitations), so fit weighs what remains: the lot size within the shop's usual range, and
+    its typical lead time against the days left until the job is due.
+    """
+    from django.utils import timezone
     from django.utils.translation import gettext as _
 
+    today = today or timezone.localdate()
+    days_left = (due_date - today).days if due_date else None
     points = [p for p in (Point.of(n) for n in neighbours) if p is not None]
     ranked = []
     for shop in candidates:
         capability = capabilities[shop.pk]
-        material_ids = {m.pk for m in capability.materials.all()}
-        lists_material = material is None or material.pk in material_ids
         lot_ok = (capability.lot_min is None or capability.lot_min <= quantity) and (
             capability.lot_max is None or quantity <= capability.lot_max
         )
-        fit = (0.6 if lists_material else 0.3) + (0.4 if lot_ok else 0.0)
+        lead = capability.lead_time_days
+        if lead is None or days_left is None:
+            in_time, lead_part = None, 0.25
+        else:
+            in_time = lead <= days_left
+            lead_part = 0.5 if in_time else 0.0
+        fit = (0.5 if lot_ok else 0.0) + lead_part
         here = Point.of(shop)
         km = sum(distance_km(p, here) for p in points) if here and points else None
         rated = shop.rating_average if shop.rating_count >= 3 else None
-        ratio = load.get(shop.pk)
+        raw = load.get(shop.pk)
+        ratio = None if raw is None else float(raw)
         parts = {
             "fit": fit,
             "distance": _distance_score(km),
@@ -138,20 +154,17 @@ def rank_candidates(
         }
         score = sum(WEIGHTS[k] * v for k, v in parts.items())
         reasons = [
-            _("%(process)s: %(material)s")
-            % {
-                "process": process.name,
-                "material": (
-                    _("lists %(material)s") % {"material": material.name}
-                    if material is not None and lists_material
-                    else _("material not listed")
-                    if material is not None
-                    else _("capable")
-                ),
-            }
+            _("does %(process)s in %(material)s")
+            % {"process": process.name, "material": material.name}
+            if material is not None
+            else _("does %(process)s") % {"process": process.name}
         ]
         if not lot_ok:
             reasons.append(_("lot size outside its usual range"))
+        if in_time is True:
+            reasons.append(_("usual lead time %(days)d days") % {"days": lead})
+        elif in_time is False:
+            reasons.append(_("usual lead time %(days)d days: tight") % {"days": lead})
         if km is not None:
             reasons.append(_("%(km).1f km to the shops before and after") % {"km": km})
         if rated is not None:
@@ -171,8 +184,8 @@ def rank_candidates(
                 rating=rated,
                 rating_count=shop.rating_count,
                 load_percent=None if ratio is None else round(ratio * 100),
-                lists_material=lists_material,
-                lead_time_days=capability.lead_time_days,
+                lot_ok=lot_ok,
+                lead_time_days=lead,
                 reasons=reasons,
             )
         )
