@@ -121,10 +121,10 @@ def test_suggestion_queries_do_not_grow_with_the_candidates(chain, district_map,
             result = route_suggestions(job)
         return len(captured), dict((s.pk, r) for s, r in result)
 
-    # The unrouted steps; the hub's districts; capable shops for each of the three processes (turning, grinding,
-    # assembly);
-    # their capabilities and those capabilities' materials; the links around the steps and
-    # the steps at their ends; the committed steps and the declared capacities (the load).
+    # The unrouted steps; the hub's districts; capable shops for each of the three processes
+    # (turning, grinding, assembly); their capabilities and those capabilities' materials; the
+    # links around the steps and the steps at their ends; the committed steps and the declared
+    # capacities (the load).
     few, _ = queries()
     assert few == 11
     for n in range(6):
