@@ -613,3 +613,139 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop} → {self.posting_id}"
+
+
+# --- District statistics -------------------------------------------------------------------------
+# Rollups behind the district dashboard (orders/stats/). Kept by the services that change state,
+# in the same transaction (orders/stats/rollups.py), and rebuilt from the raw rows by
+# `manage.py rebuild_rollups`. Days are Japan dates. Nothing here names a job, customer or price.
+
+
+class StepDayStat(models.Model):
+    """Steps one workshop started and finished in one process on one day."""
+
+    day = models.DateField()
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    process = models.ForeignKey(Process, on_delete=models.PROTECT, related_name="+")
+    steps_started = models.PositiveIntegerField(default=0)
+    steps_done = models.PositiveIntegerField(default=0)
+    good_qty = models.PositiveBigIntegerField(default=0)
+    scrap_qty = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "workshop", "process"], name="unique_step_day_stat"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "process"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.workshop_id}/{self.process_id}: {self.steps_done} done"
+
+
+class WorkshopDayStat(models.Model):
+    """What one workshop did on one day as a hub, buyer and supplier."""
+
+    day = models.DateField()
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    jobs_completed = models.PositiveIntegerField(default=0)  # as the job's hub
+    jobs_joint = models.PositiveIntegerField(default=0)  # its jobs that became joint orders
+    orders_placed = models.PositiveIntegerField(default=0)  # accepted, as buyer
+    orders_accepted = models.PositiveIntegerField(default=0)  # as supplier
+    orders_delivered = models.PositiveIntegerField(default=0)  # as supplier
+    orders_on_time = models.PositiveIntegerField(default=0)  # delivered by the due date
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "workshop"], name="unique_workshop_day_stat")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.workshop_id}"
+
+
+class PairDayStat(models.Model):
+    """Orders accepted between two workshops on one day: the edges of the inter-firm network."""
+
+    day = models.DateField()
+    buyer = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    supplier = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    orders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "buyer", "supplier"], name="unique_pair_day_stat"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.buyer_id} → {self.supplier_id}: {self.orders}"
+
+
+class LeadTime(models.Model):
+    """One finished step's or completed job's lead time, kept exactly for medians and 90th
+    percentiles (which cannot be summed from daily counts). One row per step or job."""
+
+    class Kind(models.TextChoices):
+        STEP = "step", _("Step")
+        JOB = "job", _("Job")
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    day = models.DateField()  # the day it finished
+    # The performing workshop (a step) or the hub (a job).
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    process = models.ForeignKey(
+        Process, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    seconds = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="unique_lead_time")
+        ]
+        indexes = [models.Index(fields=["kind", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.seconds}s"
+
+
+class TargetMetric(models.TextChoices):
+    PARTICIPATING = "participating", _("Participating workshops")
+    MATCHES = "matches", _("Matches on the open board")
+    JOINT_ORDERS = "joint_orders", _("Joint orders (共同受注)")
+    JOBS_COMPLETED = "jobs_completed", _("Jobs completed")
+
+
+class DistrictTarget(models.Model):
+    """A policy target an association sets itself, e.g. 100 matches a year."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    district = models.ForeignKey(
+        "workshops.District", on_delete=models.CASCADE, related_name="targets"
+    )
+    metric = models.CharField(_("measure"), max_length=20, choices=TargetMetric.choices)
+    value = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)])
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("by"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ends_on", "pk"]
+        verbose_name = _("district target")
+        verbose_name_plural = _("district targets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")), name="target_period_forward"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.value} by {self.ends_on}"

@@ -150,3 +150,49 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
                 group,
                 exc_info=True,
             )
+
+
+# Seconds between two `district.update` messages to one district, at most.
+DISTRICT_UPDATE_SECONDS = 10
+
+
+def district_stats_changed(workshop_ids) -> None:
+    """After commit: the rollups of these workshops moved; ring the doorbell of their districts'
+    dashboards, at most once per `DISTRICT_UPDATE_SECONDS` per district.
+
+    Coalescing without background work: the first change in a period claims a per-district key
+    in the cache (`cache.add` is atomic, shared by every process through Redis) and sends; later
+    changes in the period send nothing. The message carries only when it was sent and the
+    period: each dashboard re-reads its own figures (as its user may see them) on the message
+    and once more a period later, so a change folded into a quiet period still shows. Nothing
+    about a job, an order or a single workshop ever rides on the layer."""
+    ids = sorted({int(pk) for pk in workshop_ids if pk is not None})
+    if ids:
+        transaction.on_commit(lambda: _district_doorbell(ids))
+
+
+def _district_doorbell(workshop_ids: list[int]) -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from workshops.models import District
+
+    every = int(getattr(settings, "DISTRICT_UPDATE_SECONDS", DISTRICT_UPDATE_SECONDS))
+    try:
+        districts = list(
+            District.objects.filter(workshops__in=workshop_ids)
+            .distinct()
+            .values_list("uuid", flat=True)
+        )
+    except Exception:
+        logger.warning("Could not find the districts to update", exc_info=True)
+        return
+    for district_uuid in districts:
+        if every > 0 and not cache.add(f"district-update:{district_uuid}", 1, timeout=every):
+            continue  # a message went out less than `every` seconds ago
+        message = {
+            "type": "district.update",
+            "data": {"at": timezone.now().isoformat(), "every": every},
+        }
+        _send([district_group(str(district_uuid))], message)

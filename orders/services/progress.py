@@ -23,6 +23,7 @@ from ..models import (
     StepStatus,
 )
 from ..selectors import parts_available
+from ..stats import rollups
 from .common import Refused, idempotent, require_member
 
 S = StepStatus
@@ -144,7 +145,8 @@ def recompute(job: Job, *, actor: User | None = None) -> None:
             job.status = new_status
             job.save(update_fields=["status", "updated_at"])
             if new_status == JobStatus.DONE:
-                append_event(job, "job.completed", actor=actor, workshop=job.owner)
+                event = append_event(job, "job.completed", actor=actor, workshop=job.owner)
+                rollups.job_completed(job, at=event.created_at)
     from ..projection import project_job
 
     project_job(job)
@@ -167,6 +169,7 @@ def step_start(*, step: Step, actor: User | None) -> Step:
     step.started_at = timezone.now()
     step.save(update_fields=["status", "started_at"])
     append_event(job, "step.started", actor=actor, workshop=step.workshop, step=step)
+    rollups.step_started(step)
     recompute(job, actor=actor)
     return step
 
@@ -196,6 +199,7 @@ def step_done(*, step: Step, actor: User | None, good: int, scrap: int = 0) -> S
     append_event(
         job, "step.done", actor=actor, workshop=step.workshop, step=step, good=good, scrap=scrap
     )
+    rollups.step_done(step)
     recompute(job, actor=actor)
     return step
 
@@ -415,3 +419,4 @@ def _settle_delivered_orders(job: Job, handoff: HandOff, actor: User | None) -> 
         order.delivered_at = timezone.now()
         order.save(update_fields=["status", "delivered_at"])
         append_event(job, "order.delivered", actor=actor, workshop=order.buyer, order=order)
+        rollups.order_delivered(order)

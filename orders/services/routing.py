@@ -26,6 +26,7 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from ..stats import rollups
 from .common import Refused, idempotent, require_member
 from .documents import document_issue
 
@@ -246,6 +247,7 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
         job.joint_at = order.decided_at
         job.save(update_fields=["joint_at"])
     append_event(job, "order.accepted", actor=actor, workshop=order.supplier, order=order)
+    rollups.order_accepted(order, job)
     document_issue(order=order, job=job, actor=actor, reason="")
     from .progress import recompute
 

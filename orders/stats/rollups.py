@@ -1,0 +1,275 @@
+"""The rollup writes, called by the services that change state, inside their transaction.
+
+Each hook is one line in a service (orders/services/progress.py and routing.py) and adds to a
+row of the daily rollups; `rebuild` recomputes every row from the raw tables, and a test proves
+the two agree. Days are Japan dates (`TIME_ZONE`), as on every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
+from django.utils import timezone
+
+from .. import realtime
+from ..models import (
+    Job,
+    LeadTime,
+    Order,
+    PairDayStat,
+    ProgressEvent,
+    Step,
+    StepDayStat,
+    StepStatus,
+    WorkshopDayStat,
+)
+
+ROLLUPS: tuple[type[Model], ...] = (StepDayStat, WorkshopDayStat, PairDayStat, LeadTime)
+
+
+def day_of(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def seconds_between(start: dt.datetime, end: dt.datetime) -> int:
+    return max(int((end - start).total_seconds()), 0)
+
+
+def _bump(model: type[Model], keys: dict[str, Any], **amounts: int) -> None:
+    """Add `amounts` to the rollup row named by `keys`, creating it when it is the first."""
+    amounts = {name: value for name, value in amounts.items() if value}
+    if not amounts:
+        return
+    changes = {name: F(name) + value for name, value in amounts.items()}
+    if model.objects.filter(**keys).update(**changes):
+        return
+    try:
+        # A concurrent first writer of the same row waits on the unique index, then lands here.
+        with transaction.atomic():
+            model.objects.create(**keys, **amounts)
+    except IntegrityError:
+        model.objects.filter(**keys).update(**changes)
+
+
+# --- hooks (one call each, from the services) --------------------------------------------------
+
+
+def step_started(step: Step) -> None:
+    _bump(
+        StepDayStat,
+        {
+            "day": day_of(step.started_at),
+            "workshop_id": step.workshop_id,
+            "process_id": step.process_id,
+        },
+        steps_started=1,
+    )
+    realtime.district_stats_changed([step.workshop_id])
+
+
+def step_done(step: Step) -> None:
+    _bump(
+        StepDayStat,
+        {
+            "day": day_of(step.finished_at),
+            "workshop_id": step.workshop_id,
+            "process_id": step.process_id,
+        },
+        steps_done=1,
+        good_qty=step.good_qty or 0,
+        scrap_qty=step.scrap_qty or 0,
+    )
+    if step.started_at is not None:
+        LeadTime.objects.create(
+            kind=LeadTime.Kind.STEP,
+            object_id=step.pk,
+            day=day_of(step.finished_at),
+            workshop_id=step.workshop_id,
+            process_id=step.process_id,
+            seconds=seconds_between(step.started_at, step.finished_at),
+        )
+    realtime.district_stats_changed([step.workshop_id])
+
+
+def job_completed(job: Job, *, at: dt.datetime) -> None:
+    """`at`: when the job became done (its `job.completed` event)."""
+    _bump(WorkshopDayStat, {"day": day_of(at), "workshop_id": job.owner_id}, jobs_completed=1)
+    LeadTime.objects.create(
+        kind=LeadTime.Kind.JOB,
+        object_id=job.pk,
+        day=day_of(at),
+        workshop_id=job.owner_id,
+        process_id=None,
+        seconds=seconds_between(job.created_at, at),
+    )
+    realtime.district_stats_changed([job.owner_id])
+
+
+def order_accepted(order: Order, job: Job) -> None:
+    """After `order_accept`; the job's `joint_at` equal to this decision means the job became a
+    joint order with it."""
+    day = day_of(order.decided_at)
+    _bump(WorkshopDayStat, {"day": day, "workshop_id": order.supplier_id}, orders_accepted=1)
+    _bump(WorkshopDayStat, {"day": day, "workshop_id": order.buyer_id}, orders_placed=1)
+    _bump(
+        PairDayStat,
+        {"day": day, "buyer_id": order.buyer_id, "supplier_id": order.supplier_id},
+        orders=1,
+    )
+    if job.joint_at is not None and job.joint_at == order.decided_at:
+        _bump(
+            WorkshopDayStat,
+            {"day": day_of(job.joint_at), "workshop_id": job.owner_id},
+            jobs_joint=1,
+        )
+    realtime.district_stats_changed([order.supplier_id, order.buyer_id])
+
+
+def order_delivered(order: Order) -> None:
+    day = day_of(order.delivered_at)
+    _bump(
+        WorkshopDayStat,
+        {"day": day, "workshop_id": order.supplier_id},
+        orders_delivered=1,
+        orders_on_time=int(day <= order.due_date),
+    )
+    realtime.district_stats_changed([order.supplier_id, order.buyer_id])
+
+
+# --- rebuild from the raw rows -----------------------------------------------------------------
+
+CHUNK = 5000
+
+
+def raw_rollups() -> dict[type[Model], dict[tuple, dict[str, int]]]:
+    """Every rollup row, recomputed from steps, jobs, orders and the event log."""
+    steps: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    shops: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    pairs: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    leads: dict[tuple, dict[str, int]] = {}
+
+    for started, shop, process in (
+        Step.objects.filter(started_at__isnull=False)
+        .order_by()
+        .values_list("started_at", "workshop_id", "process_id")
+        .iterator(chunk_size=CHUNK)
+    ):
+        steps[(day_of(started), shop, process)]["steps_started"] += 1
+    for pk, started, finished, shop, process, good, scrap in (
+        Step.objects.filter(status=StepStatus.DONE, finished_at__isnull=False)
+        .order_by()
+        .values_list(
+            "pk", "started_at", "finished_at", "workshop_id", "process_id", "good_qty", "scrap_qty"
+        )
+        .iterator(chunk_size=CHUNK)
+    ):
+        row = steps[(day_of(finished), shop, process)]
+        row["steps_done"] += 1
+        row["good_qty"] += good or 0
+        row["scrap_qty"] += scrap or 0
+        if started is not None:
+            leads[(LeadTime.Kind.STEP.value, pk)] = {
+                "day": day_of(finished),
+                "workshop_id": shop,
+                "process_id": process,
+                "seconds": seconds_between(started, finished),
+            }
+    for job_id, at, owner, created in (
+        ProgressEvent.objects.filter(kind="job.completed")
+        .order_by()
+        .values_list("job_id", "created_at", "job__owner_id", "job__created_at")
+        .iterator(chunk_size=CHUNK)
+    ):
+        shops[(day_of(at), owner)]["jobs_completed"] += 1
+        leads[(LeadTime.Kind.JOB.value, job_id)] = {
+            "day": day_of(at),
+            "workshop_id": owner,
+            "process_id": None,
+            "seconds": seconds_between(created, at),
+        }
+    for decided, buyer, supplier in (
+        Order.objects.filter(
+            pk__in=ProgressEvent.objects.filter(kind="order.accepted").values("order_id")
+        )
+        .order_by()
+        .values_list("decided_at", "buyer_id", "supplier_id")
+        .iterator(chunk_size=CHUNK)
+    ):
+        day = day_of(decided)
+        shops[(day, supplier)]["orders_accepted"] += 1
+        shops[(day, buyer)]["orders_placed"] += 1
+        pairs[(day, buyer, supplier)]["orders"] += 1
+    for joint, owner in (
+        Job.objects.filter(joint_at__isnull=False)
+        .order_by()
+        .values_list("joint_at", "owner_id")
+        .iterator(chunk_size=CHUNK)
+    ):
+        shops[(day_of(joint), owner)]["jobs_joint"] += 1
+    for delivered, supplier, due in (
+        Order.objects.filter(delivered_at__isnull=False)
+        .order_by()
+        .values_list("delivered_at", "supplier_id", "due_date")
+        .iterator(chunk_size=CHUNK)
+    ):
+        day = day_of(delivered)
+        shops[(day, supplier)]["orders_delivered"] += 1
+        shops[(day, supplier)]["orders_on_time"] += int(day <= due)
+    return {StepDayStat: steps, WorkshopDayStat: shops, PairDayStat: pairs, LeadTime: leads}
+
+
+KEYS: dict[type[Model], tuple[str, ...]] = {
+    StepDayStat: ("day", "workshop_id", "process_id"),
+    WorkshopDayStat: ("day", "workshop_id"),
+    PairDayStat: ("day", "buyer_id", "supplier_id"),
+    LeadTime: ("kind", "object_id"),
+}
+
+
+@transaction.atomic
+def rebuild() -> dict[str, int]:
+    """Replace every rollup row with what the raw rows say. Returns rows written per table."""
+    computed = raw_rollups()
+    written = {}
+    for model, rows in computed.items():
+        model.objects.all().delete()
+        fields = KEYS[model]
+        model.objects.bulk_create(
+            (
+                model(**dict(zip(fields, key, strict=True)), **values)
+                for key, values in rows.items()
+            ),
+            batch_size=CHUNK,
+        )
+        written[model.__name__] = len(rows)
+    return written
+
+
+def snapshot() -> dict[str, set[tuple]]:
+    """The rollups as sets of plain tuples (zero counts left out), for comparing two states."""
+    result: dict[str, set[tuple]] = {}
+    for model in ROLLUPS:
+        names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+        rows = set()
+        for values in model.objects.order_by().values_list(*names):
+            rows.add(tuple(values))
+        result[model.__name__] = rows
+    return result
+
+
+def as_snapshot(computed: dict[type[Model], dict[tuple, dict[str, int]]]) -> dict[str, set[tuple]]:
+    """`raw_rollups()` in the shape of `snapshot()`."""
+    result: dict[str, set[tuple]] = {}
+    for model, rows in computed.items():
+        names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+        fields = KEYS[model]
+        out = set()
+        for key, values in rows.items():
+            record = {**dict(zip(fields, key, strict=True)), **values}
+            out.add(tuple(record.get(name, 0) for name in names))
+        result[model.__name__] = out
+    return result
