@@ -253,3 +253,43 @@ class ConfirmForm(IdempotentForm):
 
 
 PRIORITY_CHOICES = Priority.choices
+
+
+SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+
+
+class ScoreField(forms.TypedChoiceField):
+    """A score from 1 to 5, as five radio buttons (big tap targets in the template)."""
+
+    def __init__(self, **kwargs):
+        message = _("Choose a score from 1 to 5.")
+        super().__init__(
+            choices=SCORE_CHOICES,
+            coerce=int,
+            widget=forms.RadioSelect,
+            error_messages={"required": message, "invalid_choice": message},
+            **kwargs,
+        )
+
+
+class RatingForm(ServiceErrorsMixin, forms.Form):
+    quality = ScoreField(label=_("Quality"))
+    delivery = ScoreField(label=_("Delivery"))
+    cost = ScoreField(label=_("Cost"))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional. Shown with your workshop's name to the district's members."),
+    )
+
+
+class RatingReplyForm(ServiceErrorsMixin, forms.Form):
+    reply = forms.CharField(
+        label=_("Reply"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write a reply.")},
+        help_text=_("You can reply once. It is shown under the rating."),
+    )

@@ -242,4 +242,10 @@ def workshop_load(workshop, *, weeks: int = DEFAULT_WEEKS, today: dt.date | None
         rows.append(
             {"process": process, "declared": key in capacity, "capacity": per_week, "weeks": cells}
         )
-    return {"weeks": starts, "rows": rows}
+    # The same cells week by week: the page lists weeks down and processes across, which reads
+    # well on a tablet in portrait (a shop has a few processes, and eight weeks).
+    by_week = [
+        {"week": start, "cells": [row["weeks"][i] for row in rows]}
+        for i, start in enumerate(starts)
+    ]
+    return {"weeks": starts, "rows": rows, "by_week": by_week}

@@ -34,5 +34,16 @@ urlpatterns = [
         views.order_document_pdf,
         name="order_document_pdf",
     ),
+    # Ratings (before the catch-all order action below).
+    path("orders/<uuid:order_uuid>/rating/", views.order_rate, name="order_rate"),
+    path(
+        "orders/<uuid:order_uuid>/rating/reply/",
+        views.order_rating_reply,
+        name="order_rating_reply",
+    ),
+    path(
+        "workshops/<uuid:workshop_uuid>/ratings/", views.workshop_ratings, name="workshop_ratings"
+    ),
+    path("workshops/<uuid:workshop_uuid>/load/", views.workshop_load, name="workshop_load"),
     path("orders/<uuid:order_uuid>/<slug:action>/", views.order_decide, name="order_decide"),
 ]

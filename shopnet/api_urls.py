@@ -15,6 +15,16 @@ urlpatterns = [
         workshops_api.WorkshopDetail.as_view(),
         name="api_workshop_detail",
     ),
+    path(
+        "workshops/<uuid:workshop_uuid>/ratings/",
+        orders_api.WorkshopRatings.as_view(),
+        name="api_workshop_ratings",
+    ),
+    path(
+        "workshops/<uuid:workshop_uuid>/load/",
+        orders_api.WorkshopLoad.as_view(),
+        name="api_workshop_load",
+    ),
     # Jobs, their steps and event log.
     path("jobs/", orders_api.JobList.as_view(), name="api_jobs"),
     path("jobs/<uuid:job_uuid>/", orders_api.JobDetail.as_view(), name="api_job_detail"),
@@ -55,5 +65,15 @@ urlpatterns = [
         "orders/<uuid:order_uuid>/withdraw/",
         orders_api.OrderWithdraw.as_view(),
         name="api_order_withdraw",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/rating/",
+        orders_api.OrderRate.as_view(),
+        name="api_order_rate",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/rating/reply/",
+        orders_api.OrderRatingReply.as_view(),
+        name="api_order_rating_reply",
     ),
 ]

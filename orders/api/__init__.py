@@ -12,6 +12,8 @@ from .views import (  # noqa: F401
     OrderDetail,
     OrderDocuments,
     OrderList,
+    OrderRate,
+    OrderRatingReply,
     OrderWithdraw,
     StepAction,
     StepCancel,
@@ -20,4 +22,6 @@ from .views import (  # noqa: F401
     StepResume,
     StepShip,
     StepStart,
+    WorkshopLoad,
+    WorkshopRatings,
 )

@@ -337,3 +337,100 @@ class DeclineInput(serializers.Serializer):
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+# --- ratings and load ----------------------------------------------------------------------------
+
+
+class RatingSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    buyer = WorkshopRefSerializer(help_text="Ratings are not anonymous: the buyer is named.")
+    quality = serializers.IntegerField(min_value=1, max_value=5)
+    delivery = serializers.IntegerField(min_value=1, max_value=5)
+    cost = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    reply = serializers.CharField(help_text="The supplier's one reply; empty until it replies.")
+    replied_at = serializers.DateTimeField(allow_null=True)
+
+
+class RatingSummarySerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Ratings over the last 12 months.")
+    shown = serializers.BooleanField(help_text="Averages are given from 3 ratings on.")
+    quality = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    delivery = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    cost = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    overall = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+
+
+class DeliveryRecordSerializer(serializers.Serializer):
+    delivered = serializers.IntegerField(help_text="Orders delivered over the last 12 months.")
+    on_time = serializers.IntegerField(help_text="Of those, received by their delivery date.")
+    percent = serializers.IntegerField(
+        allow_null=True, help_text="On-time rate, given from 3 deliveries on."
+    )
+
+
+class WorkshopRatingsSerializer(serializers.Serializer):
+    summary = RatingSummarySerializer()
+    delivery = DeliveryRecordSerializer()
+    count = serializers.IntegerField(help_text="All ratings of the workshop.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RatingSerializer(many=True, help_text="Newest first, 50 a page.")
+
+
+def _score(label: str) -> serializers.IntegerField:
+    from django.utils.translation import gettext_lazy
+
+    message = gettext_lazy("Choose a score from 1 to 5.")
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        help_text=f"{label}, 1 (poor) to 5 (excellent).",
+        error_messages={
+            key: message for key in ("required", "null", "invalid", "min_value", "max_value")
+        },
+    )
+
+
+class RatingInput(serializers.Serializer):
+    quality = _score("Quality")
+    delivery = _score("Delivery")
+    cost = _score("Cost")
+    comment = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
+
+
+def _reply() -> serializers.CharField:
+    from django.utils.translation import gettext_lazy
+
+    message = gettext_lazy("Write a reply.")
+    return serializers.CharField(
+        max_length=1000,
+        help_text="The supplier's answer; once only.",
+        error_messages={key: message for key in ("required", "null", "blank")},
+    )
+
+
+class RatingReplyInput(serializers.Serializer):
+    reply = _reply()
+
+
+class LoadCellSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="The Monday of the week (Japan time).")
+    hours = serializers.DecimalField(max_digits=9, decimal_places=2)
+    capacity = serializers.IntegerField(allow_null=True, help_text="Declared hours per week.")
+    percent = serializers.IntegerField(allow_null=True, help_text="Null: no capacity declared.")
+    over = serializers.BooleanField(help_text="More hours committed than declared.")
+
+
+class LoadRowSerializer(serializers.Serializer):
+    process = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    declared = serializers.BooleanField(help_text="The workshop lists this process.")
+    capacity = serializers.IntegerField(allow_null=True)
+    weeks = LoadCellSerializer(many=True)
+
+
+class WorkshopLoadSerializer(serializers.Serializer):
+    weeks = serializers.ListField(child=serializers.DateField())
+    processes = LoadRowSerializer(many=True, source="rows")

@@ -11,6 +11,7 @@ from .jobs import (
     step_ship,
 )
 from .lists import job_list
+from .load import workshop_load
 from .orders import (
     order_change_terms,
     order_decide,
@@ -19,6 +20,7 @@ from .orders import (
     order_list,
     order_new,
 )
+from .ratings import order_rate, order_rating_reply, workshop_ratings
 from .traveler import job_traveler
 
 __all__ = [
@@ -37,8 +39,12 @@ __all__ = [
     "order_document_pdf",
     "order_list",
     "order_new",
+    "order_rate",
+    "order_rating_reply",
     "step_action",
     "step_edit",
     "step_remove",
     "step_ship",
+    "workshop_load",
+    "workshop_ratings",
 ]

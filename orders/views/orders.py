@@ -137,6 +137,15 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
     access, order = get_order_for(request.user, order_uuid)
+    return render_order_detail(request, access, order)
+
+
+def render_order_detail(
+    request: HttpRequest, access, order: Order, *, status: int = 200, **rating_forms
+) -> HttpResponse:
+    """The order page; the rating views re-render it with their bound form on a refusal."""
+    from .ratings import rating_context
+
     documents = list(documents_visible(access, order))
     versions = []
     for i, document in enumerate(documents):
@@ -166,7 +175,9 @@ def order_detail(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
             "confirm_form": ConfirmForm(),
             "decline_form": DeclineForm(),
             "terms_form": ChangeTermsForm.for_order(order) if is_buyer else None,
+            **rating_context(access, order, **rating_forms),
         },
+        status=status,
     )
 
 

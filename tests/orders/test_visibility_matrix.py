@@ -114,6 +114,24 @@ MATRIX: dict[str, Case] = {
         lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf",
         only("supplier", "sub_supplier"),
     ),
+    # Ratings: the order's parties reach the forms (a refusal is a 400 with a message, not a
+    # 404). The plater is in no district and none of these users belongs to it: its ratings are
+    # nobody's here (who does see them: tests/orders/test_rating_views.py).
+    "order_rate": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/rating/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "order_rating_reply": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/rating/reply/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "workshop_ratings": Case("get", lambda o: f"/workshops/{o['plater'].uuid}/ratings/", only()),
+    # A shop's load is for its owners and managers.
+    "workshop_load": Case(
+        "get", lambda o: f"/workshops/{o['grinder'].uuid}/load/", only("sub_supplier")
+    ),
     # --- API --------------------------------------------------------------------------------
     "api_jobs": Case("get", lambda o: "/api/v1/jobs/", signed_in()),
     "api_job_detail": Case("get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/", everyone()),
@@ -170,6 +188,24 @@ MATRIX: dict[str, Case] = {
         only("supplier", "sub_supplier", "hub"),
         {},
     ),
+    "api_order_rate": Case(
+        "post",
+        lambda o: f"/api/v1/orders/{o['sub'].uuid}/rating/",
+        only("supplier", "sub_supplier", "hub"),
+        {"quality": 5, "delivery": 5, "cost": 5},
+    ),
+    "api_order_rating_reply": Case(
+        "post",
+        lambda o: f"/api/v1/orders/{o['sub'].uuid}/rating/reply/",
+        only("supplier", "sub_supplier", "hub"),
+        {"reply": "x"},
+    ),
+    "api_workshop_ratings": Case(
+        "get", lambda o: f"/api/v1/workshops/{o['plater'].uuid}/ratings/", only()
+    ),
+    "api_workshop_load": Case(
+        "get", lambda o: f"/api/v1/workshops/{o['grinder'].uuid}/load/", only("sub_supplier")
+    ),
 }
 
 
@@ -215,6 +251,7 @@ def objects(chain, routed_job):
         "job": job,
         "hub": chain.hub,
         "grinder": chain.grinder,
+        "plater": chain.plater,
         "handoff": handoff,
         **steps,
         **orders,
