@@ -18,6 +18,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("shopnet.api_urls")),
+    # The district dashboard: its pages and its API (/api/v1/districts/…, /api/v1/workshops/…/stats/).
+    path("", include("orders.dashboard_urls")),
     path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

@@ -162,3 +162,58 @@ def test_suppression_blanks_enough_cells_that_totals_reveal_no_one():
     rows = [{"workshops": 1, "v": 1}, {"workshops": 2, "v": 1}, {"workshops": 9, "v": 5}]
     metrics.suppress(rows, ["v"])
     assert [r["v"] for r in rows] == [None, None, 5]  # the two small ones together make 3
+
+
+def grow(hm, *, workshops: int, jobs: int) -> None:
+    """More workshops and more finished work in the same district and range, written as rows
+    then rebuilt, for the query-count tests."""
+    from decimal import Decimal
+
+    from orders.models import Job, JobStatus, Step, StepStatus
+    from orders.stats import rollups
+    from tests.conftest import add_capability
+    from tests.orders.dashboard_district import at
+    from workshops.services import workshop_create
+
+    lathe = Process.objects.get(code="L")
+    extra = []
+    for i in range(workshops):
+        shop = workshop_create(
+            actor=None,
+            name=f"増設 {i}",
+            postal_code="144-0100",
+            headcount=4,
+            districts=[hm.district],
+        )
+        add_capability(shop, "L", capacity_hours_per_week=40)
+        extra.append(shop)
+    for i in range(jobs):
+        shop = extra[i % len(extra)]
+        job = Job.objects.create(
+            owner=shop,
+            part_name="x",
+            quantity=1,
+            due_date=dt.date(2026, 3, 20),
+            status=JobStatus.IN_PROGRESS,
+        )
+        Step.objects.create(
+            job=job,
+            process=lathe,
+            planned_hours=Decimal(1),
+            quantity=1,
+            workshop=shop,
+            status=StepStatus.DONE,
+            started_at=at(9, 9),
+            finished_at=at(9, 10 + i % 5),
+            good_qty=1,
+        )
+        Step.objects.create(
+            job=job,
+            process=lathe,
+            planned_hours=Decimal(1),
+            quantity=1,
+            workshop=shop,
+            status=StepStatus.IN_PROGRESS,
+            started_at=at(9, 11),
+        )
+    rollups.rebuild()
