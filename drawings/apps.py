@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class DrawingsConfig(AppConfig):
     name = "drawings"
     verbose_name = _("Drawings")
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from PIL import Image
+
+        # Raised on purpose for large scans (docs/DRAWINGS.md); the drawings code checks each
+        # page against the same ceiling from the header before decoding, and logos keep their
+        # own, lower limit.
+        Image.MAX_IMAGE_PIXELS = settings.DRAWINGS_MAX_PIXELS

@@ -208,7 +208,11 @@ def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
         return True
     if route["order"] is not None and route["order"] in access.order_ids:
         return True
-    return not route["steps"] and route["order"] is None and event["kind"].startswith("job.")
+    return (
+        not route["steps"]
+        and route["order"] is None
+        and event["kind"].startswith(("job.", "drawing."))
+    )
 
 
 def _job_head_and_roles(job_pk: int, user) -> tuple[int, tuple[set[int], set[int]]]:
@@ -401,6 +405,13 @@ class WorkshopStream(StreamConsumer):
             return
         if self.manages or self.workshop_id in route.get("performers", ()):
             await self.send_json(event)
+
+    async def board_update(self, message: dict[str, Any]) -> None:
+        """The open board changed for this shop (a posting it may see, or an offer on its own
+        posting): its managers' pages re-read what they show. Floor staff have no board."""
+        posting = message.get("posting")
+        if self.manages and isinstance(posting, str):
+            await self.send_json({"type": "board.update", "posting": posting})
 
 
 # --- /ws/districts/<slug>/ --------------------------------------------------------------------

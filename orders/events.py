@@ -48,6 +48,12 @@ EVENT_LABELS = {
     "offer.withdrawn": _("Offer withdrawn"),
     "handoff.shipped": _("Parts shipped"),
     "handoff.received": _("Parts received"),
+    # Drawings: added and revised are job-wide (every party hears of a new revision; the event
+    # names the drawing number and revision, never the file); shared concerns one order.
+    "drawing.added": _("Drawing added"),
+    "drawing.revised": _("New drawing revision"),
+    "drawing.linked": _("Drawing's steps changed"),
+    "drawing.shared": _("Drawings shared with an order"),
 }
 
 

@@ -121,6 +121,8 @@ class JobAccess:
             | Q(handoff__to_step_id__in=self.step_ids)
             | Q(handoff__from_step_id__in=self.step_ids)
             | Q(step__isnull=True, order__isnull=True, kind__startswith="job.")
+            # A drawing added or revised: every party hears of it (number and revision only).
+            | Q(step__isnull=True, order__isnull=True, kind__startswith="drawing.")
         )
 
 
@@ -375,12 +377,12 @@ def delivery_record(workshop, *, now=None) -> dict:
 
 
 def drawing_revisions(job_ids) -> dict[int, str]:
-    """The current drawing revision of each job, for the floor cards and the traveler.
+    """The current drawing revision of each job, for the floor cards and the traveler: that of
+    the job's main drawing (numbered as the job's drawing number, else the first uploaded), in
+    one query. A job without drawings maps to nothing and shows a dash."""
+    from drawings.selectors import job_revisions
 
-    Jobs carry no drawing files yet, so there is no revision to name: every job maps to
-    nothing and the cards show a dash. The drawings feature fills this in, in one query.
-    """
-    return {}
+    return job_revisions(job_ids)
 
 
 def _is_uuid(value) -> bool:

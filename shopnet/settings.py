@@ -204,6 +204,20 @@ PROTECTED_MEDIA_REDIRECT_PREFIX = env.str("PROTECTED_MEDIA_REDIRECT_PREFIX", def
 LOGO_MAX_UPLOAD_BYTES = env.int("LOGO_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 LOGO_MAX_PIXELS = env.int("LOGO_MAX_PIXELS", default=40_000_000)
 LOGO_SIZE = 512
+# Drawings (docs/DRAWINGS.md): per-file size limit, files per upload request, the pixel ceiling
+# per page (Pillow's own limit is raised to it on purpose: an A0 scan at 400 dpi is ~250 MP),
+# and the limits of the preview worker process.
+DRAWINGS_MAX_UPLOAD_BYTES = env.int("DRAWINGS_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+DRAWINGS_MAX_FILES_PER_REQUEST = env.int("DRAWINGS_MAX_FILES_PER_REQUEST", default=20)
+DRAWINGS_MAX_PIXELS = env.int("DRAWINGS_MAX_PIXELS", default=300_000_000)
+DRAWINGS_PREVIEW_TIMEOUT = env.int("DRAWINGS_PREVIEW_TIMEOUT", default=60)
+DRAWINGS_PREVIEW_MEMORY_MB = env.int("DRAWINGS_PREVIEW_MEMORY_MB", default=2048)
+DRAWINGS_PREVIEW_MAX_PAGES = env.int("DRAWINGS_PREVIEW_MAX_PAGES", default=50)
+DRAWINGS_PREVIEW_ISOLATED = env_bool("DRAWINGS_PREVIEW_ISOLATED", default=True)
+if DRAWINGS_MAX_UPLOAD_BYTES < 1 or DRAWINGS_MAX_FILES_PER_REQUEST < 1:
+    raise ImproperlyConfigured(
+        "DRAWINGS_MAX_UPLOAD_BYTES and DRAWINGS_MAX_FILES_PER_REQUEST must be positive."
+    )
 # Anything bigger than this is refused before the body is parsed (the drawings upload
 # view raises it for its own route).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

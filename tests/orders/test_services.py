@@ -1031,6 +1031,10 @@ def every_kind_scenario(chain) -> list[Job]:
         order=plating, actor=chain.hub_owner, quality=5, delivery=4, cost=3, comment="丁寧"
     )
     services.rating_reply(rating=rating, actor=chain.plater_owner, reply="ありがとうございます")
+    # Drawings: added for the turning step, revised, unlinked, shared with the turner's order.
+    from tests.drawings.scenario import drawing_events
+
+    drawing_events(chain, job, top, turn)
     copy = services.job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
     return [job, copy, open_board_scenario(chain)]
 
