@@ -19,7 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from workshops.filters import CodeMultipleChoiceFilter
 from workshops.models import MANAGING_ROLES, Membership, Process
 
-from .models import Job, JobStatus, Order, OrderStatus, Step
+from .models import Job, JobStatus, Order, OrderStatus, Posting, PostingStatus, Step
 
 # --- fields ------------------------------------------------------------------------------------
 
@@ -248,3 +248,42 @@ class OrderFilter(django_filters.FilterSet):
             supplier_id__in=_my_workshops(self.user, manage=True),
         )
         return queryset.filter(waiting) if value else queryset.exclude(waiting)
+
+
+POSTING_ROLE_CHOICES = [
+    ("buyer", _("Posted by my workshop")),
+    ("invited", _("Sent to my workshop")),
+]
+
+
+class PostingFilter(django_filters.FilterSet):
+    """The open board's postings; the queryset is already `postings_visible_to(user)`."""
+
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=PostingStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
+    process = CodeMultipleChoiceFilter(
+        label=_("Process"), queryset=Process.objects.all(), method="filter_process"
+    )
+    role = django_filters.ChoiceFilter(
+        label=_("My role"), choices=POSTING_ROLE_CHOICES, method="filter_role"
+    )
+    job = django_filters.UUIDFilter(label=_("Job"), field_name="job__uuid")
+
+    class Meta:
+        model = Posting
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(_split_commas(data, ("status", "process")), *args, **kwargs)
+
+    def filter_process(self, queryset, name, value):
+        return queryset.filter(process__in=value) if value else queryset
+
+    def filter_role(self, queryset, name, value):
+        managed = _my_workshops(getattr(self.request, "user", None), manage=True)
+        if value == "buyer":
+            return queryset.filter(buyer_id__in=managed)
+        if value == "invited":
+            return queryset.filter(invites__workshop_id__in=managed).distinct()
+        return queryset

@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from orders import api as orders_api
+from orders.api import board as board_api
 from workshops import api as workshops_api
 
 urlpatterns = [
@@ -75,5 +76,37 @@ urlpatterns = [
         "orders/<uuid:order_uuid>/rating/reply/",
         orders_api.OrderRatingReply.as_view(),
         name="api_order_rating_reply",
+    ),
+    # The open board: postings, offers, the award; route suggestions.
+    path("postings/", board_api.PostingList.as_view(), name="api_postings"),
+    path(
+        "postings/<uuid:posting_uuid>/",
+        board_api.PostingDetail.as_view(),
+        name="api_posting_detail",
+    ),
+    path(
+        "postings/<uuid:posting_uuid>/offers/",
+        board_api.PostingOffers.as_view(),
+        name="api_posting_offers",
+    ),
+    path(
+        "postings/<uuid:posting_uuid>/award/",
+        board_api.PostingAward.as_view(),
+        name="api_posting_award",
+    ),
+    path(
+        "postings/<uuid:posting_uuid>/withdraw/",
+        board_api.PostingWithdraw.as_view(),
+        name="api_posting_withdraw",
+    ),
+    path(
+        "offers/<uuid:offer_uuid>/withdraw/",
+        board_api.OfferWithdraw.as_view(),
+        name="api_offer_withdraw",
+    ),
+    path(
+        "jobs/<uuid:job_uuid>/suggestions/",
+        board_api.JobSuggestions.as_view(),
+        name="api_job_suggestions",
     ),
 ]

@@ -11,4 +11,5 @@ def memberships(request: HttpRequest) -> dict:
     return {
         "my_memberships": lambda: memberships_for_request(request),
         "my_districts": lambda: districts_staffed_by(user),
+        "i_manage_a_workshop": lambda: any(m.can_manage for m in memberships_for_request(request)),
     }

@@ -21,7 +21,7 @@ from .. import services
 from ..forms import ChangeTermsForm, ConfirmForm, DeclineForm, OrderRequestForm
 from ..live import workshops_config
 from ..models import LIVE_ORDER_STATES, Order, OrderStatus, Step, StepStatus
-from ..selectors import documents_visible, get_job_for, get_order_for, orders_visible_to
+from ..selectors import _is_uuid, documents_visible, get_job_for, get_order_for, orders_visible_to
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 
 
@@ -83,6 +83,10 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         else Workshop.objects.active().exclude(pk=buyer.pk).order_by("name_kana", "name")
     )
     initial = {"steps": chosen, "delivery_place": f"{buyer.name} {buyer.address}".strip()}
+    wanted = request.GET.get("supplier")
+    if wanted and _is_uuid(wanted) and suppliers.filter(uuid=wanted).exists():
+        # From a route suggestion's "request directly".
+        initial["supplier"] = wanted
     form = OrderRequestForm(
         request.POST if request.method == "POST" else None,
         routable=routable,

@@ -188,6 +188,11 @@
     if (data.type === "district.update") {
       emit("shopnet:district", data);
       scheduleRefresh();
+      return;
+    }
+    if (data.type === "board.update") {
+      emit("shopnet:board", data);
+      scheduleRefresh();
     }
   };
 

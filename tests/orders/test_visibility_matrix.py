@@ -182,6 +182,48 @@ MATRIX: dict[str, Case] = {
         only("supplier", "sub_supplier", "hub"),
         {"reason": "x"},
     ),
+    # --- the open board -------------------------------------------------------------------
+    # Every shop's managers have a board (empty for those invited to nothing); floor staff not.
+    "board": Case(
+        "get",
+        lambda o: "/board/",
+        {**signed_in(), "floor": NOT_FOUND, "staff": NOT_FOUND},
+    ),
+    "posting_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/post/", only("hub")),
+    "job_suggestions": Case("get", lambda o: f"/jobs/{o['job'].uuid}/suggestions/", only("hub")),
+    # The posting went to the turner alone: the grinder and the stranger never see it.
+    "posting_detail": Case(
+        "get", lambda o: f"/postings/{o['posting'].uuid}/", only("hub", "supplier")
+    ),
+    "posting_offer": Case(
+        "post", lambda o: f"/postings/{o['posting'].uuid}/offer/", only("supplier")
+    ),
+    "posting_award": Case("post", lambda o: f"/postings/{o['posting'].uuid}/award/", only("hub")),
+    "posting_withdraw": Case(
+        "post", lambda o: f"/postings/{o['posting'].uuid}/withdraw/", only("hub")
+    ),
+    "offer_withdraw": Case(
+        "post", lambda o: f"/offers/{o['offer'].uuid}/withdraw/", only("supplier")
+    ),
+    "api_postings": Case("get", lambda o: "/api/v1/postings/", signed_in()),
+    "api_posting_detail": Case(
+        "get", lambda o: f"/api/v1/postings/{o['posting'].uuid}/", only("hub", "supplier")
+    ),
+    "api_posting_offers": Case(
+        "get", lambda o: f"/api/v1/postings/{o['posting'].uuid}/offers/", only("hub", "supplier")
+    ),
+    "api_posting_award": Case(
+        "post", lambda o: f"/api/v1/postings/{o['posting'].uuid}/award/", only("hub"), {}
+    ),
+    "api_posting_withdraw": Case(
+        "post", lambda o: f"/api/v1/postings/{o['posting'].uuid}/withdraw/", only("hub"), {}
+    ),
+    "api_offer_withdraw": Case(
+        "post", lambda o: f"/api/v1/offers/{o['offer'].uuid}/withdraw/", only("supplier"), {}
+    ),
+    "api_job_suggestions": Case(
+        "get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/suggestions/", only("hub")
+    ),
     "api_order_withdraw": Case(
         "post",
         lambda o: f"/api/v1/orders/{o['sub'].uuid}/withdraw/",
@@ -228,7 +270,9 @@ def project_urls() -> dict[str, str]:
         name: route
         for name, route in _names(get_resolver().url_patterns).items()
         if route.startswith("api/v1/")
-        and any(part in route for part in ("jobs", "steps", "orders", "handoffs"))
+        and any(
+            part in route for part in ("jobs", "steps", "orders", "handoffs", "postings", "offers")
+        )
     }
     return {**names, **api}
 
@@ -247,7 +291,38 @@ def objects(chain, routed_job):
     services.step_start(step=turn, actor=chain.turner_floor)
     services.step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
     handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    # The open board: the hub posts a milling step to the district; only the turner mills,
+    # and offers.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.orders.conftest import add, in_days
+    from workshops.models import District
+
+    # A district of the turner's alone, so that no two shops of the chain share one (that
+    # would open their ratings to each other).
+    district = District.objects.create(slug="board", name_ja="受発注", name_en="Board")
+    chain.turner.districts.add(district)
+    mill = add(job, chain, "M", 2, title="追加工")
+    posting = services.posting_create(
+        job=job,
+        actor=chain.hub_owner,
+        steps=[mill],
+        districts=[district],
+        answer_by=timezone.now() + dt.timedelta(days=2),
+    )
+    offer = services.offer_submit(
+        posting=posting,
+        workshop=chain.turner,
+        actor=chain.turner_owner,
+        price=9000,
+        promised_date=in_days(5),
+        valid_until=in_days(5),
+    )
     return {
+        "posting": posting,
+        "offer": offer,
         "job": job,
         "hub": chain.hub,
         "grinder": chain.grinder,
