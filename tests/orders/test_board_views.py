@@ -139,7 +139,7 @@ def test_an_invited_shop_sees_the_posting_but_not_the_other_invitees_or_the_cust
     assert offers.json() == []
 
 
-# --- offers ----------------------------------------------------------------------------------------
+# --- offers ---------------------------------------------------------------------------------
 
 
 def test_an_invited_shop_offers_revises_and_withdraws_on_the_page(chain, board, posting):  # noqa: F811
