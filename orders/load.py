@@ -212,8 +212,8 @@ def load_ratio(
 
 
 def workshop_load(workshop, *, weeks: int = DEFAULT_WEEKS, today: dt.date | None = None) -> dict:
-    """One workshop's load table: a row per process (those it declares, then any others it has
-    work in), a cell per week with hours, capacity, percent and whether it is over. Three
+    """One workshop's load table: a row per process it declares or has work in (taxonomy
+    order), a cell per week with hours, capacity, percent and whether it is over. Three
     queries (the processes named, committed hours, capacities)."""
     from workshops.models import Process
 

@@ -425,7 +425,8 @@ class LoadCellSerializer(serializers.Serializer):
 
 
 class LoadRowSerializer(serializers.Serializer):
-    process = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    process = serializers.CharField(source="process.code", help_text="The process code.")
+    name = serializers.CharField(source="process.name", help_text="In the caller's language.")
     declared = serializers.BooleanField(help_text="The workshop lists this process.")
     capacity = serializers.IntegerField(allow_null=True)
     weeks = LoadCellSerializer(many=True)
