@@ -44,9 +44,17 @@ class Command(BaseCommand):
             help="Also make sure N generated workshops exist (bulk inserts, for benchmarks).",
         )
         parser.add_argument("--seed", type=int, default=20260101, help="Random seed for --scale.")
+        parser.add_argument(
+            "--jobs",
+            dest="history_jobs",
+            type=int,
+            default=0,
+            help="With --scale: also make sure M jobs of the last year exist in the demo district "
+            "(steps, orders, hand-offs, events; bulk inserts, for the dashboard benchmark).",
+        )
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
 
-    def handle(self, *args, scale: int, seed: int, quiet: bool, **options):
+    def handle(self, *args, scale: int, seed: int, quiet: bool, history_jobs: int = 0, **options):
         if scale < 0:
             raise CommandError("--scale must be zero or more.")
         demo_data.validate()
@@ -61,6 +69,18 @@ class Command(BaseCommand):
         if scale:
             made = self._scale(scale, seed, districts[demo_data.DISTRICT["slug"]])
             self.stdout.write(f"Scale: {made} workshops created ({scale} wanted).")
+            if history_jobs:
+                from orders.stats.scale import build_history
+
+                history = build_history(
+                    districts[demo_data.DISTRICT["slug"]],
+                    jobs=history_jobs,
+                    seed=seed,
+                    say=self.stdout.write,
+                )
+                self.stdout.write(
+                    f"Scale: {history} jobs of history created ({history_jobs} wanted)."
+                )
         self.stdout.write(
             f"Demo district ready: {len(demo_data.WORKSHOPS)} workshops ({created} new), "
             f"{jobs} new demo jobs, in {time.monotonic() - started:.1f}s."
