@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate seed messages check-deploy bench clean
+.PHONY: run test lint install migrate seed messages check-deploy bench bench-dashboard clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ messages: install
 # PostgreSQL DATABASE_URL (it makes and drops its own database there) and redis-server.
 bench: install
 	$(PY) bench/ws_fanout.py --sockets 100 1000
+
+# The district dashboard over a year of a 4,000-workshop district against plain SQL
+# (docs/BENCHMARKS.md). Needs a PostgreSQL DATABASE_URL; keeps its own database between runs.
+bench-dashboard: install
+	$(PY) bench/dashboard.py --workshops 4000 --jobs 100000
 
 check-deploy: install
 	env SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DEBUG=0 ALLOWED_HOSTS=shopnet.example.jp \
