@@ -43,7 +43,7 @@ FONT_PATH = Path(settings.BASE_DIR) / "shopnet" / "fonts" / "ipaexg.ttf"
 SUPERSEDED_MARK = "旧版 / SUPERSEDED"
 
 
-# --- making previews ---------------------------------------------------------------------------
+# --- making previews -----------------------------------------------------------------------------
 
 
 def _job(revision: DrawingRevision, source: Path, out_dir: Path) -> dict:

@@ -275,7 +275,7 @@ def drawings_for_posting(posting: Posting, user: User) -> list[DrawingRevision]:
     )
 
 
-# --- access helpers --------------------------------------------------------------------------
+# --- access helpers ------------------------------------------------------------------------------
 
 
 def get_drawings_access(user: User, job_uuid: UUID | str) -> DrawingAccess:
@@ -330,7 +330,7 @@ def get_sharing_order_for(user: User, order_uuid: UUID | str) -> tuple[DrawingAc
     return access, chosen
 
 
-# --- lists -----------------------------------------------------------------------------------
+# --- lists ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -388,7 +388,7 @@ def pending_preview_count() -> int:
     return DrawingRevision.objects.filter(preview_status=PreviewStatus.PENDING).count()
 
 
-# --- revisions for the floor station and the traveler -------------------------------------------
+# --- revisions for the floor station and the traveler --------------------------------------------
 
 
 def job_revisions(job_ids) -> dict[int, str]:

@@ -135,10 +135,10 @@ def next_label(labels: Iterable[str]) -> str:
     return f"{last}+1"
 
 
-# --- uploads -----------------------------------------------------------------------------------
+# --- uploads -------------------------------------------------------------------------------------
 
 
-def _too_large(size: int) -> Refused:
+def too_large(size: int) -> Refused:
     return Refused(
         _("The file is too large (%(size)s MB). The limit is %(limit)s MB per file.")
         % {
@@ -161,7 +161,7 @@ def _local_copy(upload: UploadedFile, directory: Path) -> tuple[Path, int, str]:
             while chunk := handle.read(1024 * 1024):
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(size)
+                    raise too_large(size)
                 digest.update(chunk)
         return path, size, digest.hexdigest()
     path = directory / "upload"
@@ -170,7 +170,7 @@ def _local_copy(upload: UploadedFile, directory: Path) -> tuple[Path, int, str]:
         for chunk in upload.chunks():
             size += len(chunk)
             if size > limit:
-                raise _too_large(size)
+                raise too_large(size)
             digest.update(chunk)
             out.write(chunk)
     return path, size, digest.hexdigest()
@@ -212,7 +212,7 @@ def drawing_upload(
     steps = _job_steps(job, steps)
     declared = getattr(upload, "size", None)
     if declared is not None and declared > settings.DRAWINGS_MAX_UPLOAD_BYTES:
-        raise _too_large(declared)
+        raise too_large(declared)
     if declared == 0:
         raise Refused(_("The file is empty."), code="empty")
     with tempfile.TemporaryDirectory(prefix="shopnet-upload-") as tmp:

@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from drawings import api as drawings_api
 from orders import api as orders_api
 from orders.api import board as board_api
 from workshops import api as workshops_api
@@ -108,5 +109,27 @@ urlpatterns = [
         "jobs/<uuid:job_uuid>/suggestions/",
         board_api.JobSuggestions.as_view(),
         name="api_job_suggestions",
+    ),
+    # Drawings: list (?job=) and upload, revisions, previews and originals.
+    path("drawings/", drawings_api.DrawingList.as_view(), name="api_drawings"),
+    path(
+        "drawings/<uuid:drawing_uuid>/revisions/",
+        drawings_api.DrawingRevisions.as_view(),
+        name="api_drawing_revisions",
+    ),
+    path(
+        "drawings/revisions/<uuid:revision_uuid>/preview/<int:page>/",
+        drawings_api.RevisionPreview.as_view(),
+        name="api_revision_preview",
+    ),
+    path(
+        "drawings/revisions/<uuid:revision_uuid>/thumbnail/",
+        drawings_api.RevisionThumbnail.as_view(),
+        name="api_revision_thumbnail",
+    ),
+    path(
+        "drawings/revisions/<uuid:revision_uuid>/download/",
+        drawings_api.RevisionDownload.as_view(),
+        name="api_revision_download",
     ),
 ]

@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/", include("shopnet.api_urls")),
     # The district dashboard: its pages and its API (/api/v1/districts/…, /api/v1/workshops/…/stats/).
     path("", include("orders.dashboard_urls")),
+    # Before orders: /orders/<uuid>/drawings/ is a drawings page, not an order action.
+    path("", include("drawings.urls")),
     path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

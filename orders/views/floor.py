@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from drawings.selectors import step_revisions
 from workshops.models import MANAGING_ROLES, Membership, Role
 
 from ..forms import HOLD_REASONS, ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
 from ..live import live_config, workshop_stream
 from ..models import Step, StepStatus
 from ..selectors import (
-    drawing_revisions,
     floor_arriving,
     floor_queue,
     floor_to_ship,
@@ -60,6 +60,8 @@ class Card:
     step: Step
     revision: str | None
     available: int
+    # Drawings whose revision changed after this step started: (number, started on, current).
+    stale_revisions: list = field(default_factory=list)
     next_steps: list[Step] = field(default_factory=list)
     ship_to: list[tuple[Step | None, ShipForm]] = field(default_factory=list)
     left_to_ship: int = 0
@@ -104,12 +106,14 @@ def floor_cards(
     ids = [s.pk for s in steps]
     successors = step_successors(ids)
     available = parts_available(steps)
-    revisions = drawing_revisions({s.job_id for s in steps})
+    # The revision of the drawing each step works to, and any that changed since it started.
+    revisions = step_revisions(steps)
 
     def card(step: Step) -> Card:
         return Card(
             step=step,
-            revision=revisions.get(step.job_id),
+            revision=revisions[step.pk].revision if step.pk in revisions else None,
+            stale_revisions=revisions[step.pk].stale if step.pk in revisions else [],
             available=available[step.pk],
             next_steps=successors.get(step.pk, []),
             focused=focus is not None and step.pk == focus.pk,
