@@ -1,8 +1,8 @@
-"""The district dashboard's pages and API (included from shopnet/urls.py)."""
+"""The district dashboard's pages (included from shopnet/urls.py; its API routes are in
+shopnet/api_urls.py)."""
 
 from django.urls import path
 
-from .api import stats as api
 from .views import dashboard as views
 
 urlpatterns = [
@@ -27,15 +27,5 @@ urlpatterns = [
         "workshops/<uuid:workshop_uuid>/dashboard.csv",
         views.workshop_dashboard_csv,
         name="workshop_dashboard_csv",
-    ),
-    path(
-        "api/v1/districts/<slug:slug>/stats/",
-        api.DistrictStats.as_view(),
-        name="api_district_stats",
-    ),
-    path(
-        "api/v1/workshops/<uuid:workshop_uuid>/stats/",
-        api.WorkshopStats.as_view(),
-        name="api_workshop_stats",
     ),
 ]

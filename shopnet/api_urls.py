@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from drawings import api as drawings_api
 from orders import api as orders_api
 from orders.api import board as board_api
+from orders.api import stats as stats_api
 from workshops import api as workshops_api
 
 urlpatterns = [
@@ -131,5 +132,16 @@ urlpatterns = [
         "drawings/revisions/<uuid:revision_uuid>/download/",
         drawings_api.RevisionDownload.as_view(),
         name="api_revision_download",
+    ),
+    # The district dashboard's figures (aggregates only; docs/DASHBOARD.md).
+    path(
+        "districts/<slug:slug>/stats/",
+        stats_api.DistrictStats.as_view(),
+        name="api_district_stats",
+    ),
+    path(
+        "workshops/<uuid:workshop_uuid>/stats/",
+        stats_api.WorkshopStats.as_view(),
+        name="api_workshop_stats",
     ),
 ]

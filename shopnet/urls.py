@@ -18,7 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("shopnet.api_urls")),
-    # The district dashboard: its pages and its API (/api/v1/districts/…, /api/v1/workshops/…/stats/).
+    # The district dashboard's pages.
     path("", include("orders.dashboard_urls")),
     # Before orders: /orders/<uuid>/drawings/ is a drawings page, not an order action.
     path("", include("drawings.urls")),

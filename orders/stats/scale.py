@@ -142,7 +142,7 @@ def _batch(rng, shops, able, processes, now, days, offset, count) -> None:
             ProgressEvent(job=job, seq=seqs[job.pk], kind=kind, created_at=at, data={}, **extra)
         )
 
-    for job, (hub, _route, created, _finished, done) in zip(jobs, plans, strict=True):
+    for job, (hub, _route, created, _finished, _done) in zip(jobs, plans, strict=True):
         event(job, "job.posted", created, workshop_id=hub)
         job_steps = by_job[job.pk]
         for step in job_steps:
@@ -189,6 +189,9 @@ def _batch(rng, shops, able, processes, now, days, offset, count) -> None:
                 event(job, "step.started", step.started_at, workshop_id=step.workshop_id, step=step)
             if step.finished_at:
                 event(job, "step.done", step.finished_at, workshop_id=step.workshop_id, step=step)
+        # Done only when every step is (a late step can finish after "now").
+        done = all(s.finished_at for s in job_steps)
+        job.status = JobStatus.DONE if done else JobStatus.IN_PROGRESS
         if done:
             event(job, "job.completed", max(s.finished_at for s in job_steps), workshop_id=hub)
     orders = Order.objects.bulk_create(orders, batch_size=BATCH)
@@ -223,4 +226,4 @@ def _batch(rng, shops, able, processes, now, days, offset, count) -> None:
     ProgressEvent.objects.bulk_create(events, batch_size=BATCH)
     for job in jobs:
         job.last_seq = seqs.get(job.pk, 0)
-    Job.objects.bulk_update(jobs, ["last_seq", "joint_at"], batch_size=BATCH)
+    Job.objects.bulk_update(jobs, ["last_seq", "joint_at", "status"], batch_size=BATCH)
