@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orders import services
 from orders.models import (
@@ -150,7 +150,7 @@ def test_a_posted_step_cannot_be_posted_twice_or_requested_directly(chain, board
     post(chain, board)
     with pytest.raises(Refused):
         post(chain, board)
-    with pytest.raises(Refused) as refused:
+    with translation.override("en"), pytest.raises(Refused) as refused:
         services.order_request(
             job=board["job"],
             actor=chain.hub_owner,
