@@ -76,6 +76,8 @@ def event_route(event) -> dict[str, Any]:
         # Requesting or settling an order takes its steps off (or puts them back on) the
         # queue of the shop performing them: that shop's floor board must hear of it.
         performers.extend(event.order.steps.values_list("workshop_id", flat=True))
+    if _job_wide_drawing_event(event):
+        performers.extend(event.job.steps.values_list("workshop_id", flat=True))
     return {
         "steps": sorted(set(steps)),
         "order": event.order_id,
@@ -83,8 +85,17 @@ def event_route(event) -> dict[str, Any]:
     }
 
 
+def _job_wide_drawing_event(event) -> bool:
+    """A drawing added or revised changes the revision every floor card of the job shows: the
+    floor boards of every shop performing a step of the job hear of it."""
+    return event.kind.startswith("drawing.") and not event.order_id and not event.step_id
+
+
 def _groups_for(event) -> list[str]:
     groups = [job_group(str(event.job.uuid)), workshop_group(str(event.job.owner.uuid))]
+    if _job_wide_drawing_event(event):
+        for shop in event.job.steps.values_list("workshop__uuid", flat=True).distinct():
+            groups.append(workshop_group(str(shop)))
     if event.step_id:
         groups.append(workshop_group(str(event.step.workshop.uuid)))
         # The shops party to the orders for this step (a supplier that passed it on to a
