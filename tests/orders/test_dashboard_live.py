@@ -35,7 +35,7 @@ async def test_a_step_done_updates_the_district_stream_once_per_period(chain, se
         second = add(job, chain, "INS", 1, after=[first])
         return first, second
 
-    first, second = await run(in_house_job)
+    first, _second = await run(in_house_job)
     communicator, connected = await open_stream(f"/ws/districts/{district.slug}/", chain.staff)
     assert connected
     assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
