@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from drawings.selectors import drawings_for_posting
 from workshops.models import MANAGING_ROLES, Workshop
 from workshops.selectors import memberships_for_request
 
@@ -149,17 +150,8 @@ def _detail(request, access, *, offer_form=None, award_form=None, status=200) ->
         )
     else:
         context["offer_form"] = offer_form or OfferForm.for_offer(access.offer)
-        context["drawings"] = _drawings_for(posting, request.user)
+        context["drawings"] = drawings_for_posting(posting, request.user)
     return render(request, "orders/posting_detail.html", context, status=status)
-
-
-def _drawings_for(posting, user) -> list:
-    """The drawings hook: what the drawings feature lets invited shops preview."""
-    try:
-        from drawings.selectors import drawings_for_posting
-    except ImportError:
-        return []
-    return list(drawings_for_posting(posting, user))
 
 
 @require_GET

@@ -409,3 +409,45 @@ async def test_an_incapable_shop_never_hears_of_the_posting_on_its_socket(chain,
     assert await grinder_floor.receive_nothing(timeout=QUIET)
     for communicator in (*sockets.values(), grinder_floor):
         await communicator.disconnect()
+
+
+def test_an_invited_shop_opens_the_shared_drawing_from_the_posting(chain, board, settings):  # noqa: F811
+    from tests.drawings.conftest import add_drawing
+
+    settings.DRAWINGS_PREVIEW_ISOLATED = False
+    revision = add_drawing(chain, board["job"], "png", number="MR-G", steps=[board["grind"]])
+    posting = services.posting_create(
+        job=board["job"],
+        actor=chain.hub_owner,
+        steps=[board["grind"]],
+        districts=[board["ota"]],
+        answer_by=answer_in(),
+    )
+    client = client_for(chain.turner_owner)
+    body = client.get(f"/postings/{posting.uuid}/").content.decode()
+    link = f"/drawings/revisions/{revision.uuid}/"
+    assert link in body and "MR-G" in body
+    assert client.get(link).status_code == 200
+    # Not shared: the same page shows no drawing.
+    Posting.objects.filter(pk=posting.pk).update(share_drawings=False)
+    assert link not in client.get(f"/postings/{posting.uuid}/").content.decode()
+
+
+def test_the_postings_api_queries_do_not_grow_with_the_postings(chain, board, posting):  # noqa: F811
+    client = client_for(chain.turner_owner)
+    offer(chain, posting)
+    client.get("/api/v1/postings/")
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get("/api/v1/postings/").json()["results"]) == 1
+    job = post_job(chain, part_name="別件")
+    for _ in range(3):
+        services.posting_create(
+            job=job,
+            actor=chain.hub_owner,
+            steps=[add(job, chain, "G", 1)],
+            districts=[board["ota"]],
+            answer_by=answer_in(),
+        )
+    with CaptureQueriesContext(connection) as four:
+        assert len(client.get("/api/v1/postings/").json()["results"]) == 4
+    assert len(four) == len(one)
