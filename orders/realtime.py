@@ -199,6 +199,9 @@ def _district_doorbell(workshop_ids: list[int]) -> None:
     except Exception:
         logger.warning("Could not find the districts to update", exc_info=True)
         return
+    from .stats import cached
+
+    cached.bump(districts)  # never throttled: no dashboard reads figures from before this
     for district_uuid in districts:
         if every > 0 and not cache.add(f"district-update:{district_uuid}", 1, timeout=every):
             continue  # a message went out less than `every` seconds ago

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..stats import metrics
+from ..stats import cached, metrics
 from ..stats.access import district_of, get_district_for_staff, get_workshop_for_member
 from ..stats.filters import DashboardFilter
 from ..views.dashboard import _default_scope
@@ -42,7 +42,7 @@ class DistrictStats(APIView):
         if request.query_params and not filterset.is_valid():
             return Response({"errors": filterset.errors_text()}, status=400)
         scope = filterset.scope() if request.query_params else _default_scope(district)
-        data = metrics.district_dashboard(scope)
+        data = cached.district_dashboard(scope)
         data["live"] = metrics.live_counters(scope)
         data["district"] = district.slug
         return Response(data)

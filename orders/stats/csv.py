@@ -39,9 +39,10 @@ def _process_rows(rows, keys):
 
 
 def tables(data: dict[str, Any]) -> dict[str, Callable[[], tuple[list[str], Iterable]]]:
-    """Every table of the district dashboard: name → (header, rows)."""
-    p = data["processes"]
-    summary = data["summary"]
+    """Every table of the district dashboard: name → (header, rows). `data` needs only the
+    sections of the tables that are read."""
+    p = data.get("processes", {})
+    summary = data.get("summary", {})
     return {
         "summary": lambda: (
             [_("Measure"), _("Value")],

@@ -20,7 +20,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +53,7 @@ from ..models import (
     TargetMetric,
     WorkshopDayStat,
 )
+from . import sql
 
 MIN_WORKSHOPS = 3
 PARTICIPATION_DAYS = 90
@@ -235,32 +250,59 @@ def _in_range(scope: Scope) -> Q:
     return Q(day__gte=scope.start, day__lte=scope.end)
 
 
-def process_table(scope: Scope, labels: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def _day(value) -> dt.date:
+    """A date from what a raw cursor returns for a truncated day: a date, a datetime or, on
+    SQLite, an ISO string."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def step_totals(scope: Scope) -> dict[int | None, dict[str, int]]:
+    """Steps done, good and scrap parts, and the workshops that finished any, over the range:
+    per process, and (under None) for all processes together. One query: the daily rows are
+    summed per process and workshop first, then per process and overall."""
+    inner = (
+        scope.processes(
+            StepDayStat.objects.filter(
+                _in_range(scope), workshop__in=scope.workshops(), steps_done__gt=0
+            )
+        )
+        .order_by()
+        .values(p=F("process"), w=F("workshop"))
+        .annotate(done=Sum("steps_done"), good=Sum("good_qty"), scrap=Sum("scrap_qty"))
+    )
+    rows = sql.over(
+        inner,
+        """WITH t AS {inner}
+        SELECT p, SUM(done), SUM(good), SUM(scrap), COUNT(*) FROM t GROUP BY p
+        UNION ALL
+        SELECT NULL, SUM(done), SUM(good), SUM(scrap), COUNT(DISTINCT w) FROM t""",
+    )
+    return {
+        process: {
+            "done": int(done or 0),
+            "good": int(good or 0),
+            "scrap": int(scrap or 0),
+            "workshops": int(shops or 0),
+        }
+        for process, done, good, scrap, shops in rows
+    }
+
+
+def process_table(
+    scope: Scope,
+    labels: dict[int, dict[str, Any]],
+    steps: dict[int | None, dict[str, int]] | None = None,
+) -> dict[str, Any]:
     """Per process over the range: steps done, parts good and scrap, lead time of a step
     (median and 90th percentile, hours); right now: work in progress and the queue; and
-    declared capacity against committed load over the next weeks."""
+    declared capacity against committed load over the next weeks. `steps`: `step_totals`,
+    when the caller has it already."""
     workshops = scope.workshops()
-    done = {
-        row["process"]: row
-        for row in scope.processes(
-            StepDayStat.objects.filter(_in_range(scope), workshop__in=workshops)
-        )
-        .order_by()
-        .values("process")
-        .annotate(
-            done=Sum("steps_done"),
-            good=Sum("good_qty"),
-            scrap=Sum("scrap_qty"),
-            workshops=Count("workshop", distinct=True, filter=Q(steps_done__gt=0)),
-        )
-    }
-    total_done_workshops = (
-        scope.processes(
-            StepDayStat.objects.filter(_in_range(scope), workshop__in=workshops, steps_done__gt=0)
-        )
-        .order_by()
-        .aggregate(n=Count("workshop", distinct=True))["n"]
-    )
+    steps = step_totals(scope) if steps is None else steps
+    done = {pk: row for pk, row in steps.items() if pk is not None}
+    total_done_workshops = steps.get(None, {}).get("workshops", 0)
     leads = lead_times(
         scope.processes(
             LeadTime.objects.filter(
@@ -400,23 +442,23 @@ def weekly_throughput(scope: Scope, labels: dict[int, dict[str, Any]]) -> dict[s
     """Steps done per week (weeks start on Monday) and process; per week, the processes drawn
     from too few workshops are folded into one "other" figure (itself from at least
     MIN_WORKSHOPS workshops, or the whole week is suppressed)."""
-    rows = (
+    inner = (
         scope.processes(
             StepDayStat.objects.filter(
                 _in_range(scope), workshop__in=scope.workshops(), steps_done__gt=0
             )
         )
         .order_by()
-        .annotate(week=TruncWeek("day"))
-        .values("week", "process")
-        .annotate(done=Sum("steps_done"), workshops=Count("workshop", distinct=True))
+        .values(week=TruncWeek("day"), p=F("process"), w=F("workshop"))
+        .annotate(done=Sum("steps_done"))
     )
     by_week: dict[dt.date, dict[int, dict[str, int]]] = defaultdict(dict)
-    for row in rows:
-        week = row["week"].date() if isinstance(row["week"], dt.datetime) else row["week"]
-        by_week[week][row["process"]] = {"done": row["done"], "workshops": row["workshops"]}
+    for week, process, done, shops in sql.over(
+        inner, "SELECT week, p, SUM(done), COUNT(*) FROM {inner} t GROUP BY week, p"
+    ):
+        by_week[_day(week)][process] = {"done": int(done), "workshops": shops}
     jobs = {
-        (r["week"].date() if isinstance(r["week"], dt.datetime) else r["week"]): r
+        _day(r["week"]): r
         for r in WorkshopDayStat.objects.filter(
             _in_range(scope), workshop__in=scope.workshops(), jobs_completed__gt=0
         )
@@ -477,25 +519,44 @@ def _since(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def summary(scope: Scope) -> dict[str, Any]:
-    """The headline figures over the range (and, for participation, the last 90 days)."""
+def workshop_totals(scope: Scope) -> dict[str, int]:
+    """Jobs completed and made joint (as hub), orders delivered and on time (as supplier) over
+    the range, with the workshops behind each. One query, summed per workshop first."""
+    inner = (
+        WorkshopDayStat.objects.filter(_in_range(scope), workshop__in=scope.workshops())
+        .order_by()
+        .values(w=F("workshop"))
+        .annotate(
+            completed=Sum("jobs_completed"),
+            joint=Sum("jobs_joint"),
+            delivered=Sum("orders_delivered"),
+            on_time=Sum("orders_on_time"),
+        )
+    )
+    (row,) = sql.over(
+        inner,
+        """SELECT SUM(completed), SUM(joint), SUM(delivered), SUM(on_time),
+            COUNT(CASE WHEN completed > 0 THEN 1 END),
+            COUNT(CASE WHEN joint > 0 THEN 1 END),
+            COUNT(CASE WHEN delivered > 0 THEN 1 END)
+        FROM {inner} t""",
+    )
+    names = ("completed", "joint", "delivered", "on_time", "hubs", "joint_hubs", "suppliers")
+    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+
+
+def summary(scope: Scope, steps: dict[int | None, dict[str, int]] | None = None) -> dict[str, Any]:
+    """The headline figures over the range (and, for participation, the last 90 days).
+    `steps`: `step_totals`, when the caller has it already."""
     workshops = scope.workshops()
-    shop = WorkshopDayStat.objects.filter(_in_range(scope), workshop__in=workshops).aggregate(
-        completed=Sum("jobs_completed"),
-        joint=Sum("jobs_joint"),
-        delivered=Sum("orders_delivered"),
-        on_time=Sum("orders_on_time"),
-        hubs=Count("workshop", distinct=True, filter=Q(jobs_completed__gt=0)),
-        joint_hubs=Count("workshop", distinct=True, filter=Q(jobs_joint__gt=0)),
-        suppliers=Count("workshop", distinct=True, filter=Q(orders_delivered__gt=0)),
-    )
-    step_totals = scope.processes(
-        StepDayStat.objects.filter(_in_range(scope), workshop__in=workshops)
-    ).aggregate(
-        done=Sum("steps_done"),
-        good=Sum("good_qty"),
-        shops=Count("workshop", distinct=True, filter=Q(steps_done__gt=0)),
-    )
+    shop = workshop_totals(scope)
+    steps = step_totals(scope) if steps is None else steps
+    overall = steps.get(None) or {}
+    step_totals_row = {
+        "done": overall.get("done", 0),
+        "good": overall.get("good", 0),
+        "shops": overall.get("workshops", 0),
+    }
     job_leads = lead_times(
         LeadTime.objects.filter(_in_range(scope), kind=LeadTime.Kind.JOB, workshop__in=workshops),
         None,
@@ -522,8 +583,8 @@ def summary(scope: Scope) -> dict[str, Any]:
         "workshops": in_district,
         "participating": participating if shown(participating) else None,
         "participation_days": PARTICIPATION_DAYS,
-        "steps_done": gated(step_totals["done"], step_totals["shops"]),
-        "good_qty": gated(step_totals["good"], step_totals["shops"]),
+        "steps_done": gated(step_totals_row["done"], step_totals_row["shops"]),
+        "good_qty": gated(step_totals_row["good"], step_totals_row["shops"]),
         "jobs_completed": gated(shop["completed"], shop["hubs"]),
         "joint_orders": gated(shop["joint"], shop["joint_hubs"]),
         "matches": match_row["n"] if shown(match_row["buyers"]) else None,
@@ -576,20 +637,23 @@ def network(scope: Scope, labels: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """The inter-firm network over the range: workshops grouped by their main process are the
     nodes, orders accepted between them the weighted, directed edges. A group of fewer than
     MIN_WORKSHOPS workshops joins "other"; an edge is shown when at least MIN_WORKSHOPS buyers
-    and MIN_WORKSHOPS suppliers make it up, the rest are counted together."""
+    and MIN_WORKSHOPS suppliers make it up, the rest are counted together.
+
+    Three queries, none returning a row per pair: the workshops that traded, their main
+    processes, then the edges summed in the database with the workshops mapped to groups."""
     workshops = scope.workshops()
-    pairs = list(
-        PairDayStat.objects.filter(_in_range(scope), buyer__in=workshops, supplier__in=workshops)
-        .order_by()
-        .values_list("buyer_id", "supplier_id")
-        .annotate(orders=Sum("orders"))
+    traded = PairDayStat.objects.filter(
+        _in_range(scope), buyer__in=workshops, supplier__in=workshops
+    ).order_by()
+    shops = set(
+        traded.values_list("buyer_id", flat=True).union(
+            traded.values_list("supplier_id", flat=True)
+        )
     )
-    shops = {b for b, _s, _n in pairs} | {s for _b, s, _n in pairs}
     main = main_processes(shops) if shops else {}
     members: dict[Any, set[int]] = defaultdict(set)
     for shop in shops:
         members[main.get(shop, OTHER)].add(shop)
-    group_of: dict[int, Any] = {}
     small = sorted((g for g in members if len(members[g]) < MIN_WORKSHOPS), key=str)
     for g in small:
         if g != OTHER:
@@ -597,31 +661,59 @@ def network(scope: Scope, labels: dict[int, dict[str, Any]]) -> dict[str, Any]:
     while OTHER in members and len(members[OTHER]) < MIN_WORKSHOPS and len(members) > 1:
         smallest = min((g for g in members if g != OTHER), key=lambda g: len(members[g]))
         members[OTHER] |= members.pop(smallest)
-    for g, group in members.items():
-        for shop in group:
-            group_of[shop] = g
+    groups = sorted(members, key=str)
+
+    def group_of(field_name: str) -> Case:
+        return Case(
+            *(
+                When(**{f"{field_name}__in": sorted(members[g])}, then=Value(index))
+                for index, g in enumerate(groups)
+            ),
+            output_field=IntegerField(),
+        )
+
     edges: dict[tuple, dict[str, Any]] = {}
-    for buyer, supplier, orders in pairs:
-        key = (group_of[buyer], group_of[supplier])
-        edge = edges.setdefault(key, {"orders": 0, "buyers": set(), "suppliers": set()})
-        edge["orders"] += orders
-        edge["buyers"].add(buyer)
-        edge["suppliers"].add(supplier)
+    if shops:
+        for row in (
+            traded.annotate(source=group_of("buyer_id"), target=group_of("supplier_id"))
+            .values("source", "target")
+            .annotate(
+                orders=Sum("orders"),
+                buyers=Count("buyer", distinct=True),
+                suppliers=Count("supplier", distinct=True),
+                buyer_low=Min("buyer"),
+                buyer_high=Max("buyer"),
+                supplier_low=Min("supplier"),
+                supplier_high=Max("supplier"),
+            )
+        ):
+            edges[(groups[row["source"]], groups[row["target"]])] = {
+                "orders": int(row["orders"]),
+                # Whom an edge of one or two buyers (suppliers) comes from: its lowest and
+                # highest. Only those small sides are ever united below; a side of three or
+                # more shows on its own.
+                "buyers": row["buyers"],
+                "suppliers": row["suppliers"],
+                "buyer_ids": {row["buyer_low"], row["buyer_high"]},
+                "supplier_ids": {row["supplier_low"], row["supplier_high"]},
+            }
 
     def big_enough(edge) -> bool:
-        return shown(len(edge["buyers"])) and shown(len(edge["suppliers"]))
+        return shown(edge["buyers"]) and shown(edge["suppliers"])
 
     hidden = [k for k, e in edges.items() if not big_enough(e)]
     visible = sorted((k for k in edges if k not in hidden), key=lambda k: edges[k]["orders"])
 
-    def hidden_sets():
-        buyers = set().union(*(edges[k]["buyers"] for k in hidden)) if hidden else set()
-        suppliers = set().union(*(edges[k]["suppliers"] for k in hidden)) if hidden else set()
-        return buyers, suppliers
+    def side_shown(side: str) -> bool:
+        """Whether the hidden edges together come from at least MIN_WORKSHOPS workshops on one
+        side: exact, as a side of three or more is enough alone and a smaller side is known
+        in full."""
+        if any(shown(edges[k][side]) for k in hidden):
+            return True
+        return shown(len(set().union(*(edges[k][side[:-1] + "_ids"] for k in hidden))))
 
     while hidden and visible:
-        buyers, suppliers = hidden_sets()
-        if shown(len(buyers)) and shown(len(suppliers)):
+        if side_shown("buyers") and side_shown("suppliers"):
             break
         hidden.append(visible.pop(0))
 
@@ -643,14 +735,13 @@ def network(scope: Scope, labels: dict[int, dict[str, Any]]) -> dict[str, Any]:
         for (a, b) in sorted(visible, key=lambda k: -edges[k]["orders"])
     ]
     other_orders = sum(edges[k]["orders"] for k in hidden)
-    buyers, suppliers = hidden_sets()
-    other_shown = shown(len(buyers)) and shown(len(suppliers))
+    other_shown = bool(hidden) and side_shown("buyers") and side_shown("suppliers")
     return {
         "nodes": nodes,
         "edges": shown_edges if nodes else [],
         "other_orders": (other_orders if other_shown else None) if nodes else None,
         "suppressed": not nodes and bool(shops),
-        "total_orders": sum(n for _b, _s, n in pairs) if nodes else None,
+        "total_orders": sum(e["orders"] for e in edges.values()) if nodes else None,
     }
 
 
@@ -765,8 +856,11 @@ def _as_date(value) -> dt.date:
 # --- everything on the page ------------------------------------------------------------------
 
 
-def district_dashboard(scope: Scope) -> dict[str, Any]:
-    labels = process_labels()
+SECTIONS = ("summary", "weekly", "processes", "network", "targets")
+
+
+def dashboard_header(scope: Scope) -> dict[str, Any]:
+    """What the figures are for: the range and the filters (no query)."""
     return {
         "range": {"start": scope.start.isoformat(), "end": scope.end.isoformat()},
         "filters": {
@@ -775,12 +869,23 @@ def district_dashboard(scope: Scope) -> dict[str, Any]:
             "size": scope.size or None,
         },
         "min_workshops": MIN_WORKSHOPS,
-        "summary": summary(scope),
-        "weekly": weekly_throughput(scope, labels),
-        "processes": process_table(scope, labels),
-        "network": network(scope, labels),
-        "targets": targets_progress(scope.district, today=scope.today),
     }
+
+
+def district_dashboard(scope: Scope, sections: Iterable[str] = SECTIONS) -> dict[str, Any]:
+    """The figures of the district dashboard, or of some of its sections (a CSV download
+    needs one)."""
+    sections = [name for name in SECTIONS if name in set(sections)]
+    labels = process_labels() if {"weekly", "processes", "network"} & set(sections) else {}
+    steps = step_totals(scope) if {"summary", "processes"} & set(sections) else None
+    build = {
+        "summary": lambda: summary(scope, steps),
+        "weekly": lambda: weekly_throughput(scope, labels),
+        "processes": lambda: process_table(scope, labels, steps),
+        "network": lambda: network(scope, labels),
+        "targets": lambda: targets_progress(scope.district, today=scope.today),
+    }
+    return {**dashboard_header(scope), **{name: build[name]() for name in sections}}
 
 
 def live_counters(scope: Scope) -> dict[str, Any]:

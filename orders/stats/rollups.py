@@ -246,6 +246,9 @@ def rebuild() -> dict[str, int]:
             batch_size=CHUNK,
         )
         written[model.__name__] = len(rows)
+    from . import cached
+
+    transaction.on_commit(cached.bump_all)
     return written
 
 

@@ -13,6 +13,7 @@ from workshops.models import District, User
 
 from ..models import DistrictTarget, TargetMetric
 from ..services.common import Refused
+from . import cached
 from .filters import EARLIEST
 
 LONGEST_TARGET_YEARS = 10
@@ -56,6 +57,7 @@ def target_create(
     if metric not in TargetMetric.values:
         raise Refused({"metric": _("Choose one of the measures.")})
     _check(starts_on, ends_on)
+    transaction.on_commit(lambda: cached.bump([district.uuid]))
     return DistrictTarget.objects.create(
         district=district,
         metric=metric,
@@ -73,3 +75,5 @@ def target_delete(*, target: DistrictTarget, actor: User) -> None:
     if not target.district.staff.filter(user=actor).exists():
         raise Refused(_("Only the association's staff may set its targets."), code="not_allowed")
     target.delete()
+    district_uuid = target.district.uuid
+    transaction.on_commit(lambda: cached.bump([district_uuid]))
