@@ -114,6 +114,9 @@ WEBSOCKET_TIMEOUT = env.int("WEBSOCKET_TIMEOUT", default=86400)
 WEBSOCKET_HEARTBEAT = env.float("WEBSOCKET_HEARTBEAT", default=5.0)
 # Every this many heartbeats a stream re-checks access and repairs lost events from the log.
 WEBSOCKET_RECONCILE_EVERY = env.int("WEBSOCKET_RECONCILE_EVERY", default=6)
+# How long the district dashboard's computed figures are shared at most (orders/stats/cached.py):
+# a change to the rollups replaces them at once; planned load and membership show within this.
+DISTRICT_STATS_CACHE_SECONDS = env.int("DISTRICT_STATS_CACHE_SECONDS", default=300)
 if WEBSOCKET_HEARTBEAT <= 0 or WEBSOCKET_RECONCILE_EVERY < 1:
     raise ImproperlyConfigured(
         "WEBSOCKET_HEARTBEAT must be positive and WEBSOCKET_RECONCILE_EVERY at least 1."
