@@ -15,6 +15,7 @@ re-reads them on every `district.update`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -26,6 +27,7 @@ from django.utils import translation
 from . import metrics
 
 VERSION_KEY = "district-stats-version:{}"
+logger = logging.getLogger(__name__)
 
 
 LIFETIME = 300
@@ -37,7 +39,12 @@ def _period() -> int:
 
 def bump(district_uuids: Iterable[Any]) -> None:
     """The districts' figures changed: entries cached before now are never read again."""
-    cache.set_many({VERSION_KEY.format(u): uuid.uuid4().hex for u in district_uuids}, None)
+    try:
+        cache.set_many({VERSION_KEY.format(u): uuid.uuid4().hex for u in district_uuids}, None)
+    except Exception:
+        # Without the cache nothing is shared either (see `district_dashboard`), except what
+        # was cached before it went away, which expires within the lifetime.
+        logger.warning("Could not mark the district figures as changed", exc_info=True)
 
 
 def bump_all() -> None:
@@ -72,19 +79,31 @@ def district_dashboard(
     period = _period()
     if period <= 0:
         return metrics.district_dashboard(scope, sections)
-    version_key = VERSION_KEY.format(scope.district.uuid)
-    version = cache.get(version_key)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(version_key, version, None):
-            version = cache.get(version_key) or version
-    keys = {name: _key(scope, version, name) for name in sections}
-    found = cache.get_many(list(keys.values()))
+    try:
+        version = _version(scope.district)
+        keys = {name: _key(scope, version, name) for name in sections}
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.warning("Dashboard figures computed without the cache", exc_info=True)
+        return metrics.district_dashboard(scope, sections)
     missing = [name for name in sections if keys[name] not in found]
     fresh = metrics.district_dashboard(scope, missing) if missing else {}
     if missing:
-        cache.set_many({keys[name]: fresh[name] for name in missing}, period)
+        try:
+            cache.set_many({keys[name]: fresh[name] for name in missing}, period)
+        except Exception:
+            logger.warning("Dashboard figures not kept in the cache", exc_info=True)
     return {
         **metrics.dashboard_header(scope),
         **{name: found[keys[name]] if name not in missing else fresh[name] for name in sections},
     }
+
+
+def _version(district) -> str:
+    key = VERSION_KEY.format(district.uuid)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(key, version, None):
+            version = cache.get(key) or version
+    return version

@@ -232,6 +232,22 @@ def test_the_figures_are_shared_until_the_district_changes(hm, django_capture_on
     assert len(cached.district_dashboard(scope)["targets"]) == len(first["targets"]) + 1
 
 
+def test_the_page_opens_when_the_cache_is_down(hm, monkeypatch, caplog):
+    from orders.stats import cached
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    for name in ("get", "add", "get_many", "set_many"):
+        monkeypatch.setattr(cached.cache, name, down)
+    response = page(hm)
+    assert response.status_code == 200
+    assert 'id="chart-weekly"' in response.content.decode()
+    assert "computed without the cache" in caplog.text
+    cached.bump([hm.district.uuid])  # logged, not raised: a step is never refused for it
+    assert "Could not mark the district figures as changed" in caplog.text
+
+
 def test_a_live_refresh_reads_only_the_live_panels(hm):
     response = client_for(hm.staff).get(
         reverse("district_dashboard", args=[hm.district.slug]),
