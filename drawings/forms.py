@@ -24,6 +24,12 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def job_steps(job):
+    """The steps a drawing can be marked for: the job's, in order."""
+    steps = Step.objects.filter(job=job).select_related("process", "workshop")
+    return steps.order_by("position", "pk")
+
+
 class StepChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, step: Step) -> str:
         return f"{step.process.name} {step.title}".strip() + f" ({step.workshop.name})"
@@ -56,11 +62,7 @@ class UploadForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, job, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["steps"].queryset = (
-            Step.objects.filter(job=job)
-            .select_related("process", "workshop")
-            .order_by("position", "pk")
-        )
+        self.fields["steps"].queryset = job_steps(job)
 
 
 class StepsForm(forms.Form):
@@ -73,11 +75,7 @@ class StepsForm(forms.Form):
 
     def __init__(self, *args, job, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["steps"].queryset = (
-            Step.objects.filter(job=job)
-            .select_related("process", "workshop")
-            .order_by("position", "pk")
-        )
+        self.fields["steps"].queryset = job_steps(job)
 
 
 class DrawingChoiceField(forms.ModelMultipleChoiceField):

@@ -114,9 +114,15 @@ WEBSOCKET_TIMEOUT = env.int("WEBSOCKET_TIMEOUT", default=86400)
 WEBSOCKET_HEARTBEAT = env.float("WEBSOCKET_HEARTBEAT", default=5.0)
 # Every this many heartbeats a stream re-checks access and repairs lost events from the log.
 WEBSOCKET_RECONCILE_EVERY = env.int("WEBSOCKET_RECONCILE_EVERY", default=6)
-# How long the district dashboard's computed figures are shared at most (orders/stats/cached.py):
-# a change to the rollups replaces them at once; planned load and membership show within this.
+# How long the district dashboard's computed figures count as current (orders/stats/cached.py):
+# after that, or after a change to the rollups, they are served while recomputed in the
+# background. 0: computed on every request.
 DISTRICT_STATS_CACHE_SECONDS = env.int("DISTRICT_STATS_CACHE_SECONDS", default=300)
+# Recompute them on a thread of the serving process (off in the tests, which stay inside one
+# transaction and run the refresh inline instead).
+DISTRICT_STATS_REFRESH_IN_BACKGROUND = True
+# How long the page waits for figures nobody has computed before it shows their progress instead.
+DISTRICT_STATS_WAIT_SECONDS = 1.0
 if WEBSOCKET_HEARTBEAT <= 0 or WEBSOCKET_RECONCILE_EVERY < 1:
     raise ImproperlyConfigured(
         "WEBSOCKET_HEARTBEAT must be positive and WEBSOCKET_RECONCILE_EVERY at least 1."

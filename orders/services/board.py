@@ -25,7 +25,6 @@ from workshops.models import Certification, District, Material, User, Workshop
 from .. import realtime
 from ..events import append_event, locked_job
 from ..models import (
-    FINISHED_STEP_STATES,
     LIVE_ORDER_STATES,
     Job,
     Offer,
@@ -36,7 +35,7 @@ from ..models import (
     Step,
 )
 from .common import Refused, require_member
-from .routing import TERM_FIELDS, _connected, order_request
+from .routing import TERM_FIELDS, _connected, check_routable, order_request
 
 MAX_TEXT = 2000
 MAX_NOTE = 1000
@@ -51,15 +50,8 @@ def _doorbell(posting: Posting, extra: Iterable[Workshop] = ()) -> None:
 
 
 def _check_steps(job: Job, buyer: Workshop, steps: list[Step]) -> None:
-    if not steps:
-        raise Refused({"steps": _("Choose at least one step of this job.")})
+    check_routable(steps, buyer)
     for step in steps:
-        if step.status in FINISHED_STEP_STATES or step.started_at is not None:
-            raise Refused({"steps": _("Step %(step)s has already started.") % {"step": step.label}})
-        if step.workshop_id != buyer.pk:
-            raise Refused(
-                {"steps": _("Step %(step)s is not yours to route.") % {"step": step.label}}
-            )
         if step.orders.filter(status__in=LIVE_ORDER_STATES, parent__isnull=True).exists():
             raise Refused({"steps": _("Step %(step)s is already routed.") % {"step": step.label}})
         if step.postings.filter(status=PostingStatus.OPEN).exists():

@@ -94,6 +94,20 @@ def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def check_routable(steps: list[Step], buyer: Workshop) -> None:
+    """Refused unless there are steps, none has started, and all are `buyer`'s to route (by
+    an order or on the open board)."""
+    if not steps:
+        raise Refused({"steps": _("Choose at least one step of this job.")})
+    for step in steps:
+        if step.status in FINISHED_STEP_STATES or step.started_at is not None:
+            raise Refused({"steps": _("Step %(step)s has already started.") % {"step": step.label}})
+        if step.workshop_id != buyer.pk:
+            raise Refused(
+                {"steps": _("Step %(step)s is not yours to route.") % {"step": step.label}}
+            )
+
+
 def _connected(steps: list[Step]) -> bool:
     """Do the chosen steps hang together in the DAG (one consecutive run, branches allowed)?"""
     ids = {s.pk for s in steps}
@@ -156,15 +170,8 @@ def order_request(
         .select_for_update()
         .filter(pk__in=[s.pk for s in steps], job=job)
     )
-    if not steps:
-        raise Refused({"steps": _("Choose at least one step of this job.")})
+    check_routable(steps, buyer)
     for step in steps:
-        if step.status in FINISHED_STEP_STATES or step.started_at is not None:
-            raise Refused({"steps": _("Step %(step)s has already started.") % {"step": step.label}})
-        if step.workshop_id != buyer.pk:
-            raise Refused(
-                {"steps": _("Step %(step)s is not yours to route.") % {"step": step.label}}
-            )
         live = step.orders.filter(status__in=LIVE_ORDER_STATES)
         live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
         if live.exists():

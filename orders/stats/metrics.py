@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -872,9 +872,13 @@ def dashboard_header(scope: Scope) -> dict[str, Any]:
     }
 
 
-def district_dashboard(scope: Scope, sections: Iterable[str] = SECTIONS) -> dict[str, Any]:
+def district_dashboard(
+    scope: Scope,
+    sections: Iterable[str] = SECTIONS,
+    on_section: Callable[[str, Any], None] | None = None,
+) -> dict[str, Any]:
     """The figures of the district dashboard, or of some of its sections (a CSV download
-    needs one)."""
+    needs one). `on_section(name, figures)` is called as each section is done."""
     sections = [name for name in SECTIONS if name in set(sections)]
     labels = process_labels() if {"weekly", "processes", "network"} & set(sections) else {}
     steps = step_totals(scope) if {"summary", "processes"} & set(sections) else None
@@ -885,7 +889,12 @@ def district_dashboard(scope: Scope, sections: Iterable[str] = SECTIONS) -> dict
         "network": lambda: network(scope, labels),
         "targets": lambda: targets_progress(scope.district, today=scope.today),
     }
-    return {**dashboard_header(scope), **{name: build[name]() for name in sections}}
+    result = dashboard_header(scope)
+    for name in sections:
+        result[name] = build[name]()
+        if on_section is not None:
+            on_section(name, result[name])
+    return result
 
 
 def live_counters(scope: Scope) -> dict[str, Any]:

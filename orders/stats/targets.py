@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from workshops.models import District, User
 
-from ..models import DistrictTarget, TargetMetric
+from ..models import DistrictEvent, DistrictTarget, TargetMetric
 from ..services.common import Refused
 from . import cached
 from .filters import EARLIEST
@@ -57,8 +57,8 @@ def target_create(
     if metric not in TargetMetric.values:
         raise Refused({"metric": _("Choose one of the measures.")})
     _check(starts_on, ends_on)
-    transaction.on_commit(lambda: cached.bump([district.uuid]))
-    return DistrictTarget.objects.create(
+    transaction.on_commit(lambda: cached.bump([district.uuid], targets=True))
+    target = DistrictTarget.objects.create(
         district=district,
         metric=metric,
         value=int(value),
@@ -67,6 +67,8 @@ def target_create(
         note=(note or "").strip()[:200],
         created_by=actor,
     )
+    _log(target, actor, DistrictEvent.Action.TARGET_CREATED)
+    return target
 
 
 @transaction.atomic
@@ -74,6 +76,50 @@ def target_delete(*, target: DistrictTarget, actor: User) -> None:
     target = DistrictTarget.objects.select_for_update().get(pk=target.pk)
     if not target.district.staff.filter(user=actor).exists():
         raise Refused(_("Only the association's staff may set its targets."), code="not_allowed")
+    _log(target, actor, DistrictEvent.Action.TARGET_DELETED)
     target.delete()
     district_uuid = target.district.uuid
-    transaction.on_commit(lambda: cached.bump([district_uuid]))
+    transaction.on_commit(lambda: cached.bump([district_uuid], targets=True))
+
+
+def _log(target: DistrictTarget, actor: User, action: str) -> DistrictEvent:
+    return DistrictEvent.objects.create(
+        district=target.district,
+        actor=actor,
+        action=action,
+        data={
+            "target": str(target.uuid),
+            "metric": target.metric,
+            "value": target.value,
+            "starts_on": target.starts_on.isoformat(),
+            "ends_on": target.ends_on.isoformat(),
+            "note": target.note,
+        },
+    )
+
+
+def history(district: District, limit: int = 50) -> list[dict]:
+    """The district's latest target changes, newest first: when, who, what (one query)."""
+    rows = []
+    for event in DistrictEvent.objects.filter(district=district).select_related("actor")[:limit]:
+        data = event.data
+        metric = data.get("metric", "")
+        rows.append(
+            {
+                "at": event.created_at,
+                "who": str(event.actor) if event.actor else None,
+                "action": event.get_action_display(),
+                "measure": TargetMetric(metric).label if metric in TargetMetric.values else metric,
+                "value": data.get("value"),
+                "starts_on": _date(data.get("starts_on")),
+                "ends_on": _date(data.get("ends_on")),
+            }
+        )
+    return rows
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from ..stats import cached, charts, csv, metrics
 from ..stats.access import district_of, get_district_for_staff, get_workshop_for_member
 from ..stats.filters import DEFAULT_DAYS, DashboardFilter
 from ..stats.targets import TargetForm, target_create, target_delete
+from ..stats.targets import history as target_history
 
 # Each CSV table and the section of the figures it is drawn from.
 CSV_TABLES = {
@@ -75,16 +77,39 @@ def district_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if request.headers.get("X-Shopnet-Live"):
         # A live refresh re-reads only the panels that change as steps move.
         context.update(live=metrics.live_counters(scope), live_only=True, scope=scope)
-        return render(request, "orders/dashboard/district.html", context)
-    data = cached.district_dashboard(scope)
+        return _fragment(render(request, "orders/dashboard/district.html", context))
+    if request.headers.get("X-Shopnet-Progress"):
+        # The page waiting for its figures asks how far they have come.
+        return _fragment(JsonResponse(cached.progress(scope)))
+    printing = request.GET.get("print") == "1"
+    # A printout waits for every figure; the page shows its progress instead.
+    data = cached.district_dashboard(scope) if printing else cached.district_page(scope)
     context.update(
         data=data,
+        as_of=dt.datetime.fromisoformat(data["as_of"]),
         scope=scope,
         live=metrics.live_counters(scope),
-        charts=_charts(data),
-        printing=request.GET.get("print") == "1",
+        printing=printing,
     )
-    return render(request, "orders/dashboard/district.html", context)
+    if data.get("pending"):
+        context.update(pending=True, sections_total=len(metrics.SECTIONS))
+        context["sections_done"] = context["sections_total"] - len(data["pending"])
+    else:
+        context["charts"] = _charts(data)
+    response = render(request, "orders/dashboard/district.html", context)
+    patch_vary_headers(response, FRAGMENT_HEADERS)
+    return response
+
+
+FRAGMENT_HEADERS = ["X-Shopnet-Live", "X-Shopnet-Progress"]
+
+
+def _fragment(response: HttpResponse) -> HttpResponse:
+    """A part of the page asked for at the page's own address: never kept by the browser, or
+    the Back button would show it instead of the page."""
+    patch_cache_control(response, no_store=True)
+    patch_vary_headers(response, FRAGMENT_HEADERS)
+    return response
 
 
 def _update_every() -> int:
@@ -145,6 +170,7 @@ def district_targets(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "targets": targets,
             "charts": {t["uuid"]: charts.trend(t, title=t["label"]) for t in targets},
+            "history": target_history(district),
         },
         status=status,
     )

@@ -9,7 +9,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from orders.models import DistrictTarget
+from orders.models import DistrictEvent, DistrictTarget
 from orders.views.dashboard import CSV_TABLES
 from tests.conftest import client_for
 from tests.orders.dashboard_district import END, SECRETS, START, build
@@ -197,57 +197,6 @@ def test_the_page_takes_a_fixed_number_of_queries(hm, django_assert_num_queries)
         client.get(url, RANGE)
 
 
-def test_the_figures_are_shared_until_the_district_changes(hm, django_capture_on_commit_callbacks):
-    """A second viewer reads the cached figures; a step done in the district replaces them at
-    once (not when the cache entry expires), and so does a new target."""
-    from django.utils import timezone
-
-    from orders.models import Step
-    from orders.services import progress
-    from orders.stats import cached, metrics
-    from orders.stats.targets import target_create
-
-    today = timezone.localdate()
-    scope = metrics.Scope(hm.district, today - dt.timedelta(days=30), today)
-    first = cached.district_dashboard(scope)
-    assert cached.district_dashboard(scope) == first
-    shop = hm.shops["H1"]
-    step = Step.objects.get(workshop=shop, process__code="INS", status="ready")
-    with django_capture_on_commit_callbacks(execute=True):
-        progress.step_start(step=step, actor=hm.owners["H1"])
-        progress.step_done(step=step, actor=hm.owners["H1"], good=7)
-    after = cached.district_dashboard(scope)
-    fresh = metrics.district_dashboard(scope)
-    assert after == fresh
-    assert after["processes"]["throughput"] != first["processes"]["throughput"]
-    with django_capture_on_commit_callbacks(execute=True):
-        target_create(
-            district=hm.district,
-            actor=hm.staff,
-            metric="jobs_completed",
-            value=10,
-            starts_on=today - dt.timedelta(days=10),
-            ends_on=today + dt.timedelta(days=300),
-        )
-    assert len(cached.district_dashboard(scope)["targets"]) == len(first["targets"]) + 1
-
-
-def test_the_page_opens_when_the_cache_is_down(hm, monkeypatch, caplog):
-    from orders.stats import cached
-
-    def down(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    for name in ("get", "add", "get_many", "set_many"):
-        monkeypatch.setattr(cached.cache, name, down)
-    response = page(hm)
-    assert response.status_code == 200
-    assert 'id="chart-weekly"' in response.content.decode()
-    assert "computed without the cache" in caplog.text
-    cached.bump([hm.district.uuid])  # logged, not raised: a step is never refused for it
-    assert "Could not mark the district figures as changed" in caplog.text
-
-
 def test_a_live_refresh_reads_only_the_live_panels(hm):
     response = client_for(hm.staff).get(
         reverse("district_dashboard", args=[hm.district.slug]),
@@ -256,6 +205,7 @@ def test_a_live_refresh_reads_only_the_live_panels(hm):
     )
     html = response.content.decode()
     assert 'id="dashboard-live"' in html and 'id="chart-weekly"' not in html
+    assert "no-store" in response["Cache-Control"] and "X-Shopnet-Live" in response["Vary"]
 
 
 def test_staff_add_and_remove_targets(hm):
@@ -282,6 +232,67 @@ def test_staff_add_and_remove_targets(hm):
     assert client.get(delete).status_code == 405
     assert client.post(delete).status_code == 302
     assert not DistrictTarget.objects.filter(pk=target.pk).exists()
+    # Both changes are in the district's log, with who and when; refused ones are not.
+    log = list(DistrictEvent.objects.filter(district=hm.district).order_by("pk"))
+    assert [(e.action, e.actor, e.data["target"]) for e in log] == [
+        ("target.created", hm.staff, str(target.uuid)),
+        ("target.deleted", hm.staff, str(target.uuid)),
+    ]
+    assert log[1].data == {
+        "target": str(target.uuid),
+        "metric": "joint_orders",
+        "value": 50,
+        "starts_on": "2026-01-01",
+        "ends_on": "2031-01-01",
+        "note": "",
+    }
+    assert not DistrictEvent.objects.filter(district=hm.other).exists()
+    page = client.get(url)
+    rows = page.context["history"]
+    assert [(r["action"], r["who"], r["value"]) for r in rows] == [
+        ("目標を削除", str(hm.staff), 50),
+        ("目標を追加", str(hm.staff), 50),
+    ]
+    html = page.content.decode()
+    assert 'id="h-history"' in html and html.count("<td>目標を削除</td>") == 1
+    assert "<td>2026/01/01 – 2031/01/01</td>" in html  # dates as Japanese readers write them
+    # Another association's staff never see this log.
+    assert client_for(hm.outsider_staff).get(url).status_code == 404
+
+
+def test_the_targets_page_takes_a_fixed_number_of_queries(hm):
+    """However many changes the log holds, listing them is one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.stats.targets import target_create, target_delete
+
+    client = client_for(hm.staff)
+    url = reverse("district_targets", args=[hm.district.slug])
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    def add_and_remove() -> None:
+        target = target_create(
+            district=hm.district,
+            actor=hm.staff,
+            metric="matches",
+            value=10,
+            starts_on=dt.date(2026, 1, 1),
+            ends_on=dt.date(2027, 1, 1),
+        )
+        target_delete(target=target, actor=hm.staff)
+
+    add_and_remove()
+    before = count()
+    for _ in range(5):
+        add_and_remove()
+    assert count() == before
+    assert len(client.get(url).context["history"]) == 12
 
 
 def test_a_workshop_sees_itself_beside_the_district_median(hm):
