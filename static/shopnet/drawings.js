@@ -219,15 +219,25 @@
 
   // --- the drawings section of the job page ---------------------------------------------------
   // Fetched by the page (the job page itself stays a fixed number of queries), and again after
-  // each live refresh of the page, which redraws the section's placeholder.
+  // each live refresh of the page (the section sits outside the live regions, so it keeps what it
+  // shows until the new answer is there).
 
   function loadPanels() {
     document.querySelectorAll("[data-drawings-panel]").forEach(function (section) {
       var body = section.querySelector("[data-drawings-panel-body]");
       fetch(section.getAttribute("data-drawings-panel"), { credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
-        .then(function (html) { body.innerHTML = html; })
-        .catch(function () { /* the link to the drawings page stays */ });
+        .then(function (html) {
+          // Unchanged drawings are left alone: their thumbnails do not flicker on each refresh.
+          if (section.shopnetPanel !== html) {
+            section.shopnetPanel = html;
+            body.innerHTML = html;
+          }
+        })
+        .catch(function () { /* the link to the drawings page stays */ })
+        .then(function () {
+          document.dispatchEvent(new CustomEvent("shopnet:drawings-loaded", { detail: { section: section } }));
+        });
     });
   }
 

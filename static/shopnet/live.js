@@ -39,9 +39,10 @@
     var state = overall();
     document.documentElement.setAttribute("data-live", state);
     if (indicator) {
-      indicator.hidden = false;
+      // The words all sit in the indicator already (they size it); the label shows one.
+      var word = indicator.querySelector('[data-for="' + state + '"]');
       indicator.setAttribute("data-state", state);
-      indicator.textContent = indicator.getAttribute("data-label-" + state) || state;
+      indicator.querySelector(".live-label").textContent = word ? word.textContent : state;
     }
     emit("shopnet:live", { state: state });
   }
