@@ -10,8 +10,10 @@ may see the event (internal keys; never forwarded).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -148,19 +150,34 @@ def board_changed(posting_uuid: str, workshop_uuids: list[str]) -> None:
 
 
 def _send(groups: list[str], message: dict[str, Any]) -> None:
+    """Publish one message to these groups, in one trip through the event loop. A group that
+    cannot be reached is logged and skipped: the state change is already committed, and pages
+    repair what they missed from the event log."""
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:
-            logger.warning(
-                "Could not publish %s to %s",
-                message.get("event", {}).get("kind", message["type"]),
-                group,
-                exc_info=True,
-            )
+
+    async def publish() -> None:
+        for group in groups:
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                logger.warning(
+                    "Could not publish %s to %s",
+                    message.get("event", {}).get("kind", message["type"]),
+                    group,
+                    exc_info=True,
+                )
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(publish)()
+        return
+    # Sync code called on a thread that runs an event loop (a script driving a browser, a
+    # notebook): async_to_sync will not block that loop, so the publish gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:
+        pool.submit(async_to_sync(publish)).result()
 
 
 # Seconds between two `district.update` messages to one district, at most.
