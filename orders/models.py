@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workshops.models import Material, Process, Workshop
+from workshops.models import LogEntry, Material, Process, Workshop
 
 
 class Priority(models.IntegerChoices):
@@ -751,9 +751,9 @@ class DistrictTarget(models.Model):
         return f"{self.metric} {self.value} by {self.ends_on}"
 
 
-class DistrictEvent(models.Model):
-    """Who changed what about a district's dashboard (its targets), and when. Append-only,
-    written by the services in the same transaction as the change."""
+class DistrictEvent(LogEntry):
+    """Who changed what about a district's dashboard (its targets), and when. `data`: what the
+    target was (measure, value, period, note, uuid)."""
 
     class Action(models.TextChoices):
         TARGET_CREATED = "target.created", _("Target added")
@@ -762,18 +762,8 @@ class DistrictEvent(models.Model):
     district = models.ForeignKey(
         "workshops.District", on_delete=models.CASCADE, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     action = models.CharField(max_length=40, choices=Action.choices)
-    # JSON primitives only: what the target was (measure, value, period, note, uuid).
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(LogEntry.Meta):
         verbose_name = _("district change log entry")
         verbose_name_plural = _("district change log")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

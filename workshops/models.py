@@ -426,25 +426,35 @@ AUDIT_ACTION_LABELS = {
 }
 
 
-class AuditEvent(models.Model):
-    """Who changed what about a workshop, and when. Append-only, written by the services."""
+class LogEntry(models.Model):
+    """An append-only change log entry, written by the services in the transaction of the change:
+    who (`actor`, kept as NULL when the account goes), what (`action`, with `data` in JSON
+    primitives) and when. Concrete logs add what the entry is about."""
 
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     action = models.CharField(max_length=40)
-    # JSON primitives only: a human-readable summary of what changed.
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-        verbose_name = _("change log entry")
-        verbose_name_plural = _("change log")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class AuditEvent(LogEntry):
+    """Who changed what about a workshop, and when. `data`: a human-readable summary of what
+    changed."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="audit_events")
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("change log entry")
+        verbose_name_plural = _("change log")
 
     @property
     def action_label(self) -> str:

@@ -53,6 +53,19 @@ def refresh_marks(scope: metrics.Scope) -> list[str]:
     ]
 
 
+def add_target(hm, today: dt.date, metric: str, value: int, note: str = ""):
+    """A target the district's staff set, running from 10 days ago to 300 days ahead."""
+    return target_create(
+        district=hm.district,
+        actor=hm.staff,
+        metric=metric,
+        value=value,
+        starts_on=today - dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=300),
+        note=note,
+    )
+
+
 class Later:
     """Holds the refreshes a read queues, to run them when the test says."""
 
@@ -152,14 +165,7 @@ def test_a_new_target_shows_at_once(hm, monkeypatch, django_capture_on_commit_ca
     today = scope.today
     first = cached.district_dashboard(scope)
     with django_capture_on_commit_callbacks(execute=True):
-        target = target_create(
-            district=hm.district,
-            actor=hm.staff,
-            metric="jobs_completed",
-            value=10,
-            starts_on=today - dt.timedelta(days=10),
-            ends_on=today + dt.timedelta(days=300),
-        )
+        target = add_target(hm, today, "jobs_completed", 10)
     after = cached.district_dashboard(scope)
     assert [t["uuid"] for t in after["targets"]] == [
         *(t["uuid"] for t in first["targets"]),
@@ -404,15 +410,7 @@ def test_a_target_change_hides_no_figures(hm, monkeypatch, django_capture_on_com
     later.run()
     today = timezone.localdate()
     with django_capture_on_commit_callbacks(execute=True):
-        target_create(
-            district=hm.district,
-            actor=hm.staff,
-            metric="matches",
-            value=12,
-            starts_on=today - dt.timedelta(days=10),
-            ends_on=today + dt.timedelta(days=300),
-            note="年12件",
-        )
+        add_target(hm, today, "matches", 12, note="年12件")
     html = client.get(url).content.decode()
     assert 'id="chart-weekly"' in html and "data-pending" not in html
     assert "年12件" in html
