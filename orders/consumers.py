@@ -7,10 +7,14 @@ Close codes (sent after the handshake is accepted, so every client can read them
   4403  access ended while connected (membership removed, order withdrawn)
   4404  no such object, or not one this user may see (existence does not leak)
 
-Every stream sends `{"type": "heartbeat"}` every WEBSOCKET_HEARTBEAT seconds, so a client can
-tell a dead stream from a quiet one. Every WEBSOCKET_RECONCILE_EVERY heartbeats the consumer also
-re-checks the user's access and compares the job's last seq with what it has forwarded, so a
-doorbell the channel layer dropped is repaired from the log even if nothing else happens.
+A socket is accepted before anything is looked up, then one database call says who it is and
+whether it may see the object (so a storm of reconnects queues behind the database, never
+behind daphne's handshake timeout). Every stream is sent `{"type": "heartbeat"}` every
+WEBSOCKET_HEARTBEAT seconds by its process's pulse (`livepath.py`), so a client can tell a dead
+stream from a quiet one. Every WEBSOCKET_RECONCILE_EVERY heartbeats the pulse re-checks every
+stream's credential and access in one batch and each job stream compares the job's last seq with
+what it has forwarded, so a doorbell the channel layer dropped is repaired from the log even if
+nothing else happens. `access.changed` and `session.ended` re-check at once.
 """
 
 from __future__ import annotations
@@ -18,15 +22,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user, get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from . import realtime
+from .livepath import db, pulse
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +47,9 @@ CLOSE_REVOKED = 4403
 CLOSE_NOT_FOUND = 4404
 
 REPLAY_PAGE = 200
+# Seconds a closing socket gives each channel-layer group it leaves (a layer that is down must
+# not hold a closing instance until daphne kills it).
+LEAVE_TIMEOUT = 2.0
 
 # Events after which what a user may see of a job can have changed.
 ACCESS_KINDS = frozenset(
@@ -49,6 +63,22 @@ ACCESS_KINDS = frozenset(
         "step.removed",
     }
 )
+
+
+def authenticate(scope: dict[str, Any]):
+    """The user the socket's credential names (a token, or the browser's session), or anonymous.
+    Runs on the streams' database thread, after the handshake is accepted."""
+    if scope.get("auth") == "token":
+        from rest_framework.authtoken.models import Token
+
+        token = Token.objects.select_related("user").filter(key=scope.get("token")).first()
+        if token is None or not token.user.is_active:
+            return AnonymousUser()
+        return token.user
+    session = scope.get("session")
+    if scope.get("auth") == "session" and session is not None:
+        return get_user(SimpleNamespace(session=session))
+    return AnonymousUser()
 
 
 def still_signed_in(scope: dict[str, Any]) -> bool:
@@ -66,29 +96,143 @@ def still_signed_in(scope: dict[str, Any]) -> bool:
     key = getattr(session, "session_key", None)
     if not key:
         return False
-    from importlib import import_module
-
-    from django.contrib.auth import get_user
-
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
     current = get_user(SimpleNamespace(session=store))
     return current.is_authenticated and current.pk == user.pk and current.is_active
 
 
+DB_SESSION_ENGINES = ("django.contrib.sessions.backends.db",)
+
+
+def signed_in_batch(scopes: list[dict[str, Any]]) -> list[bool]:
+    """`still_signed_in` for many sockets in a few queries, whatever their number (tokens: one;
+    sessions in the database: two). Another session engine is asked socket by socket."""
+    from rest_framework.authtoken.models import Token
+
+    answers: dict[int, bool] = {}
+    tokens, sessions = {}, {}
+    for i, scope in enumerate(scopes):
+        user = scope.get("user")
+        if user is None or not user.is_authenticated:
+            answers[i] = False
+        elif scope.get("auth") == "token":
+            tokens[i] = (scope.get("token"), user.pk)
+        elif settings.SESSION_ENGINE in DB_SESSION_ENGINES:
+            key = getattr(scope.get("session"), "session_key", None)
+            if key:
+                sessions[i] = (key, user.pk)
+            else:
+                answers[i] = False
+        else:
+            answers[i] = still_signed_in(scope)
+    if tokens:
+        valid = set(
+            Token.objects.filter(
+                key__in={key for key, _ in tokens.values()}, user__is_active=True
+            ).values_list("key", "user_id")
+        )
+        answers.update({i: pair in valid for i, pair in tokens.items()})
+    if sessions:
+        store_class = import_module(settings.SESSION_ENGINE).SessionStore
+        rows = store_class.get_model_class().objects.filter(
+            session_key__in={key for key, _ in sessions.values()}, expire_date__gt=timezone.now()
+        )
+        held = {row.session_key: store_class().decode(row.session_data) for row in rows}
+        ids = {data.get(SESSION_KEY) for data in held.values()}
+        users = {
+            str(u.pk): u
+            for u in get_user_model().objects.filter(pk__in=[i for i in ids if i], is_active=True)
+        }
+        for i, (key, user_pk) in sessions.items():
+            data = held.get(key, {})
+            user = users.get(str(data.get(SESSION_KEY)))
+            answers[i] = bool(
+                user is not None
+                and user.pk == user_pk
+                and data.get("_auth_user_backend") in settings.AUTHENTICATION_BACKENDS
+                and _session_hash_matches(user, data.get(HASH_SESSION_KEY))
+            )
+    return [answers[i] for i in range(len(scopes))]
+
+
+def _session_hash_matches(user, session_hash: str | None) -> bool:
+    """As `django.contrib.auth.get_user` checks it: a password change signs other sessions out."""
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    return any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    )
+
+
+def recheck_all(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pulse's periodic re-check of every open stream of a process, in one database call:
+    whether each credential still holds, and what each stream needs to tell whether its access
+    may have changed. A handful of queries, whatever the number of streams."""
+    signed_in = signed_in_batch([r["scope"] for r in requests])
+    users = {r["scope"]["user"].pk for r, ok in zip(requests, signed_in, strict=True) if ok}
+    memberships = _memberships_of(users) if users else {}
+    job_pks = {r["job"] for r in requests if r.get("job") is not None}
+    heads = dict(_job_heads(job_pks)) if job_pks else {}
+    verdicts = []
+    for request, ok in zip(requests, signed_in, strict=True):
+        if not ok:
+            verdicts.append({"signed_in": False})
+            continue
+        rows = memberships.get(request["scope"]["user"].pk, [])
+        verdict: dict[str, Any] = {"signed_in": True, "memberships": rows}
+        if request.get("job") is not None:
+            verdict["head"] = heads.get(request["job"], 0)
+        if request.get("district") is not None:
+            verdict["district"] = _district_for(request["scope"]["user"], request["district"])
+        verdicts.append(verdict)
+    return verdicts
+
+
+def _memberships_of(user_pks: set[int]) -> dict[int, list[tuple[int, str, str, bool]]]:
+    from workshops.models import Membership
+
+    found: dict[int, list[tuple[int, str, str, bool]]] = {}
+    for user_pk, workshop_pk, workshop_uuid, role, active in Membership.objects.filter(
+        user_id__in=user_pks
+    ).values_list("user_id", "workshop_id", "workshop__uuid", "role", "workshop__is_active"):
+        found.setdefault(user_pk, []).append((workshop_pk, str(workshop_uuid), role, active))
+    return found
+
+
+def _job_heads(job_pks: set[int]):
+    from .models import Job
+
+    return Job.objects.filter(pk__in=job_pks).values_list("pk", "last_seq")
+
+
+def roles_from(memberships: list[tuple[int, str, str, bool]]) -> tuple[set[int], set[int]]:
+    """(shops managed, shops as floor staff) from membership rows, as `user_roles` computes."""
+    from workshops.models import MANAGING_ROLES
+
+    managed, floor = set(), set()
+    for workshop_pk, _uuid, role, _active in memberships:
+        (managed if role in MANAGING_ROLES else floor).add(workshop_pk)
+    return managed, floor
+
+
 class StreamConsumer(AsyncJsonWebsocketConsumer):
-    """What every stream shares: sign-in check, personal groups, heartbeat, closing with a code."""
+    """What every stream shares: sign-in, personal groups, the pulse, closing with a code."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.joined: list[str] = []
         self.closed = False
+        self.left = False
         self.lock = asyncio.Lock()
-        self.beat: asyncio.Task | None = None
 
     # --- subclasses ---------------------------------------------------------------------------
 
-    async def authorize(self) -> int | None:
-        """Load what the stream needs; return a close code to refuse."""
+    def authorize(self) -> int | None:
+        """On the database thread, with `self.user` signed in: load what the stream needs;
+        return a close code to refuse."""
         raise NotImplementedError
 
     def stream_groups(self) -> list[str]:
@@ -98,49 +242,94 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         """After joining the groups: replay, then say hello."""
         await self.send_json({"type": "hello"})
 
-    async def reconcile(self, full: bool = True) -> None:
-        """Re-check; close if access has ended. `full` after a change of memberships; the
-        periodic check (not full) may skip what the stream can tell has not changed."""
-        if not await database_sync_to_async(still_signed_in)(self.scope):
+    async def reconcile(self) -> None:
+        """Re-check at once (after `access.changed`); close if access has ended."""
+        if not await db(still_signed_in, self.scope):
             await self.refuse(CLOSE_UNAUTHENTICATED)
 
     def heartbeat(self) -> dict[str, Any]:
         return {"type": "heartbeat"}
 
+    def recheck_request(self) -> dict[str, Any]:
+        """What the pulse's batched re-check needs to know about this stream."""
+        return {"scope": self.scope}
+
+    async def rechecked(self, verdict: dict[str, Any]) -> None:
+        """The pulse's verdict on this stream: close it, or repair what may have changed."""
+        if not verdict["signed_in"]:
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+
     # --- lifecycle ----------------------------------------------------------------------------
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the instance ends: a disconnect, a refusal, an error, or daphne cancelling
+            # an instance that took too long to shut down, when `disconnect()` never runs.
+            await self.leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first runs `close_old_connections` on the ORM thread for every
+        # message: a disconnect, a doorbell and a heartbeat would each wait behind every other
+        # socket's queries. Stream database calls close stale connections themselves (`db`).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await self.leave()
+        raise StopConsumer()
 
     async def connect(self) -> None:
         # Accept first: a refusal before the handshake reaches a browser as a bare 403 with no
-        # reason; after it, the client reads the close code.
+        # reason (after it, the client reads the close code), and a socket waiting for the
+        # database must not run into daphne's handshake timeout.
         await self.accept()
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.refuse(CLOSE_UNAUTHENTICATED)
-            return
-        code = await self.authorize()
+        code = await db(self._open)
         if code is not None:
             await self.refuse(code)
             return
-        personal = [realtime.user_group(str(user.uuid))]
+        personal = [realtime.user_group(str(self.user.uuid))]
         session_key = getattr(self.scope.get("session"), "session_key", None)
         if self.scope.get("auth") == "session" and session_key:
             personal.append(realtime.session_group(session_key))
         for group in [*personal, *self.stream_groups()]:
+            if self.closed:
+                return
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         async with self.lock:
             await self.start()
-        self.beat = asyncio.create_task(self._heartbeat())
+        if not self.closed:
+            pulse().join(self)
+
+    def _open(self) -> int | None:
+        """One database call: who is this, and may they open this stream."""
+        self.user = self.scope["user"] = authenticate(self.scope)
+        if not self.user.is_authenticated:
+            return CLOSE_UNAUTHENTICATED
+        return self.authorize()
 
     async def disconnect(self, code: int) -> None:
-        self.closed = True
-        if self.beat is not None:
-            self.beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.beat
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.joined = []
+        await self.leave()
+
+    async def leave(self) -> None:
+        """Stop beating and leave every group, once. Never waits long on the channel layer."""
+        if self.left:
+            return
+        self.left = self.closed = True
+        pulse().leave(self)
+        groups, self.joined = self.joined, []
+        for group in groups:
+            try:
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(group, self.channel_name), LEAVE_TIMEOUT
+                )
+            except Exception:
+                # The group forgets this channel by itself after channels_redis' group_expiry.
+                logger.info("Could not leave %s", group, exc_info=True)
 
     async def refuse(self, code: int) -> None:
         if self.closed:
@@ -162,22 +351,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         with contextlib.suppress(ValueError):
             await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
-    async def _heartbeat(self) -> None:
-        interval = float(settings.WEBSOCKET_HEARTBEAT)
-        every = max(int(settings.WEBSOCKET_RECONCILE_EVERY), 1)
-        beats = 0
-        try:
-            while not self.closed:
-                await asyncio.sleep(interval)
-                beats += 1
-                async with self.lock:
-                    if beats % every == 0:
-                        await self.reconcile(full=False)
-                    await self.send_json(self.heartbeat())
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.warning("Heartbeat stopped on %s", self.scope.get("path"), exc_info=True)
+    async def beat(self) -> None:
+        """From the pulse. A stream busy replaying is not dead: its beat is skipped."""
+        if not self.closed and not self.lock.locked():
+            await self.send_json(self.heartbeat())
 
     # --- messages on the personal groups ------------------------------------------------------
 
@@ -215,14 +392,6 @@ def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
     )
 
 
-def _job_head_and_roles(job_pk: int, user) -> tuple[int, tuple[set[int], set[int]]]:
-    from .models import Job
-    from .selectors import user_roles
-
-    head = Job.objects.filter(pk=job_pk).values_list("last_seq", flat=True).first() or 0
-    return head, user_roles(user)
-
-
 def _head(access) -> tuple[int, int]:
     """(the job's last seq, the last seq of an event this user may see)."""
     from .models import Job
@@ -253,6 +422,18 @@ def _catch_up(access, after: int) -> tuple[int, list[dict[str, Any]]]:
     return head, payloads
 
 
+def _start(access, after: int | None) -> tuple[int, int, list[dict[str, Any]]]:
+    """(the job's last seq, the seq the client is at, what it missed): one database call."""
+    if after is not None:
+        head, payloads = _catch_up(access, after)
+        if after <= head:
+            return head, (payloads[-1]["seq"] if payloads else after), payloads
+    # From the present; a seq from the future (a client of a restored database, say) is not
+    # trusted, or every live event would look like one it had already seen.
+    head, last_visible = _head(access)
+    return head, last_visible, []
+
+
 class JobStream(StreamConsumer):
     """Every event of one job that the user may see, in seq order, without gaps.
 
@@ -260,7 +441,7 @@ class JobStream(StreamConsumer):
     Without it, the stream starts at the present. `hello` carries the seq the client is now at.
     """
 
-    async def authorize(self) -> int | None:
+    def authorize(self) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         after = query.get("after", [None])[-1]
         if after is None or after == "":
@@ -269,9 +450,7 @@ class JobStream(StreamConsumer):
             self.after = int(after)
         else:
             return CLOSE_BAD_REQUEST
-        self.access = await database_sync_to_async(_load_job_access)(
-            self.scope["user"], self.scope["url_route"]["kwargs"]["job_uuid"]
-        )
+        self.access = _load_job_access(self.user, self.scope["url_route"]["kwargs"]["job_uuid"])
         if self.access is None:
             return CLOSE_NOT_FOUND
         self.cursor = 0  # the job's seq up to which every event has been dealt with
@@ -282,14 +461,11 @@ class JobStream(StreamConsumer):
         return [realtime.job_group(str(self.access.job.uuid))]
 
     async def start(self) -> None:
-        head, last_visible = await database_sync_to_async(_head)(self.access)
-        if self.after is None or self.after > head:
-            # From the present; a seq from the future (a client of a restored database, say) is
-            # not trusted, or every live event would look like one it had already seen.
-            self.cursor, self.last_sent = head, last_visible
-        else:
-            self.cursor = self.last_sent = self.after
-            await self.catch_up()
+        # After joining the job's group, so nothing committed from here on can be missed.
+        head, at, payloads = await db(_start, self.access, self.after)
+        for payload in payloads:
+            await self.send_json(payload)
+        self.cursor, self.last_sent = head, at
         await self.send_json(
             {"type": "hello", "job": str(self.access.job.uuid), "seq": self.last_sent}
         )
@@ -298,37 +474,41 @@ class JobStream(StreamConsumer):
         return {"type": "heartbeat", "seq": self.last_sent}
 
     async def catch_up(self) -> None:
-        head, payloads = await database_sync_to_async(_catch_up)(self.access, self.cursor)
+        head, payloads = await db(_catch_up, self.access, self.cursor)
         for payload in payloads:
             await self.send_json(payload)
             self.last_sent = payload["seq"]
         self.cursor = max(self.cursor, head)
 
     async def refresh_access(self) -> bool:
-        access = await database_sync_to_async(_load_job_access)(
-            self.scope["user"], str(self.access.job.uuid)
-        )
+        access = await db(_load_job_access, self.user, str(self.access.job.uuid))
         if access is None:
             await self.refuse(CLOSE_REVOKED)
             return False
         self.access = access
         return True
 
-    async def reconcile(self, full: bool = True) -> None:
-        await super().reconcile(full)
+    async def reconcile(self) -> None:
+        await super().reconcile()
+        if not self.closed and await self.refresh_access():
+            await self.catch_up()
+
+    def recheck_request(self) -> dict[str, Any]:
+        return {"scope": self.scope, "job": self.access.job.pk}
+
+    async def rechecked(self, verdict: dict[str, Any]) -> None:
+        await super().rechecked(verdict)
         if self.closed:
             return
-        # Periodically, access is reloaded and the gap replayed only when the log moved past what
-        # was dealt with (a lost doorbell may have changed what the user sees) or the user's
-        # memberships changed (in case the `access.changed` message was lost): two small reads.
-        if not full:
-            head, roles = await database_sync_to_async(_job_head_and_roles)(
-                self.access.job.pk, self.scope["user"]
-            )
-            if head <= self.cursor and roles == (self.access.managed, self.access.floor):
-                return
-        if await self.refresh_access():
-            await self.catch_up()
+        # Access is reloaded and the gap replayed only when the log moved past what was dealt
+        # with (a lost doorbell may have changed what the user sees) or the user's memberships
+        # changed (in case the `access.changed` message was lost).
+        roles = roles_from(verdict["memberships"])
+        if verdict["head"] <= self.cursor and roles == (self.access.managed, self.access.floor):
+            return
+        async with self.lock:
+            if not self.closed and await self.refresh_access():
+                await self.catch_up()
 
     async def job_event(self, message: dict[str, Any]) -> None:
         event, route = message.get("event"), message.get("route")
@@ -373,16 +553,15 @@ class WorkshopStream(StreamConsumer):
     replay from: a client re-reads its queue on `hello` (every connect and reconnect).
     """
 
-    async def authorize(self) -> int | None:
+    def authorize(self) -> int | None:
         self.workshop_uuid = str(self.scope["url_route"]["kwargs"]["workshop_uuid"])
-        return await self._load_role()
+        return self._take_role(_workshop_role(self.user, self.workshop_uuid))
 
-    async def _load_role(self) -> int | None:
-        row = await database_sync_to_async(_workshop_role)(self.scope["user"], self.workshop_uuid)
-        if row is None:
-            return CLOSE_NOT_FOUND
+    def _take_role(self, row: tuple[int, str] | None) -> int | None:
         from workshops.models import MANAGING_ROLES
 
+        if row is None:
+            return CLOSE_NOT_FOUND
         self.workshop_id, role = row
         self.manages = role in MANAGING_ROLES
         return None
@@ -393,9 +572,26 @@ class WorkshopStream(StreamConsumer):
     async def start(self) -> None:
         await self.send_json({"type": "hello", "workshop": self.workshop_uuid})
 
-    async def reconcile(self, full: bool = True) -> None:
-        await super().reconcile(full)
-        if not self.closed and await self._load_role() is not None:
+    async def reconcile(self) -> None:
+        await super().reconcile()
+        if not self.closed:
+            row = await db(_workshop_role, self.user, self.workshop_uuid)
+            if self._take_role(row) is not None:
+                await self.refuse(CLOSE_REVOKED)
+
+    async def rechecked(self, verdict: dict[str, Any]) -> None:
+        await super().rechecked(verdict)
+        if self.closed:
+            return
+        row = next(
+            (
+                (pk, role)
+                for pk, uuid, role, active in verdict["memberships"]
+                if uuid == self.workshop_uuid and active
+            ),
+            None,
+        )
+        if self._take_role(row) is not None:
             await self.refuse(CLOSE_REVOKED)
 
     async def job_event(self, message: dict[str, Any]) -> None:
@@ -435,11 +631,9 @@ def _district_for(user, slug: str) -> str | None:
 class DistrictStream(StreamConsumer):
     """Aggregates for a district's dashboard: its staff and its member workshops' people."""
 
-    async def authorize(self) -> int | None:
+    def authorize(self) -> int | None:
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.district_uuid = await database_sync_to_async(_district_for)(
-            self.scope["user"], self.slug
-        )
+        self.district_uuid = _district_for(self.user, self.slug)
         return CLOSE_NOT_FOUND if self.district_uuid is None else None
 
     def stream_groups(self) -> list[str]:
@@ -448,12 +642,17 @@ class DistrictStream(StreamConsumer):
     async def start(self) -> None:
         await self.send_json({"type": "hello", "district": self.slug})
 
-    async def reconcile(self, full: bool = True) -> None:
-        await super().reconcile(full)
-        if (
-            not self.closed
-            and await database_sync_to_async(_district_for)(self.scope["user"], self.slug) is None
-        ):
+    async def reconcile(self) -> None:
+        await super().reconcile()
+        if not self.closed and await db(_district_for, self.user, self.slug) is None:
+            await self.refuse(CLOSE_REVOKED)
+
+    def recheck_request(self) -> dict[str, Any]:
+        return {"scope": self.scope, "district": self.slug}
+
+    async def rechecked(self, verdict: dict[str, Any]) -> None:
+        await super().rechecked(verdict)
+        if not self.closed and verdict["district"] is None:
             await self.refuse(CLOSE_REVOKED)
 
     async def district_update(self, message: dict[str, Any]) -> None:

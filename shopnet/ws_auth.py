@@ -7,14 +7,17 @@ Two ways in, never mixed:
   ignored.
 A connection with no Origin and no token is anonymous (cross-site WebSocket hijacking needs a
 browser, and browsers send an Origin), so the consumer refuses it.
+
+Nothing here touches the database: the stream looks the credential up after it has accepted the
+handshake, in the same call that authorizes the object (orders/consumers.py), so a storm of
+reconnects waits on the database with its handshakes done instead of timing out in them.
 """
 
 from __future__ import annotations
 
-from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -22,16 +25,6 @@ def _header(scope, name: bytes) -> bytes | None:
         if key == name:
             return value
     return None
-
-
-@database_sync_to_async
-def _token_user(key: str):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
 
 
 def token_from_headers(scope) -> str | None:
@@ -44,10 +37,21 @@ def token_from_headers(scope) -> str | None:
     return key.strip() or None
 
 
+def session_of(scope):
+    """The browser's session store, not yet read: it reads the database only when the stream
+    asks who this is. Streams never change a session, so nothing is saved back."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    cookies = parse_cookie((_header(scope, b"cookie") or b"").decode("latin1"))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return store(session_key=cookies.get(settings.SESSION_COOKIE_NAME) or None)
+
+
 class WebsocketAuth:
     def __init__(self, inner):
         self.inner = inner
-        self.with_session = AuthMiddlewareStack(inner)
         # Reuse Channels' own matching of an Origin against ALLOWED_HOSTS.
         self.origins = AllowedHostsOriginValidator(inner)
 
@@ -77,8 +81,9 @@ class WebsocketAuth:
         if origin is not None and not self.same_site(origin, _header(scope, b"host")):
             return await WebsocketDenier()(scope, receive, send)
         if key is not None:
-            scope = dict(scope, user=await _token_user(key), auth="token", token=key)
+            scope = dict(scope, user=AnonymousUser(), auth="token", token=key)
             return await self.inner(scope, receive, send)
         if origin is not None:
-            return await self.with_session(dict(scope, auth="session"), receive, send)
+            scope = dict(scope, user=AnonymousUser(), auth="session", session=session_of(scope))
+            return await self.inner(scope, receive, send)
         return await self.inner(dict(scope, user=AnonymousUser(), auth=None), receive, send)

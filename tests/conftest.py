@@ -32,6 +32,17 @@ def _reference_data(request):
         sync_with_current_models()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_stream_connections(django_db_setup, django_db_blocker):
+    """The streams' database thread outlives every test; its connection must be closed before
+    the test database is dropped (torn down before `django_db_setup`)."""
+    yield
+    from orders import livepath
+
+    with django_db_blocker.unblock():
+        livepath.close_connections()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache

@@ -9,13 +9,13 @@ def test_it_answers_200_when_the_database_answers(settings):
     settings.REDIS_URL = ""
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": True}}
+    assert response.json() == {"status": "ok", "checks": {"database": True, "websocket": True}}
 
 
 @pytest.mark.django_db
 def test_it_answers_503_when_the_database_fails(settings):
     settings.REDIS_URL = ""
-    with mock.patch("workshops.views.connection.cursor", side_effect=Exception("down")):
+    with mock.patch("shopnet.health.connection.cursor", side_effect=Exception("down")):
         response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] is False
@@ -27,7 +27,7 @@ def test_it_answers_503_when_redis_is_configured_but_unreachable(settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = Client().get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": True, "redis": False}
+    assert response.json()["checks"] == {"database": True, "redis": False, "websocket": True}
 
 
 @pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_it_checks_real_redis_when_the_suite_has_one(settings):
     settings.REDIS_URL = os.environ["REDIS_URL"]
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": True, "redis": True}
+    assert response.json()["checks"] == {"database": True, "redis": True, "websocket": True}
 
 
 @pytest.mark.django_db

@@ -1,0 +1,159 @@
+"""What a process does for all of its open streams at once: their database calls, and one pulse.
+
+Three rules, each learnt from an outage (a few thousand sockets opened and dropped by one user
+left a daphne re-checking access for sockets that no longer existed until it refused every new
+handshake, while `/healthz` still said 200):
+
+- **Nothing of a socket outlives it.** A stream keeps no task of its own: one pulse per process
+  (per event loop) sends every stream's heartbeat and re-checks access for all of them in one
+  database call. A stream leaves the pulse however its instance ends, including when daphne
+  cancels an instance that took too long to shut down (then `disconnect()` never runs).
+- **A disconnect never waits for the database.** Channels runs `close_old_connections` on the
+  ORM thread before every message it dispatches; under a burst that queues a socket's disconnect
+  behind every other socket's queries, past daphne's `application_close_timeout`. Streams close
+  stale connections inside their own calls instead (`db`), and handle messages without a hop.
+- **The health check sees the socket path.** Stream database calls run on one executor of
+  their own, so `/healthz` can tell when it has stopped serving (`stalled`).
+
+With no stream open the pulse stops: the process makes no database call at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Protocol, TypeVar
+
+from asgiref.sync import SyncToAsync
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# One thread: what one process's sockets ask of the database runs in order, on one connection.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-db")
+_counter = {"calls": 0}  # stream database calls made by this process (tests, benchmarks)
+_counter_lock = threading.Lock()
+
+
+def _in_thread(fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    with _counter_lock:
+        _counter["calls"] += 1
+    # What Channels would do before every message, done only when a stream needs the database.
+    close_old_connections()
+    return fn(*args, **kwargs)
+
+
+async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `fn` on the streams' database thread and return its result."""
+    hop = SyncToAsync(_in_thread, thread_sensitive=False, executor=_executor)
+    return await hop(fn, args, kwargs)
+
+
+def close_connections() -> None:
+    """Close the database connections the streams' thread holds (at shutdown, or before a test
+    database is dropped)."""
+    from django.db import connections
+
+    _executor.submit(connections.close_all).result(timeout=30)
+
+
+def calls_made() -> int:
+    return _counter["calls"]
+
+
+def stalled(timeout: float) -> bool:
+    """Whether the streams' database thread failed to run a no-op within `timeout` seconds:
+    new sockets would wait that long for their first answer, or forever."""
+    try:
+        _executor.submit(lambda: None).result(timeout=timeout)
+    except FutureTimeout:
+        return True
+    return False
+
+
+class Beating(Protocol):
+    closed: bool
+
+    async def beat(self) -> None: ...
+
+    def recheck_request(self) -> dict[str, Any]: ...
+
+    async def rechecked(self, verdict: dict[str, Any]) -> None: ...
+
+
+class Pulse:
+    """The one timer of a process's streams: heartbeats every `WEBSOCKET_HEARTBEAT` seconds and,
+    every `WEBSOCKET_RECONCILE_EVERY` beats, one batched re-check of every stream's access."""
+
+    def __init__(self) -> None:
+        self.streams: set[Beating] = set()
+        self.task: asyncio.Task | None = None
+
+    def join(self, stream: Beating) -> None:
+        self.streams.add(stream)
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self.run(), name="live-pulse")
+
+    def leave(self, stream: Beating) -> None:
+        self.streams.discard(stream)
+
+    async def run(self) -> None:
+        beats = 0
+        try:
+            while self.streams:
+                await asyncio.sleep(float(settings.WEBSOCKET_HEARTBEAT))
+                beats += 1
+                streams = [s for s in self.streams if not s.closed]
+                for stream in streams:
+                    try:
+                        await stream.beat()
+                    except Exception:
+                        logger.warning("A heartbeat failed", exc_info=True)
+                if streams and beats % max(int(settings.WEBSOCKET_RECONCILE_EVERY), 1) == 0:
+                    await self.recheck(streams)
+        finally:
+            self.task = None
+
+    async def recheck(self, streams: list[Beating]) -> None:
+        from .consumers import recheck_all  # the pulse knows no stream type (consumers import us)
+
+        try:
+            verdicts = await db(recheck_all, [s.recheck_request() for s in streams])
+        except Exception:
+            logger.warning("The streams' access re-check failed", exc_info=True)
+            return
+        for stream, verdict in zip(streams, verdicts, strict=True):
+            if stream.closed:
+                continue
+            try:
+                await stream.rechecked(verdict)
+            except Exception:
+                logger.warning("A stream's re-check failed", exc_info=True)
+
+
+_pulses: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pulse] = weakref.WeakKeyDictionary()
+
+
+def pulse() -> Pulse:
+    """This event loop's pulse (daphne runs one loop per process; tests run many)."""
+    loop = asyncio.get_running_loop()
+    found = _pulses.get(loop)
+    if found is None:
+        found = _pulses[loop] = Pulse()
+    return found
+
+
+def open_streams() -> int:
+    """How many streams this event loop's pulse is beating."""
+    try:
+        return len(pulse().streams)
+    except RuntimeError:
+        return 0
