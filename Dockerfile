@@ -26,7 +26,7 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 
 # Dependencies first, so editing the code does not reinstall them.
-# psycopg2-binary and Pillow ship manylinux wheels: no compiler or -dev packages.
+# psycopg[binary] and Pillow ship manylinux wheels: no compiler or -dev packages.
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 

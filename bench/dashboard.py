@@ -110,12 +110,11 @@ def _server_url() -> str:
 
 
 def _prepare_database(url: str, fresh: bool) -> str:
-    import psycopg2
+    import psycopg
 
     parts = urlparse(url)
     maintenance = urlunparse(parts._replace(path="/postgres"))
-    connection = psycopg2.connect(maintenance)
-    connection.autocommit = True
+    connection = psycopg.connect(maintenance, autocommit=True)
     with connection.cursor() as cursor:
         if fresh:
             cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")

@@ -7,7 +7,7 @@ dropped at the end; redis-server runs as a child process on a free port, so a te
 and restart it. Every child process is killed and the database dropped in `Cluster.close()`,
 which `with Cluster(...)` always calls.
 
-Only the standard library and psycopg2 (already a runtime dependency) are used here, so the
+Only the standard library and psycopg (already a runtime dependency) are used here, so the
 bench can import it without Django.
 """
 
@@ -58,7 +58,7 @@ def missing_services() -> str | None:
     if _tool("daphne") is None:
         return "daphne is not installed in the virtualenv"
     try:
-        import psycopg2  # noqa: F401
+        import psycopg  # noqa: F401
         import websockets  # noqa: F401
     except ImportError as exc:
         return f"{exc.name} is not installed (pip install -r requirements-dev.txt)"
@@ -108,7 +108,7 @@ def _tail(path: Path, lines: int = 40) -> str:
 def _connect_maintenance(url: str):
     """An autocommit connection to the server's `postgres` database (CREATE/DROP DATABASE
     cannot run in the database it names, nor inside a transaction)."""
-    import psycopg2
+    import psycopg
 
     parts = urlsplit(url)
     params = {
@@ -119,10 +119,10 @@ def _connect_maintenance(url: str):
         "connect_timeout": 5,
     }
     try:
-        connection = psycopg2.connect(dbname="postgres", **params)
-    except psycopg2.OperationalError:
+        connection = psycopg.connect(dbname="postgres", **params)
+    except psycopg.OperationalError:
         # No `postgres` database on this server: fall back to the one the URL names.
-        connection = psycopg2.connect(dbname=parts.path.lstrip("/") or "postgres", **params)
+        connection = psycopg.connect(dbname=parts.path.lstrip("/") or "postgres", **params)
     connection.autocommit = True
     return connection
 
