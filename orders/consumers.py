@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections import OrderedDict
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -63,6 +65,22 @@ ACCESS_KINDS = frozenset(
         "step.removed",
     }
 )
+
+
+# The wire text of recent events, encoded once per process rather than once per socket.
+_ENCODED: OrderedDict[tuple[str, int], str] = OrderedDict()
+ENCODED_KEPT = 512
+
+
+def encoded_event(event: dict[str, Any]) -> str:
+    """An event's JSON text; a job's seq names one event, so the text can be shared."""
+    key = (event["job"], event["seq"])
+    text = _ENCODED.get(key)
+    if text is None:
+        text = _ENCODED[key] = json.dumps(event)
+        if len(_ENCODED) > ENCODED_KEPT:
+            _ENCODED.popitem(last=False)
+    return text
 
 
 def authenticate(scope: dict[str, Any]):
@@ -341,6 +359,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         if not self.closed:
             await super().send_json(content, close=close)
 
+    async def send_event(self, event: dict[str, Any]) -> None:
+        if not self.closed:
+            await self.send(text_data=encoded_event(event))
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Clients only listen; changes arrive over HTTP. A ping is answered, the rest ignored."""
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -464,7 +486,7 @@ class JobStream(StreamConsumer):
         # After joining the job's group, so nothing committed from here on can be missed.
         head, at, payloads = await db(_start, self.access, self.after)
         for payload in payloads:
-            await self.send_json(payload)
+            await self.send_event(payload)
         self.cursor, self.last_sent = head, at
         await self.send_json(
             {"type": "hello", "job": str(self.access.job.uuid), "seq": self.last_sent}
@@ -476,7 +498,7 @@ class JobStream(StreamConsumer):
     async def catch_up(self) -> None:
         head, payloads = await db(_catch_up, self.access, self.cursor)
         for payload in payloads:
-            await self.send_json(payload)
+            await self.send_event(payload)
             self.last_sent = payload["seq"]
         self.cursor = max(self.cursor, head)
 
@@ -527,7 +549,7 @@ class JobStream(StreamConsumer):
                 return
             self.cursor = event["seq"]
             if visible_in(self.access, event, route):
-                await self.send_json(event)
+                await self.send_event(event)
                 self.last_sent = event["seq"]
 
 
@@ -600,7 +622,7 @@ class WorkshopStream(StreamConsumer):
             logger.warning("Malformed job.event on %s", self.scope.get("path"))
             return
         if self.manages or self.workshop_id in route.get("performers", ()):
-            await self.send_json(event)
+            await self.send_event(event)
 
     async def board_update(self, message: dict[str, Any]) -> None:
         """The open board changed for this shop (a posting it may see, or an offer on its own

@@ -149,28 +149,46 @@ if WEBSOCKET_HEARTBEAT <= 0 or WEBSOCKET_RECONCILE_EVERY < 1 or WEBSOCKET_STALL_
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL.")
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 caps an asyncio pool at 100 connections unless told otherwise, and
-                # its pool does not wait: size it for a burst of disconnects (docs/DEPLOY.md).
-                # Its default read timeout (5 s) races channels_redis's 5 s BZPOPMIN and drops
-                # quiet sockets: reads must be allowed longer than that.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=600),
-                        "socket_timeout": 10,
-                    }
-                ],
-                "capacity": env.int("CHANNEL_CAPACITY", default=1000),
-                "expiry": 60,
-                "group_expiry": WEBSOCKET_TIMEOUT,
-                "prefix": env.str("CHANNEL_PREFIX", default="shopnet"),
-            },
-        }
+    # redis-py 8 caps an asyncio pool at 100 connections unless told otherwise, and its pool
+    # does not wait: size it for a burst (docs/DEPLOY.md). Its default read timeout (5 s) races
+    # channels_redis's 5 s BZPOPMIN and drops quiet sockets: reads must be allowed longer.
+    redis_host = {
+        "address": REDIS_URL,
+        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=600),
+        "socket_timeout": 10,
     }
+    CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
+    if CHANNEL_LAYER == "pubsub":
+        # One Redis subscription per group per process, fanned out to that process's sockets in
+        # memory: a change to a job reaches Redis once per process, not once per socket, and a
+        # process that dies leaves no member behind. Delivery is at-most-once, as on any layer:
+        # clients repair gaps from the event log.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {
+                    "hosts": [redis_host],
+                    "prefix": env.str("CHANNEL_PREFIX", default="shopnet"),
+                },
+            }
+        }
+    elif CHANNEL_LAYER == "lists":
+        # channels_redis's list layer: a copy of each message per member socket, groups as
+        # sorted sets that outlive their processes until `group_expiry`.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [redis_host],
+                    "capacity": env.int("CHANNEL_CAPACITY", default=1000),
+                    "expiry": 60,
+                    "group_expiry": WEBSOCKET_TIMEOUT,
+                    "prefix": env.str("CHANNEL_PREFIX", default="shopnet"),
+                },
+            }
+        }
+    else:
+        raise ImproperlyConfigured("CHANNEL_LAYER must be 'pubsub' or 'lists'.")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -179,6 +197,7 @@ if REDIS_URL:
         }
     }
 else:
+    CHANNEL_LAYER = "memory"
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

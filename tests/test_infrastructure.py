@@ -19,16 +19,19 @@ def test_it_uses_the_database_named_by_database_url():
 def test_it_uses_the_channel_layer_named_by_redis_url():
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     if os.environ.get("REDIS_URL"):
-        assert backend == "channels_redis.core.RedisChannelLayer"
         host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
         # Set explicitly (redis-py 8 would otherwise cap the pool at 100), and reads wait
         # longer than channels_redis's 5 s blocking pop.
         assert host["max_connections"] >= 100
         assert host["socket_timeout"] > 5
-        assert (
-            settings.CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"]
-            >= settings.WEBSOCKET_TIMEOUT
-        )
+        if settings.CHANNEL_LAYER == "lists":
+            assert backend == "channels_redis.core.RedisChannelLayer"
+            assert (
+                settings.CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"]
+                >= settings.WEBSOCKET_TIMEOUT
+            )
+        else:
+            assert backend == "channels_redis.pubsub.RedisPubSubChannelLayer"
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
 

@@ -95,20 +95,42 @@ def test_redis_url_switches_the_channel_layer_and_cache_with_a_bounded_pool():
         "from django.conf import settings as s;"
         "c = s.CHANNEL_LAYERS['default'];"
         "print(c['BACKEND'], c['CONFIG']['hosts'][0]['max_connections'],"
-        " c['CONFIG']['group_expiry'], s.CACHES['default']['BACKEND'])",
+        " s.CACHES['default']['BACKEND'])",
+        env={**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == [
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "600",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+
+
+def test_the_list_layer_can_be_chosen_and_keeps_groups_as_long_as_sockets():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s;"
+        "c = s.CHANNEL_LAYERS['default'];"
+        "print(c['BACKEND'], c['CONFIG']['group_expiry'])",
         env={
             **PRODUCTION_ENV,
             "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "CHANNEL_LAYER": "lists",
             "WEBSOCKET_TIMEOUT": "7200",
         },
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-4:] == [
-        "channels_redis.core.RedisChannelLayer",
-        "600",
-        "7200",
-        "django.core.cache.backends.redis.RedisCache",
-    ]
+    assert result.stdout.split()[-2:] == ["channels_redis.core.RedisChannelLayer", "7200"]
+
+
+def test_an_unknown_channel_layer_is_refused():
+    result = run_manage(
+        "check",
+        env={**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0", "CHANNEL_LAYER": "kafka"},
+    )
+    assert result.returncode != 0
+    assert "CHANNEL_LAYER must be 'pubsub' or 'lists'" in result.stderr
 
 
 def test_daphne_is_the_first_app_and_asgi_guards_origins():
