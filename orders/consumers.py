@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from . import realtime
-from .livepath import db, pulse
+from .livepath import db, db_shared, pulse
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +236,22 @@ def roles_from(memberships: list[tuple[int, str, str, bool]]) -> tuple[set[int],
     return managed, floor
 
 
+def credential_of(scope: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(how the socket signs in, with what), to tell sockets with the same credential."""
+    if scope.get("auth") == "token":
+        return "token", scope.get("token")
+    return scope.get("auth"), getattr(scope.get("session"), "session_key", None)
+
+
+def admit(stream: type[StreamConsumer], scope: dict[str, Any], target: str):
+    """(user, close code or None, what the stream needs): one database call per handshake."""
+    user = authenticate(scope)
+    if not user.is_authenticated:
+        return user, CLOSE_UNAUTHENTICATED, None
+    code, state = stream.grant(user, target)
+    return user, code, state
+
+
 class StreamConsumer(AsyncJsonWebsocketConsumer):
     """What every stream shares: sign-in, personal groups, the pulse, closing with a code."""
 
@@ -248,10 +264,23 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     # --- subclasses ---------------------------------------------------------------------------
 
-    def authorize(self) -> int | None:
-        """On the database thread, with `self.user` signed in: load what the stream needs;
-        return a close code to refuse."""
+    def target(self) -> str:
+        """What the socket asks to watch, from its URL."""
         raise NotImplementedError
+
+    @staticmethod
+    def grant(user, target: str) -> tuple[int | None, Any]:
+        """On the database thread, for a signed-in user: (a close code to refuse, or None;
+        what the stream needs to start). The same for every socket of that user and target."""
+        raise NotImplementedError
+
+    def take(self, state: Any) -> None:
+        """Keep what `grant` found."""
+        raise NotImplementedError
+
+    def malformed(self) -> int | None:
+        """A close code for a malformed request (checked once the user is known)."""
+        return None
 
     def stream_groups(self) -> list[str]:
         raise NotImplementedError
@@ -305,10 +334,16 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         # reason (after it, the client reads the close code), and a socket waiting for the
         # database must not run into daphne's handshake timeout.
         await self.accept()
-        code = await db(self._open)
+        # One database call says who this is and what they may see; sockets opened at the same
+        # time with the same credential for the same object share it (a reconnect storm).
+        key = (type(self).__name__, *credential_of(self.scope), self.target())
+        user, code, state = await db_shared(key, admit, type(self), self.scope, self.target())
+        self.user = self.scope["user"] = user
+        code = code if code == CLOSE_UNAUTHENTICATED else (self.malformed() or code)
         if code is not None:
             await self.refuse(code)
             return
+        self.take(state)
         personal = [realtime.user_group(str(self.user.uuid))]
         session_key = getattr(self.scope.get("session"), "session_key", None)
         if self.scope.get("auth") == "session" and session_key:
@@ -322,13 +357,6 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.start()
         if not self.closed:
             pulse().join(self)
-
-    def _open(self) -> int | None:
-        """One database call: who is this, and may they open this stream."""
-        self.user = self.scope["user"] = authenticate(self.scope)
-        if not self.user.is_authenticated:
-            return CLOSE_UNAUTHENTICATED
-        return self.authorize()
 
     async def disconnect(self, code: int) -> None:
         await self.leave()
@@ -419,6 +447,8 @@ def _head(access) -> tuple[int, int]:
     from .models import Job
 
     head = Job.objects.filter(pk=access.job.pk).values_list("last_seq", flat=True).first() or 0
+    if access.is_hub_manager:
+        return head, head  # the hub sees every event, and the log has no gaps
     seen = access.events().filter(seq__lte=head).order_by("-seq").values_list("seq", flat=True)
     return head, seen.first() or 0
 
@@ -463,7 +493,10 @@ class JobStream(StreamConsumer):
     Without it, the stream starts at the present. `hello` carries the seq the client is now at.
     """
 
-    def authorize(self) -> int | None:
+    def target(self) -> str:
+        return str(self.scope["url_route"]["kwargs"]["job_uuid"])
+
+    def malformed(self) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         after = query.get("after", [None])[-1]
         if after is None or after == "":
@@ -472,12 +505,17 @@ class JobStream(StreamConsumer):
             self.after = int(after)
         else:
             return CLOSE_BAD_REQUEST
-        self.access = _load_job_access(self.user, self.scope["url_route"]["kwargs"]["job_uuid"])
-        if self.access is None:
-            return CLOSE_NOT_FOUND
+        return None
+
+    @staticmethod
+    def grant(user, target: str) -> tuple[int | None, Any]:
+        access = _load_job_access(user, target)
+        return (CLOSE_NOT_FOUND, None) if access is None else (None, access)
+
+    def take(self, state: Any) -> None:
+        self.access = state
         self.cursor = 0  # the job's seq up to which every event has been dealt with
         self.last_sent = 0  # the seq of the last event this client was sent
-        return None
 
     def stream_groups(self) -> list[str]:
         return [realtime.job_group(str(self.access.job.uuid))]
@@ -502,8 +540,15 @@ class JobStream(StreamConsumer):
             self.last_sent = payload["seq"]
         self.cursor = max(self.cursor, head)
 
-    async def refresh_access(self) -> bool:
-        access = await db(_load_job_access, self.user, str(self.access.job.uuid))
+    async def refresh_access(self, seq: int | None = None) -> bool:
+        """Reload what the user may see of the job. After an event (`seq`), every socket of
+        the same user on the job shares one reload."""
+        job = str(self.access.job.uuid)
+        if seq is None:
+            access = await db(_load_job_access, self.user, job)
+        else:
+            key = ("job-access", self.user.pk, job, seq)
+            access = await db_shared(key, _load_job_access, self.user, job)
         if access is None:
             await self.refuse(CLOSE_REVOKED)
             return False
@@ -542,7 +587,9 @@ class JobStream(StreamConsumer):
                 return  # a repeat, or already replayed from the log
             gap = event["seq"] > self.cursor + 1
             # A lost doorbell may have been the one that changed what this user sees.
-            if (gap or event["kind"] in ACCESS_KINDS) and not await self.refresh_access():
+            if (gap or event["kind"] in ACCESS_KINDS) and not await self.refresh_access(
+                event["seq"]
+            ):
                 return
             if gap:
                 await self.catch_up()  # the log has what was lost (and this one)
@@ -575,9 +622,17 @@ class WorkshopStream(StreamConsumer):
     replay from: a client re-reads its queue on `hello` (every connect and reconnect).
     """
 
-    def authorize(self) -> int | None:
-        self.workshop_uuid = str(self.scope["url_route"]["kwargs"]["workshop_uuid"])
-        return self._take_role(_workshop_role(self.user, self.workshop_uuid))
+    def target(self) -> str:
+        return str(self.scope["url_route"]["kwargs"]["workshop_uuid"])
+
+    @staticmethod
+    def grant(user, target: str) -> tuple[int | None, Any]:
+        row = _workshop_role(user, target)
+        return (CLOSE_NOT_FOUND, None) if row is None else (None, row)
+
+    def take(self, state: Any) -> None:
+        self.workshop_uuid = self.target()
+        self._take_role(state)
 
     def _take_role(self, row: tuple[int, str] | None) -> int | None:
         from workshops.models import MANAGING_ROLES
@@ -653,10 +708,16 @@ def _district_for(user, slug: str) -> str | None:
 class DistrictStream(StreamConsumer):
     """Aggregates for a district's dashboard: its staff and its member workshops' people."""
 
-    def authorize(self) -> int | None:
-        self.slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.district_uuid = _district_for(self.user, self.slug)
-        return CLOSE_NOT_FOUND if self.district_uuid is None else None
+    def target(self) -> str:
+        return self.scope["url_route"]["kwargs"]["slug"]
+
+    @staticmethod
+    def grant(user, target: str) -> tuple[int | None, Any]:
+        district = _district_for(user, target)
+        return (CLOSE_NOT_FOUND, None) if district is None else (None, district)
+
+    def take(self, state: Any) -> None:
+        self.slug, self.district_uuid = self.target(), state
 
     def stream_groups(self) -> list[str]:
         return [realtime.district_group(self.district_uuid)]

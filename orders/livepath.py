@@ -57,6 +57,22 @@ async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await hop(fn, args, kwargs)
 
 
+_in_flight: dict[tuple, asyncio.Future] = {}
+
+
+async def db_shared(key: tuple, fn: Callable[..., T], *args: Any) -> T:
+    """`db(fn, *args)`, shared by every caller that asks with the same `key` while the first
+    call runs (sockets that reconnect together with the same credential ask the same thing).
+    Nothing is kept once the call returns: a later caller asks the database again."""
+    key = (id(asyncio.get_running_loop()), *key)
+    running = _in_flight.get(key)
+    if running is None:
+        running = _in_flight[key] = asyncio.ensure_future(db(fn, *args))
+        running.add_done_callback(lambda _done: _in_flight.pop(key, None))
+    # One caller giving up (its socket closed) must not cancel the call for the others.
+    return await asyncio.shield(running)
+
+
 def close_connections() -> None:
     """Close the database connections the streams' thread holds (at shutdown, or before a test
     database is dropped)."""

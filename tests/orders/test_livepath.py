@@ -19,6 +19,7 @@ from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
 from orders import livepath, realtime
+from orders.consumers import CLOSE_NOT_FOUND, CLOSE_REVOKED, CLOSE_UNAUTHENTICATED
 from shopnet.asgi import application
 from tests.orders.test_consumers import ORIGIN, run, session_cookie
 
@@ -206,3 +207,170 @@ def test_healthz_answers_503_while_the_streams_database_thread_is_wedged(setting
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": True, "websocket": False}
     assert Client().get("/healthz").status_code == 200
+
+
+# --- handshakes that share a lookup ------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_sockets_opened_together_with_one_credential_share_the_lookup(chain, routed_job):
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.hub_owner)
+    path = f"/ws/jobs/{job.uuid}/"
+    headers = [(b"origin", ORIGIN), (b"cookie", cookie)]
+    sockets = [WebsocketCommunicator(application, path, headers=headers) for _ in range(10)]
+    before = livepath.calls_made()
+    with Saturated():  # all ten handshakes ask while the first lookup waits
+        for communicator in sockets:
+            await communicator.send_input({"type": "websocket.connect"})
+        await asyncio.sleep(0.3)
+    for communicator in sockets:
+        assert (await communicator.receive_output(timeout=10))["type"] == "websocket.accept"
+        assert (await communicator.receive_json_from(timeout=10))["type"] == "hello"
+    # One shared lookup, then each socket's own start after it joined its groups.
+    assert livepath.calls_made() - before == 1 + len(sockets)
+    for communicator in sockets:
+        await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_shared_lookup_never_serves_another_credential(chain, routed_job):
+    from rest_framework.authtoken.models import Token
+
+    job, _, _ = routed_job
+    token = await run(lambda: Token.objects.create(user=chain.hub_owner).key)
+    path = f"/ws/jobs/{job.uuid}/"
+    good = WebsocketCommunicator(
+        application, path, headers=[(b"authorization", b"Token " + token.encode())]
+    )
+    forged = WebsocketCommunicator(
+        application, path, headers=[(b"authorization", b"Token " + b"0" * 40)]
+    )
+    outsider_cookie = await run(session_cookie, chain.stranger_owner)
+    outsider = WebsocketCommunicator(
+        application, path, headers=[(b"origin", ORIGIN), (b"cookie", outsider_cookie)]
+    )
+    with Saturated():
+        for communicator in (good, forged, outsider):
+            await communicator.send_input({"type": "websocket.connect"})
+        await asyncio.sleep(0.3)
+    for communicator in (good, forged, outsider):
+        assert (await communicator.receive_output(timeout=10))["type"] == "websocket.accept"
+    assert (await good.receive_json_from(timeout=10))["type"] == "hello"
+    assert (await forged.receive_output(timeout=10))["code"] == CLOSE_UNAUTHENTICATED
+    assert (await outsider.receive_output(timeout=10))["code"] == CLOSE_NOT_FOUND
+    for communicator in (good, forged, outsider):
+        await communicator.disconnect()
+
+
+# --- the pulse's batched re-check --------------------------------------------------------------
+
+
+def scope_for(user, *, token: str | None = None, cookie: bytes | None = None) -> dict:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    if token is not None:
+        return {"auth": "token", "token": token, "user": user}
+    key = cookie.decode().partition("=")[2]
+    return {"auth": "session", "session": SessionStore(session_key=key), "user": user}
+
+
+def credentials(chain) -> list[tuple[str, dict]]:
+    """Sockets' credentials in every state a re-check must tell apart."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.authtoken.models import Token
+
+    signed_out = Client()
+    signed_out.force_login(chain.turner_owner)
+    out_cookie = f"sessionid={signed_out.cookies['sessionid'].value}".encode()
+    signed_out.post("/accounts/logout/")
+    moved_on = session_cookie(chain.plater_owner)
+    chain.plater_owner.set_password("a-new-password-2026")
+    chain.plater_owner.save()
+    gone = session_cookie(chain.grinder_owner)
+    type(chain.grinder_owner).objects.filter(pk=chain.grinder_owner.pk).update(is_active=False)
+    token = Token.objects.create(user=chain.hub_owner).key
+    borrowed = scope_for(chain.hub_floor, cookie=session_cookie(chain.hub_owner))
+    rotated = Token.objects.create(user=chain.turner_floor).key
+    Token.objects.filter(key=rotated).delete()
+    return [
+        ("session", scope_for(chain.hub_owner, cookie=session_cookie(chain.hub_owner))),
+        ("signed out", scope_for(chain.turner_owner, cookie=out_cookie)),
+        ("password changed", scope_for(chain.plater_owner, cookie=moved_on)),
+        ("deactivated", scope_for(chain.grinder_owner, cookie=gone)),
+        ("token", scope_for(chain.hub_owner, token=token)),
+        ("rotated token", scope_for(chain.turner_floor, token=rotated)),
+        ("another user's session", borrowed),
+        ("anonymous", {"auth": None, "user": AnonymousUser()}),
+    ]
+
+
+def test_the_batched_sign_in_check_agrees_with_the_one_socket_check(chain):
+    from orders.consumers import signed_in_batch, still_signed_in
+
+    cases = credentials(chain)
+    scopes = [scope for _name, scope in cases]
+    batch = signed_in_batch(scopes)
+    single = [still_signed_in(scope) for scope in scopes]
+    assert dict(zip([n for n, _ in cases], batch, strict=True)) == {
+        "session": True,
+        "signed out": False,
+        "password changed": False,
+        "deactivated": False,
+        "token": True,
+        "rotated token": False,
+        "another user's session": False,
+        "anonymous": False,
+    }
+    assert batch == single
+
+
+def test_the_re_check_costs_the_same_few_queries_for_two_streams_or_forty(chain, routed_job):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.consumers import recheck_all
+
+    job, _, _ = routed_job
+    session = scope_for(chain.hub_owner, cookie=session_cookie(chain.hub_owner))
+    token = scope_for(chain.turner_owner, token=Token_for(chain.turner_owner))
+    counts = []
+    for n in (2, 40):
+        requests = [{"scope": session if i % 2 else token, "job": job.pk} for i in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            verdicts = recheck_all(requests)
+        head = type(job).objects.get(pk=job.pk).last_seq
+        assert all(v["signed_in"] and v["head"] == head for v in verdicts)
+        counts.append(len(queries))
+    # Tokens (1), sessions (1), their users (1), memberships (1), job heads (1).
+    assert counts == [5, 5]
+
+
+def Token_for(user) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+@pytest.mark.asyncio
+async def test_the_pulse_closes_a_socket_whose_access_ended_when_the_doorbell_was_lost(
+    chain, routed_job, settings, monkeypatch
+):
+    from workshops import services as workshop_services
+    from workshops.models import Membership
+
+    settings.WEBSOCKET_HEARTBEAT = 0.05
+    settings.WEBSOCKET_RECONCILE_EVERY = 2
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.grinder_floor)
+    [floor] = await open_many(f"/ws/workshops/{chain.grinder.uuid}/floor/", cookie, 1)
+    [on_job] = await open_many(f"/ws/jobs/{job.uuid}/", cookie, 1)
+    monkeypatch.setattr(realtime, "_send", lambda groups, message: None)  # access.changed lost
+    membership = await run(Membership.objects.get, user=chain.grinder_floor, workshop=chain.grinder)
+    await run(workshop_services.membership_remove, membership=membership, actor=chain.grinder_owner)
+    for communicator in (floor, on_job):
+        while (message := await communicator.receive_output(timeout=5))[
+            "type"
+        ] != "websocket.close":
+            pass
+        assert message["code"] == CLOSE_REVOKED
