@@ -347,7 +347,7 @@ class LayerPublish:
 
     async def __call__(self, seq: int) -> int:
         seq += 1
-        event = dict(self.sample, seq=seq)
+        event = dict(self.sample, seq=seq, kind="step.held")
         message = {"type": "job.event", "event": event, "route": self.route}
         self.t0 = time.perf_counter()
         await self.layer.group_send(f"job.{self.shop.job}", message)

@@ -26,7 +26,14 @@ def workshop_stream(workshop) -> dict[str, Any]:
 
 
 def live_config(*streams: dict[str, Any]) -> dict[str, Any]:
-    return {"heartbeat": settings.WEBSOCKET_HEARTBEAT, "streams": list(streams)}
+    from .models import StepStatus
+
+    return {
+        "heartbeat": settings.WEBSOCKET_HEARTBEAT,
+        "streams": list(streams),
+        # A step's new state shows from the event itself, before the page is re-read.
+        "stepStates": {value: str(label) for value, label in StepStatus.choices},
+    }
 
 
 def workshops_config(memberships) -> dict[str, Any]:

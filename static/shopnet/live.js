@@ -57,9 +57,31 @@
     return !!document.querySelector("dialog[open]");
   }
 
+  // At once: events that arrive in the same tick share one read, and whatever arrives while a
+  // read is in flight gets one more read after it (never a queue of them).
   function scheduleRefresh() {
+    if (refreshing) { refreshAgain = true; return; }
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, 250);
+    refreshTimer = setTimeout(refresh, 0);
+  }
+
+  // What the person was on stays theirs: the focused control (by id) and the scroll position.
+  function replaceKeepingPlace(region, next) {
+    var active = document.activeElement;
+    var focusId = active && active.id && region.contains(active) ? active.id : null;
+    var x = window.scrollX, y = window.scrollY;
+    var open = [];
+    region.querySelectorAll("details[open][id]").forEach(function (d) { open.push(d.id); });
+    region.replaceWith(next);
+    open.forEach(function (id) {
+      var d = document.getElementById(id);
+      if (d) d.open = true;
+    });
+    if (focusId) {
+      var again = document.getElementById(focusId);
+      if (again && again.focus) again.focus({ preventScroll: true });
+    }
+    if (window.scrollX !== x || window.scrollY !== y) window.scrollTo(x, y);
   }
 
   function refresh() {
@@ -77,13 +99,9 @@
           var next = fresh.getElementById(region.id);
           if (!next) return;
           if (busy(region)) { deferred = true; return; }
-          var open = [];
-          region.querySelectorAll("details[open][id]").forEach(function (d) { open.push(d.id); });
-          region.replaceWith(next);
-          open.forEach(function (id) {
-            var d = document.getElementById(id);
-            if (d) d.open = true;
-          });
+          // A region the server sends unchanged is left alone (no flicker, no lost state).
+          if (next.outerHTML === region.outerHTML) return;
+          replaceKeepingPlace(region, next);
         });
         emit("shopnet:refreshed", {});
         if (deferred) {
@@ -95,6 +113,26 @@
         refreshing = false;
         if (refreshAgain) { refreshAgain = false; scheduleRefresh(); }
       });
+  }
+
+  // --- the event's own data ----------------------------------------------------------------
+  // A step's new state shows at once (its card's class and label); the re-read that follows
+  // brings the rest (buttons, counts, the schedule). Resuming goes back to where it was held.
+  var STEP_STATES = {
+    "step.started": "in_progress", "step.held": "on_hold", "step.resumed": null,
+    "step.done": "done", "step.cancelled": "cancelled"
+  };
+
+  function applyEvent(data) {
+    var next = STEP_STATES[data.kind];
+    if (next === undefined || !data.step || !config.stepStates) return;
+    document.querySelectorAll('[data-step-state="' + data.step + '"]').forEach(function (card) {
+      var state = next || card.getAttribute("data-held-from") || "in_progress";
+      if (!config.stepStates[state]) return;
+      card.className = card.className.replace(/\bstatus-[a-z_]+\b/, "status-" + state);
+      var label = card.querySelector("[data-status-label]");
+      if (label) label.textContent = config.stepStates[state];
+    });
   }
 
   // --- one stream ------------------------------------------------------------------------------
@@ -182,6 +220,7 @@
         if (this.seq !== null && data.seq <= this.seq) return; // already seen
         this.seq = data.seq;
       }
+      applyEvent(data);
       emit("shopnet:event", data);
       scheduleRefresh();
       return;

@@ -178,3 +178,51 @@ def test_a_tap_the_server_refuses_is_shown_not_lost(asgi_live_server, browser, c
     refused.locator("button").tap()
     floor.locator("#floor-outbox").wait_for(state="hidden")
     context.close()
+
+
+def test_the_hubs_page_shows_a_tap_from_the_event_itself_and_keeps_its_place(
+    asgi_live_server, browser, chain, routed_job
+):
+    """The step's new state shows from the event alone, even before (here: without) the page
+    being re-read; once re-read, the page is scrolled where the person left it."""
+    job, steps, _ = routed_job
+    turn = steps["L"]
+    services.step_start(step=turn, actor=chain.turner_floor)
+    floor_context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
+    hub_context, hub = signed_in_page(browser, asgi_live_server, chain.hub_owner, TABLET_PORTRAIT)
+    floor.goto(f"{asgi_live_server.url}/floor/")
+    hub.goto(f"{asgi_live_server.url}/jobs/{job.uuid}/")
+    wait_live(floor)
+    wait_live(hub)
+    card = hub.locator(f"#step-{turn.uuid}")
+    assert card.locator("[data-status-label]").inner_text() == "進行中"
+
+    # The page cannot be re-read: whatever changes, changes from the event.
+    rereads = []
+
+    def hold_back(route):
+        rereads.append(route.request.url)
+        route.abort()
+
+    hub.route(f"**/jobs/{job.uuid}/", hold_back)
+    floor.locator(f"#hold-{turn.uuid} summary").tap()
+    floor.locator(f"#hold-{turn.uuid} input[name=reason]").first.check()
+    floor.locator(f"#hold-{turn.uuid} button[type=submit]").tap()
+    hub.wait_for_selector(f"#step-{turn.uuid}.status-on_hold", timeout=WAIT)
+    assert card.locator("[data-status-label]").inner_text() == "保留中"
+    assert rereads, "the page tried to re-read itself as well"
+    hub.unroute(f"**/jobs/{job.uuid}/")
+
+    # Re-read for real, scrolled down: the page stays where it was.
+    hub.evaluate("window.scrollTo(0, 400)")
+    scrolled = hub.evaluate("window.scrollY")
+    assert scrolled > 0
+    floor.locator(f"#floor-step-{turn.uuid} button", has_text="再開").tap()
+    hub.wait_for_selector(f"#step-{turn.uuid}.status-in_progress", timeout=WAIT)
+    hub.wait_for_function(
+        f"!document.querySelector('#step-{turn.uuid}').hasAttribute('data-held-from')",
+        timeout=WAIT,
+    )
+    assert hub.evaluate("window.scrollY") == scrolled
+    floor_context.close()
+    hub_context.close()
