@@ -247,3 +247,49 @@ async def _survives_redis_outage(shop):
         assert len(logged) == 1 and same_event(event, logged[0]), (event, logged)
     finally:
         await stream.close()
+
+
+STORM = 300  # sockets over the two daphnes; the bench (bench/live_path.py) runs 1,000
+
+
+def test_a_reconnect_storm_loses_nothing_and_leaves_no_work_behind(shop):
+    asyncio.run(_reconnect_storm(shop))
+
+
+async def _reconnect_storm(shop):
+    a, b = shop.daphnes
+    opened = await asyncio.gather(*(open_stream(shop, (a, b)[i % 2]) for i in range(STORM)))
+    seqs = {hello["seq"] for _ws, hello, _ in opened}
+    assert len(seqs) == 1, seqs
+    last_seen = seqs.pop()
+    # A site's Wi-Fi drops: no closing handshakes, the connections just end.
+    for ws, _hello, _ in opened:
+        ws.transport.abort()
+    action, response = await asyncio.to_thread(transition, shop, daphne=a)
+    assert response.status == 200, response
+    missed = await asyncio.to_thread(shop.events, last_seen)
+    assert [e["seq"] for e in missed] == [last_seen + 1]
+
+    # Every tablet comes back at once, from the last seq it saw.
+    back = await asyncio.gather(
+        *(reconnect(shop, (a, b)[i % 2], after=last_seen) for i in range(STORM))
+    )
+    try:
+        for _ws, hello, replayed in back:
+            assert [e["seq"] for e in replayed] == [last_seen + 1]
+            assert same_event(replayed[0], missed[0])
+            assert hello["seq"] == last_seen + 1
+        # And the next change reaches every one of them live, once.
+        action, response = await asyncio.to_thread(transition, shop, daphne=b)
+        assert response.status == 200, response
+        events = await asyncio.gather(*(next_event(ws) for ws, _, _ in back))
+        assert {(e["kind"], e["seq"]) for e in events} == {
+            (cluster.EVENT_KIND[action], last_seen + 2)
+        }
+    finally:
+        await asyncio.gather(*(ws.close() for ws, _, _ in back), return_exceptions=True)
+    # Both daphnes still serve pages and sockets.
+    for daphne in (a, b):
+        health = await asyncio.to_thread(shop.request, "GET", "/healthz", daphne=daphne, token=None)
+        assert health.status == 200, health
+        assert health.json()["checks"]["websocket"] is True
