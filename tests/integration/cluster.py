@@ -286,6 +286,14 @@ class Cluster:
         self.close()
 
     def start(self) -> None:
+        self.prepare()
+        self.launch()
+        for daphne in self.daphnes:
+            self._wait_healthy(daphne)
+        self._find_demo_step()
+
+    def prepare(self) -> None:
+        """The database with the demo district, and Redis."""
         reason = missing_services()
         if reason:
             raise RuntimeError(reason)
@@ -299,11 +307,11 @@ class Cluster:
             "call_command('seed_demo', quiet=True)\n"
             f"call_command('issue_token', {DEMO_USER!r})",
         ).split()[-1]
+
+    def launch(self) -> None:
+        """The daphnes."""
         for index in range(self.count):
             self.daphnes.append(self._start_daphne(chr(ord("A") + index)))
-        for daphne in self.daphnes:
-            self._wait_healthy(daphne)
-        self._find_demo_step()
 
     def close(self) -> None:
         for daphne in self.daphnes:
