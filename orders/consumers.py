@@ -6,6 +6,7 @@ Close codes (sent after the handshake is accepted, so every client can read them
   4401  not signed in, or the session signed out / the token was revoked while connected
   4403  access ended while connected (membership removed, order withdrawn)
   4404  no such object, or not one this user may see (existence does not leak)
+  4429  the user already holds WEBSOCKET_MAX_PER_USER sockets on this server process
 
 A socket is accepted before anything is looked up, then one database call says who it is and
 whether it may see the object (so a storm of reconnects queues behind the database, never
@@ -47,6 +48,7 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_REVOKED = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY = 4429  # the user already holds WEBSOCKET_MAX_PER_USER sockets on this process
 
 REPLAY_PAGE = 200
 # Seconds a closing socket gives each channel-layer group it leaves (a layer that is down must
@@ -252,6 +254,32 @@ def admit(stream: type[StreamConsumer], scope: dict[str, Any], target: str):
     return user, code, state
 
 
+class SocketsPerUser:
+    """How many sockets each user holds on this process, against WEBSOCKET_MAX_PER_USER: one
+    runaway client (a reconnect loop, a leaked tab) cannot take a process's sockets for itself.
+    Counted per process: with N replicas behind the proxy a user may hold up to N times it."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, int] = {}
+
+    def take(self, user_pk: int) -> bool:
+        count = self.held.get(user_pk, 0)
+        if count >= settings.WEBSOCKET_MAX_PER_USER:
+            return False
+        self.held[user_pk] = count + 1
+        return True
+
+    def give_back(self, user_pk: int) -> None:
+        count = self.held.get(user_pk, 0) - 1
+        if count > 0:
+            self.held[user_pk] = count
+        else:
+            self.held.pop(user_pk, None)
+
+
+sockets_of = SocketsPerUser()
+
+
 class StreamConsumer(AsyncJsonWebsocketConsumer):
     """What every stream shares: sign-in, personal groups, the pulse, closing with a code."""
 
@@ -260,6 +288,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.joined: list[str] = []
         self.closed = False
         self.left = False
+        self.counted = False  # holds one of its user's WEBSOCKET_MAX_PER_USER places
         self.lock = asyncio.Lock()
 
     # --- subclasses ---------------------------------------------------------------------------
@@ -340,9 +369,12 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         user, code, state = await db_shared(key, admit, type(self), self.scope, self.target())
         self.user = self.scope["user"] = user
         code = code if code == CLOSE_UNAUTHENTICATED else (self.malformed() or code)
+        if code is None and not sockets_of.take(user.pk):
+            code = CLOSE_TOO_MANY
         if code is not None:
             await self.refuse(code)
             return
+        self.counted = True
         self.take(state)
         personal = [realtime.user_group(str(self.user.uuid))]
         session_key = getattr(self.scope.get("session"), "session_key", None)
@@ -367,6 +399,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             return
         self.left = self.closed = True
         pulse().leave(self)
+        if self.counted:
+            sockets_of.give_back(self.user.pk)
         groups, self.joined = self.joined, []
         for group in groups:
             try:

@@ -132,6 +132,9 @@ WEBSOCKET_RECONCILE_EVERY = env.int("WEBSOCKET_RECONCILE_EVERY", default=6)
 # /healthz answers 503 when the streams' database thread has not run a no-op within this many
 # seconds (new sockets would wait at least that long for their first answer).
 WEBSOCKET_STALL_SECONDS = env.float("WEBSOCKET_STALL_SECONDS", default=5.0)
+# Sockets one user may hold open on one server process (a hub's tablets, tabs and integrations
+# together); the next is closed with 4429.
+WEBSOCKET_MAX_PER_USER = env.int("WEBSOCKET_MAX_PER_USER", default=50)
 # How long the district dashboard's computed figures count as current (orders/stats/cached.py):
 # after that, or after a change to the rollups, they are served while recomputed in the
 # background. 0: computed on every request.
@@ -141,10 +144,15 @@ DISTRICT_STATS_CACHE_SECONDS = env.int("DISTRICT_STATS_CACHE_SECONDS", default=3
 DISTRICT_STATS_REFRESH_IN_BACKGROUND = True
 # How long the page waits for figures nobody has computed before it shows their progress instead.
 DISTRICT_STATS_WAIT_SECONDS = 1.0
-if WEBSOCKET_HEARTBEAT <= 0 or WEBSOCKET_RECONCILE_EVERY < 1 or WEBSOCKET_STALL_SECONDS <= 0:
+if (
+    WEBSOCKET_HEARTBEAT <= 0
+    or WEBSOCKET_STALL_SECONDS <= 0
+    or WEBSOCKET_RECONCILE_EVERY < 1
+    or WEBSOCKET_MAX_PER_USER < 1
+):
     raise ImproperlyConfigured(
-        "WEBSOCKET_HEARTBEAT and WEBSOCKET_STALL_SECONDS must be positive and "
-        "WEBSOCKET_RECONCILE_EVERY at least 1."
+        "WEBSOCKET_HEARTBEAT and WEBSOCKET_STALL_SECONDS must be positive, "
+        "WEBSOCKET_RECONCILE_EVERY and WEBSOCKET_MAX_PER_USER at least 1."
     )
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):

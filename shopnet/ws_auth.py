@@ -37,6 +37,22 @@ def token_from_headers(scope) -> str | None:
     return key.strip() or None
 
 
+def connection_scheme(scope) -> str:
+    """ "https" or "http": how the browser reached us. Behind the proxy (SECURE_PROXY_SSL_HEADER)
+    its X-Forwarded-Proto says; otherwise the server's scope does (daphne serves plain ws)."""
+    from django.conf import settings
+
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        name, secure = proxy
+        header = name.removeprefix("HTTP_").lower().replace("_", "-").encode("latin1")
+        forwarded = _header(scope, header)
+        if forwarded is not None:
+            first = forwarded.decode("latin1").split(",")[0].strip()
+            return "https" if first == secure else "http"
+    return "https" if scope.get("scheme") in ("wss", "https") else "http"
+
+
 def session_of(scope):
     """The browser's session store, not yet read: it reads the database only when the stream
     asks who this is. Streams never change a session, so nothing is saved back."""
@@ -55,10 +71,11 @@ class WebsocketAuth:
         # Reuse Channels' own matching of an Origin against ALLOWED_HOSTS.
         self.origins = AllowedHostsOriginValidator(inner)
 
-    def same_site(self, origin: bytes, host: bytes | None) -> bool:
+    def same_site(self, origin: bytes, scope) -> bool:
         """The Origin's host is one of ALLOWED_HOSTS and, as Django's CSRF check asks, it is
-        the host (and port) the browser connected to, or one of CSRF_TRUSTED_ORIGINS: another
-        application on the same machine at another port is not us."""
+        the scheme, host and port the browser connected to, or one of CSRF_TRUSTED_ORIGINS:
+        another application on the same machine at another port (or the same host over plain
+        HTTP when the site is served over HTTPS) is not us."""
         from urllib.parse import urlparse
 
         from django.conf import settings
@@ -73,12 +90,15 @@ class WebsocketAuth:
             return False
         if text in settings.CSRF_TRUSTED_ORIGINS:
             return True
+        if parsed.scheme != connection_scheme(scope):
+            return False
+        host = _header(scope, b"host")
         return host is None or parsed.netloc.lower() == host.decode("latin1").lower()
 
     async def __call__(self, scope, receive, send):
         origin = _header(scope, b"origin")
         key = token_from_headers(scope)
-        if origin is not None and not self.same_site(origin, _header(scope, b"host")):
+        if origin is not None and not self.same_site(origin, scope):
             return await WebsocketDenier()(scope, receive, send)
         if key is not None:
             scope = dict(scope, user=AnonymousUser(), auth="token", token=key)

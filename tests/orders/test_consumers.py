@@ -610,3 +610,34 @@ async def test_a_supplier_follows_the_step_it_passed_on_to_a_sub_supplier(chain,
     message = await owner.receive_json_from(timeout=5)
     assert (message["kind"], message["step"]) == ("step.held", str(steps["G"].uuid))
     await owner.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("forwarded", "origin", "admitted"),
+    [
+        (None, b"http://localhost:8000", True),
+        (None, b"https://localhost:8000", False),  # plain ws: the page was not https
+        (b"https", b"https://localhost:8000", True),
+        (b"https", b"http://localhost:8000", False),  # the site is https: a plain page is not us
+        (b"http", b"https://localhost:8000", False),
+    ],
+)
+async def test_an_origin_must_have_the_scheme_the_browser_connected_with(
+    chain, routed_job, settings, forwarded, origin, admitted
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    job, _, _ = routed_job
+    headers = [
+        (b"origin", origin),
+        (b"host", b"localhost:8000"),
+        (b"cookie", await run(session_cookie, chain.hub_owner)),
+    ]
+    if forwarded is not None:
+        headers.append((b"x-forwarded-proto", forwarded))
+    communicator = WebsocketCommunicator(application, f"/ws/jobs/{job.uuid}/", headers=headers)
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected is admitted
+    if admitted:
+        assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
+    await communicator.disconnect()

@@ -374,3 +374,27 @@ async def test_the_pulse_closes_a_socket_whose_access_ended_when_the_doorbell_wa
         ] != "websocket.close":
             pass
         assert message["code"] == CLOSE_REVOKED
+
+
+@pytest.mark.asyncio
+async def test_one_user_may_hold_only_so_many_sockets_and_is_told_why(chain, routed_job, settings):
+    from orders.consumers import CLOSE_TOO_MANY
+
+    settings.WEBSOCKET_MAX_PER_USER = 3
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.hub_owner)
+    path = f"/ws/jobs/{job.uuid}/"
+    held = await open_many(path, cookie, 3)
+    extra = WebsocketCommunicator(
+        application, path, headers=[(b"origin", ORIGIN), (b"cookie", cookie)]
+    )
+    assert (await extra.connect(timeout=5))[0]
+    assert (await extra.receive_output(timeout=5))["code"] == CLOSE_TOO_MANY
+    await extra.disconnect()
+    # Someone else is not counted against this user.
+    [other] = await open_many(path, await run(session_cookie, chain.hub_floor), 1)
+    # A socket closed gives its place back.
+    await held[0].disconnect()
+    [again] = await open_many(path, cookie, 1)
+    for communicator in (*held[1:], other, again):
+        await communicator.disconnect()
