@@ -326,6 +326,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     def heartbeat(self) -> dict[str, Any]:
         return {"type": "heartbeat"}
 
+    # The pulse's batched re-check, on the database thread: `recheck_all(requests)`.
+    recheck_all = staticmethod(recheck_all)
+
     def recheck_request(self) -> dict[str, Any]:
         """What the pulse's batched re-check needs to know about this stream."""
         return {"scope": self.scope}

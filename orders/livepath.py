@@ -104,6 +104,10 @@ class Beating(Protocol):
 
     async def rechecked(self, verdict: dict[str, Any]) -> None: ...
 
+    @staticmethod
+    def recheck_all(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """On the database thread: a verdict for each request, in a few queries."""
+
 
 class Pulse:
     """The one timer of a process's streams: heartbeats every `WEBSOCKET_HEARTBEAT` seconds and,
@@ -139,8 +143,14 @@ class Pulse:
             self.task = None
 
     async def recheck(self, streams: list[Beating]) -> None:
-        from .consumers import recheck_all  # the pulse knows no stream type (consumers import us)
+        """One database call for every stream that shares a way of re-checking."""
+        by_kind: dict[Callable, list[Beating]] = {}
+        for stream in streams:
+            by_kind.setdefault(type(stream).recheck_all, []).append(stream)
+        for recheck_all, group in by_kind.items():
+            await self._recheck(recheck_all, group)
 
+    async def _recheck(self, recheck_all: Callable, streams: list[Beating]) -> None:
         try:
             verdicts = await db(recheck_all, [s.recheck_request() for s in streams])
         except Exception:
