@@ -1,5 +1,8 @@
 """The only module that talks to the channel layer, and only after a transaction commits.
 
+The apps decide what a message says and which groups hear it (orders/broadcast.py for job
+events, districts for the dashboards); this module names the groups and carries the message.
+
 Delivery is at-most-once: a message dropped here is repaired by clients from the event log
 (`?after=<seq>`), so a failure to publish is logged, never raised into the request.
 
@@ -44,86 +47,6 @@ def session_group(session_key: str) -> str:
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
-def event_payload(event) -> dict[str, Any]:
-    """The wire form of a ProgressEvent: JSON primitives only."""
-    return {
-        "type": "job.event",
-        "job": str(event.job.uuid),
-        "seq": int(event.seq),
-        "kind": event.kind,
-        "step": str(event.step.uuid) if event.step_id else None,
-        "order": str(event.order.uuid) if event.order_id else None,
-        "workshop": str(event.workshop.uuid) if event.workshop_id else None,
-        "handoff": str(event.handoff.uuid) if event.handoff_id else None,
-        "at": event.created_at.isoformat(),
-    }
-
-
-def event_route(event) -> dict[str, Any]:
-    """Which steps, order and performing workshops an event is about (primary keys)."""
-    steps, performers = [], []
-    if event.step_id:
-        steps.append(event.step_id)
-        performers.append(event.step.workshop_id)
-    if event.handoff_id:
-        handoff = event.handoff
-        steps.append(handoff.from_step_id)
-        performers.append(handoff.from_workshop_id)
-        if handoff.to_step_id:
-            # A delivery with no next step (to the buyer) is received by the buyer's managers,
-            # not its floor: its floor staff see none of the steps.
-            steps.append(handoff.to_step_id)
-            performers.append(handoff.to_workshop_id)
-    if event.order_id and event.kind.startswith("order."):
-        # Requesting or settling an order takes its steps off (or puts them back on) the
-        # queue of the shop performing them: that shop's floor board must hear of it.
-        performers.extend(event.order.steps.values_list("workshop_id", flat=True))
-    if _job_wide_drawing_event(event):
-        performers.extend(event.job.steps.values_list("workshop_id", flat=True))
-    return {
-        "steps": sorted(set(steps)),
-        "order": event.order_id,
-        "performers": sorted(set(performers)),
-    }
-
-
-def _job_wide_drawing_event(event) -> bool:
-    """A drawing added or revised changes the revision every floor card of the job shows: the
-    floor boards of every shop performing a step of the job hear of it."""
-    return event.kind.startswith("drawing.") and not event.order_id and not event.step_id
-
-
-def _groups_for(event) -> list[str]:
-    groups = [job_group(str(event.job.uuid)), workshop_group(str(event.job.owner.uuid))]
-    if _job_wide_drawing_event(event):
-        for shop in event.job.steps.values_list("workshop__uuid", flat=True).distinct():
-            groups.append(workshop_group(str(shop)))
-    if event.step_id:
-        groups.append(workshop_group(str(event.step.workshop.uuid)))
-        # The shops party to the orders for this step (a supplier that passed it on to a
-        # sub-supplier follows its progress too).
-        from .models import LIVE_ORDER_STATES, Order
-
-        for buyer, supplier in Order.objects.filter(
-            steps=event.step_id, status__in=LIVE_ORDER_STATES
-        ).values_list("buyer__uuid", "supplier__uuid"):
-            groups += [workshop_group(str(buyer)), workshop_group(str(supplier))]
-    if event.handoff_id:
-        groups.append(workshop_group(str(event.handoff.from_workshop.uuid)))
-        groups.append(workshop_group(str(event.handoff.to_workshop.uuid)))
-    if event.order_id:
-        groups.append(workshop_group(str(event.order.supplier.uuid)))
-        groups.append(workshop_group(str(event.order.buyer.uuid)))
-    return list(dict.fromkeys(groups))
-
-
-def publish_on_commit(event) -> None:
-    # Build the message now, while the rows are at hand; send it only once they are committed.
-    message = {"type": "job.event", "event": event_payload(event), "route": event_route(event)}
-    groups = _groups_for(event)
-    transaction.on_commit(lambda: _send(groups, message))
-
-
 def access_changed(user) -> None:
     """After commit: the user's memberships changed; open sockets re-check what they may see."""
     message = {"type": "access.changed"}
@@ -147,6 +70,17 @@ def board_changed(posting_uuid: str, workshop_uuids: list[str]) -> None:
     message = {"type": "board.update", "posting": posting_uuid}
     groups = [workshop_group(uuid) for uuid in dict.fromkeys(workshop_uuids)]
     transaction.on_commit(lambda: _send(groups, message))
+
+
+def send_on_commit(groups: list[str], message: dict[str, Any]) -> None:
+    """After commit: publish `message` to `groups`. Nothing is sent when the transaction rolls
+    back, so no client ever hears of a change that did not happen."""
+    transaction.on_commit(lambda: _send(groups, message))
+
+
+def send_now(groups: list[str], message: dict[str, Any]) -> None:
+    """Publish `message` to `groups` at once: for callers already past their commit."""
+    _send(groups, message)
 
 
 def _send(groups: list[str], message: dict[str, Any]) -> None:
@@ -178,52 +112,3 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
     # notebook): async_to_sync will not block that loop, so the publish gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:
         pool.submit(async_to_sync(publish)).result()
-
-
-# Seconds between two `district.update` messages to one district, at most.
-DISTRICT_UPDATE_SECONDS = 10
-
-
-def district_stats_changed(workshop_ids) -> None:
-    """After commit: the rollups of these workshops moved; ring the doorbell of their districts'
-    dashboards, at most once per `DISTRICT_UPDATE_SECONDS` per district.
-
-    Coalescing without background work: the first change in a period claims a per-district key
-    in the cache (`cache.add` is atomic, shared by every process through Redis) and sends; later
-    changes in the period send nothing. The message carries only when it was sent and the
-    period: each dashboard re-reads its own figures (as its user may see them) on the message
-    and once more a period later, so a change folded into a quiet period still shows. Nothing
-    about a job, an order or a single workshop ever rides on the layer."""
-    ids = sorted({int(pk) for pk in workshop_ids if pk is not None})
-    if ids:
-        transaction.on_commit(lambda: _district_doorbell(ids))
-
-
-def _district_doorbell(workshop_ids: list[int]) -> None:
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    from workshops.models import District
-
-    every = int(getattr(settings, "DISTRICT_UPDATE_SECONDS", DISTRICT_UPDATE_SECONDS))
-    try:
-        districts = list(
-            District.objects.filter(workshops__in=workshop_ids)
-            .distinct()
-            .values_list("uuid", flat=True)
-        )
-    except Exception:
-        logger.warning("Could not find the districts to update", exc_info=True)
-        return
-    from .stats import cached
-
-    cached.bump(districts)  # never throttled: no dashboard reads figures from before this
-    for district_uuid in districts:
-        if every > 0 and not cache.add(f"district-update:{district_uuid}", 1, timeout=every):
-            continue  # a message went out less than `every` seconds ago
-        message = {
-            "type": "district.update",
-            "data": {"at": timezone.now().isoformat(), "every": every},
-        }
-        _send([district_group(str(district_uuid))], message)

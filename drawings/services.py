@@ -23,9 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import Refused
 from orders.events import append_event, locked_job
 from orders.models import LIVE_ORDER_STATES, Job, Order, Step
-from orders.services.common import Refused, require_member
+from workshops.access import require_member
 from workshops.models import MANAGING_ROLES, Membership, User
 
 from .filetypes import Rejected, detect

@@ -26,7 +26,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from . import realtime
+from core import realtime
+
+from . import broadcast
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +248,7 @@ def _catch_up(access, after: int) -> tuple[int, list[dict[str, Any]]]:
             .select_related("job", "step", "order", "workshop", "handoff")
             .order_by("seq")[:REPLAY_PAGE]
         )
-        payloads.extend(realtime.event_payload(e) for e in rows)
+        payloads.extend(broadcast.event_payload(e) for e in rows)
         if len(rows) < REPLAY_PAGE:
             break
         cursor = rows[-1].seq

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workshops.models import LogEntry, Material, Process, Workshop
+from core.models import LogEntry
+from workshops.models import Material, Process, Workshop
 
 
 class Priority(models.IntegerChoices):
@@ -406,24 +407,6 @@ class ProgressEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}#{self.seq} {self.kind}"
-
-
-class IdempotencyKey(models.Model):
-    """A client's key for one write: a retried or double-tapped request is answered from here."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    action = models.CharField(max_length=60)
-    result = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action} ({self.key})"
 
 
 class Rating(models.Model):

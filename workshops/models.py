@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.models import LogEntry
+
 
 class User(AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -424,26 +426,6 @@ AUDIT_ACTION_LABELS = {
     "membership.role_changed": _("Role changed"),
     "membership.removed": _("Member removed"),
 }
-
-
-class LogEntry(models.Model):
-    """An append-only change log entry, written by the services in the transaction of the change:
-    who (`actor`, kept as NULL when the account goes), what (`action`, with `data` in JSON
-    primitives) and when. Concrete logs add what the entry is about."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    action = models.CharField(max_length=40)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class AuditEvent(LogEntry):

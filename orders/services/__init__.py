@@ -1,5 +1,8 @@
 """Every write about jobs, steps, orders and hand-offs. Views, API, commands call these."""
 
+from core.services import Refused
+from workshops.access import require_member
+
 from .board import (
     offer_submit,
     offer_withdraw,
@@ -8,7 +11,6 @@ from .board import (
     posting_withdraw,
     postings_close_expired,
 )
-from .common import Refused, require_member
 from .documents import document_diff, document_issue
 from .jobs import (
     job_copy,

@@ -20,9 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import realtime
+from core.services import Refused
+from workshops.access import require_member
 from workshops.models import Certification, District, Material, User, Workshop
 
-from .. import realtime
 from ..events import append_event, locked_job
 from ..models import (
     LIVE_ORDER_STATES,
@@ -34,7 +36,6 @@ from ..models import (
     PostingStatus,
     Step,
 )
-from .common import Refused, require_member
 from .routing import TERM_FIELDS, _connected, check_routable, order_request
 
 MAX_TEXT = 2000

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.services import Refused, idempotent
+from workshops.access import require_member
 from workshops.models import User
 
 from ..events import append_event, locked_job
@@ -24,7 +26,6 @@ from ..models import (
 )
 from ..selectors import parts_available
 from ..stats import rollups
-from .common import Refused, idempotent, require_member
 
 S = StepStatus
 

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import Refused, idempotent
+from workshops.access import require_member
 from workshops.models import Capability, User, Workshop
 
 from ..events import append_event, locked_job
@@ -27,7 +29,6 @@ from ..models import (
     StepStatus,
 )
 from ..stats import rollups
-from .common import Refused, idempotent, require_member
 from .documents import document_issue
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving

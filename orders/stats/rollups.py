@@ -8,14 +8,19 @@ the two agree. Days are Japan dates (`TIME_ZONE`), as on every page.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
-from .. import realtime
+from core import realtime
+from workshops.models import District
+
 from ..models import (
     Job,
     LeadTime,
@@ -27,8 +32,12 @@ from ..models import (
     StepStatus,
     WorkshopDayStat,
 )
+from . import cached
 
 ROLLUPS: tuple[type[Model], ...] = (StepDayStat, WorkshopDayStat, PairDayStat, LeadTime)
+
+
+logger = logging.getLogger(__name__)
 
 
 def day_of(moment: dt.datetime) -> dt.date:
@@ -68,7 +77,7 @@ def step_started(step: Step) -> None:
         },
         steps_started=1,
     )
-    realtime.district_stats_changed([step.workshop_id])
+    district_stats_changed([step.workshop_id])
 
 
 def step_done(step: Step) -> None:
@@ -92,7 +101,7 @@ def step_done(step: Step) -> None:
             process_id=step.process_id,
             seconds=seconds_between(step.started_at, step.finished_at),
         )
-    realtime.district_stats_changed([step.workshop_id])
+    district_stats_changed([step.workshop_id])
 
 
 def job_completed(job: Job, *, at: dt.datetime) -> None:
@@ -106,7 +115,7 @@ def job_completed(job: Job, *, at: dt.datetime) -> None:
         process_id=None,
         seconds=seconds_between(job.created_at, at),
     )
-    realtime.district_stats_changed([job.owner_id])
+    district_stats_changed([job.owner_id])
 
 
 def order_accepted(order: Order, job: Job) -> None:
@@ -126,7 +135,7 @@ def order_accepted(order: Order, job: Job) -> None:
             {"day": day_of(job.joint_at), "workshop_id": job.owner_id},
             jobs_joint=1,
         )
-    realtime.district_stats_changed([order.supplier_id, order.buyer_id])
+    district_stats_changed([order.supplier_id, order.buyer_id])
 
 
 def order_delivered(order: Order) -> None:
@@ -137,7 +146,7 @@ def order_delivered(order: Order) -> None:
         orders_delivered=1,
         orders_on_time=int(day <= order.due_date),
     )
-    realtime.district_stats_changed([order.supplier_id, order.buyer_id])
+    district_stats_changed([order.supplier_id, order.buyer_id])
 
 
 # --- rebuild from the raw rows -----------------------------------------------------------------
@@ -246,8 +255,6 @@ def rebuild() -> dict[str, int]:
             batch_size=CHUNK,
         )
         written[model.__name__] = len(rows)
-    from . import cached
-
     transaction.on_commit(cached.bump_all)
     return written
 
@@ -276,3 +283,44 @@ def as_snapshot(computed: dict[type[Model], dict[tuple, dict[str, int]]]) -> dic
             out.add(tuple(record.get(name, 0) for name in names))
         result[model.__name__] = out
     return result
+
+
+# Seconds between two `district.update` messages to one district, at most.
+DISTRICT_UPDATE_SECONDS = 10
+
+
+def district_stats_changed(workshop_ids) -> None:
+    """After commit: the rollups of these workshops moved; ring the doorbell of their districts'
+    dashboards, at most once per `DISTRICT_UPDATE_SECONDS` per district.
+
+    Coalescing without background work: the first change in a period claims a per-district key
+    in the cache (`cache.add` is atomic, shared by every process through Redis) and sends; later
+    changes in the period send nothing. The message carries only when it was sent and the
+    period: each dashboard re-reads its own figures (as its user may see them) on the message
+    and once more a period later, so a change folded into a quiet period still shows. Nothing
+    about a job, an order or a single workshop ever rides on the layer."""
+    ids = sorted({int(pk) for pk in workshop_ids if pk is not None})
+    if ids:
+        transaction.on_commit(lambda: _district_doorbell(ids))
+
+
+def _district_doorbell(workshop_ids: list[int]) -> None:
+    every = int(getattr(settings, "DISTRICT_UPDATE_SECONDS", DISTRICT_UPDATE_SECONDS))
+    try:
+        districts = list(
+            District.objects.filter(workshops__in=workshop_ids)
+            .distinct()
+            .values_list("uuid", flat=True)
+        )
+    except Exception:
+        logger.warning("Could not find the districts to update", exc_info=True)
+        return
+    cached.bump(districts)  # never throttled: no dashboard reads figures from before this
+    for district_uuid in districts:
+        if every > 0 and not cache.add(f"district-update:{district_uuid}", 1, timeout=every):
+            continue  # a message went out less than `every` seconds ago
+        message = {
+            "type": "district.update",
+            "data": {"at": timezone.now().isoformat(), "every": every},
+        }
+        realtime.send_now([realtime.district_group(str(district_uuid))], message)

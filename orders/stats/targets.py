@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.services import Refused
 from workshops.models import District, User
 
 from ..models import DistrictEvent, DistrictTarget, TargetMetric
-from ..services.common import Refused
 from . import cached
 from .filters import EARLIEST
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,10 +14,11 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.services import Refused
+
 from ..live import live_config
 from ..models import DistrictTarget
-from ..services.common import Refused
-from ..stats import cached, charts, csv, metrics
+from ..stats import cached, charts, csv, metrics, rollups
 from ..stats.access import district_of, get_district_for_staff, get_workshop_for_member
 from ..stats.filters import DEFAULT_DAYS, DashboardFilter
 from ..stats.targets import TargetForm, target_create, target_delete
@@ -113,11 +115,7 @@ def _fragment(response: HttpResponse) -> HttpResponse:
 
 
 def _update_every() -> int:
-    from django.conf import settings
-
-    from .. import realtime
-
-    return int(getattr(settings, "DISTRICT_UPDATE_SECONDS", realtime.DISTRICT_UPDATE_SECONDS))
+    return int(getattr(settings, "DISTRICT_UPDATE_SECONDS", rollups.DISTRICT_UPDATE_SECONDS))
 
 
 def _default_scope(district) -> metrics.Scope:

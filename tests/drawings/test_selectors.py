@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from core import realtime
 from drawings.selectors import drawing_access, drawings_for_posting, step_revisions
-from orders import realtime
 from orders import services as order_services
 from orders.models import Posting, PostingInvite, PostingStatus, ProgressEvent, Step
 from orders.selectors import drawing_revisions

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from orders import realtime, services
+from core import realtime
+from orders import services
+from orders.stats import rollups
 from tests.orders.conftest import add, post_job
 from tests.orders.test_consumers import QUIET, open_stream, run
 
@@ -82,7 +84,7 @@ def test_the_doorbell_payload_survives_json_and_msgpack(chain):
     original = realtime._send
     try:
         realtime._send = lambda groups, message: sent.append((groups, message))
-        realtime._district_doorbell([chain.hub.pk])
+        rollups._district_doorbell([chain.hub.pk])
     finally:
         realtime._send = original
     assert sent and sent[0][0] == [realtime.district_group(str(district.uuid))]

@@ -74,7 +74,7 @@ def test_rollups_agree_with_plain_sql_aggregates(scenario):
 
 
 def test_a_refused_service_writes_no_rollup(chain, routed_job):
-    from orders.services.common import Refused
+    from core.services import Refused
 
     _job, steps, _orders = routed_job
     before = rollups.snapshot()

@@ -14,12 +14,14 @@ import msgpack
 import pytest
 from django.utils import translation
 
-from orders import realtime, services
+from core import realtime
+from core.models import IdempotencyKey
+from orders import services
+from orders.broadcast import event_payload
 from orders.events import EVENT_LABELS
 from orders.models import (
     HandOff,
     HandOffStatus,
-    IdempotencyKey,
     Job,
     JobStatus,
     Order,
@@ -30,7 +32,6 @@ from orders.models import (
     StepLink,
     StepStatus,
 )
-from orders.realtime import event_payload
 from orders.services import TRANSITIONS, Refused
 from tests.conftest import add_capability
 from tests.orders.conftest import add, in_days, post_job, refreshed, terms

@@ -1,0 +1,27 @@
+"""Who may act for a workshop."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from core.services import Refused
+
+from .models import MANAGING_ROLES, Membership, User, Workshop
+
+
+def require_member(user: User | None, workshop: Workshop, *, manage: bool = False) -> None:
+    """`user` must belong to `workshop` (as owner or manager when `manage`)."""
+    if user is None:
+        return  # system actions (commands, seeding) act for the shop itself
+    roles = MANAGING_ROLES if manage else None
+    qs = Membership.objects.filter(user=user, workshop=workshop)
+    if roles is not None:
+        qs = qs.filter(role__in=roles)
+    if not qs.exists():
+        raise Refused(
+            _("Only members of %(workshop)s may do this.") % {"workshop": workshop.name}
+            if not manage
+            else _("Only an owner or manager of %(workshop)s may do this.")
+            % {"workshop": workshop.name},
+            code="not_allowed",
+        )
