@@ -24,9 +24,10 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from orders.access import JobAccess, job_access
 from orders.models import LIVE_ORDER_STATES, Job, Order, Posting, PostingInvite, PostingStatus, Step
-from orders.selectors import JobAccess, job_access, user_roles
 from workshops.models import User, Workshop
+from workshops.selectors import user_roles
 
 from .models import (
     Drawing,

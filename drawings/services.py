@@ -27,7 +27,7 @@ from core.services import Refused
 from orders.events import append_event, locked_job
 from orders.models import LIVE_ORDER_STATES, Job, Order, Step
 from workshops.access import require_member
-from workshops.models import MANAGING_ROLES, Membership, User
+from workshops.models import Membership, User
 
 from .filetypes import Rejected, detect
 from .models import (
@@ -336,9 +336,7 @@ def drawing_set_steps(*, drawing: Drawing, actor: User | None, steps: Iterable[S
 def _manages(actor: User | None, workshop_id: int) -> bool:
     return (
         actor is None
-        or Membership.objects.filter(
-            user=actor, workshop_id=workshop_id, role__in=MANAGING_ROLES
-        ).exists()
+        or Membership.objects.managed_by(actor).filter(workshop_id=workshop_id).exists()
     )
 
 

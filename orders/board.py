@@ -16,7 +16,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from workshops.models import MANAGING_ROLES, Capability, Membership, User, Workshop
+from workshops.models import Capability, User, Workshop
+from workshops.selectors import managed_workshop_ids
 
 from .load import load_ratio
 from .matching import Suggestion, capable_workshops, rank_candidates
@@ -37,16 +38,6 @@ from .models import (
 SUGGESTIONS_PER_STEP = 5
 # How long decided postings stay on an invited shop's board, so it learns how they ended.
 DECIDED_SHOWN_DAYS = 30
-
-
-def managed_workshop_ids(user: User) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(
-        Membership.objects.filter(user=user, role__in=MANAGING_ROLES).values_list(
-            "workshop_id", flat=True
-        )
-    )
 
 
 def postings_visible_to(user: User) -> QuerySet[Posting]:

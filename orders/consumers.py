@@ -195,8 +195,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _load_job_access(user, job_uuid: str):
+    from .access import job_access
     from .models import Job
-    from .selectors import job_access
 
     job = Job.objects.select_related("owner").filter(uuid=job_uuid).first()
     return None if job is None else job_access(user, job)
@@ -218,8 +218,9 @@ def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
 
 
 def _job_head_and_roles(job_pk: int, user) -> tuple[int, tuple[set[int], set[int]]]:
+    from workshops.selectors import user_roles
+
     from .models import Job
-    from .selectors import user_roles
 
     head = Job.objects.filter(pk=job_pk).values_list("last_seq", flat=True).first() or 0
     return head, user_roles(user)

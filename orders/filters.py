@@ -17,7 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from workshops.filters import CodeMultipleChoiceFilter
-from workshops.models import MANAGING_ROLES, Membership, Process
+from workshops.models import Membership, Process
 
 from .models import Job, JobStatus, Order, OrderStatus, Posting, PostingStatus, Step
 
@@ -75,9 +75,7 @@ def _my_workshops(user, *, manage: bool = False):
     """The user's workshops as a subquery (no query of its own)."""
     if user is None or not user.is_authenticated:
         return Membership.objects.none().values("workshop_id")
-    qs = Membership.objects.filter(user=user)
-    if manage:
-        qs = qs.filter(role__in=MANAGING_ROLES)
+    qs = Membership.objects.managed_by(user) if manage else Membership.objects.filter(user=user)
     return qs.values("workshop_id")
 
 

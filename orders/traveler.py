@@ -47,6 +47,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from .access import JobAccess
 from .models import Job, Step, StepLink
 from .pdf import (
     FONT_NAME,
@@ -57,7 +58,7 @@ from .pdf import (
     paragraph_style,
     register_japanese_font,
 )
-from .selectors import JobAccess, drawing_revisions
+from .selectors import drawing_revisions
 
 NOT_SET = "—"
 

@@ -6,18 +6,17 @@ from django.utils.translation import gettext as _
 
 from core.services import Refused
 
-from .models import MANAGING_ROLES, Membership, User, Workshop
+from .models import Membership, User, Workshop
 
 
 def require_member(user: User | None, workshop: Workshop, *, manage: bool = False) -> None:
     """`user` must belong to `workshop` (as owner or manager when `manage`)."""
     if user is None:
         return  # system actions (commands, seeding) act for the shop itself
-    roles = MANAGING_ROLES if manage else None
-    qs = Membership.objects.filter(user=user, workshop=workshop)
-    if roles is not None:
-        qs = qs.filter(role__in=roles)
-    if not qs.exists():
+    members = (
+        Membership.objects.managed_by(user) if manage else Membership.objects.filter(user=user)
+    )
+    if not members.filter(workshop=workshop).exists():
         raise Refused(
             _("Only members of %(workshop)s may do this.") % {"workshop": workshop.name}
             if not manage

@@ -23,12 +23,13 @@ from rest_framework.views import APIView
 
 from workshops.filters import SizeField
 from workshops.models import Certification, District, Material, Workshop
+from workshops.selectors import managed_workshop_ids
 
 from .. import services
+from ..access import get_job_for
 from ..board import (
     get_offer_for,
     get_posting_for,
-    managed_workshop_ids,
     offer_comparison,
     postings_visible_to,
     route_suggestions,
@@ -36,7 +37,6 @@ from ..board import (
 )
 from ..filters import PostingFilter
 from ..models import Offer, Posting
-from ..selectors import get_job_for
 from .views import NOT_FOUND, REFUSED
 
 

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from drawings.selectors import drawings_for_posting
-from workshops.models import MANAGING_ROLES, Workshop
+from workshops.models import Workshop
 from workshops.selectors import memberships_for_request
 
 from .. import services
+from ..access import get_job_for
 from ..board import (
     get_offer_for,
     get_posting_for,
@@ -33,13 +34,12 @@ from ..board import (
 from ..board_forms import AwardForm, InquiryForm, OfferForm, PostingForm
 from ..filters import PostingFilter
 from ..live import live_config, workshop_stream
-from ..selectors import get_job_for
 
 DEFAULT_ANSWER_DAYS = 3
 
 
 def _managed(request) -> list[Workshop]:
-    return [m.workshop for m in memberships_for_request(request) if m.role in MANAGING_ROLES]
+    return [m.workshop for m in memberships_for_request(request) if m.can_manage]
 
 
 def _for_shop(posting, workshop) -> str:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from workshops.selectors import get_workshop_for
 
 from .. import services
+from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
 from ..events import EVENT_LABELS
 from ..forms import (
     CancelForm,
@@ -31,7 +32,6 @@ from ..forms import (
 from ..graph import layout
 from ..live import job_stream, live_config
 from ..models import HandOffStatus, StepLink, StepStatus
-from ..selectors import JobAccess, get_handoff_for, get_job_for, get_step_for
 
 S = StepStatus
 

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from workshops.models import Capability, Workshop
-from workshops.selectors import Point, distance_km, memberships_for_request
+from workshops.selectors import Point, distance_km, managed_workshop_ids, memberships_for_request
 
 from .. import services
+from ..access import documents_visible, get_job_for, get_order_for, is_uuid, orders_visible_to
 from ..forms import ChangeTermsForm, ConfirmForm, DeclineForm, OrderRequestForm
 from ..live import workshops_config
 from ..models import LIVE_ORDER_STATES, Order, OrderStatus, Step, StepStatus
-from ..selectors import _is_uuid, documents_visible, get_job_for, get_order_for, orders_visible_to
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 
 
@@ -84,7 +84,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     )
     initial = {"steps": chosen, "delivery_place": f"{buyer.name} {buyer.address}".strip()}
     wanted = request.GET.get("supplier")
-    if wanted and _is_uuid(wanted) and suppliers.filter(uuid=wanted).exists():
+    if wanted and is_uuid(wanted) and suppliers.filter(uuid=wanted).exists():
         # From a route suggestion's "request directly".
         initial["supplier"] = wanted
     form = OrderRequestForm(
@@ -282,11 +282,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         else Order.objects.none()
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    managed = set(
-        request.user.memberships.filter(role__in=("owner", "manager")).values_list(
-            "workshop_id", flat=True
-        )
-    )
+    managed = managed_workshop_ids(request.user)
     for order in page.object_list:
         order.price_visible = order.buyer_id in managed or order.supplier_id in managed
         order.i_supply = order.supplier_id in managed

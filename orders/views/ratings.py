@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ..access import JobAccess, get_order_for
 from ..forms import RatingForm, RatingReplyForm
 from ..models import Order, OrderStatus
 from ..ratings import PAGE_SIZE, get_rated_workshop_for, order_rating, ratings_of, workshop_record
-from ..selectors import JobAccess, get_order_for
 from ..services.ratings import rating_create, rating_reply
 
 

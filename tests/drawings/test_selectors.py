@@ -72,7 +72,7 @@ def test_the_floor_board_hears_of_a_new_revision(
         assert shop.pk in message["route"]["performers"]
     event = ProgressEvent.objects.get(job=job, kind="drawing.added")
     # Every party sees it in the log (number and revision, never the file).
-    from orders.selectors import job_access
+    from orders.access import job_access
 
     for user in (chain.turner_owner, chain.grinder_floor, chain.plater_owner):
         assert job_access(user, job).events().filter(pk=event.pk).exists()

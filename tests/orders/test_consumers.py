@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from core import realtime
 from orders import broadcast, services
+from orders.access import job_access
 from orders.consumers import (
     CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
@@ -25,7 +26,6 @@ from orders.consumers import (
     visible_in,
 )
 from orders.models import ProgressEvent, Step
-from orders.selectors import job_access
 from shopnet.asgi import application
 from tests.conftest import client_for
 from tests.orders.conftest import add, post_job, terms
