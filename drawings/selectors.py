@@ -24,8 +24,9 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from board.models import Posting, PostingInvite, PostingStatus
 from orders.access import JobAccess, job_access
-from orders.models import LIVE_ORDER_STATES, Job, Order, Posting, PostingInvite, PostingStatus, Step
+from orders.models import LIVE_ORDER_STATES, Job, Order, Step
 from workshops.models import User, Workshop
 from workshops.selectors import user_roles
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "core",
     "workshops",
     "orders",
+    "board",
     "drawings",
 ]
 

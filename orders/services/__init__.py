@@ -3,14 +3,6 @@
 from core.services import Refused
 from workshops.access import require_member
 
-from .board import (
-    offer_submit,
-    offer_withdraw,
-    posting_award,
-    posting_create,
-    posting_withdraw,
-    postings_close_expired,
-)
 from .documents import document_diff, document_issue
 from .jobs import (
     job_copy,
@@ -62,17 +54,11 @@ __all__ = [
     "job_create",
     "job_update",
     "next_destinations",
-    "offer_submit",
-    "offer_withdraw",
     "order_accept",
     "order_change_terms",
     "order_decline",
     "order_request",
     "order_withdraw",
-    "posting_award",
-    "posting_create",
-    "posting_withdraw",
-    "postings_close_expired",
     "rating_create",
     "rating_reply",
     "recompute",

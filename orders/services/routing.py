@@ -23,7 +23,6 @@ from ..models import (
     Order,
     OrderStatus,
     PaymentMethod,
-    PostingStatus,
     Step,
     StepLink,
     StepStatus,
@@ -109,7 +108,7 @@ def check_routable(steps: list[Step], buyer: Workshop) -> None:
             )
 
 
-def _connected(steps: list[Step]) -> bool:
+def steps_connected(steps: list[Step]) -> bool:
     """Do the chosen steps hang together in the DAG (one consecutive run, branches allowed)?"""
     ids = {s.pk for s in steps}
     parent = {pk: pk for pk in ids}
@@ -177,7 +176,7 @@ def order_request(
         live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
         if live.exists():
             raise Refused({"steps": _("Step %(step)s is already routed.") % {"step": step.label}})
-        if parent is None and step.postings.filter(status=PostingStatus.OPEN).exists():
+        if parent is None and Step.objects.on_open_board().filter(pk=step.pk).exists():
             raise Refused(
                 {
                     "steps": _(
@@ -188,7 +187,7 @@ def order_request(
             )
         if parent is not None and not parent.steps.filter(pk=step.pk).exists():
             raise Refused({"steps": _("Only steps of your own order can be passed on.")})
-    if len(steps) > 1 and not _connected(steps):
+    if len(steps) > 1 and not steps_connected(steps):
         raise Refused(
             {"steps": _("One request covers consecutive steps. Send separate requests instead.")}
         )

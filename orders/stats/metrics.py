@@ -39,14 +39,13 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from board.models import Posting, PostingStatus
 from workshops.models import Capability, District, Process, Workshop
 
 from ..models import (
     DistrictTarget,
     LeadTime,
     PairDayStat,
-    Posting,
-    PostingStatus,
     Step,
     StepDayStat,
     StepStatus,

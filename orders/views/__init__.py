@@ -1,13 +1,3 @@
-from .board import (
-    board,
-    job_suggestions,
-    offer_withdraw,
-    posting_award,
-    posting_detail,
-    posting_new,
-    posting_offer,
-    posting_withdraw,
-)
 from .floor import floor, floor_step
 from .jobs import (
     handoff_receive,
@@ -34,7 +24,6 @@ from .ratings import order_rate, order_rating_reply, workshop_ratings
 from .traveler import job_traveler
 
 __all__ = [
-    "board",
     "floor",
     "floor_step",
     "handoff_receive",
@@ -43,9 +32,7 @@ __all__ = [
     "job_edit",
     "job_list",
     "job_new",
-    "job_suggestions",
     "job_traveler",
-    "offer_withdraw",
     "order_change_terms",
     "order_decide",
     "order_detail",
@@ -54,11 +41,6 @@ __all__ = [
     "order_new",
     "order_rate",
     "order_rating_reply",
-    "posting_award",
-    "posting_detail",
-    "posting_new",
-    "posting_offer",
-    "posting_withdraw",
     "step_action",
     "step_edit",
     "step_remove",

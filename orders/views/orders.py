@@ -21,28 +21,19 @@ from .. import services
 from ..access import documents_visible, get_job_for, get_order_for, is_uuid, orders_visible_to
 from ..forms import ChangeTermsForm, ConfirmForm, DeclineForm, OrderRequestForm
 from ..live import workshops_config
-from ..models import LIVE_ORDER_STATES, Order, OrderStatus, Step, StepStatus
+from ..models import Order, OrderStatus, Step
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 
 
 def _routable_steps(access, parent: Order | None):
     """Steps the viewer may route now: performed by the routing shop, not started, not routed."""
-    job = access.job
-    buyer_id = parent.supplier_id if parent else job.owner_id
-    qs = Step.objects.filter(
-        job=job, workshop_id=buyer_id, status__in=(StepStatus.PLANNED, StepStatus.READY)
-    ).select_related("process")
-    if parent is not None:
-        qs = qs.filter(orders=parent).exclude(
-            orders__in=Order.objects.filter(parent=parent, status__in=LIVE_ORDER_STATES)
-        )
-    else:
-        qs = qs.exclude(
-            orders__in=Order.objects.filter(
-                job=job, parent__isnull=True, status__in=LIVE_ORDER_STATES
-            )
-        )
-    return qs.order_by("position", "pk")
+    buyer = parent.supplier if parent else access.job.owner
+    return (
+        Step.objects.filter(job=access.job)
+        .routable_by(buyer, parent=parent)
+        .select_related("process")
+        .order_by("position", "pk")
+    )
 
 
 def _capable_suppliers(steps: list[Step], exclude: Workshop):

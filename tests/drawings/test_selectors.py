@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from board.models import Posting, PostingInvite, PostingStatus
 from core import realtime
 from drawings.selectors import drawing_access, drawings_for_posting, step_revisions
 from orders import services as order_services
-from orders.models import Posting, PostingInvite, PostingStatus, ProgressEvent, Step
+from orders.models import ProgressEvent, Step
 from orders.selectors import drawing_revisions
 from tests.conftest import client_for
 from tests.drawings.conftest import add_drawing

@@ -28,17 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from orders.models import (
-    Job,
-    JobStatus,
-    Order,
-    OrderStatus,
-    Posting,
-    PostingStatus,
-    ProgressEvent,
-    Step,
-    StepStatus,
-)
+from board.models import Posting, PostingStatus
+from orders.models import Job, JobStatus, Order, OrderStatus, ProgressEvent, Step, StepStatus
 from orders.stats import rollups
 from tests.conftest import add_capability, make_user
 from workshops.models import District, DistrictStaff, Process, Role, User, Workshop

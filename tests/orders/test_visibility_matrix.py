@@ -284,6 +284,7 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def objects(chain, routed_job):
+    from board import services as board_services
     from orders import services
 
     job, steps, orders = routed_job
@@ -305,14 +306,14 @@ def objects(chain, routed_job):
     district = District.objects.create(slug="board", name_ja="受発注", name_en="Board")
     chain.turner.districts.add(district)
     mill = add(job, chain, "M", 2, title="追加工")
-    posting = services.posting_create(
+    posting = board_services.posting_create(
         job=job,
         actor=chain.hub_owner,
         steps=[mill],
         districts=[district],
         answer_by=timezone.now() + dt.timedelta(days=2),
     )
-    offer = services.offer_submit(
+    offer = board_services.offer_submit(
         posting=posting,
         workshop=chain.turner,
         actor=chain.turner_owner,

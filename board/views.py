@@ -16,13 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from drawings.selectors import drawings_for_posting
+from orders.access import get_job_for
+from orders.live import live_config, workshop_stream
 from workshops.models import Workshop
 from workshops.selectors import memberships_for_request
 
-from .. import services
-from ..access import get_job_for
-from ..board import (
+from . import services
+from .filters import PostingFilter
+from .forms import AwardForm, InquiryForm, OfferForm, PostingForm
+from .selectors import (
     get_offer_for,
     get_posting_for,
     invited_postings,
@@ -31,9 +33,6 @@ from ..board import (
     route_suggestions,
     unrouted_steps,
 )
-from ..board_forms import AwardForm, InquiryForm, OfferForm, PostingForm
-from ..filters import PostingFilter
-from ..live import live_config, workshop_stream
 
 DEFAULT_ANSWER_DAYS = 3
 
@@ -68,7 +67,7 @@ def board(request: HttpRequest) -> HttpResponse:
         mine = filterset.filter_queryset(mine)
     return render(
         request,
-        "orders/board.html",
+        "board/board.html",
         {
             "workshop": workshop,
             "managed": managed,
@@ -127,7 +126,7 @@ def posting_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
                 _("Posted to %(count)d capable workshops.") % {"count": posting.invites.count()},
             )
             return redirect("posting_detail", posting.uuid)
-    return render(request, "orders/posting_form.html", {"job": job, "form": form})
+    return render(request, "board/posting_form.html", {"job": job, "form": form})
 
 
 def _detail(request, access, *, offer_form=None, award_form=None, status=200) -> HttpResponse:
@@ -150,8 +149,7 @@ def _detail(request, access, *, offer_form=None, award_form=None, status=200) ->
         )
     else:
         context["offer_form"] = offer_form or OfferForm.for_offer(access.offer)
-        context["drawings"] = drawings_for_posting(posting, request.user)
-    return render(request, "orders/posting_detail.html", context, status=status)
+    return render(request, "board/posting_detail.html", context, status=status)
 
 
 @require_GET
@@ -290,7 +288,7 @@ def job_suggestions(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
                 return redirect("job_detail", job.uuid)
     return render(
         request,
-        "orders/suggestions.html",
+        "board/suggestions.html",
         {"job": job, "suggestions": suggestions, "form": form},
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -16,24 +16,13 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from orders.load import load_ratio
+from orders.models import Job, Step, StepLink
 from workshops.models import Capability, User, Workshop
-from workshops.selectors import managed_workshop_ids
+from workshops.selectors import Point, distance_km, managed_workshop_ids
 
-from .load import load_ratio
 from .matching import Suggestion, capable_workshops, rank_candidates
-from .models import (
-    FINISHED_STEP_STATES,
-    LIVE_ORDER_STATES,
-    Job,
-    Offer,
-    OfferStatus,
-    Order,
-    Posting,
-    PostingInvite,
-    PostingStatus,
-    Step,
-    StepLink,
-)
+from .models import Offer, OfferStatus, Posting, PostingInvite, PostingStatus
 
 SUGGESTIONS_PER_STEP = 5
 # How long decided postings stay on an invited shop's board, so it learns how they ended.
@@ -171,8 +160,6 @@ def offer_comparison(posting: Posting) -> list[dict]:
     """The offers side by side (active first, cheapest first): price, promised date, the
     distance to the shops before and after, the rating and the current load for the process.
     A fixed number of queries whatever the number of offers."""
-    from workshops.selectors import Point, distance_km
-
     offers = list(
         Offer.objects.filter(posting=posting)
         .select_related("workshop")
@@ -214,14 +201,8 @@ def offer_comparison(posting: Posting) -> list[dict]:
 def unrouted_steps(job: Job) -> QuerySet[Step]:
     """The hub's own steps not yet routed: not started, no live order, not on the board."""
     return (
-        Step.objects.filter(job=job, workshop=job.owner, started_at__isnull=True)
-        .exclude(status__in=FINISHED_STEP_STATES)
-        .exclude(
-            orders__in=Order.objects.filter(
-                job=job, parent__isnull=True, status__in=LIVE_ORDER_STATES
-            )
-        )
-        .exclude(postings__status=PostingStatus.OPEN)
+        Step.objects.filter(job=job)
+        .routable_by(job.owner)
         .select_related("process")
         .order_by("position", "pk")
     )

@@ -7,11 +7,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from orders.forms import DateInput, TermsForm
 from workshops.filters import SizeField
 from workshops.forms import ServiceErrorsMixin
 from workshops.models import Certification, District, Material
 
-from .forms import DateInput, TermsForm
 from .models import Offer, OfferStatus
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from workshops.models import Capability, Certification, District, Material, Process, Workshop
 from workshops.selectors import Point, capabilities_matching, distance_km
@@ -122,9 +124,6 @@ def rank_candidates(
     invitations), so fit weighs what remains: the lot size within the shop's usual range, and
     its typical lead time against the days left until the job is due.
     """
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
     today = today or timezone.localdate()
     days_left = (due_date - today).days if due_date else None
     points = [p for p in (Point.of(n) for n in neighbours) if p is not None]

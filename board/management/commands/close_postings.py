@@ -6,7 +6,7 @@ background otherwise, and every invited shop is told through its board.
 
 from django.core.management.base import BaseCommand
 
-from orders.services import postings_close_expired
+from board.services import postings_close_expired
 
 
 class Command(BaseCommand):

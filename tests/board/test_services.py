@@ -7,36 +7,15 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from board import services as board_services
+from board.models import Offer, OfferStatus, Posting, PostingStatus
 from orders import services
-from orders.models import (
-    Offer,
-    OfferStatus,
-    Order,
-    OrderStatus,
-    Posting,
-    PostingStatus,
-    ProgressEvent,
-)
+from orders.models import Order, OrderStatus, ProgressEvent
 from orders.services import Refused
 from tests.conftest import add_capability, make_user
-from tests.orders.conftest import add, in_days, post_job, refreshed, terms
-from workshops.models import Certification, District, Material, Role
+from tests.orders.conftest import add, in_days, refreshed, terms
+from workshops.models import Certification, Role
 from workshops.services import membership_add
-
-
-@pytest.fixture
-def board(chain, district):
-    """The chain's shops in the Ota district, except the stranger (Kawasaki), which can turn
-    too. The job: turning → grinding → assembly, all still the hub's."""
-    kawasaki = District.objects.create(slug="kawasaki", name_ja="川崎", name_en="Kawasaki")
-    for shop in (chain.hub, chain.turner, chain.grinder, chain.plater):
-        shop.districts.add(district)
-    chain.stranger.districts.add(kawasaki)
-    job = post_job(chain, material=Material.objects.get(code="SUS304"))
-    turn = add(job, chain, "L", 6)
-    grind = add(job, chain, "G", 3, after=[turn])
-    add(job, chain, "ASM", 2, after=[grind])
-    return {"job": job, "turn": turn, "grind": grind, "ota": district, "kawasaki": kawasaki}
 
 
 def answer_in(hours: int = 48) -> dt.datetime:
@@ -52,7 +31,7 @@ def post(chain, board, *, steps=None, **extra) -> Posting:
         "answer_by": answer_in(),
     }
     values.update(extra)
-    return services.posting_create(**values)
+    return board_services.posting_create(**values)
 
 
 def offer(chain, posting, shop="turner", **extra) -> Offer:
@@ -66,7 +45,7 @@ def offer(chain, posting, shop="turner", **extra) -> Offer:
         "note": "",
     }
     values.update(extra)
-    return services.offer_submit(**values)
+    return board_services.offer_submit(**values)
 
 
 def kinds(job) -> list[str]:
@@ -113,7 +92,7 @@ def test_it_asks_for_material_size_tolerance_lot_and_certifications(chain, board
     assert set(
         post(chain, board, certifications=[iso]).invites.values_list("workshop", flat=True)
     ) == {chain.grinder.pk}
-    services.posting_withdraw(posting=Posting.objects.get(), actor=chain.hub_owner)
+    board_services.posting_withdraw(posting=Posting.objects.get(), actor=chain.hub_owner)
     assert set(post(chain, board, quantity=150).invites.values_list("workshop", flat=True)) == {
         chain.turner.pk
     }
@@ -181,7 +160,7 @@ def test_an_invited_shop_offers_revises_and_withdraws(chain, board):
     revised = offer(chain, posting, price=26000, promised_date=None, lead_time_days=7)
     assert revised.pk == first.pk and revised.revision == 2 and revised.price == 26000
     assert revised.promised_date == in_days(7)
-    withdrawn = services.offer_withdraw(offer=revised, actor=chain.turner_owner)
+    withdrawn = board_services.offer_withdraw(offer=revised, actor=chain.turner_owner)
     assert withdrawn.status == OfferStatus.WITHDRAWN
     again = offer(chain, posting)
     assert again.status == OfferStatus.ACTIVE and again.revision == 3
@@ -252,7 +231,7 @@ def test_award_requests_the_order_like_a_direct_request_and_tells_the_others(cha
     posting = post(chain, board)
     won = offer(chain, posting, shop="grinder", price=25000, promised_date=in_days(9))
     lost = offer(chain, posting, shop="turner", price=27000)
-    services.posting_award(
+    board_services.posting_award(
         posting=posting, offer=won, actor=chain.hub_owner, terms=award_terms(price=1, due_date=None)
     )
     posting = refreshed(posting)
@@ -276,19 +255,19 @@ def test_award_refusals_change_nothing(chain, board):
     mine = offer(chain, posting)
     before = kinds(board["job"])
     with pytest.raises(Refused):  # not the hub
-        services.posting_award(
+        board_services.posting_award(
             posting=posting, offer=mine, actor=chain.turner_owner, terms=award_terms()
         )
     with pytest.raises(Refused):  # bad terms: payment beyond 60 days
-        services.posting_award(
+        board_services.posting_award(
             posting=posting,
             offer=mine,
             actor=chain.hub_owner,
             terms=award_terms(payment_due_date=in_days(200)),
         )
-    services.offer_withdraw(offer=mine, actor=chain.turner_owner)
+    board_services.offer_withdraw(offer=mine, actor=chain.turner_owner)
     with pytest.raises(Refused):  # a withdrawn offer
-        services.posting_award(
+        board_services.posting_award(
             posting=posting, offer=mine, actor=chain.hub_owner, terms=award_terms()
         )
     assert refreshed(posting).status == PostingStatus.OPEN
@@ -300,10 +279,12 @@ def test_no_withdrawal_after_award(chain, board):
     posting = post(chain, board)
     won = offer(chain, posting, shop="grinder")
     lost = offer(chain, posting)
-    services.posting_award(posting=posting, offer=won, actor=chain.hub_owner, terms=award_terms())
+    board_services.posting_award(
+        posting=posting, offer=won, actor=chain.hub_owner, terms=award_terms()
+    )
     for shop_offer, user in ((won, chain.grinder_owner), (lost, chain.turner_owner)):
         with pytest.raises(Refused) as refused:
-            services.offer_withdraw(offer=shop_offer, actor=user)
+            board_services.offer_withdraw(offer=shop_offer, actor=user)
         assert refused.value.code == "decided"
     with pytest.raises(Refused):
         offer(chain, posting)
@@ -314,7 +295,7 @@ def test_expired_offers_cannot_be_awarded(chain, board):
     stale = offer(chain, posting)
     Offer.objects.filter(pk=stale.pk).update(valid_until=in_days(-1))
     with pytest.raises(Refused) as refused:
-        services.posting_award(
+        board_services.posting_award(
             posting=posting, offer=stale, actor=chain.hub_owner, terms=award_terms()
         )
     assert refused.value.code == "offer_expired"
@@ -326,7 +307,7 @@ def test_expired_offers_cannot_be_awarded(chain, board):
 def test_the_hub_withdraws_a_posting_and_the_step_is_free_again(chain, board):
     posting = post(chain, board)
     active = offer(chain, posting)
-    services.posting_withdraw(posting=posting, actor=chain.hub_owner)
+    board_services.posting_withdraw(posting=posting, actor=chain.hub_owner)
     assert refreshed(posting).status == PostingStatus.WITHDRAWN
     assert refreshed(active).status == OfferStatus.CLOSED
     order = services.order_request(
@@ -344,13 +325,13 @@ def test_postings_past_their_answer_by_time_close_by_themselves(chain, board):
     live = post(chain, board, steps=[board["turn"]])
     active = offer(chain, expired)
     Posting.objects.filter(pk=expired.pk).update(answer_by=timezone.now() - dt.timedelta(minutes=1))
-    assert services.postings_close_expired() == 1
+    assert board_services.postings_close_expired() == 1
     assert refreshed(expired).status == PostingStatus.CLOSED
     assert refreshed(active).status == OfferStatus.CLOSED
     assert refreshed(live).status == PostingStatus.OPEN
     closed = ProgressEvent.objects.get(kind="posting.closed")
     assert closed.actor is None
-    assert services.postings_close_expired() == 0  # idempotent
+    assert board_services.postings_close_expired() == 0  # idempotent
 
 
 def test_the_close_postings_command(chain, board):

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from board import services as board_services
+from board.selectors import offer_comparison, route_suggestions
 from orders import services
-from orders.board import offer_comparison, route_suggestions
 from tests.conftest import add_capability, make_user, make_workshop
 from tests.orders.conftest import add, in_days, post_job
 from workshops.models import District, Material, Process, Workshop
@@ -100,7 +101,7 @@ def test_routed_and_posted_steps_get_no_suggestions(chain, district_map):
     from django.utils import timezone
 
     job = district_map["job"]
-    services.posting_create(
+    board_services.posting_create(
         job=job,
         actor=chain.hub_owner,
         steps=[district_map["grind"]],
@@ -138,7 +139,7 @@ def test_the_offer_comparison_is_constant_in_the_number_of_offers(chain, distric
     from django.utils import timezone
 
     job = district_map["job"]
-    posting = services.posting_create(
+    posting = board_services.posting_create(
         job=job,
         actor=chain.hub_owner,
         steps=[district_map["grind"]],
@@ -147,7 +148,7 @@ def test_the_offer_comparison_is_constant_in_the_number_of_offers(chain, distric
     )
 
     def offer(shop, price):
-        return services.offer_submit(
+        return board_services.offer_submit(
             posting=posting,
             workshop=shop,
             actor=shop.memberships.get().user,

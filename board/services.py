@@ -22,21 +22,14 @@ from django.utils.translation import gettext as _
 
 from core import realtime
 from core.services import Refused
+from orders.events import append_event, locked_job
+from orders.models import LIVE_ORDER_STATES, Job, Step
+from orders.services.routing import TERM_FIELDS, check_routable, order_request, steps_connected
 from workshops.access import require_member
 from workshops.models import Certification, District, Material, User, Workshop
 
-from ..events import append_event, locked_job
-from ..models import (
-    LIVE_ORDER_STATES,
-    Job,
-    Offer,
-    OfferStatus,
-    Posting,
-    PostingInvite,
-    PostingStatus,
-    Step,
-)
-from .routing import TERM_FIELDS, _connected, check_routable, order_request
+from .matching import capable_workshops
+from .models import Offer, OfferStatus, Posting, PostingInvite, PostingStatus
 
 MAX_TEXT = 2000
 MAX_NOTE = 1000
@@ -59,7 +52,7 @@ def _check_steps(job: Job, buyer: Workshop, steps: list[Step]) -> None:
             raise Refused(
                 {"steps": _("Step %(step)s is already on the open board.") % {"step": step.label}}
             )
-    if len(steps) > 1 and not _connected(steps):
+    if len(steps) > 1 and not steps_connected(steps):
         raise Refused(
             {"steps": _("One posting covers consecutive steps. Post them separately instead.")}
         )
@@ -86,8 +79,6 @@ def posting_create(
 ) -> Posting:
     """Post `steps` of the hub's job to the open board. With `only_workshops`, the posting
     goes to those shops alone (each must still be capable): an inquiry to chosen peers."""
-    from ..matching import capable_workshops
-
     job = locked_job(job)
     buyer = job.owner
     require_member(actor, buyer, manage=True)

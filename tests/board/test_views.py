@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders import services
-from orders.models import Offer, OfferStatus, Posting, PostingStatus, ProgressEvent
+from board import services as board_services
+from board.models import Offer, OfferStatus, Posting, PostingStatus
+from orders.models import ProgressEvent
 from tests.conftest import client_for
 from tests.orders.conftest import add, in_days, post_job
-from tests.orders.test_board_services import board  # noqa: F401  (the fixture)
 
 
 def answer_in(hours=48) -> dt.datetime:
@@ -22,8 +22,8 @@ def answer_in(hours=48) -> dt.datetime:
 
 
 @pytest.fixture
-def posting(chain, board):  # noqa: F811
-    return services.posting_create(
+def posting(chain, board):
+    return board_services.posting_create(
         job=board["job"],
         actor=chain.hub_owner,
         steps=[board["grind"]],
@@ -34,7 +34,7 @@ def posting(chain, board):  # noqa: F811
 
 
 def offer(chain, posting, shop="turner", price=30000):
-    return services.offer_submit(
+    return board_services.offer_submit(
         posting=posting,
         workshop=getattr(chain, shop),
         actor=getattr(chain, f"{shop}_owner"),
@@ -47,7 +47,7 @@ def offer(chain, posting, shop="turner", price=30000):
 # --- posting -----------------------------------------------------------------------------------
 
 
-def test_the_hub_posts_steps_from_the_form(chain, board):  # noqa: F811
+def test_the_hub_posts_steps_from_the_form(chain, board):
     client = client_for(chain.hub_owner)
     url = f"/jobs/{board['job'].uuid}/post/"
     page = client.get(url, {"step": board["grind"].uuid})
@@ -74,7 +74,7 @@ def test_the_hub_posts_steps_from_the_form(chain, board):  # noqa: F811
     assert posting.invites.count() == 2
 
 
-def test_a_bad_posting_shows_the_reason_and_keeps_what_was_typed(chain, board):  # noqa: F811
+def test_a_bad_posting_shows_the_reason_and_keeps_what_was_typed(chain, board):
     client = client_for(chain.hub_owner)
     response = client.post(
         f"/jobs/{board['job'].uuid}/post/",
@@ -96,7 +96,7 @@ def test_a_bad_posting_shows_the_reason_and_keeps_what_was_typed(chain, board): 
     assert Posting.objects.count() == 0
 
 
-def test_posting_refuses_the_wrong_method_and_non_hubs(chain, board):  # noqa: F811
+def test_posting_refuses_the_wrong_method_and_non_hubs(chain, board):
     url = f"/jobs/{board['job'].uuid}/post/"
     assert client_for(chain.hub_owner).put(url).status_code == 405
     assert client_for(chain.turner_owner).get(url).status_code == 404
@@ -106,7 +106,7 @@ def test_posting_refuses_the_wrong_method_and_non_hubs(chain, board):  # noqa: F
 # --- who sees a posting --------------------------------------------------------------------------
 
 
-def test_an_incapable_shop_never_sees_the_posting_page_or_api(chain, board, posting):  # noqa: F811
+def test_an_incapable_shop_never_sees_the_posting_page_or_api(chain, board, posting):
     for user in (chain.plater_owner, chain.stranger_owner, chain.grinder_floor, chain.staff):
         client = client_for(user)
         assert client.get(f"/postings/{posting.uuid}/").status_code == 404
@@ -121,7 +121,7 @@ def test_an_incapable_shop_never_sees_the_posting_page_or_api(chain, board, post
 
 def test_an_invited_shop_sees_the_posting_but_not_the_other_invitees_or_the_customer(
     chain,
-    board,  # noqa: F811
+    board,
     posting,
 ):
     offer(chain, posting, "grinder", price=25000)
@@ -142,7 +142,7 @@ def test_an_invited_shop_sees_the_posting_but_not_the_other_invitees_or_the_cust
 # --- offers ---------------------------------------------------------------------------------
 
 
-def test_an_invited_shop_offers_revises_and_withdraws_on_the_page(chain, board, posting):  # noqa: F811
+def test_an_invited_shop_offers_revises_and_withdraws_on_the_page(chain, board, posting):
     client = client_for(chain.turner_owner)
     url = f"/postings/{posting.uuid}/offer/"
     data = {
@@ -162,7 +162,7 @@ def test_an_invited_shop_offers_revises_and_withdraws_on_the_page(chain, board, 
     assert Offer.objects.get().status == OfferStatus.WITHDRAWN
 
 
-def test_a_bad_offer_shows_a_translated_message_and_writes_nothing(chain, board, posting):  # noqa: F811
+def test_a_bad_offer_shows_a_translated_message_and_writes_nothing(chain, board, posting):
     client = client_for(chain.turner_owner)
     before = ProgressEvent.objects.count()
     response = client.post(
@@ -182,7 +182,7 @@ def test_a_bad_offer_shows_a_translated_message_and_writes_nothing(chain, board,
     assert api.status_code == 400 and "price" in api.json()
 
 
-def test_offers_after_the_answer_by_time_are_refused(chain, board, posting):  # noqa: F811
+def test_offers_after_the_answer_by_time_are_refused(chain, board, posting):
     Posting.objects.filter(pk=posting.pk).update(answer_by=timezone.now() - dt.timedelta(minutes=1))
     response = client_for(chain.turner_owner).post(
         f"/api/v1/postings/{posting.uuid}/offers/",
@@ -200,7 +200,7 @@ def test_offers_after_the_answer_by_time_are_refused(chain, board, posting):  # 
 # --- comparison and award --------------------------------------------------------------------
 
 
-def test_the_hub_compares_offers_side_by_side(chain, board, posting):  # noqa: F811
+def test_the_hub_compares_offers_side_by_side(chain, board, posting):
     offer(chain, posting, "turner", price=30000)
     offer(chain, posting, "grinder", price=25000)
     client = client_for(chain.hub_owner)
@@ -213,7 +213,7 @@ def test_the_hub_compares_offers_side_by_side(chain, board, posting):  # noqa: F
     assert all(r["distance_km"] is not None for r in rows)
 
 
-def test_the_posting_page_queries_do_not_grow_with_the_offers(chain, board, posting, district):  # noqa: F811
+def test_the_posting_page_queries_do_not_grow_with_the_offers(chain, board, posting, district):
     from tests.conftest import add_capability, make_user, make_workshop
 
     client = client_for(chain.hub_owner)
@@ -228,7 +228,7 @@ def test_the_posting_page_queries_do_not_grow_with_the_offers(chain, board, post
         owner = make_user(f"g{n}")
         shop = make_workshop(f"研削{n}", owner=owner, lat=35.56, lng=139.72, districts=[district])
         add_capability(shop, "G", materials=["SUS304"], size=(500, 300, 300), tolerance=5)
-    again = services.posting_create(
+    again = board_services.posting_create(
         job=board["job"],
         actor=chain.hub_owner,
         steps=[board["grind"]],
@@ -239,7 +239,7 @@ def test_the_posting_page_queries_do_not_grow_with_the_offers(chain, board, post
         from workshops.models import Workshop
 
         shop = Workshop.objects.get(name=f"研削{n}")
-        services.offer_submit(
+        board_services.offer_submit(
             posting=again,
             workshop=shop,
             actor=shop.memberships.get().user,
@@ -254,7 +254,7 @@ def test_the_posting_page_queries_do_not_grow_with_the_offers(chain, board, post
     assert len(five) == len(one)
 
 
-def test_the_hub_awards_on_the_page_and_the_order_is_requested(chain, board, posting):  # noqa: F811
+def test_the_hub_awards_on_the_page_and_the_order_is_requested(chain, board, posting):
     won = offer(chain, posting, "grinder", price=25000)
     offer(chain, posting, "turner", price=30000)
     client = client_for(chain.hub_owner)
@@ -276,7 +276,7 @@ def test_the_hub_awards_on_the_page_and_the_order_is_requested(chain, board, pos
     assert "another shop" in body or "他の" in body
 
 
-def test_a_bad_award_keeps_the_form(chain, board, posting):  # noqa: F811
+def test_a_bad_award_keeps_the_form(chain, board, posting):
     won = offer(chain, posting, "grinder")
     response = client_for(chain.hub_owner).post(
         f"/postings/{posting.uuid}/award/",
@@ -292,7 +292,7 @@ def test_a_bad_award_keeps_the_form(chain, board, posting):  # noqa: F811
     assert Posting.objects.get().status == PostingStatus.OPEN
 
 
-def test_the_api_awards_and_withdrawal_after_award_is_refused(chain, board, posting):  # noqa: F811
+def test_the_api_awards_and_withdrawal_after_award_is_refused(chain, board, posting):
     won = offer(chain, posting, "grinder")
     client = client_for(chain.hub_owner)
     response = client.post(
@@ -311,7 +311,7 @@ def test_the_api_awards_and_withdrawal_after_award_is_refused(chain, board, post
     assert late.status_code == 400
 
 
-def test_the_board_lists_invitations_and_own_postings(chain, board, posting):  # noqa: F811
+def test_the_board_lists_invitations_and_own_postings(chain, board, posting):
     body = client_for(chain.turner_owner).get("/board/").content.decode()
     assert board["job"].part_name in body and str(posting.uuid) in body
     hub = client_for(chain.hub_owner).get("/board/").content.decode()
@@ -328,7 +328,7 @@ def test_the_board_lists_invitations_and_own_postings(chain, board, posting):  #
     )
 
 
-def test_the_board_queries_do_not_grow_with_the_postings(chain, board, posting):  # noqa: F811
+def test_the_board_queries_do_not_grow_with_the_postings(chain, board, posting):
     client = client_for(chain.turner_owner)
     client.get("/board/")
     with CaptureQueriesContext(connection) as one:
@@ -336,7 +336,7 @@ def test_the_board_queries_do_not_grow_with_the_postings(chain, board, posting):
     job = post_job(chain, part_name="別件")
     for _ in range(3):
         step = add(job, chain, "G", 1)
-        services.posting_create(
+        board_services.posting_create(
             job=job,
             actor=chain.hub_owner,
             steps=[step],
@@ -352,7 +352,7 @@ def test_the_board_queries_do_not_grow_with_the_postings(chain, board, posting):
 # --- suggestions -------------------------------------------------------------------------------
 
 
-def test_one_tap_asks_the_chosen_suggestions_for_offers(chain, board):  # noqa: F811
+def test_one_tap_asks_the_chosen_suggestions_for_offers(chain, board):
     client = client_for(chain.hub_owner)
     url = f"/jobs/{board['job'].uuid}/suggestions/"
     page = client.get(url)
@@ -382,7 +382,7 @@ def test_one_tap_asks_the_chosen_suggestions_for_offers(chain, board):  # noqa: 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_an_incapable_shop_never_hears_of_the_posting_on_its_socket(chain, board):  # noqa: F811
+async def test_an_incapable_shop_never_hears_of_the_posting_on_its_socket(chain, board):
     from tests.orders.test_consumers import QUIET, run, watch
 
     sockets = {
@@ -395,7 +395,7 @@ async def test_an_incapable_shop_never_hears_of_the_posting_on_its_socket(chain,
     }
     grinder_floor = await watch(f"/ws/workshops/{chain.grinder.uuid}/floor/", chain.grinder_floor)
     posting = await run(
-        services.posting_create,
+        board_services.posting_create,
         job=board["job"],
         actor=chain.hub_owner,
         steps=[board["grind"]],
@@ -411,12 +411,12 @@ async def test_an_incapable_shop_never_hears_of_the_posting_on_its_socket(chain,
         await communicator.disconnect()
 
 
-def test_an_invited_shop_opens_the_shared_drawing_from_the_posting(chain, board, settings):  # noqa: F811
+def test_an_invited_shop_opens_the_shared_drawing_from_the_posting(chain, board, settings):
     from tests.drawings.conftest import add_drawing
 
     settings.DRAWINGS_PREVIEW_ISOLATED = False
     revision = add_drawing(chain, board["job"], "png", number="MR-G", steps=[board["grind"]])
-    posting = services.posting_create(
+    posting = board_services.posting_create(
         job=board["job"],
         actor=chain.hub_owner,
         steps=[board["grind"]],
@@ -433,7 +433,7 @@ def test_an_invited_shop_opens_the_shared_drawing_from_the_posting(chain, board,
     assert link not in client.get(f"/postings/{posting.uuid}/").content.decode()
 
 
-def test_the_postings_api_queries_do_not_grow_with_the_postings(chain, board, posting):  # noqa: F811
+def test_the_postings_api_queries_do_not_grow_with_the_postings(chain, board, posting):
     client = client_for(chain.turner_owner)
     offer(chain, posting)
     client.get("/api/v1/postings/")
@@ -441,7 +441,7 @@ def test_the_postings_api_queries_do_not_grow_with_the_postings(chain, board, po
         assert len(client.get("/api/v1/postings/").json()["results"]) == 1
     job = post_job(chain, part_name="別件")
     for _ in range(3):
-        services.posting_create(
+        board_services.posting_create(
             job=job,
             actor=chain.hub_owner,
             steps=[add(job, chain, "G", 1)],

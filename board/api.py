@@ -21,13 +21,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orders.access import get_job_for
+from orders.api.views import NOT_FOUND, REFUSED
 from workshops.filters import SizeField
 from workshops.models import Certification, District, Material, Workshop
 from workshops.selectors import managed_workshop_ids
 
-from .. import services
-from ..access import get_job_for
-from ..board import (
+from . import services
+from .filters import PostingFilter
+from .models import Offer, Posting
+from .selectors import (
     get_offer_for,
     get_posting_for,
     offer_comparison,
@@ -35,9 +38,6 @@ from ..board import (
     route_suggestions,
     unrouted_steps,
 )
-from ..filters import PostingFilter
-from ..models import Offer, Posting
-from .views import NOT_FOUND, REFUSED
 
 
 def _refusal(exc: DjangoValidationError) -> serializers.ValidationError:
