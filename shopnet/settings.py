@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "workshops",
     "orders",
     "board",
+    "districts",
     "drawings",
 ]
 
@@ -116,7 +117,7 @@ WEBSOCKET_TIMEOUT = env.int("WEBSOCKET_TIMEOUT", default=86400)
 WEBSOCKET_HEARTBEAT = env.float("WEBSOCKET_HEARTBEAT", default=5.0)
 # Every this many heartbeats a stream re-checks access and repairs lost events from the log.
 WEBSOCKET_RECONCILE_EVERY = env.int("WEBSOCKET_RECONCILE_EVERY", default=6)
-# How long the district dashboard's computed figures count as current (orders/stats/cached.py):
+# How long the district dashboard's computed figures count as current (districts/cached.py):
 # after that, or after a change to the rollups, they are served while recomputed in the
 # background. 0: computed on every request.
 DISTRICT_STATS_CACHE_SECONDS = env.int("DISTRICT_STATS_CACHE_SECONDS", default=300)

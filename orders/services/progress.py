@@ -11,6 +11,7 @@ from core.services import Refused, idempotent
 from workshops.access import require_member
 from workshops.models import User
 
+from .. import rollups
 from ..events import append_event, locked_job
 from ..models import (
     FINISHED_STEP_STATES,
@@ -25,7 +26,6 @@ from ..models import (
     StepStatus,
 )
 from ..selectors import parts_available
-from ..stats import rollups
 
 S = StepStatus
 

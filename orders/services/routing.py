@@ -15,6 +15,7 @@ from core.services import Refused, idempotent
 from workshops.access import require_member
 from workshops.models import Capability, User, Workshop
 
+from .. import rollups
 from ..events import append_event, locked_job
 from ..models import (
     FINISHED_STEP_STATES,
@@ -27,7 +28,6 @@ from ..models import (
     StepLink,
     StepStatus,
 )
-from ..stats import rollups
 from .documents import document_issue
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving

@@ -262,10 +262,12 @@ def _names(patterns, prefix: str = "") -> dict[str, str]:
 
 
 def project_urls() -> dict[str, str]:
-    """The URL names that belong in the matrix: every orders page and every orders API route."""
+    """The URL names that belong in the matrix: every orders and open board page and every
+    orders and open board API route."""
+    import board.urls
     import orders.urls
 
-    names = _names(orders.urls.urlpatterns)
+    names = {**_names(orders.urls.urlpatterns), **_names(board.urls.urlpatterns)}
     api = {
         name: route
         for name, route in _names(get_resolver().url_patterns).items()

@@ -70,7 +70,7 @@ class Command(BaseCommand):
             made = self._scale(scale, seed, districts[demo_data.DISTRICT["slug"]])
             self.stdout.write(f"Scale: {made} workshops created ({scale} wanted).")
             if history_jobs:
-                from orders.stats.scale import build_history
+                from orders.scale import build_history
 
                 history = build_history(
                     districts[demo_data.DISTRICT["slug"]],

@@ -3,7 +3,7 @@ shopnet/api_urls.py)."""
 
 from django.urls import path
 
-from .views import dashboard as views
+from . import views
 
 urlpatterns = [
     path("districts/<slug:slug>/dashboard/", views.district_dashboard, name="district_dashboard"),

@@ -9,10 +9,10 @@ import io
 import pytest
 from django.urls import reverse
 
-from orders.models import DistrictEvent, DistrictTarget
-from orders.views.dashboard import CSV_TABLES
+from districts.models import DistrictEvent, DistrictTarget
+from districts.views import CSV_TABLES
 from tests.conftest import client_for
-from tests.orders.dashboard_district import END, SECRETS, START, build
+from tests.districts.district import END, SECRETS, START, build
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def test_the_csv_is_utf8_with_a_bom_and_japanese_headers(hm):
 def test_the_page_takes_a_fixed_number_of_queries(hm, django_assert_num_queries):
     from django.core.cache import cache
 
-    from tests.orders.test_dashboard_metrics import grow
+    from tests.districts.test_metrics import grow
 
     client = client_for(hm.staff)
     url = reverse("district_dashboard", args=[hm.district.slug])
@@ -265,7 +265,7 @@ def test_the_targets_page_takes_a_fixed_number_of_queries(hm):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from orders.stats.targets import target_create, target_delete
+    from districts.targets import target_create, target_delete
 
     client = client_for(hm.staff)
     url = reverse("district_targets", args=[hm.district.slug])

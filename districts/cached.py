@@ -8,7 +8,7 @@ few seconds, so nobody should wait for that work once it has been done for their
 Each section (summary, weekly, processes, network, targets) is kept in the cache under the
 district, the filters, the range, the day and the language, with the district's *version* at
 the time it was computed: a token replaced after every commit that moves the district's
-rollups (`realtime.district_stats_changed`) and after `rebuild_rollups`. On a read:
+rollups (`orders.rollups.district_stats_changed`) and after `rebuild_rollups`. On a read:
 
 - an entry of the current version, younger than `DISTRICT_STATS_CACHE_SECONDS` (default 300),
   is served as it is;
@@ -46,9 +46,10 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone, translation
 
+from orders import rollups
+
 from . import metrics
 
-VERSION_KEY = "district-stats-version:{}"
 TARGETS_VERSION_KEY = "district-targets-version:{}"
 REFRESH_KEY = "district-stats-refresh:{}"
 FAILED_KEY = "district-stats-failed:{}"
@@ -75,19 +76,17 @@ def _period() -> int:
 def bump(district_uuids: Iterable[Any], *, targets: bool = False) -> None:
     """The districts' figures changed (`targets`: their targets did): entries computed before
     now are served only while they are recomputed (targets: never again)."""
-    template = TARGETS_VERSION_KEY if targets else VERSION_KEY
+    if not targets:
+        rollups.figures_changed(district_uuids)
+        return
     try:
-        cache.set_many({template.format(u): uuid.uuid4().hex for u in district_uuids}, None)
+        cache.set_many(
+            {TARGETS_VERSION_KEY.format(u): uuid.uuid4().hex for u in district_uuids}, None
+        )
     except Exception:
         # Without the cache nothing is shared either (see `district_dashboard`), except what
         # was cached before it went away, which is refreshed when its fresh period ends.
-        logger.warning("Could not mark the district figures as changed", exc_info=True)
-
-
-def bump_all() -> None:
-    from workshops.models import District
-
-    bump(District.objects.values_list("uuid", flat=True))
+        logger.warning("Could not mark the district targets as changed", exc_info=True)
 
 
 def _key(scope: metrics.Scope, section: str, language: str, targets_version: str) -> str:
@@ -110,7 +109,7 @@ def _key(scope: metrics.Scope, section: str, language: str, targets_version: str
 
 def _versions(district) -> tuple[str, str]:
     """The district's current version and targets version (one round trip, two on first use)."""
-    keys = [VERSION_KEY.format(district.uuid), TARGETS_VERSION_KEY.format(district.uuid)]
+    keys = [rollups.VERSION_KEY.format(district.uuid), TARGETS_VERSION_KEY.format(district.uuid)]
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:

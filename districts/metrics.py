@@ -40,18 +40,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from board.models import Posting, PostingStatus
+from districts.models import DistrictTarget, TargetMetric
+from orders import load
+from orders.models import LeadTime, PairDayStat, Step, StepDayStat, StepStatus, WorkshopDayStat
 from workshops.models import Capability, District, Process, Workshop
 
-from ..models import (
-    DistrictTarget,
-    LeadTime,
-    PairDayStat,
-    Step,
-    StepDayStat,
-    StepStatus,
-    TargetMetric,
-    WorkshopDayStat,
-)
 from . import sql
 
 MIN_WORKSHOPS = 3
@@ -412,7 +405,6 @@ def capacity_by_process(scope: Scope) -> dict[int, dict[str, Any]]:
     """Declared capacity (hours over LOAD_WEEKS weeks) and committed planned hours over the same
     weeks, summed per process over the workshops in scope (orders/load.py); `workshops` counts
     those declaring a capacity for the process. Three queries."""
-    from .. import load
 
     ids = list(Workshop.objects.filter(pk__in=scope.workshops()).values_list("pk", flat=True))
     if not ids:
@@ -962,7 +954,6 @@ def workshop_comparison(
     """The workshop's own figures over the range beside the median of the district's workshops
     that took part in it (any step, job or order in the range). The median is suppressed below
     MIN_WORKSHOPS peers; it never says which workshop it came from. A fixed number of queries."""
-    from .. import load
 
     today = today or timezone.localdate()
     window = Q(day__gte=start, day__lte=end)

@@ -1,7 +1,7 @@
 """A small hand-made district where every figure of the dashboard is known.
 
 Rows are written directly (times exact to the minute), then the rollups are rebuilt from them;
-tests/orders/test_dashboard_rollups.py proves separately that the services keep the same rollups.
+tests/orders/test_rollups.py proves separately that the services keep the same rollups.
 
 京浜 district, the week of Monday 2026-03-02 (Japan time):
 - workshops: hub H1 (assembly), turners T1, T2, T3, grinder G1; size bands: H1 5 staff,
@@ -29,8 +29,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from board.models import Posting, PostingStatus
+from orders import rollups
 from orders.models import Job, JobStatus, Order, OrderStatus, ProgressEvent, Step, StepStatus
-from orders.stats import rollups
 from tests.conftest import add_capability, make_user
 from workshops.models import District, DistrictStaff, Process, Role, User, Workshop
 from workshops.services import membership_add, workshop_create

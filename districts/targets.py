@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 from core.services import Refused
 from workshops.models import District, User
 
-from ..models import DistrictEvent, DistrictTarget, TargetMetric
 from . import cached
 from .filters import EARLIEST
+from .models import DistrictEvent, DistrictTarget, TargetMetric
 
 LONGEST_TARGET_YEARS = 10
 

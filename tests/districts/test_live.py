@@ -8,8 +8,7 @@ import json
 import pytest
 
 from core import realtime
-from orders import services
-from orders.stats import rollups
+from orders import rollups, services
 from tests.orders.conftest import add, post_job
 from tests.orders.test_consumers import QUIET, open_stream, run
 

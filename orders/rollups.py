@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from core import realtime
 from workshops.models import District
 
-from ..models import (
+from .models import (
     Job,
     LeadTime,
     Order,
@@ -32,7 +33,6 @@ from ..models import (
     StepStatus,
     WorkshopDayStat,
 )
-from . import cached
 
 ROLLUPS: tuple[type[Model], ...] = (StepDayStat, WorkshopDayStat, PairDayStat, LeadTime)
 
@@ -255,7 +255,7 @@ def rebuild() -> dict[str, int]:
             batch_size=CHUNK,
         )
         written[model.__name__] = len(rows)
-    transaction.on_commit(cached.bump_all)
+    transaction.on_commit(figures_changed_everywhere)
     return written
 
 
@@ -283,6 +283,26 @@ def as_snapshot(computed: dict[type[Model], dict[tuple, dict[str, int]]]) -> dic
             out.add(tuple(record.get(name, 0) for name in names))
         result[model.__name__] = out
     return result
+
+
+# The dashboards' cache (districts/cached.py) keeps each district's figures under this token:
+# a new one after every commit that moves the district's rollups, so that nothing computed
+# before it is served as current.
+VERSION_KEY = "district-stats-version:{}"
+
+
+def figures_changed(district_uuids) -> None:
+    """The districts' rollups moved: dashboard figures computed before now are stale."""
+    try:
+        cache.set_many({VERSION_KEY.format(u): uuid.uuid4().hex for u in district_uuids}, None)
+    except Exception:
+        # Without the cache nothing is shared either (see districts/cached.py), except what
+        # was cached before it went away, which is refreshed when its fresh period ends.
+        logger.warning("Could not mark the district figures as changed", exc_info=True)
+
+
+def figures_changed_everywhere() -> None:
+    figures_changed(District.objects.values_list("uuid", flat=True))
 
 
 # Seconds between two `district.update` messages to one district, at most.
@@ -315,7 +335,7 @@ def _district_doorbell(workshop_ids: list[int]) -> None:
     except Exception:
         logger.warning("Could not find the districts to update", exc_info=True)
         return
-    cached.bump(districts)  # never throttled: no dashboard reads figures from before this
+    figures_changed(districts)  # never throttled: no dashboard reads figures from before this
     for district_uuid in districts:
         if every > 0 and not cache.add(f"district-update:{district_uuid}", 1, timeout=every):
             continue  # a message went out less than `every` seconds ago

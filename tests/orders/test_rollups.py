@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
-from orders import services
+from orders import rollups, services
 from orders.models import (
     Job,
     LeadTime,
@@ -18,7 +18,6 @@ from orders.models import (
     StepStatus,
     WorkshopDayStat,
 )
-from orders.stats import rollups
 from tests.orders.test_services import every_kind_scenario
 
 pytestmark = pytest.mark.django_db

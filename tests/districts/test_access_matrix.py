@@ -1,7 +1,7 @@
 """Every dashboard URL, walked as every kind of user: the district's staff, another district's
 staff, a member workshop's owner and floor staff, an outsider, and nobody signed in.
 
-A URL added to orders/dashboard_urls.py without an entry here fails
+A URL added to districts/urls.py without an entry here fails
 `test_every_dashboard_url_is_in_the_matrix`."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from orders.models import DistrictTarget
+from districts.models import DistrictTarget
 from tests.conftest import client_for
-from tests.orders.dashboard_district import build
+from tests.districts.district import build
 
 ROLES = ("staff", "other_staff", "member_owner", "member_floor", "outsider", "anonymous")
 OK, NOT_FOUND, SIGN_IN = "ok", 404, "sign-in"
@@ -54,10 +54,10 @@ MATRIX: dict[str, Case] = {
 
 
 def test_every_dashboard_url_is_in_the_matrix():
-    import orders.dashboard_urls
+    import districts.urls
     from shopnet import api_urls
 
-    names = {p.name for p in orders.dashboard_urls.urlpatterns}
+    names = {p.name for p in districts.urls.urlpatterns}
     names |= {p.name for p in api_urls.urlpatterns if "stats" in str(p.pattern)}
     assert names == set(MATRIX)
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from orders.stats import cached
-from orders.views.dashboard import _default_scope
+from districts import cached
+from districts.filters import default_scope
 from workshops.models import District
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             for language, _name in settings.LANGUAGES:
                 started = time.monotonic()
                 with translation.override(language):
-                    computed = cached.warm(_default_scope(district))
+                    computed = cached.warm(default_scope(district))
                 elapsed = time.monotonic() - started
                 what = ", ".join(computed) if computed else "already current"
                 self.stdout.write(f"{district.slug} [{language}]: {what} ({elapsed:.1f}s)")

@@ -15,14 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.services import Refused
+from orders import rollups
+from orders.live import live_config
 
-from ..live import live_config
-from ..models import DistrictTarget
-from ..stats import cached, charts, csv, metrics, rollups
-from ..stats.access import district_of, get_district_for_staff, get_workshop_for_member
-from ..stats.filters import DEFAULT_DAYS, DashboardFilter
-from ..stats.targets import TargetForm, target_create, target_delete
-from ..stats.targets import history as target_history
+from . import cached, charts, csv, metrics
+from .access import district_of, get_district_for_staff, get_workshop_for_member
+from .filters import DashboardFilter, default_scope
+from .models import DistrictTarget
+from .targets import TargetForm, target_create, target_delete
+from .targets import history as target_history
 
 # Each CSV table and the section of the figures it is drawn from.
 CSV_TABLES = {
@@ -74,12 +75,12 @@ def district_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "update_every": _update_every(),
     }
     if not valid:
-        return render(request, "orders/dashboard/district.html", context, status=400)
-    scope = filterset.scope() if request.GET else _default_scope(district)
+        return render(request, "districts/district.html", context, status=400)
+    scope = filterset.scope() if request.GET else default_scope(district)
     if request.headers.get("X-Shopnet-Live"):
         # A live refresh re-reads only the panels that change as steps move.
         context.update(live=metrics.live_counters(scope), live_only=True, scope=scope)
-        return _fragment(render(request, "orders/dashboard/district.html", context))
+        return _fragment(render(request, "districts/district.html", context))
     if request.headers.get("X-Shopnet-Progress"):
         # The page waiting for its figures asks how far they have come.
         return _fragment(JsonResponse(cached.progress(scope)))
@@ -98,7 +99,7 @@ def district_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         context["sections_done"] = context["sections_total"] - len(data["pending"])
     else:
         context["charts"] = _charts(data)
-    response = render(request, "orders/dashboard/district.html", context)
+    response = render(request, "districts/district.html", context)
     patch_vary_headers(response, FRAGMENT_HEADERS)
     return response
 
@@ -118,11 +119,6 @@ def _update_every() -> int:
     return int(getattr(settings, "DISTRICT_UPDATE_SECONDS", rollups.DISTRICT_UPDATE_SECONDS))
 
 
-def _default_scope(district) -> metrics.Scope:
-    today = timezone.localdate()
-    return metrics.Scope(district, today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
-
-
 @require_GET
 @login_required
 def district_dashboard_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
@@ -136,7 +132,7 @@ def district_dashboard_csv(request: HttpRequest, slug: str, table: str) -> HttpR
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    scope = filterset.scope() if request.GET else _default_scope(district)
+    scope = filterset.scope() if request.GET else default_scope(district)
     data = cached.district_dashboard(scope, [CSV_TABLES[table]])
     header, rows = csv.tables(data)[table]()
     filename = f"{district.slug}-{table}-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}.csv"
@@ -162,7 +158,7 @@ def district_targets(request: HttpRequest, slug: str) -> HttpResponse:
     targets = metrics.targets_progress(district)
     return render(
         request,
-        "orders/dashboard/targets.html",
+        "districts/targets.html",
         {
             "district": district,
             "form": form,
@@ -215,22 +211,22 @@ def workshop_dashboard(request: HttpRequest, workshop_uuid) -> HttpResponse:
         "live_config": live_config(district_stream(district)) if district else None,
         "update_every": _update_every(),
     }
-    start, end = _default_scope(district).start, timezone.localdate()
+    start, end = default_scope(district).start, timezone.localdate()
     if request.GET.get("start") or request.GET.get("end"):
         if filterset is None or not filterset.is_valid():
             context["errors"] = filterset.errors_text() if filterset else [_("Choose a district.")]
-            return render(request, "orders/dashboard/workshop.html", context, status=400)
+            return render(request, "districts/workshop.html", context, status=400)
         start, end = filterset.form.cleaned_data["start"], filterset.form.cleaned_data["end"]
     rows = metrics.workshop_comparison(workshop, district, start, end)
     context.update(rows=rows, start=start, end=end, filter=filterset)
-    return render(request, "orders/dashboard/workshop.html", context)
+    return render(request, "districts/workshop.html", context)
 
 
 @require_GET
 @login_required
 def workshop_dashboard_csv(request: HttpRequest, workshop_uuid) -> HttpResponse:
     workshop, district = _workshop_view(request, workshop_uuid)
-    start, end = _default_scope(district).start, timezone.localdate()
+    start, end = default_scope(district).start, timezone.localdate()
     if request.GET.get("start") or request.GET.get("end"):
         filterset = DashboardFilter(request.GET, district=district) if district else None
         if filterset is None or not filterset.is_valid():

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from workshops.models import Capability, District, Process, Workshop
 
-from ..models import (
+from . import rollups
+from .models import (
     HandOff,
     HandOffStatus,
     Job,
@@ -29,7 +30,6 @@ from ..models import (
     Step,
     StepStatus,
 )
-from . import rollups
 
 BATCH = 2000
 SCALE_PREFIX = "SCALE-"

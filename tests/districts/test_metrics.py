@@ -1,5 +1,5 @@
 """The dashboard's figures on a hand-made district where every number is known
-(tests/orders/dashboard_district.py), and the k ≥ 3 suppression."""
+(tests/districts/district.py), and the k ≥ 3 suppression."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from orders.stats import metrics
-from orders.stats.metrics import Scope
-from tests.orders.dashboard_district import END, START, TODAY, build
+from districts import metrics
+from districts.metrics import Scope
+from tests.districts.district import END, START, TODAY, build
 from workshops.models import Process
 
 pytestmark = pytest.mark.django_db
@@ -169,10 +169,10 @@ def grow(hm, *, workshops: int, jobs: int) -> None:
     then rebuilt, for the query-count tests."""
     from decimal import Decimal
 
+    from orders import rollups
     from orders.models import Job, JobStatus, Step, StepStatus
-    from orders.stats import rollups
     from tests.conftest import add_capability
-    from tests.orders.dashboard_district import at
+    from tests.districts.district import at
     from workshops.services import workshop_create
 
     lathe = Process.objects.get(code="L")

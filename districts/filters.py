@@ -31,6 +31,12 @@ SIZE_CHOICES = [
 assert {code for code, _label in SIZE_CHOICES} == set(SIZE_BANDS)
 
 
+def default_scope(district: District) -> Scope:
+    """What a dashboard shows before any filter is chosen: the last DEFAULT_DAYS days."""
+    today = timezone.localdate()
+    return Scope(district, today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
+
+
 class DashboardForm(forms.Form):
     def clean(self):
         data = super().clean()

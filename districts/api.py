@@ -14,10 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..stats import cached, metrics
-from ..stats.access import district_of, get_district_for_staff, get_workshop_for_member
-from ..stats.filters import DashboardFilter
-from ..views.dashboard import _default_scope
+from . import cached, metrics
+from .access import district_of, get_district_for_staff, get_workshop_for_member
+from .filters import DashboardFilter, default_scope
 
 FILTER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day (Japan time)."),
@@ -41,7 +40,7 @@ class DistrictStats(APIView):
         filterset = DashboardFilter(request.query_params or None, district=district)
         if request.query_params and not filterset.is_valid():
             return Response({"errors": filterset.errors_text()}, status=400)
-        scope = filterset.scope() if request.query_params else _default_scope(district)
+        scope = filterset.scope() if request.query_params else default_scope(district)
         data = cached.district_dashboard(scope)
         data["live"] = metrics.live_counters(scope)
         data["district"] = district.slug
@@ -60,7 +59,7 @@ class WorkshopStats(APIView):
     def get(self, request: Request, workshop_uuid) -> Response:
         workshop = get_workshop_for_member(request.user, workshop_uuid)
         district = district_of(workshop, request.query_params.get("district"))
-        start, end = _default_scope(district).start, timezone.localdate()
+        start, end = default_scope(district).start, timezone.localdate()
         if request.query_params.get("start") or request.query_params.get("end"):
             filterset = (
                 DashboardFilter(request.query_params, district=district) if district else None

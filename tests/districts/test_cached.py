@@ -1,5 +1,5 @@
 """The dashboard's shared figures: served at once, refreshed after a change, never a wrong
-district's or a failed refresh's (orders/stats/cached.py)."""
+district's or a failed refresh's (districts/cached.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from districts import cached, metrics
+from districts.targets import target_create
 from orders.models import Step
 from orders.services import progress
-from orders.stats import cached, metrics
-from orders.stats.targets import target_create
 from tests.conftest import client_for
-from tests.orders.dashboard_district import END, START, build
+from tests.districts.district import END, START, build
 
 
 @pytest.fixture
@@ -368,7 +368,7 @@ def test_after_a_failed_refresh_the_page_computes_its_figures_itself(hm, monkeyp
 
 
 def test_a_refresh_that_cannot_start_leaves_the_reader_its_figures(hm, monkeypatch, caplog):
-    from orders.views.dashboard import _default_scope
+    from districts.filters import default_scope
 
     def refused(task):
         raise RuntimeError("cannot schedule new futures after interpreter shutdown")
@@ -379,7 +379,7 @@ def test_a_refresh_that_cannot_start_leaves_the_reader_its_figures(hm, monkeypat
     response = client.get(url)
     assert response.status_code == 200 and 'id="chart-weekly"' in response.content.decode()
     assert "could not be started" in caplog.text
-    scope = _default_scope(hm.district)
+    scope = default_scope(hm.district)
     assert cached.cache.get_many(refresh_marks(scope)) == {}  # released: the next one tries
     cached.bump([hm.district.uuid])
     caplog.clear()

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from django.db.models import Sum
 
+from districts import metrics
+from districts.metrics import MIN_WORKSHOPS, OTHER, Scope, main_processes, shown
 from orders.models import PairDayStat
-from orders.stats import metrics
-from orders.stats.metrics import MIN_WORKSHOPS, OTHER, Scope, main_processes, shown
 from tests.conftest import add_capability
 from workshops.models import District
 from workshops.services import workshop_create
