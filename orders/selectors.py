@@ -157,12 +157,3 @@ def delivery_record(workshop, *, now=None) -> dict:
     shown = row["delivered"] >= MIN_SHOWN
     rate = round(100 * row["on_time"] / row["delivered"]) if shown else None
     return {"delivered": row["delivered"], "on_time": row["on_time"], "percent": rate}
-
-
-def drawing_revisions(job_ids) -> dict[int, str]:
-    """The current drawing revision of each job, for the floor cards and the traveler: that of
-    the job's main drawing (numbered as the job's drawing number, else the first uploaded), in
-    one query. A job without drawings maps to nothing and shows a dash."""
-    from drawings.selectors import job_revisions
-
-    return job_revisions(job_ids)

@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from drawings.selectors import step_revisions
 from workshops.models import MANAGING_ROLES, Membership, Role
 
 from ..access import get_step_by_uuid_for
 from ..forms import HOLD_REASONS, ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
 from ..live import live_config, workshop_stream
 from ..models import Step, StepStatus
+from ..revisions import step_revisions
 from ..selectors import floor_arriving, floor_queue, floor_to_ship, parts_available, step_successors
 
 S = StepStatus

@@ -13,7 +13,7 @@ from core import realtime
 from drawings.selectors import drawing_access, drawings_for_posting, step_revisions
 from orders import services as order_services
 from orders.models import ProgressEvent, Step
-from orders.selectors import drawing_revisions
+from orders.revisions import job_revisions
 from tests.conftest import client_for
 from tests.drawings.conftest import add_drawing
 from tests.orders.conftest import in_days
@@ -27,7 +27,7 @@ def test_a_job_maps_to_its_main_drawings_current_revision_in_one_query(
     add_drawing(chain, job, "png", number=job.drawing_number)  # MR-1001: the job's own
     add_drawing(chain, job, "png", number=job.drawing_number)
     with django_assert_num_queries(1):
-        assert drawing_revisions([job.pk]) == {job.pk: "B"}
+        assert job_revisions([job.pk]) == {job.pk: "B"}
 
 
 def test_the_floor_card_shows_the_revision_and_warns_when_it_changed_after_the_start(

@@ -11,7 +11,10 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from orders.demo import seed_jobs
+from orders.scale import build_history
 from workshops import demo_data, services
+from workshops.demo_data import demo_uuid
 from workshops.models import (
     Capability,
     Certification,
@@ -24,13 +27,6 @@ from workshops.models import (
     Workshop,
 )
 from workshops.reference_data import sync_with_current_models
-
-# Demo and scale workshops get stable UUIDs derived from their keys, so a re-run finds them.
-DEMO_NAMESPACE = uuid.UUID("5b0c7d0e-8a53-4d5e-9f1e-3d2a8c1b6f00")
-
-
-def demo_uuid(key: str) -> uuid.UUID:
-    return uuid.uuid5(DEMO_NAMESPACE, key)
 
 
 class Command(BaseCommand):
@@ -63,15 +59,11 @@ class Command(BaseCommand):
         districts = self._districts()
         created = self._workshops(districts)
         self._users(districts)
-        from orders.demo import seed_jobs
-
         jobs = seed_jobs()
         if scale:
             made = self._scale(scale, seed, districts[demo_data.DISTRICT["slug"]])
             self.stdout.write(f"Scale: {made} workshops created ({scale} wanted).")
             if history_jobs:
-                from orders.scale import build_history
-
                 history = build_history(
                     districts[demo_data.DISTRICT["slug"]],
                     jobs=history_jobs,
