@@ -34,7 +34,7 @@ urlpatterns = [
         views.order_document_pdf,
         name="order_document_pdf",
     ),
-    # Ratings (before the catch-all order action below).
+    # Ratings.
     path("orders/<uuid:order_uuid>/rating/", views.order_rate, name="order_rate"),
     path(
         "orders/<uuid:order_uuid>/rating/reply/",
@@ -45,5 +45,7 @@ urlpatterns = [
         "workshops/<uuid:workshop_uuid>/ratings/", views.workshop_ratings, name="workshop_ratings"
     ),
     path("workshops/<uuid:workshop_uuid>/load/", views.workshop_load, name="workshop_load"),
-    path("orders/<uuid:order_uuid>/<slug:action>/", views.order_decide, name="order_decide"),
+    path("orders/<uuid:order_uuid>/accept/", views.order_accept, name="order_accept"),
+    path("orders/<uuid:order_uuid>/decline/", views.order_decline, name="order_decline"),
+    path("orders/<uuid:order_uuid>/withdraw/", views.order_withdraw, name="order_withdraw"),
 ]

@@ -13,14 +13,18 @@ from .jobs import (
 from .lists import job_list
 from .load import workshop_load
 from .orders import (
+    order_accept,
     order_change_terms,
-    order_decide,
+    order_decline,
     order_detail,
     order_document_pdf,
     order_list,
     order_new,
+    order_rate,
+    order_rating_reply,
+    order_withdraw,
 )
-from .ratings import order_rate, order_rating_reply, workshop_ratings
+from .ratings import workshop_ratings
 from .traveler import job_traveler
 
 __all__ = [
@@ -33,14 +37,16 @@ __all__ = [
     "job_list",
     "job_new",
     "job_traveler",
+    "order_accept",
     "order_change_terms",
-    "order_decide",
+    "order_decline",
     "order_detail",
     "order_document_pdf",
     "order_list",
     "order_new",
     "order_rate",
     "order_rating_reply",
+    "order_withdraw",
     "step_action",
     "step_edit",
     "step_remove",

@@ -101,7 +101,17 @@ MATRIX: dict[str, Case] = {
     "order_detail": Case(
         "get", lambda o: f"/orders/{o['sub'].uuid}/", only("supplier", "sub_supplier", "hub")
     ),
-    "order_decide": Case(
+    "order_accept": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/accept/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "order_decline": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/decline/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "order_withdraw": Case(
         "post",
         lambda o: f"/orders/{o['sub'].uuid}/withdraw/",
         only("supplier", "sub_supplier", "hub"),
