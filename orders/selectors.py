@@ -83,6 +83,52 @@ def step_successors(step_ids) -> dict[int, list[Step]]:
     return successors
 
 
+def next_destinations(steps: list[Step]) -> dict[int, list[tuple[Step | None, Workshop]]]:
+    """Where each step's parts go, in three queries whatever the number of steps: the one
+    answer the job page, the floor station and `handoff_ship` share.
+
+    Each successor at another shop; else, for the last step of the order under which the
+    step's shop performs it, that order's buyer. Parts go straight to where they are owed, as
+    they do to a successor at another shop: a sub-order's last step that is also its parent
+    order's last step goes to the parent's buyer, not back to the sub-order's buyer, who does
+    not perform the step and so could never ship the parts on."""
+    successors = step_successors([s.pk for s in steps])
+    orders = {
+        o.pk: o
+        for o in Order.objects.filter(job_id__in={s.job_id for s in steps}).select_related("buyer")
+    }
+    performing = (OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
+    order_steps: dict[int, set[int]] = {pk: set() for pk in orders}
+    for order_id, step_id in Order.steps.through.objects.filter(
+        order_id__in=list(orders)
+    ).values_list("order_id", "step_id"):
+        order_steps[order_id].add(step_id)
+    result: dict[int, list[tuple[Step | None, Workshop]]] = {}
+    for step in steps:
+        nexts = successors.get(step.pk, [])
+        found: list[tuple[Step | None, Workshop]] = [
+            (n, n.workshop) for n in nexts if n.workshop_id != step.workshop_id
+        ]
+        # The order under which the step's shop performs it (a sub-order if any).
+        order = next(
+            (
+                o
+                for o in orders.values()
+                if o.status in performing
+                and o.supplier_id == step.workshop_id
+                and step.pk in order_steps[o.pk]
+            ),
+            None,
+        )
+        following = {n.pk for n in nexts}
+        if not found and order is not None and not following & order_steps[order.pk]:
+            while order.parent_id in orders and not following & order_steps[order.parent_id]:
+                order = orders[order.parent_id]
+            found.append((None, order.buyer))
+        result[step.pk] = found
+    return result
+
+
 def parts_available(steps: list[Step]) -> dict[int, int]:
     """How many parts each step can have worked on: its planned quantity, or, once predecessors
     report, what they passed on (the fewest of any branch, since every branch feeds the step).
