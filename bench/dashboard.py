@@ -14,7 +14,7 @@ and events, then `rebuild_rollups`). Then, K times each, over the last 365 days:
    thread and otherwise shows their progress; then, from the same start, until the page that
    has every chart (access, filters, every figure, the SVG, the template);
 2. the same page opened again while the district has not changed: the figures come from the
-   cache (`orders/stats/cached.py`), the live panels are read afresh (warm);
+   cache (`districts/cached.py`), the live panels are read afresh (warm);
 3. the page opened by the first reader after the district changed (its version replaced, as a
    step done does): served the figures from before the change, which are recomputed on the
    refresh thread (stale);
@@ -165,8 +165,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from districts import cached, metrics
     from orders.models import Job, LeadTime, ProgressEvent, Step, StepDayStat, WorkshopDayStat
-    from orders.stats import cached, metrics
     from workshops.models import District, User
 
     started = time.monotonic()

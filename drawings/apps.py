@@ -14,3 +14,11 @@ class DrawingsConfig(AppConfig):
         # page against the same ceiling from the header before decoding, and logos keep their
         # own, lower limit.
         Image.MAX_IMAGE_PIXELS = settings.DRAWINGS_MAX_PIXELS
+
+        from orders import revisions
+
+        from . import selectors
+
+        # The floor cards and the traveler print the revision each step works to; orders,
+        # a layer below, reads it through orders.revisions.
+        revisions.provide(selectors)

@@ -24,9 +24,12 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from orders.models import LIVE_ORDER_STATES, Job, Order, Posting, PostingInvite, PostingStatus, Step
-from orders.selectors import JobAccess, job_access, user_roles
+from board.models import Posting, PostingInvite, PostingStatus
+from orders.access import JobAccess, job_access
+from orders.models import LIVE_ORDER_STATES, Job, Order, Step
+from orders.revisions import StaleDrawing, StepRevision
 from workshops.models import User, Workshop
+from workshops.selectors import user_roles
 
 from .models import (
     Drawing,
@@ -393,7 +396,7 @@ def pending_preview_count() -> int:
 
 def job_revisions(job_ids) -> dict[int, str]:
     """The current revision of each job's main drawing (the one numbered as the job's drawing
-    number, else the first uploaded), in one query. `orders.selectors.drawing_revisions`."""
+    number, else the first uploaded), in one query. Read through `orders.revisions`."""
     rows = DrawingRevision.objects.filter(
         drawing__job_id__in=list(job_ids), is_current=True
     ).values_list(
@@ -410,20 +413,6 @@ def job_revisions(job_ids) -> dict[int, str]:
         if job_id not in best or rank < best[job_id][0]:
             best[job_id] = (rank, label)
     return {job_id: label for job_id, (_rank, label) in best.items()}
-
-
-@dataclass
-class StaleDrawing:
-    number: str
-    started_on: str
-    current: str
-
-
-@dataclass
-class StepRevision:
-    revision: str | None = None
-    number: str | None = None
-    stale: list[StaleDrawing] = field(default_factory=list)
 
 
 def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:

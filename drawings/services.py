@@ -23,10 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import Refused
 from orders.events import append_event, locked_job
 from orders.models import LIVE_ORDER_STATES, Job, Order, Step
-from orders.services.common import Refused, require_member
-from workshops.models import MANAGING_ROLES, Membership, User
+from workshops.access import require_member
+from workshops.models import Membership, User
 
 from .filetypes import Rejected, detect
 from .models import (
@@ -335,9 +336,7 @@ def drawing_set_steps(*, drawing: Drawing, actor: User | None, steps: Iterable[S
 def _manages(actor: User | None, workshop_id: int) -> bool:
     return (
         actor is None
-        or Membership.objects.filter(
-            user=actor, workshop_id=workshop_id, role__in=MANAGING_ROLES
-        ).exists()
+        or Membership.objects.managed_by(actor).filter(workshop_id=workshop_id).exists()
     )
 
 

@@ -39,7 +39,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from . import realtime
+from core import realtime
+
+from . import broadcast
 from .livepath import db, db_shared, pulse
 
 logger = logging.getLogger(__name__)
@@ -205,8 +207,6 @@ def recheck_all(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         verdict: dict[str, Any] = {"signed_in": True, "memberships": rows}
         if request.get("job") is not None:
             verdict["head"] = heads.get(request["job"], 0)
-        if request.get("district") is not None:
-            verdict["district"] = _district_for(request["scope"]["user"], request["district"])
         verdicts.append(verdict)
     return verdicts
 
@@ -457,8 +457,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _load_job_access(user, job_uuid: str):
+    from .access import job_access
     from .models import Job
-    from .selectors import job_access
 
     job = Job.objects.select_related("owner").filter(uuid=job_uuid).first()
     return None if job is None else job_access(user, job)
@@ -504,7 +504,7 @@ def _catch_up(access, after: int) -> tuple[int, list[dict[str, Any]]]:
             .select_related("job", "step", "order", "workshop", "handoff")
             .order_by("seq")[:REPLAY_PAGE]
         )
-        payloads.extend(realtime.event_payload(e) for e in rows)
+        payloads.extend(broadcast.event_payload(e) for e in rows)
         if len(rows) < REPLAY_PAGE:
             break
         cursor = rows[-1].seq
@@ -722,58 +722,3 @@ class WorkshopStream(StreamConsumer):
         posting = message.get("posting")
         if self.manages and isinstance(posting, str):
             await self.send_json({"type": "board.update", "posting": posting})
-
-
-# --- /ws/districts/<slug>/ --------------------------------------------------------------------
-
-
-def _district_for(user, slug: str) -> str | None:
-    """The district's uuid, if the user is its staff or a member of one of its workshops."""
-    from django.db.models import Q
-
-    from workshops.models import District
-
-    district = (
-        District.objects.filter(slug=slug)
-        .filter(Q(staff__user=user) | Q(workshops__memberships__user=user))
-        .values_list("uuid", flat=True)
-        .first()
-    )
-    return None if district is None else str(district)
-
-
-class DistrictStream(StreamConsumer):
-    """Aggregates for a district's dashboard: its staff and its member workshops' people."""
-
-    def target(self) -> str:
-        return self.scope["url_route"]["kwargs"]["slug"]
-
-    @staticmethod
-    def grant(user, target: str) -> tuple[int | None, Any]:
-        district = _district_for(user, target)
-        return (CLOSE_NOT_FOUND, None) if district is None else (None, district)
-
-    def take(self, state: Any) -> None:
-        self.slug, self.district_uuid = self.target(), state
-
-    def stream_groups(self) -> list[str]:
-        return [realtime.district_group(self.district_uuid)]
-
-    async def start(self) -> None:
-        await self.send_json({"type": "hello", "district": self.slug})
-
-    async def reconcile(self) -> None:
-        await super().reconcile()
-        if not self.closed and await db(_district_for, self.user, self.slug) is None:
-            await self.refuse(CLOSE_REVOKED)
-
-    def recheck_request(self) -> dict[str, Any]:
-        return {"scope": self.scope, "district": self.slug}
-
-    async def rechecked(self, verdict: dict[str, Any]) -> None:
-        await super().rechecked(verdict)
-        if not self.closed and verdict["district"] is None:
-            await self.refuse(CLOSE_REVOKED)
-
-    async def district_update(self, message: dict[str, Any]) -> None:
-        await self.send_json({"type": "district.update", "data": message.get("data", {})})

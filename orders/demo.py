@@ -9,6 +9,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from workshops.demo_data import demo_uuid
 from workshops.models import Membership, Process, Role, Workshop
 
 from . import services
@@ -18,8 +19,6 @@ DEMO_NAMESPACE = uuid.UUID("9a3f1c52-0d7e-4b8e-a2b4-6d1f0e7c3b11")
 
 
 def _shop(key: str) -> Workshop:
-    from workshops.management.commands.seed_demo import demo_uuid
-
     return Workshop.objects.get(uuid=demo_uuid(key))
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workshops.models import User, Workshop
 
-from . import realtime
+from . import broadcast
 from .models import Job, Order, ProgressEvent, Step
 
 # Every kind of event, with the label the timeline shows.
@@ -93,5 +93,5 @@ def append_event(
         handoff=handoff,
         data=data,
     )
-    realtime.publish_on_commit(event)
+    broadcast.publish_on_commit(event)
     return event

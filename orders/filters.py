@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from workshops.filters import CodeMultipleChoiceFilter
-from workshops.models import MANAGING_ROLES, Membership, Process
+from workshops.filters import CodeMultipleChoiceFilter, split_commas
+from workshops.models import Membership, Process
 
-from .models import Job, JobStatus, Order, OrderStatus, Posting, PostingStatus, Step
+from .models import Job, JobStatus, Order, OrderStatus, Step
 
 # --- fields ------------------------------------------------------------------------------------
 
@@ -58,26 +58,11 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = _StrictNullBooleanField
 
 
-def _split_commas(data, keys: tuple[str, ...]):
-    """Accept `?process=L,M` as well as `?process=L&process=M`."""
-    if data is None or not hasattr(data, "getlist"):
-        return data
-    data = data.copy()
-    for key in keys:
-        if key in data:
-            data.setlist(
-                key, [v.strip() for raw in data.getlist(key) for v in raw.split(",") if v.strip()]
-            )
-    return data
-
-
 def _my_workshops(user, *, manage: bool = False):
     """The user's workshops as a subquery (no query of its own)."""
     if user is None or not user.is_authenticated:
         return Membership.objects.none().values("workshop_id")
-    qs = Membership.objects.filter(user=user)
-    if manage:
-        qs = qs.filter(role__in=MANAGING_ROLES)
+    qs = Membership.objects.managed_by(user) if manage else Membership.objects.filter(user=user)
     return qs.values("workshop_id")
 
 
@@ -155,7 +140,7 @@ class JobFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
-        super().__init__(_split_commas(data, ("status", "process")), *args, **kwargs)
+        super().__init__(split_commas(data, ("status", "process")), *args, **kwargs)
 
     @property
     def user(self):
@@ -226,7 +211,7 @@ class OrderFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
-        super().__init__(_split_commas(data, ("status",)), *args, **kwargs)
+        super().__init__(split_commas(data, ("status",)), *args, **kwargs)
 
     @property
     def user(self):
@@ -248,42 +233,3 @@ class OrderFilter(django_filters.FilterSet):
             supplier_id__in=_my_workshops(self.user, manage=True),
         )
         return queryset.filter(waiting) if value else queryset.exclude(waiting)
-
-
-POSTING_ROLE_CHOICES = [
-    ("buyer", _("Posted by my workshop")),
-    ("invited", _("Sent to my workshop")),
-]
-
-
-class PostingFilter(django_filters.FilterSet):
-    """The open board's postings; the queryset is already `postings_visible_to(user)`."""
-
-    status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=PostingStatus.choices, widget=forms.CheckboxSelectMultiple
-    )
-    process = CodeMultipleChoiceFilter(
-        label=_("Process"), queryset=Process.objects.all(), method="filter_process"
-    )
-    role = django_filters.ChoiceFilter(
-        label=_("My role"), choices=POSTING_ROLE_CHOICES, method="filter_role"
-    )
-    job = django_filters.UUIDFilter(label=_("Job"), field_name="job__uuid")
-
-    class Meta:
-        model = Posting
-        fields: list[str] = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(_split_commas(data, ("status", "process")), *args, **kwargs)
-
-    def filter_process(self, queryset, name, value):
-        return queryset.filter(process__in=value) if value else queryset
-
-    def filter_role(self, queryset, name, value):
-        managed = _my_workshops(getattr(self.request, "user", None), manage=True)
-        if value == "buyer":
-            return queryset.filter(buyer_id__in=managed)
-        if value == "invited":
-            return queryset.filter(invites__workshop_id__in=managed).distinct()
-        return queryset

@@ -32,8 +32,6 @@ from .models import (
     JobStatus,
     Order,
     OrderStatus,
-    Posting,
-    PostingStatus,
     Step,
 )
 from .projection import Calendar
@@ -74,16 +72,13 @@ def committed_steps(workshop_ids: Iterable[int]):
     requested_away = Order.objects.filter(
         steps=OuterRef("pk"), buyer_id=OuterRef("workshop_id"), status=OrderStatus.REQUESTED
     )
-    posted_away = Posting.objects.filter(
-        steps=OuterRef("pk"), buyer_id=OuterRef("workshop_id"), status=PostingStatus.OPEN
-    )
     return (
         Step.objects.filter(workshop_id__in=list(workshop_ids))
         .exclude(status__in=FINISHED_STEP_STATES)
         .exclude(job__status__in=(JobStatus.DONE, JobStatus.CANCELLED))
         .filter(Q(workshop_id=F("job__owner_id")) | Exists(accepted))
         .exclude(Exists(requested_away))
-        .exclude(Exists(posted_away))
+        .exclude(pk__in=Step.objects.on_open_board())
         .values(
             "pk",
             "workshop_id",

@@ -7,11 +7,11 @@ import uuid
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workshops.models import LogEntry, Material, Process, Workshop
+from workshops.models import Material, Process, Workshop
 
 
 class Priority(models.IntegerChoices):
@@ -91,6 +91,42 @@ class StepStatus(models.TextChoices):
 FINISHED_STEP_STATES = (StepStatus.DONE, StepStatus.CANCELLED)
 
 
+# The open board (board/, a layer above) relates postings to steps as `Step.postings`; a
+# posting waiting for offers has this status (board.models.PostingStatus.OPEN). Read by name,
+# so that orders never imports board.
+OPEN_POSTING = "open"
+
+
+class StepQuerySet(models.QuerySet):
+    def on_open_board(self) -> StepQuerySet:
+        """Steps posted on the open board by the shop that performs them, waiting for offers."""
+        return self.filter(
+            Exists(
+                Step.objects.filter(
+                    pk=OuterRef("pk"),
+                    postings__status=OPEN_POSTING,
+                    postings__buyer_id=OuterRef("workshop_id"),
+                )
+            )
+        )
+
+    def routable_by(self, buyer: Workshop, *, parent: Order | None = None) -> StepQuerySet:
+        """The steps `buyer` may route now: the one rule the route form, the board, the route
+        suggestions and `order_request` share. A step is routable when `buyer` performs it,
+        it has neither started nor finished, and no live order covers it at this level (the
+        hub's orders; with `parent`, that order's sub-orders, and only the parent's steps).
+        The hub's steps on the open board wait for the posting's award or withdrawal."""
+        qs = self.filter(workshop=buyer, started_at__isnull=True).exclude(
+            status__in=FINISHED_STEP_STATES
+        )
+        if parent is not None:
+            return qs.filter(orders=parent).exclude(
+                orders__in=Order.objects.filter(parent=parent, status__in=LIVE_ORDER_STATES)
+            )
+        live = Order.objects.filter(parent__isnull=True, status__in=LIVE_ORDER_STATES)
+        return qs.exclude(orders__in=live).exclude(pk__in=Step.objects.on_open_board())
+
+
 class Step(models.Model):
     """工程: one process on a job, done by one workshop. Steps form a DAG through StepLink."""
 
@@ -128,6 +164,8 @@ class Step(models.Model):
         related_name="successors",
         blank=True,
     )
+
+    objects = StepQuerySet.as_manager()
 
     class Meta:
         ordering = ["job", "position", "pk"]
@@ -408,24 +446,6 @@ class ProgressEvent(models.Model):
         return f"{self.job_id}#{self.seq} {self.kind}"
 
 
-class IdempotencyKey(models.Model):
-    """A client's key for one write: a retried or double-tapped request is answered from here."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    action = models.CharField(max_length=60)
-    result = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action} ({self.key})"
-
-
 class Rating(models.Model):
     """評価: the buyer's rating of a delivered order (quality, delivery, cost, 1–5), public to
     the district's signed-in members, and the supplier's one reply."""
@@ -471,153 +491,9 @@ class Rating(models.Model):
         return f"{self.supplier} ← {self.buyer}: {self.quality}/{self.delivery}/{self.cost}"
 
 
-class PostingStatus(models.TextChoices):
-    OPEN = "open", _("Open for offers")
-    AWARDED = "awarded", _("Awarded")
-    CLOSED = "closed", _("Closed without award")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-class Posting(models.Model):
-    """引合い on the open board: steps of a job offered to every workshop that can do them.
-
-    Who may see it is decided once, when it is posted: the capable workshops of the chosen
-    districts at that moment are its invitations (PostingInvite). Nobody else ever sees it,
-    and no invitee sees who else was invited or who else offered.
-    """
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="postings")
-    buyer = models.ForeignKey(
-        Workshop, on_delete=models.PROTECT, related_name="postings", verbose_name=_("buyer")
-    )
-    steps = models.ManyToManyField(Step, related_name="postings", verbose_name=_("steps"))
-    process = models.ForeignKey(
-        Process, on_delete=models.PROTECT, related_name="+", verbose_name=_("process")
-    )
-    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
-    material = models.ForeignKey(
-        Material, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("material")
-    )
-    material_note = models.CharField(_("material (other)"), max_length=100, blank=True)
-    # The work envelope asked for (mm, any order) and the tightest tolerance (µm).
-    size_mm = models.JSONField(_("size (mm)"), default=list, blank=True)
-    tolerance_um = models.DecimalField(
-        _("tolerance (µm)"), max_digits=7, decimal_places=1, null=True, blank=True
-    )
-    certifications = models.ManyToManyField(
-        "workshops.Certification",
-        blank=True,
-        related_name="+",
-        verbose_name=_("certifications required"),
-    )
-    districts = models.ManyToManyField(
-        "workshops.District", related_name="postings", verbose_name=_("districts")
-    )
-    due_date = models.DateField(_("delivery date"))
-    answer_by = models.DateTimeField(_("answer by"))
-    description = models.TextField(_("what is asked"), blank=True, max_length=2000)
-    # The drawings hook: when set, invitees may view the job's current drawings (previews only).
-    share_drawings = models.BooleanField(_("share the drawings with invited shops"), default=True)
-    status = models.CharField(
-        _("status"), max_length=12, choices=PostingStatus.choices, default=PostingStatus.OPEN
-    )
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    posted_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    awarded_offer = models.OneToOneField(
-        "Offer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    order = models.OneToOneField(
-        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="posting"
-    )
-
-    class Meta:
-        ordering = ["answer_by", "pk"]
-        verbose_name = _("posting")
-        verbose_name_plural = _("postings")
-        indexes = [
-            models.Index(fields=["status", "answer_by"]),
-            models.Index(fields=["buyer", "status"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.job} — {self.process}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == PostingStatus.OPEN and self.answer_by > timezone.now()
-
-
-class PostingInvite(models.Model):
-    """A workshop that may see a posting and offer on it, fixed when it was posted."""
-
-    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="invites")
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="invites")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["posting", "workshop"], name="unique_posting_invite")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.posting_id} → {self.workshop_id}"
-
-
-class OfferStatus(models.TextChoices):
-    ACTIVE = "active", _("Offered")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    AWARDED = "awarded", _("Awarded")
-    NOT_SELECTED = "not_selected", _("Went elsewhere")
-    CLOSED = "closed", _("Closed without award")
-
-
-class Offer(models.Model):
-    """見積: one invited workshop's answer to a posting. One per workshop; revised in place."""
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="offers")
-    workshop = models.ForeignKey(
-        Workshop, on_delete=models.PROTECT, related_name="offers", verbose_name=_("workshop")
-    )
-    price = models.DecimalField(_("price (excl. tax, JPY)"), max_digits=12, decimal_places=0)
-    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), null=True, blank=True)
-    promised_date = models.DateField(_("promised delivery date"))
-    note = models.TextField(_("note"), blank=True, max_length=1000)
-    valid_until = models.DateField(_("valid until"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=OfferStatus.choices, default=OfferStatus.ACTIVE
-    )
-    revision = models.PositiveIntegerField(default=1)
-    offered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["price", "promised_date", "pk"]
-        verbose_name = _("offer")
-        verbose_name_plural = _("offers")
-        indexes = [models.Index(fields=["workshop", "status"])]
-        constraints = [
-            models.UniqueConstraint(fields=["posting", "workshop"], name="unique_offer_per_shop"),
-            models.CheckConstraint(condition=Q(price__gt=0), name="offer_price_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.workshop} → {self.posting_id}"
-
-
 # --- District statistics -------------------------------------------------------------------------
-# Rollups behind the district dashboard (orders/stats/). Kept by the services that change state,
-# in the same transaction (orders/stats/rollups.py), and rebuilt from the raw rows by
+# Rollups behind the district dashboard (districts/). Kept by the services that change state,
+# in the same transaction (orders/rollups.py), and rebuilt from the raw rows by
 # `manage.py rebuild_rollups`. Days are Japan dates. Nothing here names a job, customer or price.
 
 
@@ -710,60 +586,3 @@ class LeadTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.seconds}s"
-
-
-class TargetMetric(models.TextChoices):
-    PARTICIPATING = "participating", _("Participating workshops")
-    MATCHES = "matches", _("Matches on the open board")
-    JOINT_ORDERS = "joint_orders", _("Joint orders (共同受注)")
-    JOBS_COMPLETED = "jobs_completed", _("Jobs completed")
-
-
-class DistrictTarget(models.Model):
-    """A policy target an association sets itself, e.g. 100 matches a year."""
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(
-        "workshops.District", on_delete=models.CASCADE, related_name="targets"
-    )
-    metric = models.CharField(_("measure"), max_length=20, choices=TargetMetric.choices)
-    value = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)])
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("by"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["ends_on", "pk"]
-        verbose_name = _("district target")
-        verbose_name_plural = _("district targets")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__gt=models.F("starts_on")), name="target_period_forward"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.value} by {self.ends_on}"
-
-
-class DistrictEvent(LogEntry):
-    """Who changed what about a district's dashboard (its targets), and when. `data`: what the
-    target was (measure, value, period, note, uuid)."""
-
-    class Action(models.TextChoices):
-        TARGET_CREATED = "target.created", _("Target added")
-        TARGET_DELETED = "target.deleted", _("Target removed")
-
-    district = models.ForeignKey(
-        "workshops.District", on_delete=models.CASCADE, related_name="events"
-    )
-    action = models.CharField(max_length=40, choices=Action.choices)
-
-    class Meta(LogEntry.Meta):
-        verbose_name = _("district change log entry")
-        verbose_name_plural = _("district change log")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -54,9 +55,7 @@ _font_lock = threading.Lock()
 
 def fonts_dir() -> Path:
     """Where the bundled fonts and their licences live (`shopnet/fonts/`)."""
-    import shopnet
-
-    return Path(shopnet.__file__).resolve().parent / "fonts"
+    return Path(settings.BASE_DIR) / "shopnet" / "fonts"
 
 
 def register_japanese_font() -> str:

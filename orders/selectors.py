@@ -1,245 +1,28 @@
-"""Reads about jobs and orders, and the access helpers every page, endpoint and socket uses.
-
-Who sees what (DESIGN.md, "Tenancy and visibility"):
-- the hub's owners and managers: all of the job; prices of the orders the hub placed; that a
-  step is sub-ordered, but not the sub-order's price;
-- a supplier's owners and managers: the job header, the steps of orders they are party to
-  (as supplier, or as buyer of a sub-order), the hand-offs into and out of those steps, and
-  the prices of those orders;
-- floor staff: the steps their shop performs, and no prices at all;
-- anyone else, district staff included: nothing (404).
-The customer's name is for the hub's owners and managers only.
-"""
+"""Reads about jobs and orders that are more than a lookup: the floor station's queues, parts
+available, ratings and delivery records. Who may see what is in `access.py`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from uuid import UUID
 
-from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
-from django.http import Http404
+from django.db.models import Avg, Case, Count, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 
-from workshops.models import MANAGING_ROLES, Membership, Role, User, Workshop
+from workshops.models import Workshop
 
 from .models import (
-    LIVE_ORDER_STATES,
     HandOff,
     HandOffStatus,
-    Job,
     JobStatus,
     Order,
-    OrderDocument,
     OrderStatus,
-    ProgressEvent,
     Rating,
     Step,
     StepLink,
     StepStatus,
 )
-
-
-def _roles(user: User) -> tuple[set[int], set[int]]:
-    """(shops the user manages, shops where the user is floor staff)."""
-    if not user.is_authenticated:
-        return set(), set()
-    managed, floor = set(), set()
-    for workshop_id, role in Membership.objects.filter(user=user).values_list(
-        "workshop_id", "role"
-    ):
-        (managed if role in MANAGING_ROLES else floor).add(workshop_id)
-    return managed, floor
-
-
-def user_roles(user: User) -> tuple[set[int], set[int]]:
-    """(shops the user manages, shops where the user is floor staff), as `JobAccess` holds."""
-    return _roles(user)
-
-
-def jobs_visible_to(user: User) -> QuerySet[Job]:
-    managed, floor = _roles(user)
-    if not managed and not floor:
-        return Job.objects.none()
-    party = Order.objects.filter(job=OuterRef("pk")).filter(
-        Q(supplier_id__in=managed) | Q(buyer_id__in=managed)
-    )
-    performing = Step.objects.filter(job=OuterRef("pk"), workshop_id__in=floor)
-    return Job.objects.filter(Q(owner_id__in=managed) | Exists(party) | Exists(performing))
-
-
-@dataclass
-class JobAccess:
-    """What one user may see of one job; built once per request by `get_job_for`."""
-
-    job: Job
-    user: User
-    managed: set[int]
-    floor: set[int]
-    is_hub_manager: bool
-    orders: list[Order] = field(default_factory=list)
-    step_ids: set[int] = field(default_factory=set)
-
-    @property
-    def order_ids(self) -> set[int]:
-        return {o.pk for o in self.orders}
-
-    @property
-    def can_see_customer(self) -> bool:
-        return self.is_hub_manager
-
-    def can_see_price(self, order: Order) -> bool:
-        return order.buyer_id in self.managed or order.supplier_id in self.managed
-
-    def can_manage_job(self) -> bool:
-        return self.is_hub_manager
-
-    def can_perform(self, step: Step) -> bool:
-        return step.workshop_id in self.managed or step.workshop_id in self.floor
-
-    def sees_step(self, step: Step | int) -> bool:
-        return (step if isinstance(step, int) else step.pk) in self.step_ids
-
-    def steps(self) -> QuerySet[Step]:
-        return Step.objects.filter(pk__in=self.step_ids)
-
-    def handoffs(self) -> QuerySet[HandOff]:
-        return HandOff.objects.filter(job=self.job).filter(
-            Q(from_step_id__in=self.step_ids) | Q(to_step_id__in=self.step_ids)
-        )
-
-    def events(self) -> QuerySet[ProgressEvent]:
-        """Events about what this user may see; job-wide events go to every party; the hub's
-        managers see the whole log (removed steps included)."""
-        if self.is_hub_manager:
-            return ProgressEvent.objects.filter(job=self.job)
-        return ProgressEvent.objects.filter(job=self.job).filter(
-            Q(step_id__in=self.step_ids)
-            | Q(order_id__in=self.order_ids)
-            | Q(handoff__to_step_id__in=self.step_ids)
-            | Q(handoff__from_step_id__in=self.step_ids)
-            | Q(step__isnull=True, order__isnull=True, kind__startswith="job.")
-            # A drawing added or revised: every party hears of it (number and revision only).
-            | Q(step__isnull=True, order__isnull=True, kind__startswith="drawing.")
-        )
-
-
-def job_access(user: User, job: Job) -> JobAccess | None:
-    managed, floor = _roles(user)
-    if not managed and not floor:
-        return None
-    access = JobAccess(
-        job=job, user=user, managed=managed, floor=floor, is_hub_manager=job.owner_id in managed
-    )
-    orders = list(
-        Order.objects.filter(job=job).select_related("buyer", "supplier").order_by("requested_at")
-    )
-    order_steps: dict[int, set[int]] = {}
-    for order_id, step_id in Order.steps.through.objects.filter(order__job=job).values_list(
-        "order_id", "step_id"
-    ):
-        order_steps.setdefault(order_id, set()).add(step_id)
-    all_steps = dict(Step.objects.filter(job=job).values_list("pk", "workshop_id"))
-    if access.is_hub_manager:
-        access.orders = orders
-        access.step_ids = set(all_steps)
-    else:
-        access.orders = [o for o in orders if o.buyer_id in managed or o.supplier_id in managed]
-        # A declined or withdrawn request still shows its own order, but no longer the steps:
-        # what happens to them afterwards (who got the work) is none of that shop's business.
-        for order in access.orders:
-            if order.status in LIVE_ORDER_STATES:
-                access.step_ids |= order_steps.get(order.pk, set())
-    # Floor staff (and anyone) see the steps their own shops perform.
-    access.step_ids |= {pk for pk, shop in all_steps.items() if shop in floor or shop in managed}
-    if not access.is_hub_manager and not access.orders and not access.step_ids:
-        return None
-    return access
-
-
-def get_job_for(user: User, job_uuid: UUID | str) -> JobAccess:
-    """The job and what `user` may see of it, or 404 (never 403: existence does not leak)."""
-    try:
-        job = Job.objects.select_related("owner", "material").get(uuid=job_uuid)
-    except (Job.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such job.") from None
-    access = job_access(user, job)
-    if access is None:
-        raise Http404("No such job.")
-    return access
-
-
-def get_step_for(access: JobAccess, step_uuid: UUID | str) -> Step:
-    try:
-        step = Step.objects.select_related("process", "workshop", "job").get(
-            uuid=step_uuid, job=access.job
-        )
-    except (Step.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such step.") from None
-    if not access.sees_step(step):
-        raise Http404("No such step.")
-    return step
-
-
-def get_step_by_uuid_for(user: User, step_uuid: UUID | str) -> tuple[JobAccess, Step]:
-    if not _is_uuid(step_uuid):
-        raise Http404("No such step.")
-    job_uuid = Step.objects.filter(uuid=step_uuid).values_list("job__uuid", flat=True).first()
-    if job_uuid is None:
-        raise Http404("No such step.")
-    access = get_job_for(user, job_uuid)
-    return access, get_step_for(access, step_uuid)
-
-
-def get_handoff_for(user: User, handoff_uuid: UUID | str) -> tuple[JobAccess, HandOff]:
-    if not _is_uuid(handoff_uuid):
-        raise Http404("No such hand-off.")
-    handoff = (
-        HandOff.objects.select_related(
-            "job", "from_step", "to_step", "from_workshop", "to_workshop"
-        )
-        .filter(uuid=handoff_uuid)
-        .first()
-    )
-    if handoff is None:
-        raise Http404("No such hand-off.")
-    access = get_job_for(user, handoff.job.uuid)
-    if not (
-        access.sees_step(handoff.from_step_id)
-        or (handoff.to_step_id and access.sees_step(handoff.to_step_id))
-    ):
-        raise Http404("No such hand-off.")
-    return access, handoff
-
-
-def orders_visible_to(user: User) -> QuerySet[Order]:
-    """Orders the user is party to as a manager of the buyer or the supplier.
-    (The hub additionally sees sub-orders on its jobs' pages, without their prices.)"""
-    managed, _floor = _roles(user)
-    return Order.objects.filter(Q(buyer_id__in=managed) | Q(supplier_id__in=managed))
-
-
-def get_order_for(user: User, order_uuid: UUID | str) -> tuple[JobAccess, Order]:
-    if not _is_uuid(order_uuid):
-        raise Http404("No such order.")
-    job_uuid = Order.objects.filter(uuid=order_uuid).values_list("job__uuid", flat=True).first()
-    if job_uuid is None:
-        raise Http404("No such order.")
-    access = get_job_for(user, job_uuid)
-    order = next((o for o in access.orders if str(o.uuid) == str(order_uuid)), None)
-    if order is None:
-        raise Http404("No such order.")
-    return access, order
-
-
-def documents_visible(access: JobAccess, order: Order) -> QuerySet[OrderDocument]:
-    """Documents carry prices: only the two parties to the order may read them."""
-    if not access.can_see_price(order):
-        return OrderDocument.objects.none()
-    return order.documents.order_by("version")
-
 
 # --- the floor station ---------------------------------------------------------------------
 
@@ -298,6 +81,52 @@ def step_successors(step_ids) -> dict[int, list[Step]]:
     ):
         successors.setdefault(link.predecessor_id, []).append(link.successor)
     return successors
+
+
+def next_destinations(steps: list[Step]) -> dict[int, list[tuple[Step | None, Workshop]]]:
+    """Where each step's parts go, in three queries whatever the number of steps: the one
+    answer the job page, the floor station and `handoff_ship` share.
+
+    Each successor at another shop; else, for the last step of the order under which the
+    step's shop performs it, that order's buyer. Parts go straight to where they are owed, as
+    they do to a successor at another shop: a sub-order's last step that is also its parent
+    order's last step goes to the parent's buyer, not back to the sub-order's buyer, who does
+    not perform the step and so could never ship the parts on."""
+    successors = step_successors([s.pk for s in steps])
+    orders = {
+        o.pk: o
+        for o in Order.objects.filter(job_id__in={s.job_id for s in steps}).select_related("buyer")
+    }
+    performing = (OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
+    order_steps: dict[int, set[int]] = {pk: set() for pk in orders}
+    for order_id, step_id in Order.steps.through.objects.filter(
+        order_id__in=list(orders)
+    ).values_list("order_id", "step_id"):
+        order_steps[order_id].add(step_id)
+    result: dict[int, list[tuple[Step | None, Workshop]]] = {}
+    for step in steps:
+        nexts = successors.get(step.pk, [])
+        found: list[tuple[Step | None, Workshop]] = [
+            (n, n.workshop) for n in nexts if n.workshop_id != step.workshop_id
+        ]
+        # The order under which the step's shop performs it (a sub-order if any).
+        order = next(
+            (
+                o
+                for o in orders.values()
+                if o.status in performing
+                and o.supplier_id == step.workshop_id
+                and step.pk in order_steps[o.pk]
+            ),
+            None,
+        )
+        following = {n.pk for n in nexts}
+        if not found and order is not None and not following & order_steps[order.pk]:
+            while order.parent_id in orders and not following & order_steps[order.parent_id]:
+                order = orders[order.parent_id]
+            found.append((None, order.buyer))
+        result[step.pk] = found
+    return result
 
 
 def parts_available(steps: list[Step]) -> dict[int, int]:
@@ -374,28 +203,3 @@ def delivery_record(workshop, *, now=None) -> dict:
     shown = row["delivered"] >= MIN_SHOWN
     rate = round(100 * row["on_time"] / row["delivered"]) if shown else None
     return {"delivered": row["delivered"], "on_time": row["on_time"], "percent": rate}
-
-
-def drawing_revisions(job_ids) -> dict[int, str]:
-    """The current drawing revision of each job, for the floor cards and the traveler: that of
-    the job's main drawing (numbered as the job's drawing number, else the first uploaded), in
-    one query. A job without drawings maps to nothing and shows a dash."""
-    from drawings.selectors import job_revisions
-
-    return job_revisions(job_ids)
-
-
-def _is_uuid(value) -> bool:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def is_floor_only(user: User) -> bool:
-    return (
-        user.is_authenticated
-        and not Membership.objects.filter(user=user, role__in=MANAGING_ROLES).exists()
-        and Membership.objects.filter(user=user, role=Role.FLOOR).exists()
-    )

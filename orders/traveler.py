@@ -47,6 +47,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from . import revisions
+from .access import JobAccess
 from .models import Job, Step, StepLink
 from .pdf import (
     FONT_NAME,
@@ -57,7 +59,6 @@ from .pdf import (
     paragraph_style,
     register_japanese_font,
 )
-from .selectors import JobAccess, drawing_revisions
 
 NOT_SET = "—"
 
@@ -72,7 +73,7 @@ QR_SIZE = 30 * mm
 
 def drawing_revision_for(job: Job) -> str | None:
     """The current drawing revision to print on the traveler (the floor cards use the same)."""
-    return drawing_revisions([job.pk]).get(job.pk)
+    return revisions.job_revisions([job.pk]).get(job.pk)
 
 
 def short_id(job: Job) -> str:

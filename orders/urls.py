@@ -26,14 +26,6 @@ urlpatterns = [
     ),
     path("handoffs/<uuid:handoff_uuid>/receive/", views.handoff_receive, name="handoff_receive"),
     path("jobs/<uuid:job_uuid>/route/", views.order_new, name="order_new"),
-    path("jobs/<uuid:job_uuid>/post/", views.posting_new, name="posting_new"),
-    path("jobs/<uuid:job_uuid>/suggestions/", views.job_suggestions, name="job_suggestions"),
-    path("board/", views.board, name="board"),
-    path("postings/<uuid:posting_uuid>/", views.posting_detail, name="posting_detail"),
-    path("postings/<uuid:posting_uuid>/offer/", views.posting_offer, name="posting_offer"),
-    path("postings/<uuid:posting_uuid>/award/", views.posting_award, name="posting_award"),
-    path("postings/<uuid:posting_uuid>/withdraw/", views.posting_withdraw, name="posting_withdraw"),
-    path("offers/<uuid:offer_uuid>/withdraw/", views.offer_withdraw, name="offer_withdraw"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<uuid:order_uuid>/", views.order_detail, name="order_detail"),
     path("orders/<uuid:order_uuid>/terms/", views.order_change_terms, name="order_change_terms"),
@@ -42,7 +34,7 @@ urlpatterns = [
         views.order_document_pdf,
         name="order_document_pdf",
     ),
-    # Ratings (before the catch-all order action below).
+    # Ratings.
     path("orders/<uuid:order_uuid>/rating/", views.order_rate, name="order_rate"),
     path(
         "orders/<uuid:order_uuid>/rating/reply/",
@@ -53,5 +45,7 @@ urlpatterns = [
         "workshops/<uuid:workshop_uuid>/ratings/", views.workshop_ratings, name="workshop_ratings"
     ),
     path("workshops/<uuid:workshop_uuid>/load/", views.workshop_load, name="workshop_load"),
-    path("orders/<uuid:order_uuid>/<slug:action>/", views.order_decide, name="order_decide"),
+    path("orders/<uuid:order_uuid>/accept/", views.order_accept, name="order_accept"),
+    path("orders/<uuid:order_uuid>/decline/", views.order_decline, name="order_decline"),
+    path("orders/<uuid:order_uuid>/withdraw/", views.order_withdraw, name="order_withdraw"),
 ]

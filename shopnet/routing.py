@@ -2,10 +2,11 @@
 
 from django.urls import path
 
+from districts.consumers import DistrictStream
 from orders import consumers
 
 websocket_urlpatterns = [
     path("ws/jobs/<uuid:job_uuid>/", consumers.JobStream.as_asgi()),
     path("ws/workshops/<uuid:workshop_uuid>/floor/", consumers.WorkshopStream.as_asgi()),
-    path("ws/districts/<slug:slug>/", consumers.DistrictStream.as_asgi()),
+    path("ws/districts/<slug:slug>/", DistrictStream.as_asgi()),
 ]

@@ -60,8 +60,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "core",
     "workshops",
     "orders",
+    "board",
+    "districts",
     "drawings",
 ]
 
@@ -135,7 +138,7 @@ WEBSOCKET_STALL_SECONDS = env.float("WEBSOCKET_STALL_SECONDS", default=5.0)
 # Sockets one user may hold open on one server process (a hub's tablets, tabs and integrations
 # together); the next is closed with 4429.
 WEBSOCKET_MAX_PER_USER = env.int("WEBSOCKET_MAX_PER_USER", default=50)
-# How long the district dashboard's computed figures count as current (orders/stats/cached.py):
+# How long the district dashboard's computed figures count as current (districts/cached.py):
 # after that, or after a change to the rollups, they are served while recomputed in the
 # background. 0: computed on every request.
 DISTRICT_STATS_CACHE_SECONDS = env.int("DISTRICT_STATS_CACHE_SECONDS", default=300)

@@ -19,9 +19,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("shopnet.api_urls")),
     # The district dashboard's pages.
-    path("", include("orders.dashboard_urls")),
+    path("", include("districts.urls")),
     # Before orders: /orders/<uuid>/drawings/ is a drawings page, not an order action.
     path("", include("drawings.urls")),
+    path("", include("board.urls")),
     path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

@@ -19,5 +19,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/shopnet-test-media"))  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The dashboard's figures are refreshed inline, inside the test's transaction
-# (tests/orders/test_dashboard_cache.py runs the background thread on committed data).
+# (tests/districts/test_cached.py runs the background thread on committed data).
 DISTRICT_STATS_REFRESH_IN_BACKGROUND = False

@@ -22,11 +22,20 @@ Conventions
 from __future__ import annotations
 
 import math
+import uuid
 
 from . import taxonomy
 from .taxonomy import MACHINE_CATALOG
 
 DEMO_PASSWORD = "shopnet-demo"
+
+# Demo and scale workshops get stable UUIDs derived from their keys, so a re-run finds them.
+DEMO_NAMESPACE = uuid.UUID("5b0c7d0e-8a53-4d5e-9f1e-3d2a8c1b6f00")
+
+
+def demo_uuid(key: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, key)
+
 
 DISTRICT = {
     "slug": "ota",

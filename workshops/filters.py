@@ -27,6 +27,19 @@ from .selectors import (
 MAX_SIZE_MM = Decimal("100000")
 
 
+def split_commas(data, keys: tuple[str, ...]):
+    """Accept `?process=L,M` as well as `?process=L&process=M`."""
+    if data is None or not hasattr(data, "getlist"):
+        return data
+    data = data.copy()
+    for key in keys:
+        if key in data:
+            data.setlist(
+                key, [v.strip() for raw in data.getlist(key) for v in raw.split(",") if v.strip()]
+            )
+    return data
+
+
 class SizeField(forms.CharField):
     """A part's size as `L`, `LxW` or `LxWxH` in mm (× or * also accepted, full width too)."""
 
@@ -158,15 +171,7 @@ class WorkshopFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
-        # Accept comma-separated codes as well as repeated parameters.
-        if data is not None:
-            data = data.copy()
-            for key in ("process", "material", "certification"):
-                if hasattr(data, "getlist") and key in data:
-                    values = [
-                        v.strip() for raw in data.getlist(key) for v in raw.split(",") if v.strip()
-                    ]
-                    data.setlist(key, values)
+        data = split_commas(data, ("process", "material", "certification"))
         super().__init__(data, *args, **kwargs)
         self.origin: Point | None = None
 

@@ -1,5 +1,7 @@
 """Who: users, workshops and their members, districts and their staff, what each shop can make."""
 
+from __future__ import annotations
+
 import datetime
 import uuid
 
@@ -11,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.models import LogEntry
 
 
 class User(AbstractUser):
@@ -127,7 +131,7 @@ class Certification(LocalizedNameMixin, models.Model):
 
 
 class WorkshopQuerySet(models.QuerySet):
-    def for_listing(self, *, with_machines: bool = False) -> "WorkshopQuerySet":
+    def for_listing(self, *, with_machines: bool = False) -> WorkshopQuerySet:
         """Everything a list row shows, in a fixed number of queries whatever the page size."""
         capabilities = Capability.objects.select_related("process").prefetch_related("materials")
         if with_machines:
@@ -138,7 +142,7 @@ class WorkshopQuerySet(models.QuerySet):
             "districts",
         )
 
-    def active(self) -> "WorkshopQuerySet":
+    def active(self) -> WorkshopQuerySet:
         return self.filter(is_active=True)
 
 
@@ -234,6 +238,15 @@ class Role(models.TextChoices):
 MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
 
 
+class MembershipQuerySet(models.QuerySet):
+    def managed_by(self, user) -> MembershipQuerySet:
+        """The memberships through which `user` manages a workshop (owner or manager): the one
+        answer to "which shops does this user manage"."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user, role__in=MANAGING_ROLES)
+
+
 class Membership(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="memberships")
@@ -242,6 +255,8 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -311,7 +326,7 @@ class Machine(models.Model):
 
 
 class CapabilityQuerySet(models.QuerySet):
-    def fitting_size(self, dims: list[float]) -> "CapabilityQuerySet":
+    def fitting_size(self, dims: list[float]) -> CapabilityQuerySet:
         """Capabilities whose work envelope takes a box of `dims`, turned any way round.
 
         Both boxes are compared largest side to largest side, which is exactly the test for
@@ -424,26 +439,6 @@ AUDIT_ACTION_LABELS = {
     "membership.role_changed": _("Role changed"),
     "membership.removed": _("Member removed"),
 }
-
-
-class LogEntry(models.Model):
-    """An append-only change log entry, written by the services in the transaction of the change:
-    who (`actor`, kept as NULL when the account goes), what (`action`, with `data` in JSON
-    primitives) and when. Concrete logs add what the entry is about."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    action = models.CharField(max_length=40)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class AuditEvent(LogEntry):

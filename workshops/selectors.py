@@ -48,17 +48,30 @@ def get_workshop_for(user: User, workshop_uuid: UUID | str, *, manage: bool = Fa
     """
     qs = workshops_visible_to(user)
     if manage:
-        qs = (
-            Workshop.objects.active().filter(
-                memberships__user=user, memberships__role__in=MANAGING_ROLES
-            )
-            if user.is_authenticated
-            else Workshop.objects.none()
+        qs = Workshop.objects.active().filter(
+            pk__in=Membership.objects.managed_by(user).values("workshop_id")
         )
     try:
         return qs.get(uuid=workshop_uuid)
     except (Workshop.DoesNotExist, ValueError, TypeError):
         raise Http404("No such workshop.") from None
+
+
+def managed_workshop_ids(user: User) -> set[int]:
+    """The workshops `user` manages (owner or manager), by primary key."""
+    return set(Membership.objects.managed_by(user).values_list("workshop_id", flat=True))
+
+
+def user_roles(user: User) -> tuple[set[int], set[int]]:
+    """(shops the user manages, shops where the user is floor staff), in one query."""
+    if not user.is_authenticated:
+        return set(), set()
+    managed, floor = set(), set()
+    for workshop_id, role in Membership.objects.filter(user=user).values_list(
+        "workshop_id", "role"
+    ):
+        (managed if role in MANAGING_ROLES else floor).add(workshop_id)
+    return managed, floor
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core import realtime
+
 from .models import (
     AuditEvent,
     Capability,
@@ -474,8 +476,6 @@ def _lock_memberships(workshop: Workshop) -> list[Membership]:
 
 def _sockets_recheck(user: User) -> None:
     """After commit, the user's open streams re-check what they may see (and close if nothing)."""
-    from orders import realtime
-
     realtime.access_changed(user)
 
 

@@ -15,8 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.ratings import ratings_section
-
 from . import services
 from .filters import WorkshopFilter
 from .forms import (
@@ -114,8 +112,6 @@ def workshop_detail(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
             "membership": membership,
             "distance_km": distance,
             "cycling_minutes": cycling_minutes(distance),
-            # Ratings are for the district's members and the shop's own (None: no section).
-            "ratings": ratings_section(request.user, workshop),
         },
     )
 

@@ -27,18 +27,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workshops.models import MANAGING_ROLES, Membership
+from workshops.models import Membership
+from workshops.selectors import managed_workshop_ids
 
 from .. import services
-from ..filters import JobFilter, OrderFilter
-from ..models import (
-    HandOff,
-    Job,
-    Order,
-    Step,
-    StepLink,
-)
-from ..selectors import (
+from ..access import (
     JobAccess,
     documents_visible,
     get_handoff_for,
@@ -47,6 +40,14 @@ from ..selectors import (
     get_step_by_uuid_for,
     jobs_visible_to,
     orders_visible_to,
+)
+from ..filters import JobFilter, OrderFilter
+from ..models import (
+    HandOff,
+    Job,
+    Order,
+    Step,
+    StepLink,
 )
 from .serializers import (  # noqa: F401
     EVENTS_PAGE,
@@ -77,14 +78,6 @@ from .serializers import (  # noqa: F401
     WorkshopRatingsSerializer,
     WorkshopRefSerializer,
 )
-
-
-def _managed_ids(user) -> set[int]:
-    return set(
-        Membership.objects.filter(user=user, role__in=MANAGING_ROLES).values_list(
-            "workshop_id", flat=True
-        )
-    )
 
 
 def _job_context(access: JobAccess, step_ids) -> dict[str, Any]:
@@ -217,8 +210,8 @@ class JobList(generics.ListAPIView):
     def get_queryset(self):
         if not self.request.user.is_authenticated:  # the schema generator's fake request
             return Job.objects.none()
-        hub_manager = Membership.objects.filter(
-            user=self.request.user, workshop=OuterRef("owner_id"), role__in=MANAGING_ROLES
+        hub_manager = Membership.objects.managed_by(self.request.user).filter(
+            workshop=OuterRef("owner_id")
         )
         return (
             jobs_visible_to(self.request.user)
@@ -426,7 +419,7 @@ class OrderList(generics.ListAPIView):
     def list(self, request: Request, *args, **kwargs) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        managed = _managed_ids(request.user)
+        managed = managed_workshop_ids(request.user)
         order_steps: dict[int, list[str]] = {}
         for order_id, step_uuid in (
             Order.steps.through.objects.filter(order_id__in=[o.pk for o in page])

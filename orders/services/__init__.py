@@ -1,14 +1,8 @@
 """Every write about jobs, steps, orders and hand-offs. Views, API, commands call these."""
 
-from .board import (
-    offer_submit,
-    offer_withdraw,
-    posting_award,
-    posting_create,
-    posting_withdraw,
-    postings_close_expired,
-)
-from .common import Refused, require_member
+from core.services import Refused
+from workshops.access import require_member
+
 from .documents import document_diff, document_issue
 from .jobs import (
     job_copy,
@@ -25,9 +19,9 @@ from .jobs import (
 from .progress import (
     HOLD_REASONS,
     TRANSITIONS,
+    allows,
     handoff_receive,
     handoff_ship,
-    next_destinations,
     recompute,
     step_cancel,
     step_done,
@@ -51,6 +45,7 @@ __all__ = [
     "PAYMENT_DAYS_LIMIT",
     "TRANSITIONS",
     "Refused",
+    "allows",
     "check_terms",
     "document_diff",
     "document_issue",
@@ -59,18 +54,11 @@ __all__ = [
     "job_copy",
     "job_create",
     "job_update",
-    "next_destinations",
-    "offer_submit",
-    "offer_withdraw",
     "order_accept",
     "order_change_terms",
     "order_decline",
     "order_request",
     "order_withdraw",
-    "posting_award",
-    "posting_create",
-    "posting_withdraw",
-    "postings_close_expired",
     "rating_create",
     "rating_reply",
     "recompute",

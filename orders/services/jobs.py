@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import Refused
+from workshops.access import require_member
 from workshops.models import Process, User, Workshop
 
 from ..events import append_event, locked_job
@@ -24,7 +26,6 @@ from ..models import (
     StepLink,
     StepStatus,
 )
-from .common import Refused, require_member
 
 JOB_FIELDS = (
     "part_name",

@@ -7,8 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.services import Refused, idempotent
+from workshops.access import require_member
 from workshops.models import User
 
+from .. import rollups
 from ..events import append_event, locked_job
 from ..models import (
     FINISHED_STEP_STATES,
@@ -22,9 +25,7 @@ from ..models import (
     StepLink,
     StepStatus,
 )
-from ..selectors import parts_available
-from ..stats import rollups
-from .common import Refused, idempotent, require_member
+from ..selectors import next_destinations, parts_available
 
 S = StepStatus
 
@@ -63,9 +64,13 @@ def _locked_step(step: Step | int) -> tuple[Job, Step]:
     return job, Step.objects.select_related("process", "workshop").select_for_update().get(pk=pk)
 
 
+def allows(action: str, step: Step) -> bool:
+    """Whether `step`'s state allows `action`: the pages show a step's buttons from here."""
+    return step.status in TRANSITIONS[action][0]
+
+
 def _check(action: str, step: Step) -> None:
-    allowed, _end = TRANSITIONS[action]
-    if step.status not in allowed:
+    if not allows(action, step):
         raise Refused(
             REFUSALS[action] % {"status": step.get_status_display()}, code=f"bad_state_{action}"
         )
@@ -265,40 +270,6 @@ def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
 # --- hand-offs -----------------------------------------------------------------------------------
 
 
-def next_destinations(step: Step) -> list[tuple[Step | None, object]]:
-    """Where this step's parts go: each successor at another shop, or, for the last step of an
-    order, back to that order's buyer."""
-    result: list[tuple[Step | None, object]] = []
-    for successor in step.successors.select_related("workshop"):
-        if successor.workshop_id != step.workshop_id:
-            result.append((successor, successor.workshop))
-    if not result:
-        order = _deepest_order(step)
-        if order is not None and not step.successors.filter(orders__in=[order]).exists():
-            # Parts go straight to where they are owed, as they do to a successor at another
-            # shop: a sub-order's last step that is also its parent order's last step goes to the
-            # parent's buyer, not back to the sub-order's buyer, who does not perform the step
-            # and so could never ship the parts on.
-            while (
-                order.parent_id is not None
-                and not step.successors.filter(orders=order.parent_id).exists()
-            ):
-                order = Order.objects.select_related("buyer").get(pk=order.parent_id)
-            result.append((None, order.buyer))
-    return result
-
-
-def _deepest_order(step: Step) -> Order | None:
-    """The accepted order under which `step.workshop` performs `step` (a sub-order if any)."""
-    return (
-        step.orders.filter(
-            status__in=(OrderStatus.ACCEPTED, OrderStatus.DELIVERED), supplier=step.workshop
-        )
-        .select_related("buyer")
-        .first()
-    )
-
-
 @idempotent("handoff.ship", HandOff)
 @transaction.atomic
 def handoff_ship(
@@ -313,7 +284,7 @@ def handoff_ship(
     _performer_may(actor, step)
     if step.status != S.DONE:
         raise Refused(_("Parts can be shipped once the step is done."), code="not_done")
-    destinations = next_destinations(step)
+    destinations = next_destinations([step])[step.pk]
     if to_step is not None:
         match = [d for d in destinations if d[0] is not None and d[0].pk == to_step.pk]
     else:

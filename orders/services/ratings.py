@@ -13,12 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import Refused
+from workshops.access import require_member
 from workshops.models import User, Workshop
 
 from ..events import append_event, locked_job
 from ..models import Order, OrderStatus, Rating
 from ..selectors import rating_summary
-from .common import Refused, require_member
 
 MAX_TEXT = 1000
 

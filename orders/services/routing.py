@@ -11,8 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import Refused, idempotent
+from workshops.access import require_member
 from workshops.models import Capability, User, Workshop
 
+from .. import rollups
 from ..events import append_event, locked_job
 from ..models import (
     FINISHED_STEP_STATES,
@@ -21,13 +24,10 @@ from ..models import (
     Order,
     OrderStatus,
     PaymentMethod,
-    PostingStatus,
     Step,
     StepLink,
     StepStatus,
 )
-from ..stats import rollups
-from .common import Refused, idempotent, require_member
 from .documents import document_issue
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving
@@ -108,7 +108,7 @@ def check_routable(steps: list[Step], buyer: Workshop) -> None:
             )
 
 
-def _connected(steps: list[Step]) -> bool:
+def steps_connected(steps: list[Step]) -> bool:
     """Do the chosen steps hang together in the DAG (one consecutive run, branches allowed)?"""
     ids = {s.pk for s in steps}
     parent = {pk: pk for pk in ids}
@@ -176,7 +176,7 @@ def order_request(
         live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
         if live.exists():
             raise Refused({"steps": _("Step %(step)s is already routed.") % {"step": step.label}})
-        if parent is None and step.postings.filter(status=PostingStatus.OPEN).exists():
+        if parent is None and Step.objects.on_open_board().filter(pk=step.pk).exists():
             raise Refused(
                 {
                     "steps": _(
@@ -187,7 +187,7 @@ def order_request(
             )
         if parent is not None and not parent.steps.filter(pk=step.pk).exists():
             raise Refused({"steps": _("Only steps of your own order can be passed on.")})
-    if len(steps) > 1 and not _connected(steps):
+    if len(steps) > 1 and not steps_connected(steps):
         raise Refused(
             {"steps": _("One request covers consecutive steps. Send separate requests instead.")}
         )

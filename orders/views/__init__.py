@@ -1,13 +1,3 @@
-from .board import (
-    board,
-    job_suggestions,
-    offer_withdraw,
-    posting_award,
-    posting_detail,
-    posting_new,
-    posting_offer,
-    posting_withdraw,
-)
 from .floor import floor, floor_step
 from .jobs import (
     handoff_receive,
@@ -23,18 +13,21 @@ from .jobs import (
 from .lists import job_list
 from .load import workshop_load
 from .orders import (
+    order_accept,
     order_change_terms,
-    order_decide,
+    order_decline,
     order_detail,
     order_document_pdf,
     order_list,
     order_new,
+    order_rate,
+    order_rating_reply,
+    order_withdraw,
 )
-from .ratings import order_rate, order_rating_reply, workshop_ratings
+from .ratings import workshop_ratings
 from .traveler import job_traveler
 
 __all__ = [
-    "board",
     "floor",
     "floor_step",
     "handoff_receive",
@@ -43,22 +36,17 @@ __all__ = [
     "job_edit",
     "job_list",
     "job_new",
-    "job_suggestions",
     "job_traveler",
-    "offer_withdraw",
+    "order_accept",
     "order_change_terms",
-    "order_decide",
+    "order_decline",
     "order_detail",
     "order_document_pdf",
     "order_list",
     "order_new",
     "order_rate",
     "order_rating_reply",
-    "posting_award",
-    "posting_detail",
-    "posting_new",
-    "posting_offer",
-    "posting_withdraw",
+    "order_withdraw",
     "step_action",
     "step_edit",
     "step_remove",

@@ -16,20 +16,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from drawings.selectors import step_revisions
 from workshops.models import MANAGING_ROLES, Membership, Role
 
+from ..access import get_step_by_uuid_for
 from ..forms import HOLD_REASONS, ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
 from ..live import live_config, workshop_stream
 from ..models import Step, StepStatus
+from ..revisions import step_revisions
 from ..selectors import (
     floor_arriving,
     floor_queue,
     floor_to_ship,
-    get_step_by_uuid_for,
+    next_destinations,
     parts_available,
     step_successors,
 )
+from ..services.progress import allows
 
 S = StepStatus
 QUEUE_LIMIT = 60
@@ -69,19 +71,19 @@ class Card:
 
     @property
     def can_start(self) -> bool:
-        return self.step.status == S.READY
+        return allows("start", self.step)
 
     @property
     def can_done(self) -> bool:
-        return self.step.status == S.IN_PROGRESS
+        return allows("done", self.step)
 
     @property
     def can_hold(self) -> bool:
-        return self.step.status in (S.READY, S.IN_PROGRESS)
+        return allows("hold", self.step)
 
     @property
     def can_resume(self) -> bool:
-        return self.step.status == S.ON_HOLD
+        return allows("resume", self.step)
 
     def forms(self) -> dict:
         # Ids unique per card, so a label focuses its own card's field.
@@ -108,6 +110,7 @@ def floor_cards(
     available = parts_available(steps)
     # The revision of the drawing each step works to, and any that changed since it started.
     revisions = step_revisions(steps)
+    destinations = next_destinations(to_ship)
 
     def card(step: Step) -> Card:
         return Card(
@@ -124,8 +127,6 @@ def floor_cards(
     for number, step in enumerate(to_ship):
         item = card(step)
         item.left_to_ship = (step.good_qty or 0) - step.shipped
-        elsewhere = [n for n in item.next_steps if n.workshop_id != step.workshop_id]
-        final_delivery = not item.next_steps and step.workshop_id != step.job.owner_id
         item.ship_to = [
             (
                 dest,
@@ -134,7 +135,7 @@ def floor_cards(
                     auto_id=f"id_ship{number}_{index}_%s",
                 ),
             )
-            for index, dest in enumerate(elsewhere or ([None] if final_delivery else []))
+            for index, (dest, _shop) in enumerate(destinations[step.pk])
         ]
         if item.ship_to:
             ship_cards.append(item)

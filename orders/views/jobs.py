@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from workshops.selectors import get_workshop_for
 
 from .. import services
+from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
 from ..events import EVENT_LABELS
 from ..forms import (
     CancelForm,
@@ -31,14 +33,10 @@ from ..forms import (
 from ..graph import layout
 from ..live import job_stream, live_config
 from ..models import HandOffStatus, StepLink, StepStatus
-from ..selectors import JobAccess, get_handoff_for, get_job_for, get_step_for
+from ..selectors import next_destinations
+from ..services.progress import allows
 
 S = StepStatus
-
-
-def _job_url(access_or_job) -> str:
-    job = getattr(access_or_job, "job", access_or_job)
-    return job.get_absolute_url() if hasattr(job, "get_absolute_url") else f"/jobs/{job.uuid}/"
 
 
 def _refusal(request: HttpRequest, error: ValidationError) -> None:
@@ -228,30 +226,35 @@ def job_page_context(access: JobAccess) -> dict:
     shipped_from: dict[int, int] = {}
     for h in handoffs:
         shipped_from[h.from_step_id] = shipped_from.get(h.from_step_id, 0) + h.quantity_shipped
+    destinations = next_destinations(steps)
     rows = []
     for step in steps:
         nexts = successors.get(step.pk, [])
         mine = access.can_perform(step)
-        destinations = [n for n in nexts if n.workshop_id != step.workshop_id]
-        final_delivery = not nexts and step.workshop_id != job.owner_id
+        # A next step this viewer may not see is shown as "the buyer", without its id.
+        ship_to = list(
+            dict.fromkeys(
+                dest if dest is not None and access.sees_step(dest) else None
+                for dest, _shop in destinations[step.pk]
+            )
+        )
         left_to_ship = (step.good_qty or 0) - shipped_from.get(step.pk, 0)
         rows.append(
             {
                 "step": step,
                 "next": nexts,
                 "mine": mine,
-                "can_start": mine and step.status == S.READY,
-                "can_done": mine and step.status == S.IN_PROGRESS,
-                "can_hold": mine and step.status in (S.PLANNED, S.READY, S.IN_PROGRESS),
-                "can_resume": mine and step.status == S.ON_HOLD,
-                "can_cancel": access.can_manage_job() and step.status not in (S.DONE, S.CANCELLED),
+                "can_start": mine and allows("start", step),
+                "can_done": mine and allows("done", step),
+                "can_hold": mine and allows("hold", step),
+                "can_resume": mine and allows("resume", step),
+                "can_cancel": access.can_manage_job() and allows("cancel", step),
                 "can_edit": access.can_manage_job()
                 and step.status in (S.PLANNED, S.READY)
                 and step.workshop_id == job.owner_id,
                 # One form (and so one idempotency key) per destination.
                 "ship_to": [
-                    (dest, ShipForm(initial={"quantity": left_to_ship}))
-                    for dest in (destinations or ([None] if final_delivery else []))
+                    (dest, ShipForm(initial={"quantity": left_to_ship})) for dest in ship_to
                 ]
                 if mine and step.status == S.DONE and left_to_ship > 0
                 else [],
@@ -286,41 +289,13 @@ def job_page_context(access: JobAccess) -> dict:
 
 # --- step actions ---------------------------------------------------------------------------------
 
-ACTIONS = {
-    "start": (
-        ConfirmForm,
-        lambda step, user, form, key: services.step_start(
-            step=step, actor=user, idempotency_key=key
-        ),
-    ),
-    "done": (
-        DoneForm,
-        lambda step, user, form, key: services.step_done(
-            step=step,
-            actor=user,
-            idempotency_key=key,
-            good=form.cleaned_data["good"],
-            scrap=form.cleaned_data["scrap"],
-        ),
-    ),
-    "hold": (
-        HoldForm,
-        lambda step, user, form, key: services.step_hold(
-            step=step, actor=user, idempotency_key=key, reason=form.reason_text()
-        ),
-    ),
-    "resume": (
-        ConfirmForm,
-        lambda step, user, form, key: services.step_resume(
-            step=step, actor=user, idempotency_key=key
-        ),
-    ),
-    "cancel": (
-        CancelForm,
-        lambda step, user, form, key: services.step_cancel(
-            step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", "")
-        ),
-    ),
+# The form each step button posts; `_perform` says which service it calls.
+ACTION_FORMS = {
+    "start": ConfirmForm,
+    "done": DoneForm,
+    "hold": HoldForm,
+    "resume": ConfirmForm,
+    "cancel": CancelForm,
 }
 
 DONE_MESSAGES = {
@@ -332,15 +307,35 @@ DONE_MESSAGES = {
 }
 
 
+def _perform(action: str, step, user, form, key: str | None) -> None:
+    if action == "start":
+        services.step_start(step=step, actor=user, idempotency_key=key)
+    elif action == "done":
+        services.step_done(
+            step=step,
+            actor=user,
+            idempotency_key=key,
+            good=form.cleaned_data["good"],
+            scrap=form.cleaned_data["scrap"],
+        )
+    elif action == "hold":
+        services.step_hold(step=step, actor=user, idempotency_key=key, reason=form.reason_text())
+    elif action == "resume":
+        services.step_resume(step=step, actor=user, idempotency_key=key)
+    elif action == "cancel":
+        services.step_cancel(
+            step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", "")
+        )
+
+
 @require_POST
 @login_required
 def step_action(request: HttpRequest, job_uuid: UUID, step_uuid: UUID, action: str) -> HttpResponse:
-    if action not in ACTIONS:
+    if action not in ACTION_FORMS:
         raise Http404("No such action.")
     access = get_job_for(request.user, job_uuid)
     step = get_step_for(access, step_uuid)
-    form_class, run = ACTIONS[action]
-    form = form_class(request.POST)
+    form = ACTION_FORMS[action](request.POST)
     if not form.is_valid():
         problems = "; ".join(
             f"{form.fields[name].label}: {' '.join(errors)}"
@@ -349,25 +344,24 @@ def step_action(request: HttpRequest, job_uuid: UUID, step_uuid: UUID, action: s
             for name, errors in form.errors.items()
         )
         messages.error(request, _("Please check the values: %(errors)s") % {"errors": problems})
-        return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")
+        return _back(request, access.job)
     try:
-        run(step, request.user, form, form.cleaned_data.get("idempotency_key") or None)
+        _perform(action, step, request.user, form, form.cleaned_data.get("idempotency_key") or None)
     except ValidationError as error:
         _refusal(request, error)
     else:
         messages.success(request, str(DONE_MESSAGES[action]))
-    return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")
+    return _back(request, access.job)
 
 
-def _safe_next(request: HttpRequest) -> str | None:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
+def _back(request: HttpRequest, job) -> HttpResponse:
+    """Back where the button was (the floor station posts `next`), else to the job page."""
     target = request.POST.get("next")
     if target and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()
     ):
-        return target
-    return None
+        return redirect(target)
+    return redirect("job_detail", job_uuid=job.uuid)
 
 
 @require_POST
@@ -397,7 +391,7 @@ def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResp
             messages.success(request, _("Shipment recorded."))
     else:
         messages.error(request, _("Enter how many parts you ship (at least 1)."))
-    return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")
+    return _back(request, access.job)
 
 
 @require_POST
@@ -431,4 +425,4 @@ def handoff_receive(request: HttpRequest, handoff_uuid: UUID) -> HttpResponse:
                 messages.success(request, _("Receipt recorded."))
     else:
         messages.error(request, _("Enter how many parts arrived (0 or more)."))
-    return redirect(_safe_next(request) or f"/jobs/{access.job.uuid}/")
+    return _back(request, access.job)

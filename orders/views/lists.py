@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from workshops.models import MANAGING_ROLES
+from workshops.models import Membership
 from workshops.selectors import memberships_for_request
 
+from ..access import jobs_visible_to
 from ..live import workshops_config
 from ..models import StepStatus
-from ..selectors import jobs_visible_to
 
 
 @require_GET
@@ -35,7 +35,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             .order_by("-late_risk", "due_date", "-priority", "pk")
         )
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    hubs = list(request.user.memberships.filter(role__in=MANAGING_ROLES).select_related("workshop"))
+    hubs = list(Membership.objects.managed_by(request.user).select_related("workshop"))
     return render(
         request,
         "orders/job_list.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -15,34 +16,41 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from workshops.models import Capability, Workshop
-from workshops.selectors import Point, distance_km, memberships_for_request
+from workshops.selectors import Point, distance_km, managed_workshop_ids, memberships_for_request
 
 from .. import services
-from ..forms import ChangeTermsForm, ConfirmForm, DeclineForm, OrderRequestForm
+from ..access import (
+    JobAccess,
+    documents_visible,
+    get_job_for,
+    get_order_for,
+    is_uuid,
+    orders_visible_to,
+)
+from ..forms import (
+    ChangeTermsForm,
+    ConfirmForm,
+    DeclineForm,
+    OrderRequestForm,
+    RatingForm,
+    RatingReplyForm,
+)
 from ..live import workshops_config
-from ..models import LIVE_ORDER_STATES, Order, OrderStatus, Step, StepStatus
-from ..selectors import _is_uuid, documents_visible, get_job_for, get_order_for, orders_visible_to
+from ..models import Order, OrderStatus, Step
+from ..ratings import order_rating
 from ..services.documents import DOCUMENT_ITEMS, document_diff
+from ..services.ratings import rating_create, rating_reply
 
 
 def _routable_steps(access, parent: Order | None):
     """Steps the viewer may route now: performed by the routing shop, not started, not routed."""
-    job = access.job
-    buyer_id = parent.supplier_id if parent else job.owner_id
-    qs = Step.objects.filter(
-        job=job, workshop_id=buyer_id, status__in=(StepStatus.PLANNED, StepStatus.READY)
-    ).select_related("process")
-    if parent is not None:
-        qs = qs.filter(orders=parent).exclude(
-            orders__in=Order.objects.filter(parent=parent, status__in=LIVE_ORDER_STATES)
-        )
-    else:
-        qs = qs.exclude(
-            orders__in=Order.objects.filter(
-                job=job, parent__isnull=True, status__in=LIVE_ORDER_STATES
-            )
-        )
-    return qs.order_by("position", "pk")
+    buyer = parent.supplier if parent else access.job.owner
+    return (
+        Step.objects.filter(job=access.job)
+        .routable_by(buyer, parent=parent)
+        .select_related("process")
+        .order_by("position", "pk")
+    )
 
 
 def _capable_suppliers(steps: list[Step], exclude: Workshop):
@@ -84,7 +92,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     )
     initial = {"steps": chosen, "delivery_place": f"{buyer.name} {buyer.address}".strip()}
     wanted = request.GET.get("supplier")
-    if wanted and _is_uuid(wanted) and suppliers.filter(uuid=wanted).exists():
+    if wanted and is_uuid(wanted) and suppliers.filter(uuid=wanted).exists():
         # From a route suggestion's "request directly".
         initial["supplier"] = wanted
     form = OrderRequestForm(
@@ -148,8 +156,6 @@ def render_order_detail(
     request: HttpRequest, access, order: Order, *, status: int = 200, **rating_forms
 ) -> HttpResponse:
     """The order page; the rating views re-render it with their bound form on a refusal."""
-    from .ratings import rating_context
-
     documents = list(documents_visible(access, order))
     versions = []
     for i, document in enumerate(documents):
@@ -185,34 +191,70 @@ def render_order_detail(
     )
 
 
+def _decision_form(request: HttpRequest, order: Order, form_class):
+    """The bound form of an accept, decline or withdraw button, or None (with the message the
+    page shows) when it is not valid."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        return form
+    messages.error(request, _("Tell the buyer why you decline."))
+    return None
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(str(m) for m in error.messages))
+
+
 @require_POST
 @login_required
-def order_decide(request: HttpRequest, order_uuid: UUID, action: str) -> HttpResponse:
+def order_accept(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
     _access, order = get_order_for(request.user, order_uuid)
-    form = (DeclineForm if action == "decline" else ConfirmForm)(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Tell the buyer why you decline."))
-        return redirect("order_detail", order_uuid=order.uuid)
-    key = form.cleaned_data.get("idempotency_key") or None
-    try:
-        if action == "accept":
+    form = _decision_form(request, order, ConfirmForm)
+    if form is not None:
+        key = form.cleaned_data.get("idempotency_key") or None
+        try:
             services.order_accept(order=order, actor=request.user, idempotency_key=key)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
             messages.success(request, _("Accepted. The order document was issued."))
-        elif action == "decline":
+    return redirect("order_detail", order_uuid=order.uuid)
+
+
+@require_POST
+@login_required
+def order_decline(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
+    _access, order = get_order_for(request.user, order_uuid)
+    form = _decision_form(request, order, DeclineForm)
+    if form is not None:
+        key = form.cleaned_data.get("idempotency_key") or None
+        try:
             services.order_decline(
                 order=order,
                 actor=request.user,
                 idempotency_key=key,
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, _("Declined. The buyer was told your reason."))
-        elif action == "withdraw":
-            services.order_withdraw(order=order, actor=request.user, idempotency_key=key)
-            messages.success(request, _("The request was withdrawn."))
+        except ValidationError as error:
+            _refused(request, error)
         else:
-            raise Http404("No such action.")
-    except ValidationError as error:
-        messages.error(request, " ".join(str(m) for m in error.messages))
+            messages.success(request, _("Declined. The buyer was told your reason."))
+    return redirect("order_detail", order_uuid=order.uuid)
+
+
+@require_POST
+@login_required
+def order_withdraw(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
+    _access, order = get_order_for(request.user, order_uuid)
+    form = _decision_form(request, order, ConfirmForm)
+    if form is not None:
+        key = form.cleaned_data.get("idempotency_key") or None
+        try:
+            services.order_withdraw(order=order, actor=request.user, idempotency_key=key)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("The request was withdrawn."))
     return redirect("order_detail", order_uuid=order.uuid)
 
 
@@ -282,11 +324,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         else Order.objects.none()
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    managed = set(
-        request.user.memberships.filter(role__in=("owner", "manager")).values_list(
-            "workshop_id", flat=True
-        )
-    )
+    managed = managed_workshop_ids(request.user)
     for order in page.object_list:
         order.price_visible = order.buyer_id in managed or order.supplier_id in managed
         order.i_supply = order.supplier_id in managed
@@ -304,3 +342,65 @@ def order_list(request: HttpRequest) -> HttpResponse:
         },
         status=200 if valid else 400,
     )
+
+
+# --- the order's rating ----------------------------------------------------------------------
+
+
+def rating_context(
+    access: JobAccess,
+    order: Order,
+    *,
+    rating_form: RatingForm | None = None,
+    reply_form: RatingReplyForm | None = None,
+) -> dict[str, Any]:
+    """What the order page shows about its rating: the rating to both parties' owners and
+    managers, the form to rate to the buyer's, the form to reply to the supplier's. A form
+    handed in (bound, with errors) is shown as it is. At most one query."""
+    is_buyer = order.buyer_id in access.managed
+    is_supplier = order.supplier_id in access.managed
+    # Only a delivered order is ever rated: spare the query for all the others.
+    rating = order_rating(order) if order.status == OrderStatus.DELIVERED else None
+    can_rate = is_buyer and order.status == OrderStatus.DELIVERED and rating is None
+    can_reply = is_supplier and rating is not None and rating.replied_at is None
+    return {
+        "rating": rating if (is_buyer or is_supplier) else None,
+        "rating_form": rating_form or (RatingForm() if can_rate else None),
+        "reply_form": reply_form or (RatingReplyForm() if can_reply else None),
+    }
+
+
+@require_POST
+@login_required
+def order_rate(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
+    access, order = get_order_for(request.user, order_uuid)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            rating_create(order=order, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Thank you. Your rating was saved."))
+            return redirect("order_detail", order_uuid=order.uuid)
+    return render_order_detail(request, access, order, rating_form=form, status=400)
+
+
+@require_POST
+@login_required
+def order_rating_reply(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
+    access, order = get_order_for(request.user, order_uuid)
+    form = RatingReplyForm(request.POST)
+    rating = order_rating(order)
+    if rating is None:
+        form.is_valid()
+        form.add_error(None, _("This order has not been rated."))
+    elif form.is_valid():
+        try:
+            rating_reply(rating=rating, actor=request.user, reply=form.cleaned_data["reply"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Your reply was saved."))
+            return redirect("order_detail", order_uuid=order.uuid)
+    return render_order_detail(request, access, order, reply_form=form, status=400)

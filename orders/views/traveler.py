@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from ..access import get_job_for
 from ..models import Step
-from ..selectors import get_job_for
 from ..traveler import render_traveler, short_id, traveler_steps
 
 

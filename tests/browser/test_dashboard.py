@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
 from tests.browser.test_job_flow import sign_in_as
-from tests.orders.dashboard_district import END, START, build
+from tests.districts.district import END, START, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ def test_a_new_view_shows_its_progress_then_its_charts(
     the page shows a progress bar, asks how far it has come, and opens again when done."""
     import threading
 
-    from orders.stats import cached
+    from districts import cached
 
     settings.DISTRICT_STATS_REFRESH_IN_BACKGROUND = True
     settings.DISTRICT_STATS_WAIT_SECONDS = 0

@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from board.models import Posting, PostingInvite, PostingStatus
+from core import realtime
 from drawings.selectors import drawing_access, drawings_for_posting, step_revisions
-from orders import realtime
 from orders import services as order_services
-from orders.models import Posting, PostingInvite, PostingStatus, ProgressEvent, Step
-from orders.selectors import drawing_revisions
+from orders.models import ProgressEvent, Step
+from orders.revisions import job_revisions
 from tests.conftest import client_for
 from tests.drawings.conftest import add_drawing
 from tests.orders.conftest import in_days
@@ -26,7 +27,7 @@ def test_a_job_maps_to_its_main_drawings_current_revision_in_one_query(
     add_drawing(chain, job, "png", number=job.drawing_number)  # MR-1001: the job's own
     add_drawing(chain, job, "png", number=job.drawing_number)
     with django_assert_num_queries(1):
-        assert drawing_revisions([job.pk]) == {job.pk: "B"}
+        assert job_revisions([job.pk]) == {job.pk: "B"}
 
 
 def test_the_floor_card_shows_the_revision_and_warns_when_it_changed_after_the_start(
@@ -72,7 +73,7 @@ def test_the_floor_board_hears_of_a_new_revision(
         assert shop.pk in message["route"]["performers"]
     event = ProgressEvent.objects.get(job=job, kind="drawing.added")
     # Every party sees it in the log (number and revision, never the file).
-    from orders.selectors import job_access
+    from orders.access import job_access
 
     for user in (chain.turner_owner, chain.grinder_floor, chain.plater_owner):
         assert job_access(user, job).events().filter(pk=event.pk).exists()

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from core.services import Refused
 from drawings import services
 from drawings.models import (
     Drawing,
@@ -20,7 +21,6 @@ from drawings.models import (
 from drawings.selectors import drawing_access, job_sharing
 from orders import services as order_services
 from orders.models import ProgressEvent
-from orders.services.common import Refused
 from tests.drawings.conftest import add_drawing
 from tests.drawings.files import HOSTILE, VALID, upload
 

@@ -11,12 +11,12 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from core.models import IdempotencyKey
 from orders import api as orders_api
 from orders import services
 from orders.models import (
     HandOff,
     HandOffStatus,
-    IdempotencyKey,
     Job,
     Order,
     OrderDocument,

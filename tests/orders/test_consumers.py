@@ -15,7 +15,9 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from orders import realtime, services
+from core import realtime
+from orders import broadcast, services
+from orders.access import job_access
 from orders.consumers import (
     CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
@@ -24,7 +26,6 @@ from orders.consumers import (
     visible_in,
 )
 from orders.models import ProgressEvent, Step
-from orders.selectors import job_access
 from shopnet.asgi import application
 from tests.conftest import client_for
 from tests.orders.conftest import add, post_job, terms
@@ -516,8 +517,8 @@ def test_visible_in_agrees_with_the_event_log_for_every_kind_and_party(chain):
                     continue
                 in_log = set(access.events().values_list("seq", flat=True))
                 for event in events:
-                    payload = realtime.event_payload(event)
-                    route = realtime.event_route(event)
+                    payload = broadcast.event_payload(event)
+                    route = broadcast.event_route(event)
                     assert visible_in(access, payload, route) == (event.seq in in_log), (
                         user.username,
                         event.kind,

@@ -18,7 +18,8 @@ from channels.testing import WebsocketCommunicator
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
-from orders import livepath, realtime
+from core import realtime
+from orders import livepath
 from orders.consumers import CLOSE_NOT_FOUND, CLOSE_REVOKED, CLOSE_UNAUTHENTICATED
 from shopnet.asgi import application
 from tests.orders.test_consumers import ORIGIN, run, session_cookie

@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from board.models import Posting, PostingStatus
 from orders import services
 from orders.load import (
     committed_hours,
@@ -25,7 +26,7 @@ from orders.load import (
     week_start,
     workshop_load,
 )
-from orders.models import Job, Posting, PostingStatus, Step, StepStatus
+from orders.models import Job, Step, StepStatus
 from tests.orders.conftest import add, in_days, post_job, terms
 from workshops.models import Capability, Process
 

@@ -8,7 +8,7 @@ import logging
 
 from channels.layers import get_channel_layer
 
-from orders import realtime
+from core import realtime
 
 
 async def _listen(layer, groups):

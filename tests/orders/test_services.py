@@ -14,12 +14,15 @@ import msgpack
 import pytest
 from django.utils import translation
 
-from orders import realtime, services
+from board import services as board_services
+from core import realtime
+from core.models import IdempotencyKey
+from orders import services
+from orders.broadcast import event_payload
 from orders.events import EVENT_LABELS
 from orders.models import (
     HandOff,
     HandOffStatus,
-    IdempotencyKey,
     Job,
     JobStatus,
     Order,
@@ -30,7 +33,6 @@ from orders.models import (
     StepLink,
     StepStatus,
 )
-from orders.realtime import event_payload
 from orders.services import TRANSITIONS, Refused
 from tests.conftest import add_capability
 from tests.orders.conftest import add, in_days, post_job, refreshed, terms
@@ -1046,7 +1048,7 @@ def open_board_scenario(chain) -> Job:
 
     from django.utils import timezone
 
-    from orders.models import Posting
+    from board.models import Posting
     from workshops.models import District
 
     ota = District.objects.get_or_create(slug="ota", defaults={"name_ja": "大田区"})[0]
@@ -1058,12 +1060,12 @@ def open_board_scenario(chain) -> Job:
     answer_by = timezone.now() + dt.timedelta(days=2)
 
     def posting(step):
-        return services.posting_create(
+        return board_services.posting_create(
             job=job, actor=chain.hub_owner, steps=[step], districts=[ota], answer_by=answer_by
         )
 
     def offer(on, shop, price):
-        return services.offer_submit(
+        return board_services.offer_submit(
             posting=on,
             workshop=getattr(chain, shop),
             actor=getattr(chain, f"{shop}_owner"),
@@ -1074,16 +1076,16 @@ def open_board_scenario(chain) -> Job:
 
     first = posting(turn)
     offer(first, "stranger", 50000)
-    services.posting_withdraw(posting=first, actor=chain.hub_owner)
+    board_services.posting_withdraw(posting=first, actor=chain.hub_owner)
     second = posting(turn)
     offer(second, "stranger", 48000)
     offer(second, "stranger", 45000)
-    services.offer_withdraw(offer=offer(second, "turner", 47000), actor=chain.turner_owner)
+    board_services.offer_withdraw(offer=offer(second, "turner", 47000), actor=chain.turner_owner)
     won = offer(second, "turner", 44000)
-    services.posting_award(posting=second, offer=won, actor=chain.hub_owner, terms=terms())
+    board_services.posting_award(posting=second, offer=won, actor=chain.hub_owner, terms=terms())
     unanswered = posting(grind)
     Posting.objects.filter(pk=unanswered.pk).update(answer_by=timezone.now())
-    services.postings_close_expired()
+    board_services.postings_close_expired()
     return job
 
 

@@ -19,8 +19,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from orders import services
+from orders.access import job_access
 from orders.pdf import FONT_NAME
-from orders.selectors import job_access
 from orders.traveler import QR_BORDER, render_traveler, short_id, traveler_steps
 from tests.conftest import client_for
 from workshops.models import Process

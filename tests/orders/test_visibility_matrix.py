@@ -101,7 +101,17 @@ MATRIX: dict[str, Case] = {
     "order_detail": Case(
         "get", lambda o: f"/orders/{o['sub'].uuid}/", only("supplier", "sub_supplier", "hub")
     ),
-    "order_decide": Case(
+    "order_accept": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/accept/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "order_decline": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/decline/",
+        only("supplier", "sub_supplier", "hub"),
+    ),
+    "order_withdraw": Case(
         "post",
         lambda o: f"/orders/{o['sub'].uuid}/withdraw/",
         only("supplier", "sub_supplier", "hub"),
@@ -262,10 +272,12 @@ def _names(patterns, prefix: str = "") -> dict[str, str]:
 
 
 def project_urls() -> dict[str, str]:
-    """The URL names that belong in the matrix: every orders page and every orders API route."""
+    """The URL names that belong in the matrix: every orders and open board page and every
+    orders and open board API route."""
+    import board.urls
     import orders.urls
 
-    names = _names(orders.urls.urlpatterns)
+    names = {**_names(orders.urls.urlpatterns), **_names(board.urls.urlpatterns)}
     api = {
         name: route
         for name, route in _names(get_resolver().url_patterns).items()
@@ -284,6 +296,7 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def objects(chain, routed_job):
+    from board import services as board_services
     from orders import services
 
     job, steps, orders = routed_job
@@ -305,14 +318,14 @@ def objects(chain, routed_job):
     district = District.objects.create(slug="board", name_ja="受発注", name_en="Board")
     chain.turner.districts.add(district)
     mill = add(job, chain, "M", 2, title="追加工")
-    posting = services.posting_create(
+    posting = board_services.posting_create(
         job=job,
         actor=chain.hub_owner,
         steps=[mill],
         districts=[district],
         answer_by=timezone.now() + dt.timedelta(days=2),
     )
-    offer = services.offer_submit(
+    offer = board_services.offer_submit(
         posting=posting,
         workshop=chain.turner,
         actor=chain.turner_owner,

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from orders.stats import rollups
+from orders import rollups
 
 
 class Command(BaseCommand):

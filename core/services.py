@@ -1,0 +1,76 @@
+"""What every app's services share: the refusal they raise, and safe retries."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from .models import IdempotencyKey
+
+T = TypeVar("T", bound=models.Model)
+
+
+class Refused(ValidationError):
+    """A business rule said no. Nothing was written."""
+
+
+class Replayed(Exception):
+    """Raised inside `idempotent` to hand back the object an earlier call produced."""
+
+
+def _target_of(kwargs: dict[str, Any]) -> str | None:
+    """The object a service call acts on, by its public id."""
+    for name in ("step", "handoff", "order", "job"):
+        obj = kwargs.get(name)
+        if obj is not None and hasattr(obj, "uuid"):
+            return f"{name}:{obj.uuid}"
+    return None
+
+
+def idempotent(action: str, model: type[T]) -> Callable:
+    """Make a service safe to retry: the same (user, key) applies once; a repeat returns the
+    object the first call returned, without changing anything or writing another event.
+
+    The key row is inserted first, inside the service's transaction: a concurrent request
+    with the same key waits on the unique index until the first commits, then replays.
+    """
+
+    def decorate(service: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(service)
+        def wrapper(*, actor: Any, idempotency_key: str | None = None, **kwargs: Any) -> T:
+            if not idempotency_key or actor is None:
+                return service(actor=actor, **kwargs)
+            if len(idempotency_key) > 64:
+                raise Refused(_("The idempotency key is too long (64 characters at most)."))
+            target = _target_of(kwargs)
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyKey.objects.create(
+                            user=actor, key=idempotency_key, action=action
+                        )
+                except IntegrityError:
+                    record = IdempotencyKey.objects.get(user=actor, key=idempotency_key)
+                    # A key names one request: the same action on the same object.
+                    if record.action != action or record.result.get("target") != target:
+                        raise Refused(
+                            _("This idempotency key was already used for another request."),
+                            code="key_reused",
+                        ) from None
+                    obj = model.objects.get(uuid=record.result["uuid"])
+                    obj._replayed = True
+                    return obj
+                result = service(actor=actor, **kwargs)
+                record.result = {"uuid": str(result.uuid), "target": target}
+                record.save(update_fields=["result"])
+                return result
+
+        wrapper.action = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
