@@ -450,7 +450,9 @@ def ratio(ours: float, floor: float) -> str:
 
 async def run(args) -> None:
     load_at_start = load()
-    with Cluster(daphnes=2, heartbeat=args.heartbeat, log_level="WARNING") as shop:
+    # One token opens every socket: the per-user cap (WEBSOCKET_MAX_PER_USER) is lifted.
+    extra = {"WEBSOCKET_MAX_PER_USER": str(10 * max(args.idle, args.storm, *args.fanout))}
+    with Cluster(daphnes=2, heartbeat=args.heartbeat, log_level="WARNING", extra_env=extra) as shop:
         floors = [start_floor(shop.workdir, shop.redis.url, name) for name in ("F1", "F2")]
         ours, floor = Shopnet(shop), Floor(floors)
         pg = PostgresCounters(shop.database_url)
