@@ -27,8 +27,9 @@ WORKDIR /app
 
 # Dependencies first, so editing the code does not reinstall them.
 # psycopg2-binary and Pillow ship manylinux wheels: no compiler or -dev packages.
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+# The hashed lock file (`make lock` refreshes it): pip refuses anything else.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY . .
 
