@@ -5,6 +5,7 @@ DATABASE_URL=postgres://… → PostgreSQL; REDIS_URL=redis://… → channels_r
 Bad values fail loudly at import time rather than half-working.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -265,7 +266,26 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["shopnet.throttles.APIScopeThrottle"],
+    "EXCEPTION_HANDLER": "shopnet.throttles.exception_handler",
 }
+# Requests per user (per address when anonymous) and scope, counted in the cache
+# (shopnet/throttles.py); an empty value turns that scope's throttle off.
+API_THROTTLE_RATES = {
+    scope: env.str(f"API_THROTTLE_{scope.upper()}", default=default) or None
+    for scope, default in {
+        "search": "60/min",
+        "uploads": "120/hour",
+        "stats": "60/min",
+        "writes": "120/min",
+    }.items()
+}
+for _scope, _rate in API_THROTTLE_RATES.items():
+    if _rate is not None and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"API_THROTTLE_{_scope.upper()} must look like 60/min (s, min, hour or day), "
+            f"not {_rate!r}."
+        )
 SPECTACULAR_SETTINGS = {
     "TITLE": "shopnet API",
     "DESCRIPTION": "Shared ordering platform for machine shops (仲間まわし).",
