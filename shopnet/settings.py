@@ -6,6 +6,7 @@ Bad values fail loudly at import time rather than half-working.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "workshops",
     "orders",
     "drawings",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (workshops/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shopnet.urls"
@@ -179,6 +183,23 @@ AUTH_PASSWORD_VALIDATORS = [
 # that one careless colleague cannot lock the whole shop out behind its shared NAT address.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+# django-axes enforces it on every login path (the site's form and the admin's): its backend
+# refuses a locked (username, address) before any password is checked, and it counts failures
+# in the database under a row lock, so parallel guesses cannot slip past the limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "workshops.throttling.client_address"
+AXES_USERNAME_CALLABLE = "workshops.throttling.login_username"
+AXES_LOCKOUT_CALLABLE = "workshops.lockout.locked_out"
+# Successful sign-ins are not recorded; the admin lists failures and unlocks (workshops/admin.py).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
 # --- I18N ----------------------------------------------------------------------
