@@ -25,9 +25,9 @@ def compose_defaults() -> dict[str, str]:
 
 
 def test_it_gives_redis_max_connections_the_settings_default():
-    assert compose_defaults()["REDIS_MAX_CONNECTIONS"] == settings_defaults()[
-        "REDIS_MAX_CONNECTIONS"
-    ]
+    assert (
+        compose_defaults()["REDIS_MAX_CONNECTIONS"] == settings_defaults()["REDIS_MAX_CONNECTIONS"]
+    )
 
 
 def test_every_numeric_default_in_compose_is_the_settings_default():
