@@ -5,6 +5,7 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -22,10 +23,30 @@ from .models import (
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(auth_admin.UserAdmin):
+    """Django's own user admin (its password form, hashed passwords, permissions), with our
+    display name in place of first and last names."""
+
     list_display = ["username", "display_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email"]
-    fields = ["username", "display_name", "email", "is_active", "is_staff", "is_superuser"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("display_name", "email")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "display_name", "email", "password1", "password2"),
+            },
+        ),
+    )
 
 
 @admin.register(AccessAttempt)
