@@ -252,6 +252,10 @@ if DRAWINGS_MAX_UPLOAD_BYTES < 1 or DRAWINGS_MAX_FILES_PER_REQUEST < 1:
     raise ImproperlyConfigured(
         "DRAWINGS_MAX_UPLOAD_BYTES and DRAWINGS_MAX_FILES_PER_REQUEST must be positive."
     )
+# Request bodies refused by the server process (shopnet/serve.py) from their headers, before a
+# byte is kept: with a session cookie or an Authorization header, and without either.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=60_000_000)
+ANONYMOUS_REQUEST_BODY_MAX_BYTES = env.int("ANONYMOUS_REQUEST_BODY_MAX_BYTES", default=1_048_576)
 # Anything bigger than this is refused before the body is parsed (the drawings upload
 # view raises it for its own route).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
