@@ -27,8 +27,9 @@ WORKDIR /app
 
 # Dependencies first, so editing the code does not reinstall them.
 # psycopg[binary] and Pillow ship manylinux wheels: no compiler or -dev packages.
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+# The hashed lock file (`make lock` refreshes it): pip refuses anything else.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY . .
 
@@ -53,6 +54,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8000/healthz', headers={'Host': 'localhost'}), timeout=4); sys.exit(0 if r.status == 200 else 1)"]
 
-# Shell form only to expand WEBSOCKET_TIMEOUT; exec hands PID 1 to daphne so
+# daphne with request-body limits (shopnet/serve.py; daphne's own arguments).
+# Shell form only to expand WEBSOCKET_TIMEOUT; exec hands PID 1 to the server so
 # it receives SIGTERM directly.
-CMD ["sh", "-c", "exec daphne -b 0.0.0.0 -p 8000 --proxy-headers --websocket_timeout \"${WEBSOCKET_TIMEOUT:-86400}\" shopnet.asgi:application"]
+CMD ["sh", "-c", "exec python -m shopnet.serve -b 0.0.0.0 -p 8000 --proxy-headers --websocket_timeout \"${WEBSOCKET_TIMEOUT:-86400}\" shopnet.asgi:application"]

@@ -4,15 +4,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate seed messages check-deploy bench bench-dashboard clean
+.PHONY: run test lint install lock migrate seed messages check-deploy bench bench-dashboard clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Everything, pip included, from the hashed lock file: the same versions on every machine,
+# and pip refuses a file whose hash differs from the one recorded.
+$(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Refresh the lock files after editing requirements*.txt: keeps every pin that still satisfies
+# them; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed release. The
+# hashes are the index's own (a local pip configuration's wheel folders are not consulted).
+LOCK_FLAGS := --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links --quiet $(LOCK_ARGS)
+lock: install
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(VENV)/bin/pip-compile $(LOCK_FLAGS) \
+		-o requirements.lock requirements.txt
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(VENV)/bin/pip-compile $(LOCK_FLAGS) \
+		-c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 # SQLite and the in-memory channel layer, whatever the shell has set.
 run: install

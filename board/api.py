@@ -228,6 +228,9 @@ class PostingList(APIView):
     """Postings the caller's workshops posted or were invited to. Filters as on the board page:
     status, process, role (buyer / invited), job."""
 
+    # Read by the schema generator, which then documents the GET answer as a page.
+    pagination_class = PostingPage
+
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, description="open, awarded, closed, withdrawn"),
@@ -246,7 +249,7 @@ class PostingList(APIView):
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         qs = _with_related(filterset.qs.order_by("-posted_at", "-pk"), context["managed"])
-        paginator = PostingPage()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(
             PostingSerializer(page, many=True, context=context).data

@@ -130,6 +130,9 @@ class DrawingList(APIView):
     )
     def post(self, request: Request) -> Response:
         handler = self.upload_handler
+        # Parse the body first: the handler counts files and sizes only while it streams in
+        # (with token auth nothing has read it yet), and a skipped file would look missing.
+        request.data  # noqa: B018
         if handler.too_many or handler.count > 1:
             raise serializers.ValidationError(
                 {"file": [_("Send one file per request.")]}, code="too_many"

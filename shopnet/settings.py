@@ -5,9 +5,13 @@ DATABASE_URL=postgres://… → PostgreSQL; REDIS_URL=redis://… → channels_r
 Bad values fail loudly at import time rather than half-working.
 """
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "core",
     "workshops",
     "orders",
@@ -70,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shopnet.middleware.LanguageSwitchMiddleware",
@@ -78,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (workshops/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shopnet.urls"
@@ -227,6 +235,23 @@ AUTH_PASSWORD_VALIDATORS = [
 # that one careless colleague cannot lock the whole shop out behind its shared NAT address.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+# django-axes enforces it on every login path (the site's form and the admin's): its backend
+# refuses a locked (username, address) before any password is checked, and it counts failures
+# in the database under a row lock, so parallel guesses cannot slip past the limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "workshops.throttling.client_address"
+AXES_USERNAME_CALLABLE = "workshops.throttling.login_username"
+AXES_LOCKOUT_CALLABLE = "workshops.lockout.locked_out"
+# Successful sign-ins are not recorded; the admin lists failures and unlocks (workshops/admin.py).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
 # --- I18N ----------------------------------------------------------------------
@@ -276,6 +301,10 @@ if DRAWINGS_MAX_UPLOAD_BYTES < 1 or DRAWINGS_MAX_FILES_PER_REQUEST < 1:
     raise ImproperlyConfigured(
         "DRAWINGS_MAX_UPLOAD_BYTES and DRAWINGS_MAX_FILES_PER_REQUEST must be positive."
     )
+# Request bodies refused by the server process (shopnet/serve.py) from their headers, before a
+# byte is kept: with a session cookie or an Authorization header, and without either.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=60_000_000)
+ANONYMOUS_REQUEST_BODY_MAX_BYTES = env.int("ANONYMOUS_REQUEST_BODY_MAX_BYTES", default=1_048_576)
 # Anything bigger than this is refused before the body is parsed (the drawings upload
 # view raises it for its own route).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -297,6 +326,24 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30  # a month: floor tablets stay signed in
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): scripts, styles, images, fonts and
+# fetches from this origin only (WebSockets to it included), nothing inline: templates carry no
+# <script> body, style="" or on*= handler (tests/browser/test_csp.py checks pages in Chromium).
+# data: images for the blank favicon and generated thumbnails.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -314,7 +361,26 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["shopnet.throttles.APIScopeThrottle"],
+    "EXCEPTION_HANDLER": "shopnet.throttles.exception_handler",
 }
+# Requests per user (per address when anonymous) and scope, counted in the cache
+# (shopnet/throttles.py); an empty value turns that scope's throttle off.
+API_THROTTLE_RATES = {
+    scope: env.str(f"API_THROTTLE_{scope.upper()}", default=default) or None
+    for scope, default in {
+        "search": "60/min",
+        "uploads": "120/hour",
+        "stats": "60/min",
+        "writes": "120/min",
+    }.items()
+}
+for _scope, _rate in API_THROTTLE_RATES.items():
+    if _rate is not None and not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"API_THROTTLE_{_scope.upper()} must look like 60/min (s, min, hour or day), "
+            f"not {_rate!r}."
+        )
 SPECTACULAR_SETTINGS = {
     "TITLE": "shopnet API",
     "DESCRIPTION": "Shared ordering platform for machine shops (仲間まわし).",

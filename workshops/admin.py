@@ -1,7 +1,13 @@
 """Admin: reference data is edited here. Workshops and members change only through the
 services (pages, API, commands), so the admin shows them read-only and their log stays whole."""
 
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from axes.utils import reset
+from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import (
     AuditEvent,
@@ -17,10 +23,56 @@ from .models import (
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(auth_admin.UserAdmin):
+    """Django's own user admin (its password form, hashed passwords, permissions), with our
+    display name in place of first and last names."""
+
     list_display = ["username", "display_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email"]
-    fields = ["username", "display_name", "email", "is_active", "is_staff", "is_superuser"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("display_name", "email")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "display_name", "email", "password1", "password2"),
+            },
+        ),
+    )
+
+
+@admin.register(AccessAttempt)
+class SignInLockoutAdmin(AccessAttemptAdmin):
+    """Sign-in failures per (username, client address) as django-axes counts them; "Unlock"
+    lets a locked-out user try again at once instead of waiting out LOGIN_FAILURE_WINDOW."""
+
+    actions = ["unlock"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock the selected sign-ins"), permissions=["delete"])
+    def unlock(self, request, queryset):
+        count = 0
+        for attempt in queryset:
+            count += reset(ip=attempt.ip_address, username=attempt.username)
+        self.message_user(
+            request,
+            ngettext("%(count)d sign-in unlocked.", "%(count)d sign-ins unlocked.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Process)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -108,12 +107,12 @@ class WorkshopListSerializer(serializers.ModelSerializer):
             "cycling_minutes",
         ]
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, workshop: Workshop) -> float | None:
         distance = getattr(workshop, "distance_km", None)
         return None if distance is None else round(distance, 2)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_cycling_minutes(self, workshop: Workshop) -> int | None:
         return cycling_minutes(getattr(workshop, "distance_km", None))
 

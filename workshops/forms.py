@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import throttling
 from .models import (
     Capability,
     Certification,
@@ -132,38 +130,6 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-
-
-class ThrottledAuthenticationForm(auth_forms.AuthenticationForm):
-    """Sign-in that slows down password guessing per (username, client address)."""
-
-    error_messages = {
-        **auth_forms.AuthenticationForm.error_messages,
-        "throttled": _(
-            "Too many failed sign-in attempts for this user from this network. "
-            "Try again in %(minutes)s minutes."
-        ),
-    }
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = throttling.client_address(self.request)
-        blocked_for = throttling.login_blocked_for(username, address)
-        if blocked_for:
-            raise ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": max(1, -(-blocked_for // 60))},
-            )
-        try:
-            return super().clean()
-        except ValidationError:
-            throttling.login_failed(username, address)
-            raise
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        throttling.login_succeeded(user.get_username(), throttling.client_address(self.request))
 
 
 class SignupForm(forms.ModelForm):

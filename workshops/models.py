@@ -438,6 +438,7 @@ AUDIT_ACTION_LABELS = {
     "membership.joined": _("Member joined"),
     "membership.role_changed": _("Role changed"),
     "membership.removed": _("Member removed"),
+    "membership.password_set": _("Member's password set"),
 }
 
 

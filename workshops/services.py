@@ -537,3 +537,40 @@ def district_staff_add(*, district: District, user: User) -> DistrictStaff:
     """Make `user` staff of a district association (idempotent)."""
     staff, _created = DistrictStaff.objects.get_or_create(district=district, user=user)
     return staff
+
+
+@transaction.atomic
+def member_password_set(*, membership: Membership, actor: User, password: str) -> None:
+    """An owner sets a new password for one of the shop's floor staff, who often have no
+    e-mail to reset it themselves. Refused for anyone whose account reaches further than this
+    shop's floor (another membership, district staff, the admin): resetting it would hand the
+    owner what that account can do elsewhere. Signs the account out everywhere (its sessions
+    no longer match, its API token is deleted)."""
+    from django.contrib.auth.password_validation import validate_password
+    from rest_framework.authtoken.models import Token
+
+    members = _lock_memberships(membership.workshop)
+    membership = next(m for m in members if m.pk == membership.pk)
+    if not any(m.user_id == actor.pk and m.role == Role.OWNER for m in members):
+        raise ValidationError(_("Only an owner can set a member's password."))
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    if (
+        membership.role != Role.FLOOR
+        or user.pk == actor.pk
+        or user.is_staff
+        or user.is_superuser
+        or Membership.objects.filter(user=user).exclude(pk=membership.pk).exists()
+        or DistrictStaff.objects.filter(user=user).exists()
+    ):
+        raise ValidationError(
+            _(
+                "Only the password of floor staff who belong to this workshop alone can be set "
+                "here. Anyone else resets their own password from the sign-in page."
+            )
+        )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    Token.objects.filter(user=user).delete()
+    _sockets_recheck(user)
+    _audit(membership.workshop, actor, "membership.password_set", user=user.username)

@@ -53,6 +53,11 @@ urlpatterns = [
         name="member_remove",
     ),
     path(
+        "workshops/<uuid:workshop_uuid>/members/<uuid:membership_uuid>/password/",
+        views.member_password,
+        name="member_password",
+    ),
+    path(
         "workshops/<uuid:workshop_uuid>/invitations/<uuid:invitation_uuid>/revoke/",
         views.invitation_revoke,
         name="invitation_revoke",

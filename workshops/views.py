@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -475,3 +476,36 @@ def workshop_history(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
         AuditEvent.objects.filter(workshop=workshop).select_related("actor"), 100
     ).get_page(request.GET.get("page"))
     return render(request, "workshops/history.html", {"workshop": workshop, "page": events})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_password(
+    request: HttpRequest, workshop_uuid: UUID, membership_uuid: UUID
+) -> HttpResponse:
+    """An owner sets a new password for a floor member (services.member_password_set)."""
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    membership = get_membership_for(request.user, workshop, membership_uuid)
+    form = SetPasswordForm(membership.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_password_set(
+                membership=membership,
+                actor=request.user,
+                password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The password of %(member)s was set. Tell it to them in person.")
+                % {"member": membership.user},
+            )
+            return redirect("workshop_members", workshop_uuid=workshop.uuid)
+    return render(
+        request,
+        "workshops/member_password.html",
+        {"workshop": workshop, "membership": membership, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema_field,
 )
@@ -198,7 +197,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "decline_reason",
         ]
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_parent(self, order: Order) -> str | None:
         if order.parent_id is None or not self.context["sees_order"](order.parent_id):
             return None

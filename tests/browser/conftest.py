@@ -60,8 +60,25 @@ def browser():
                 "--disable-sync",
             ],
         )
-        yield browser
+        yield PollingBrowser(browser)
         browser.close()
+
+
+class PollingBrowser:
+    """The browser, whose contexts bypass the Content-Security-Policy unless told otherwise:
+    Playwright polls `wait_for_function` with eval() inside the page, which the policy (no
+    'unsafe-eval') refuses. tests/browser/test_csp.py opens its contexts with bypass_csp=False
+    and waits on locators instead."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

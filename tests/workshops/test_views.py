@@ -388,51 +388,7 @@ def test_it_refuses_a_wrong_password(owner):
     assert "correct username and password" in html(response)
 
 
-# --- Sign-in throttle -----------------------------------------------------------------------------
-
-
-def sign_in(username: str, password: str, address: str):
-    client = english(Client())
-    response = client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
-    )
-    return client, response
-
-
-def test_it_blocks_a_username_from_an_address_after_too_many_failures(owner, manager):
-    for _ in range(django_settings.LOGIN_FAILURE_LIMIT):
-        client, response = sign_in("owner", "wrong", "203.0.113.5")
-        assert response.status_code == 200
-        assert "Too many failed" not in html(response)
-
-    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
-
-    assert response.status_code == 200
-    assert "_auth_user_id" not in client.session
-    assert "Too many failed sign-in attempts" in html(response)
-    # Same username elsewhere, and a colleague behind the same address, still get in.
-    other_address, response = sign_in("owner", "pw-owner", "198.51.100.7")
-    assert response.status_code == 302
-    assert other_address.session["_auth_user_id"] == str(owner.pk)
-    colleague, response = sign_in("manager", "pw-manager", "203.0.113.5")
-    assert response.status_code == 302
-    assert colleague.session["_auth_user_id"] == str(manager.pk)
-    # …and the blocked pair stays blocked.
-    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
-    assert "_auth_user_id" not in client.session
-
-
-def test_it_lets_the_right_password_in_below_the_limit_and_starts_counting_again(owner):
-    for _ in range(django_settings.LOGIN_FAILURE_LIMIT - 1):
-        sign_in("owner", "wrong", "203.0.113.5")
-
-    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
-    assert response.status_code == 302
-
-    for _ in range(django_settings.LOGIN_FAILURE_LIMIT - 1):
-        sign_in("owner", "wrong", "203.0.113.5")
-    _client, response = sign_in("owner", "pw-owner", "203.0.113.5")
-    assert response.status_code == 302
+# The sign-in throttle (django-axes): tests/workshops/test_sign_in.py.
 
 
 # --- Language -------------------------------------------------------------------------------------
