@@ -284,3 +284,46 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Background work (docs/DEPLOY.md) --------------------------------------------
+# django-tasks with its database backend: tasks are rows in the one database, run by
+# `manage.py worker` (as many as you like, on any host).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "worker"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds an idle worker waits before looking for tasks again.
+WORKER_INTERVAL = env.float("WORKER_INTERVAL", default=0.5)
+# Seconds between two looks at the schedule (and for abandoned tasks).
+WORKER_TICK = env.int("WORKER_TICK", default=10)
+# A task RUNNING longer than this is taken to have lost its worker and is run again.
+WORKER_TASK_LEASE = env.int("WORKER_TASK_LEASE", default=30 * 60)
+# Successful task results are kept this long for the admin's list.
+WORKER_KEEP_DAYS = env.int("WORKER_KEEP_DAYS", default=7)
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=30)
+_COMMAND = "worker.tasks.run_command"
+# name -> the task (dotted path), its arguments, and its period in seconds (0 turns it off).
+WORKER_SCHEDULE = {
+    "make_previews": {
+        "task": _COMMAND,
+        "args": ["make_previews"],
+        "every": env.int("SCHEDULE_MAKE_PREVIEWS", default=60),
+    },
+    "close_postings": {
+        "task": _COMMAND,
+        "args": ["close_postings"],
+        "every": env.int("SCHEDULE_CLOSE_POSTINGS", default=300),
+    },
+    "warm_dashboards": {
+        "task": _COMMAND,
+        "args": ["warm_dashboards"],
+        "every": env.int("SCHEDULE_WARM_DASHBOARDS", default=300),
+    },
+    "purge_idempotency_keys": {
+        "task": _COMMAND,
+        "args": ["purge_idempotency_keys"],
+        "every": env.int("SCHEDULE_PURGE_IDEMPOTENCY_KEYS", default=86400),
+    },
+    "purge_task_results": {
+        "task": "worker.tasks.purge_task_results",
+        "every": env.int("SCHEDULE_PURGE_TASK_RESULTS", default=86400),
+    },
+}
