@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from drawings import api as drawings_api
+from notifications import api as notifications_api
 from orders import api as orders_api
 from orders.api import board as board_api
 from orders.api import stats as stats_api
@@ -10,6 +11,12 @@ from workshops import api as workshops_api
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("processes/", workshops_api.ProcessList.as_view(), name="api_processes"),
+    path("notifications/", notifications_api.NotificationList.as_view(), name="api_notifications"),
+    path(
+        "notifications/read/",
+        notifications_api.NotificationRead.as_view(),
+        name="api_notifications_read",
+    ),
     path("materials/", workshops_api.MaterialList.as_view(), name="api_materials"),
     path("certifications/", workshops_api.CertificationList.as_view(), name="api_certifications"),
     path("workshops/", workshops_api.WorkshopList.as_view(), name="api_workshops"),

@@ -327,3 +327,18 @@ WORKER_SCHEDULE = {
         "every": env.int("SCHEDULE_PURGE_TASK_RESULTS", default=86400),
     },
 }
+
+# --- Notifications (docs/NOTIFICATIONS.md) ------------------------------------------
+INSTALLED_APPS += ["notifications"]
+# Off: nothing is decided or sent (the benchmark's baseline).
+NOTIFICATIONS_ENABLED = env_bool("NOTIFICATIONS_ENABLED", default=True)
+# Seconds after which the repair sweep fans out an event whose own task has not.
+NOTIFICATIONS_CATCH_UP_AFTER = env.int("NOTIFICATIONS_CATCH_UP_AFTER", default=120)
+WORKER_SCHEDULE["notifications_catch_up"] = {
+    "task": "notifications.tasks.catch_up",
+    "every": env.int("SCHEDULE_NOTIFICATIONS_CATCH_UP", default=60),
+}
+WORKER_SCHEDULE["postings_closing"] = {
+    "task": "notifications.tasks.postings_closing",
+    "every": env.int("SCHEDULE_POSTINGS_CLOSING", default=900),
+}

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("orders.dashboard_urls")),
     # Before orders: /orders/<uuid>/drawings/ is a drawings page, not an order action.
     path("", include("drawings.urls")),
+    path("", include("notifications.urls")),
     path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("notifications/", views.inbox_page, name="inbox"),
+    path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
+    path(
+        "notifications/<uuid:notification_uuid>/open/",
+        views.notification_open,
+        name="notification_open",
+    ),
+]

@@ -1,0 +1,39 @@
+"""The orders chain (a hub, a turner who passes grinding on to a grinder, a plater, a
+stranger, district staff), and a way to act as a request does: commit, then let the worker
+run."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+from notifications.models import Notification
+from tests.orders.conftest import chain, routed_job  # noqa: F401  (fixtures)
+from tests.orders.test_board_services import board  # noqa: F401  (fixture)
+from tests.tasks import run_tasks
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    """`with act(): service(...)` commits (runs the on-commit callbacks) and then runs the
+    worker's tasks. What the fixtures did before is not told: it happened before the test."""
+
+    @contextmanager
+    def acting():
+        connection._notification_events = None
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        with django_capture_on_commit_callbacks(execute=True):
+            run_tasks()
+
+    return acting
+
+
+def told(kind: str | None = None) -> list[tuple[str, str]]:
+    """(username, kind) of every notification, sorted."""
+    qs = Notification.objects.all()
+    if kind:
+        qs = qs.filter(kind=kind)
+    return sorted(qs.values_list("user__username", "kind"))
