@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # Before workshops' home: the same address, now the to-do list.
+    path("", views.home, name="todo_home"),
     path("notifications/", views.inbox_page, name="inbox"),
     path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
     path(

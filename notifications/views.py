@@ -9,9 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from workshops.selectors import districts_staffed_by, memberships_for_request
+
 from . import services
 from .kinds import details_of, title_of
 from .selectors import get_notification_for, inbox, unread_count
+from .todo import todo_for
 
 INBOX_PAGE = 30
 
@@ -21,6 +24,31 @@ def worded(notifications) -> list:
         n.title = title_of(n.kind, n.data)
         n.details = details_of(n.data)
     return notifications
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where everyone lands after signing in: floor staff on the floor station, association
+    staff on their dashboard, owners and managers on what needs them now."""
+    memberships = memberships_for_request(request)
+    managed = {m.workshop_id for m in memberships if m.can_manage}
+    if memberships and not managed:
+        return redirect("floor")
+    districts = list(districts_staffed_by(request.user))
+    if not memberships and districts:
+        return redirect("district_dashboard", districts[0].slug)
+    return render(
+        request,
+        "notifications/home.html",
+        {
+            "sections": todo_for(request.user, managed) if managed else [],
+            "recent": worded(list(inbox(request.user).unread()[:5])),
+            "memberships": memberships,
+            "districts": districts,
+            "new_job_in": [m.workshop for m in memberships if m.can_manage],
+        },
+    )
 
 
 @require_GET
