@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -12,7 +14,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .kinds import details_of, title_of
-from .models import Notification
+from .models import Notification, PushSubscription
 from .selectors import inbox, unread_count
 
 
@@ -105,3 +107,73 @@ class NotificationRead(APIView):
         ids = None if data.validated_data.get("all") else data.validated_data["ids"]
         marked = services.notifications_mark_read(user=request.user, uuids=ids)
         return Response({"marked": marked, "unread": unread_count(request.user)})
+
+
+class PushSubscriptionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+    class Meta:
+        model = PushSubscription
+        fields = ["id", "device", "created_at", "last_success_at"]
+
+
+class PushSubscriptionInput(serializers.Serializer):
+    """What a browser's PushSubscription.toJSON() gives, plus a name for the device."""
+
+    endpoint = serializers.URLField(max_length=1000)
+    keys = inline_serializer(
+        "PushKeys",
+        {
+            "p256dh": serializers.CharField(max_length=200),
+            "auth": serializers.CharField(max_length=100),
+        },
+    )
+    device = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_endpoint(self, value: str) -> str:
+        if not value.startswith("https://") and not settings.DEBUG and not settings.PUSH_ALLOW_HTTP:
+            raise serializers.ValidationError("A push endpoint is an https:// address.")
+        return value
+
+
+@extend_schema_view(
+    get=extend_schema(summary="My devices that receive push notifications"),
+    post=extend_schema(
+        summary="Register this browser for push notifications",
+        request=PushSubscriptionInput,
+        responses={201: PushSubscriptionSerializer},
+    ),
+)
+class PushSubscriptionList(generics.ListAPIView):
+    serializer_class = PushSubscriptionSerializer
+    filter_backends: list = []
+    pagination_class = None
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        return PushSubscription.objects.filter(user=self.request.user)
+
+    def post(self, request: Request) -> Response:
+        data = PushSubscriptionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        subscription = services.push_subscribe(
+            user=request.user,
+            endpoint=v["endpoint"],
+            p256dh=v["keys"]["p256dh"],
+            auth=v["keys"]["auth"],
+            device=v.get("device", ""),
+        )
+        return Response(PushSubscriptionSerializer(subscription).data, status=201)
+
+
+@extend_schema_view(
+    delete=extend_schema(summary="Stop push notifications to one of my devices"),
+)
+class PushSubscriptionDetail(APIView):
+    def delete(self, request: Request, subscription_uuid) -> Response:
+        subscription = get_object_or_404(
+            PushSubscription, uuid=subscription_uuid, user=request.user
+        )
+        services.push_unsubscribe(subscription=subscription)
+        return Response(status=204)

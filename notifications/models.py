@@ -164,8 +164,9 @@ class Delivery(models.Model):
         Notification, on_delete=models.CASCADE, related_name="deliveries"
     )
     channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
+    # Kept (as None) when the device goes, so what happened to the delivery stays visible.
     subscription = models.ForeignKey(
-        PushSubscription, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        PushSubscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(
         max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -184,7 +185,7 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["notification", "channel"],
-                condition=Q(subscription__isnull=True),
+                condition=Q(channel__in=["email", "digest"]),
                 name="unique_delivery_by_mail",
             ),
             models.UniqueConstraint(

@@ -13,6 +13,7 @@ from orders import realtime
 from worker.retry import retrying
 
 from . import subscriber
+from .delivery import plan_deliveries, send_due_now
 from .models import Notification
 from .selectors import unread_counts
 
@@ -20,9 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 def _after_commit(created: list[Notification]) -> None:
-    """Ring the badge of everyone told."""
+    """Plan their mail and push, and ring the badge of everyone told."""
     if not created:
         return
+    plan_deliveries(created)
     realtime.unread_changed(unread_counts({n.user_id for n in created}))
 
 
@@ -68,3 +70,17 @@ def postings_closing() -> int:
             _after_commit(created)
         told += len(created)
     return told
+
+
+@task()
+def send_deliveries(delivery_ids: list[int]) -> int:
+    """The doorbell of new deliveries: send these now (those another worker holds, or that
+    are already sent, are skipped)."""
+    return send_due_now(ids=delivery_ids)
+
+
+@task()
+def send_due() -> int:
+    """Every minute: everything due (a digest at its hour, a retry after its backoff, a
+    delivery whose task was lost or whose worker died)."""
+    return send_due_now()

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from workshops.models import User
 from workshops.selectors import districts_staffed_by, memberships_for_request
 
 from . import services
-from .kinds import details_of, title_of
+from .delivery import read_unsubscribe_token
+from .forms import PreferencesForm
+from .kinds import KINDS, details_of, title_of
+from .models import DigestSetting, Preference, PushSubscription
 from .selectors import get_notification_for, inbox, unread_count
 from .todo import todo_for
 
@@ -80,3 +89,76 @@ def notification_open(request: HttpRequest, notification_uuid) -> HttpResponse:
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user)
     return redirect("inbox")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    current = {p.kind: p for p in Preference.objects.filter(user=user)}
+    setting = DigestSetting.objects.filter(user=user).first()
+    initial = {
+        "digest_hour": setting.digest_hour if setting else settings.NOTIFICATIONS_DIGEST_HOUR,
+        "language": setting.language if setting else settings.LANGUAGE_CODE,
+    }
+    for code, kind in KINDS.items():
+        pref = current.get(code)
+        initial[f"email:{code}"] = pref.email if pref else kind.email
+        initial[f"push:{code}"] = pref.push if pref else True
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            services.preferences_save(
+                user=user,
+                kinds={code: (data[f"email:{code}"], data[f"push:{code}"]) for code in KINDS},
+                digest_hour=data["digest_hour"],
+                language=data["language"],
+            )
+            messages.success(request, _("Saved."))
+            return redirect("notification_preferences")
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "has_email": bool(user.email),
+            "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+            "devices": PushSubscription.objects.filter(user=user),
+        },
+        status=status,
+    )
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST without a session
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from a mail, signed in or not. GET asks (link scanners only look); POST, from
+    the page or from the mail client (RFC 8058 List-Unsubscribe-Post), turns the kind off."""
+    found = read_unsubscribe_token(token)
+    user = None
+    if found is not None:
+        user = User.objects.filter(uuid=found[0], is_active=True).first()
+    if user is None:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
+    kind = KINDS[found[1]]
+    if request.method == "POST":
+        services.unsubscribe(user=user, kind=kind.code)
+        return render(request, "notifications/unsubscribe.html", {"done": True, "kind": kind})
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "notifications/unsubscribe.html", {"kind": kind, "token": token})
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The push service worker, served from the site's root so that it may control every page
+    (a worker's scope is the folder it is served from)."""
+    path = finders.find("notifications/sw.js")
+    with open(path, encoding="utf-8") as f:
+        body = f.read()
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response

@@ -17,6 +17,16 @@ urlpatterns = [
         notifications_api.NotificationRead.as_view(),
         name="api_notifications_read",
     ),
+    path(
+        "push/subscriptions/",
+        notifications_api.PushSubscriptionList.as_view(),
+        name="api_push_subscriptions",
+    ),
+    path(
+        "push/subscriptions/<uuid:subscription_uuid>/",
+        notifications_api.PushSubscriptionDetail.as_view(),
+        name="api_push_subscription",
+    ),
     path("materials/", workshops_api.MaterialList.as_view(), name="api_materials"),
     path("certifications/", workshops_api.CertificationList.as_view(), name="api_certifications"),
     path("workshops/", workshops_api.WorkshopList.as_view(), name="api_workshops"),

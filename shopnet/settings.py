@@ -342,3 +342,25 @@ WORKER_SCHEDULE["postings_closing"] = {
     "task": "notifications.tasks.postings_closing",
     "every": env.int("SCHEDULE_POSTINGS_CLOSING", default=900),
 }
+WORKER_SCHEDULE["notifications_send_due"] = {
+    "task": "notifications.tasks.send_due",
+    "every": env.int("SCHEDULE_NOTIFICATIONS_SEND_DUE", default=60),
+}
+# Links in mail and push point here (no request to take the host from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The digest's hour (Japan time) for people who have not chosen one.
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=8)
+# Seconds a worker holds a delivery it is sending; a worker that dies lets it go after this.
+NOTIFICATIONS_SEND_LEASE = env.int("NOTIFICATIONS_SEND_LEASE", default=300)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+# The first retry's wait; each next one doubles (1, 2, 4 … minutes, up to a day).
+NOTIFICATIONS_RETRY_SECONDS = env.int("NOTIFICATIONS_RETRY_SECONDS", default=60)
+NOTIFICATIONS_SMTP_TIMEOUT = env.int("NOTIFICATIONS_SMTP_TIMEOUT", default=20)
+# Web Push: the site's VAPID key pair (`python manage.py vapid_keys` makes one) and contact.
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@shopnet.invalid")
+NOTIFICATIONS_PUSH_TTL = env.int("NOTIFICATIONS_PUSH_TTL", default=24 * 3600)
+NOTIFICATIONS_PUSH_TIMEOUT = env.int("NOTIFICATIONS_PUSH_TIMEOUT", default=10)
+# Tests and local setups only: accept push endpoints on http:// (a push service is https://).
+PUSH_ALLOW_HTTP = env_bool("PUSH_ALLOW_HTTP", default=False)

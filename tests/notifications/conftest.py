@@ -25,8 +25,12 @@ def act(django_capture_on_commit_callbacks):
         connection._notification_events = None
         with django_capture_on_commit_callbacks(execute=True):
             yield
-        with django_capture_on_commit_callbacks(execute=True):
-            run_tasks()
+        # A task's own on-commit work may enqueue more (fan-out, then sending): run to the end.
+        for _ in range(10):
+            with django_capture_on_commit_callbacks(execute=True):
+                ran = run_tasks()
+            if not ran:
+                break
 
     return acting
 
