@@ -168,7 +168,9 @@ class PushSubscriptionList(generics.ListAPIView):
 
 
 @extend_schema_view(
-    delete=extend_schema(summary="Stop push notifications to one of my devices"),
+    delete=extend_schema(
+        summary="Stop push notifications to one of my devices", responses={204: None}
+    ),
 )
 class PushSubscriptionDetail(APIView):
     def delete(self, request: Request, subscription_uuid) -> Response:

@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 
 from notifications.models import Notification
+from orders import services
+from tests.orders import conftest as orders
 from tests.orders.conftest import chain, routed_job  # noqa: F401  (fixtures)
 from tests.orders.test_board_services import board  # noqa: F401  (fixture)
 from tests.tasks import run_tasks
@@ -41,3 +43,17 @@ def told(kind: str | None = None) -> list[tuple[str, str]]:
     if kind:
         qs = qs.filter(kind=kind)
     return sorted(qs.values_list("user__username", "kind"))
+
+
+def request_to_turner(shops, act):
+    """The hub asks the turner for one turning step, committed and seen through by the worker."""
+    job = orders.post_job(shops)
+    step = orders.add(job, shops, "L")
+    with act():
+        return services.order_request(
+            job=job,
+            actor=shops.hub_owner,
+            supplier=shops.turner,
+            steps=[step],
+            terms=orders.terms(),
+        )

@@ -18,6 +18,7 @@ from orders import services
 from tests.orders.conftest import add, post_job, terms
 from tests.tasks import run_tasks
 
+from .conftest import request_to_turner
 from .smtp import SMTPServer, free_port, use_smtp
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +38,6 @@ def mailed(chain):
     chain.turner_owner.email = "turner@example.jp"
     chain.turner_owner.save(update_fields=["email"])
     return chain.turner_owner
-
-
-def request_to_turner(chain, act):
-    job = post_job(chain)
-    step = add(job, chain, "L")
-    with act():
-        return services.order_request(
-            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
-        )
 
 
 def test_a_request_is_mailed_at_once_in_japanese_with_a_one_click_unsubscribe(

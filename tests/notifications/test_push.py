@@ -14,10 +14,9 @@ from django.utils import timezone
 from notifications import services as notification_services
 from notifications.models import Delivery, DeliveryStatus, PushSubscription
 from notifications.tasks import send_due
-from orders import services
 from tests.conftest import client_for
-from tests.orders.conftest import add, post_job, terms
 
+from .conftest import request_to_turner
 from .pushservice import Browser, PushService
 
 pytestmark = pytest.mark.django_db
@@ -54,15 +53,6 @@ def tablet(chain, push_service):
         device="iPad",
     )
     return browser
-
-
-def request_to_turner(chain, act):
-    job = post_job(chain)
-    step = add(job, chain, "L")
-    with act():
-        return services.order_request(
-            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
-        )
 
 
 def test_a_request_is_pushed_to_the_tablet_encrypted_for_it(
