@@ -121,6 +121,7 @@ def test_purge_task_results_keeps_failures(settings):
     assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [failed.pk]
 
 
+@pytest.mark.django_db(transaction=True)  # the command manages its connections, like a worker
 def test_worker_command_in_batch_mode_runs_what_is_due(settings):
     settings.WORKER_SCHEDULE = {}
     from worker.tasks import run_command
