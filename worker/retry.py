@@ -2,7 +2,7 @@
 
 A task wrapped with `retrying` that raises is enqueued again for later (attempt + 1), up to
 `attempts`, and the failed run stays in the task list as FAILED, so an operator sees every
-failure in the admin (Django tasks › Task results) even when a later attempt succeeds.
+failure in the admin (Tasks Database Backend › Task results) even when a later attempt succeeds.
 """
 
 from __future__ import annotations

@@ -65,3 +65,20 @@ def test_every_page_has_the_badge_without_a_query(owner):
     assert "data-notifications-badge" in html
     assert 'data-stream="/ws/notifications/"' in html
     assert "notifications/badge.js" in html
+
+
+def test_an_operator_sees_failed_deliveries_in_the_admin(owner):
+    from notifications.models import Delivery, DeliveryStatus
+
+    (n,) = notify(owner, 1)
+    Delivery.objects.create(
+        notification=n, channel="email", status=DeliveryStatus.FAILED, last_error="550 refused"
+    )
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client = client_for(owner)
+    page = client.get("/admin/notifications/delivery/?status__exact=failed")
+    assert page.status_code == 200
+    assert "550 refused" in page.content.decode()
+    tasks = client.get("/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED")
+    assert tasks.status_code == 200
