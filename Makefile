@@ -26,11 +26,14 @@ lock: install
 	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(VENV)/bin/pip-compile $(LOCK_FLAGS) \
 		-c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
-# SQLite and the in-memory channel layer, whatever the shell has set.
+# SQLite and the in-memory channel layer, whatever the shell has set; the background worker
+# (mail, push, the schedule) runs beside the server and stops with it.
 run: install
 	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py seed_demo
-	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py worker & worker=$$!; \
+		trap 'kill $$worker' EXIT; \
+		env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # DATABASE_URL / REDIS_URL, when set, run the suite against PostgreSQL and Redis.
 test: install

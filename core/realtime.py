@@ -83,6 +83,17 @@ def send_now(groups: list[str], message: dict[str, Any]) -> None:
     _send(groups, message)
 
 
+def unread_changed(counts: dict[str, int]) -> None:
+    """After commit: these users' unread notification counts ({user uuid: count}), for the
+    badge in the top bar of every page they have open. Only the count travels."""
+    messages = [
+        ([user_group(user_uuid)], {"type": "notification.unread", "unread": int(count)})
+        for user_uuid, count in counts.items()
+    ]
+    if messages:
+        transaction.on_commit(lambda: [_send(groups, message) for groups, message in messages])
+
+
 def _send(groups: list[str], message: dict[str, Any]) -> None:
     """Publish one message to these groups, in one trip through the event loop. A group that
     cannot be reached is logged and skipped: the state change is already committed, and pages

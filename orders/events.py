@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -57,6 +58,16 @@ EVENT_LABELS = {
 }
 
 
+# Apps above orders that read the log as it is written (notifications): each is called with
+# every new event inside its transaction, and may only arrange work for after the commit.
+_subscribers: list[Callable[[ProgressEvent], None]] = []
+
+
+def subscribe(subscriber: Callable[[ProgressEvent], None]) -> None:
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+
+
 def locked_job(job: Job | int) -> Job:
     """The job row, locked until the transaction ends: every change to a job and its steps
     takes this lock first, so seq numbers are handed out one at a time without gaps."""
@@ -94,4 +105,6 @@ def append_event(
         data=data,
     )
     broadcast.publish_on_commit(event)
+    for subscriber in _subscribers:
+        subscriber(event)
     return event

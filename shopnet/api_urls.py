@@ -4,12 +4,29 @@ from drf_spectacular.views import SpectacularAPIView
 from board import api as board_api
 from districts import api as stats_api
 from drawings import api as drawings_api
+from notifications import api as notifications_api
 from orders import api as orders_api
 from workshops import api as workshops_api
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("processes/", workshops_api.ProcessList.as_view(), name="api_processes"),
+    path("notifications/", notifications_api.NotificationList.as_view(), name="api_notifications"),
+    path(
+        "notifications/read/",
+        notifications_api.NotificationRead.as_view(),
+        name="api_notifications_read",
+    ),
+    path(
+        "push/subscriptions/",
+        notifications_api.PushSubscriptionList.as_view(),
+        name="api_push_subscriptions",
+    ),
+    path(
+        "push/subscriptions/<uuid:subscription_uuid>/",
+        notifications_api.PushSubscriptionDetail.as_view(),
+        name="api_push_subscription",
+    ),
     path("materials/", workshops_api.MaterialList.as_view(), name="api_materials"),
     path("certifications/", workshops_api.CertificationList.as_view(), name="api_certifications"),
     path("workshops/", workshops_api.WorkshopList.as_view(), name="api_workshops"),

@@ -395,3 +395,83 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Background work (docs/DEPLOY.md) --------------------------------------------
+# django-tasks with its database backend: tasks are rows in the one database, run by
+# `manage.py worker` (as many as you like, on any host).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "worker"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds an idle worker waits before looking for tasks again.
+WORKER_INTERVAL = env.float("WORKER_INTERVAL", default=0.5)
+# Seconds between two looks at the schedule (and for abandoned tasks).
+WORKER_TICK = env.int("WORKER_TICK", default=10)
+# A task RUNNING longer than this is taken to have lost its worker and is run again.
+WORKER_TASK_LEASE = env.int("WORKER_TASK_LEASE", default=30 * 60)
+# Successful task results are kept this long for the admin's list.
+WORKER_KEEP_DAYS = env.int("WORKER_KEEP_DAYS", default=7)
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=30)
+_COMMAND = "worker.tasks.run_command"
+# name -> the task (dotted path), its arguments, and its period in seconds (0 turns it off).
+WORKER_SCHEDULE = {
+    "make_previews": {
+        "task": _COMMAND,
+        "args": ["make_previews"],
+        "every": env.int("SCHEDULE_MAKE_PREVIEWS", default=60),
+    },
+    "close_postings": {
+        "task": _COMMAND,
+        "args": ["close_postings"],
+        "every": env.int("SCHEDULE_CLOSE_POSTINGS", default=300),
+    },
+    "warm_dashboards": {
+        "task": _COMMAND,
+        "args": ["warm_dashboards"],
+        "every": env.int("SCHEDULE_WARM_DASHBOARDS", default=300),
+    },
+    "purge_idempotency_keys": {
+        "task": _COMMAND,
+        "args": ["purge_idempotency_keys"],
+        "every": env.int("SCHEDULE_PURGE_IDEMPOTENCY_KEYS", default=86400),
+    },
+    "purge_task_results": {
+        "task": "worker.tasks.purge_task_results",
+        "every": env.int("SCHEDULE_PURGE_TASK_RESULTS", default=86400),
+    },
+}
+
+# --- Notifications (docs/NOTIFICATIONS.md) ------------------------------------------
+INSTALLED_APPS += ["notifications"]
+# Off: nothing is decided or sent (the benchmark's baseline).
+NOTIFICATIONS_ENABLED = env_bool("NOTIFICATIONS_ENABLED", default=True)
+# Seconds after which the repair sweep fans out an event whose own task has not.
+NOTIFICATIONS_CATCH_UP_AFTER = env.int("NOTIFICATIONS_CATCH_UP_AFTER", default=120)
+WORKER_SCHEDULE["notifications_catch_up"] = {
+    "task": "notifications.tasks.catch_up",
+    "every": env.int("SCHEDULE_NOTIFICATIONS_CATCH_UP", default=60),
+}
+WORKER_SCHEDULE["postings_closing"] = {
+    "task": "notifications.tasks.postings_closing",
+    "every": env.int("SCHEDULE_POSTINGS_CLOSING", default=900),
+}
+WORKER_SCHEDULE["notifications_send_due"] = {
+    "task": "notifications.tasks.send_due",
+    "every": env.int("SCHEDULE_NOTIFICATIONS_SEND_DUE", default=60),
+}
+# Links in mail and push point here (no request to take the host from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The digest's hour (Japan time) for people who have not chosen one.
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=8)
+# Seconds a worker holds a delivery it is sending; a worker that dies lets it go after this.
+NOTIFICATIONS_SEND_LEASE = env.int("NOTIFICATIONS_SEND_LEASE", default=300)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+# The first retry's wait; each next one doubles (1, 2, 4 … minutes, up to a day).
+NOTIFICATIONS_RETRY_SECONDS = env.int("NOTIFICATIONS_RETRY_SECONDS", default=60)
+NOTIFICATIONS_SMTP_TIMEOUT = env.int("NOTIFICATIONS_SMTP_TIMEOUT", default=20)
+# Web Push: the site's VAPID key pair (`python manage.py vapid_keys` makes one) and contact.
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@shopnet.invalid")
+NOTIFICATIONS_PUSH_TTL = env.int("NOTIFICATIONS_PUSH_TTL", default=24 * 3600)
+NOTIFICATIONS_PUSH_TIMEOUT = env.int("NOTIFICATIONS_PUSH_TIMEOUT", default=10)
+# Tests and local setups only: accept push endpoints on http:// (a push service is https://).
+PUSH_ALLOW_HTTP = env_bool("PUSH_ALLOW_HTTP", default=False)

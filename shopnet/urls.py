@@ -49,6 +49,7 @@ urlpatterns = [
     # Before orders: /orders/<uuid>/drawings/ is a drawings page, not an order action.
     path("", include("drawings.urls")),
     path("", include("board.urls")),
+    path("", include("notifications.urls")),
     path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

@@ -1,0 +1,124 @@
+"""Every kind of notification: its label, its default by mail, and how it is worded.
+
+The words are built when shown (in the reader's language) from the notification's `data`:
+codes, numbers and names, never stored translated text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str
+    # How it goes by mail when the person has not chosen: "immediate", "digest" or "off".
+    email: str
+    # What the inbox, the mail subject and the push title say (with %(…)s from `data`).
+    title: str
+
+
+KINDS = {
+    k.code: k
+    for k in [
+        Kind(
+            "request.received",
+            _("A request waits for my answer"),
+            "immediate",
+            _("Request from %(buyer)s: %(job)s"),
+        ),
+        Kind(
+            "request.accepted",
+            _("My request was accepted"),
+            "immediate",
+            _("%(supplier)s accepted: %(job)s"),
+        ),
+        Kind(
+            "request.declined",
+            _("My request was declined"),
+            "immediate",
+            _("%(supplier)s declined: %(job)s"),
+        ),
+        Kind(
+            "offer.received",
+            _("An offer arrived on my posting"),
+            "immediate",
+            _("Offer from %(supplier)s: %(job)s"),
+        ),
+        Kind("offer.won", _("My offer won"), "immediate", _("Your offer won: %(job)s")),
+        Kind(
+            "offer.lost",
+            _("My offer went elsewhere"),
+            "digest",
+            _("Your offer went elsewhere: %(job)s"),
+        ),
+        Kind(
+            "parts.shipped",
+            _("Parts shipped to my shop"),
+            "immediate",
+            _("%(quantity)s parts on their way from %(sender)s: %(job)s"),
+        ),
+        Kind(
+            "parts.short",
+            _("Parts received short"),
+            "immediate",
+            _("%(receiver)s received %(received)s of %(shipped)s: %(job)s"),
+        ),
+        Kind(
+            "step.late_risk",
+            _("A step of mine may be late"),
+            "immediate",
+            _("At risk of being late: %(step)s, %(job)s"),
+        ),
+        Kind(
+            "drawing.revised",
+            _("A new drawing revision on a job I work on"),
+            "immediate",
+            _("New revision %(label)s of %(number)s: %(job)s"),
+        ),
+        Kind(
+            "document.issued",
+            _("An order document was issued or changed"),
+            "digest",
+            _("Order document v%(version)s: %(job)s"),
+        ),
+        Kind(
+            "posting.closing",
+            _("A posting I was invited to closes within 24 hours"),
+            "immediate",
+            _("Closes within 24 hours: %(job)s"),
+        ),
+        Kind(
+            "rating.received",
+            _("A rating received"),
+            "digest",
+            _("%(buyer)s rated your work: %(job)s"),
+        ),
+    ]
+}
+
+KIND_CHOICES = [(code, kind.label) for code, kind in KINDS.items()]
+
+# Extra lines shown under the title, when the data has them.
+DETAIL_LINES = {
+    "reason": pgettext_lazy("notification", "Reason: %(reason)s"),
+    "started_on_old": _("A step already started on revision %(started_on_old)s."),
+}
+
+
+def title_of(kind: str, data: dict) -> str:
+    spec = KINDS.get(kind)
+    if spec is None:
+        return kind
+    try:
+        return str(spec.title) % data
+    except (KeyError, TypeError, ValueError):
+        return str(spec.label)
+
+
+def details_of(data: dict) -> list[str]:
+    return [str(line) % data for key, line in DETAIL_LINES.items() if data.get(key)]

@@ -1,0 +1,279 @@
+"""Who is told of each kind, and who is not: through the real subscriber (the hook in the
+event log, the fan-out task on the worker, the access helpers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from notifications import subscriber
+from notifications.models import FannedOut, Notification
+from notifications.tasks import catch_up, postings_closing
+from orders import services
+from orders.models import ProgressEvent
+from tests.conftest import make_user
+from tests.drawings.conftest import add_drawing
+from tests.orders.conftest import add, in_days, post_job, terms
+from tests.orders.test_board_services import offer, post
+from tests.orders.test_ratings import delivered_order
+from tests.tasks import run_tasks
+from workshops.models import Role
+from workshops.services import membership_add
+
+from .conftest import told
+
+pytestmark = pytest.mark.django_db
+
+
+def one_step_job(chain):
+    job = post_job(chain)
+    return job, add(job, chain, "L")
+
+
+def test_a_request_tells_the_suppliers_managers_not_its_floor_nor_the_actor(chain, act):
+    job, step = one_step_job(chain)
+    manager = make_user("turner-manager")
+    membership_add(workshop=chain.turner, user=manager, role=Role.MANAGER, actor=None)
+    with act():
+        order = services.order_request(
+            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+        )
+    assert told() == [("turner-manager", "request.received"), ("turner-owner", "request.received")]
+    n = Notification.objects.get(user=chain.turner_owner)
+    assert n.link == f"/orders/{order.uuid}/"
+    assert n.data["buyer"] == chain.hub.name
+    assert n.event.kind == "order.requested"
+    assert n.actor == chain.hub_owner
+    assert n.read_at is None
+
+
+def test_accepted_tells_the_buyer_and_the_document_goes_to_both_sides_but_the_actor(chain, act):
+    job, step = one_step_job(chain)
+    order = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+    )
+    with act():
+        services.order_accept(order=order, actor=chain.turner_owner)
+    assert told("request.accepted") == [("hub-owner", "request.accepted")]
+    # Issued on acceptance: the buyer's managers hear of it; the supplier who accepted does not.
+    assert told("document.issued") == [("hub-owner", "document.issued")]
+
+
+def test_declined_tells_the_buyer_with_the_reason(chain, act):
+    job, step = one_step_job(chain)
+    order = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+    )
+    with act():
+        services.order_decline(order=order, actor=chain.turner_owner, reason="旋盤が満杯")
+    assert told() == [("hub-owner", "request.declined")]
+    assert Notification.objects.get().data["reason"] == "旋盤が満杯"
+
+
+def test_a_changed_document_tells_the_other_side(chain, act, routed_job):
+    _job, _steps, orders = routed_job
+    with act():
+        services.order_change_terms(
+            order=orders["plating"],
+            actor=chain.hub_owner,
+            terms=terms(price=16000, due_date=in_days(14), payment_due_date=in_days(45)),
+            reason="単価改定",
+        )
+    assert told("document.issued") == [("plater-owner", "document.issued")]
+
+
+def test_an_offer_tells_the_hub_and_the_award_tells_winner_and_loser(chain, act, board):
+    posting = post(chain, board)
+    with act():
+        offer(chain, posting, "turner")
+    assert told() == [("hub-owner", "offer.received")]
+    first = offer(chain, posting, "grinder")
+    Notification.objects.all().delete()
+    with act():
+        services.posting_award(posting=posting, offer=first, actor=chain.hub_owner, terms=terms())
+    assert told("offer.won") == [("grinder-owner", "offer.won")]
+    assert told("offer.lost") == [("turner-owner", "offer.lost")]
+    # The award is also a request to the winner, answered on its order page.
+    assert told("request.received") == [("grinder-owner", "request.received")]
+    assert ("stranger-owner", "offer.lost") not in told()
+
+
+def turned_and_shipped(chain, steps):
+    turn = steps["L"]
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=100)
+    return services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+
+
+def test_shipped_parts_tell_the_receiving_shop_floor_included(chain, act, routed_job):
+    _job, steps, _orders = routed_job
+    turn = steps["L"]
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=100)
+    with act():
+        services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    assert told("parts.shipped") == [
+        ("grinder-floor", "parts.shipped"),
+        ("grinder-owner", "parts.shipped"),
+    ]
+    floor_link = Notification.objects.get(user=chain.grinder_floor).link
+    assert floor_link == "/floor/"
+    assert Notification.objects.get(user=chain.grinder_owner).data["quantity"] == 100
+
+
+def test_a_short_receipt_tells_the_shipping_shops_managers(chain, act, routed_job):
+    job, steps, _orders = routed_job
+    handoff = turned_and_shipped(chain, steps)
+    with act():
+        services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=97)
+    assert told("parts.short") == [("turner-owner", "parts.short")]
+    assert Notification.objects.get(kind="parts.short").data == {
+        "job": str(job),
+        "receiver": chain.grinder.name,
+        "received": 97,
+        "shipped": 100,
+    }
+
+
+def test_a_full_receipt_tells_nobody_it_was_short(chain, act, routed_job):
+    _job, steps, _orders = routed_job
+    handoff = turned_and_shipped(chain, steps)
+    with act():
+        services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
+    assert told("parts.short") == []
+
+
+def test_a_step_turning_late_risk_tells_its_shop_once(chain, act):
+    job = post_job(chain, due_date=in_days(1))
+    step = add(job, chain, "L", hours=200)
+    order = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+    )
+    with act():
+        services.order_accept(order=order, actor=chain.turner_owner)
+    step.refresh_from_db()
+    assert step.late_risk
+    assert told("step.late_risk") == [
+        ("turner-floor", "step.late_risk"),
+        # The owner accepted; late risk is not something they did, so they hear of it too.
+        ("turner-owner", "step.late_risk"),
+    ]
+    with act():
+        services.step_start(step=step, actor=chain.turner_floor)
+    assert len(told("step.late_risk")) == 2  # not twice
+
+
+def test_a_new_revision_tells_everyone_working_on_the_job_who_may_see_it(chain, act, routed_job):
+    job, steps, _orders = routed_job
+    drawing = add_drawing(chain, job, "png", number="MR-1", steps=[steps["L"]])
+    services.step_start(step=steps["L"], actor=chain.turner_floor)
+    with act():
+        add_drawing(chain, job, "png", number="MR-1")
+    # The turner's order shows the drawing of its step; the hub's floor sees the hub's own.
+    assert told("drawing.revised") == [
+        ("hub-floor", "drawing.revised"),
+        ("turner-floor", "drawing.revised"),
+        ("turner-owner", "drawing.revised"),
+    ]
+    turner = Notification.objects.get(user=chain.turner_floor)
+    assert turner.data["started_on_old"] == drawing.label
+    assert "started_on_old" not in Notification.objects.get(user=chain.hub_floor).data
+
+
+def test_a_rating_tells_the_supplier(chain, act):
+    order = delivered_order(chain)
+    with act():
+        services.rating_create(order=order, actor=chain.hub_owner, quality=5, delivery=4, cost=3)
+    assert told("rating.received") == [("turner-owner", "rating.received")]
+
+
+def test_a_posting_closing_within_a_day_tells_invited_shops_that_have_not_offered(
+    chain, act, board
+):
+    posting = post(chain, board, answer_by=timezone.now() + dt.timedelta(hours=20))
+    offer(chain, posting, "turner")
+    Notification.objects.all().delete()
+    postings_closing.call()
+    postings_closing.call()  # the next run tells nobody again
+    assert told() == [("grinder-owner", "posting.closing")]
+
+
+def test_a_posting_closing_later_tells_nobody(chain, board):
+    post(chain, board, answer_by=timezone.now() + dt.timedelta(hours=30))
+    assert postings_closing.call() == 0
+
+
+def test_district_staff_and_strangers_are_never_told(chain, act, routed_job, board):
+    _job, _steps, orders = routed_job
+    posting = post(chain, board)
+    with act():
+        offer(chain, posting, "turner")
+        services.order_change_terms(
+            order=orders["top"], actor=chain.hub_owner, terms=terms(price=125000), reason="改定"
+        )
+    users = set(Notification.objects.values_list("user__username", flat=True))
+    assert users
+    assert not users & {"assoc", "stranger-owner", "stranger-floor"}
+
+
+def test_each_event_is_fanned_out_once_however_often_the_task_runs(chain, act):
+    job, step = one_step_job(chain)
+    with act():
+        services.order_request(
+            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+        )
+    event = ProgressEvent.objects.get(kind="order.requested")
+    from notifications.tasks import fan_out
+
+    assert fan_out.call([event.pk]) == 0
+    assert subscriber.fan_out_event(event) == []
+    assert told() == [("turner-owner", "request.received")]
+
+
+def test_an_event_whose_task_was_lost_is_caught_up_from_the_log(chain, settings):
+    settings.NOTIFICATIONS_CATCH_UP_AFTER = 60
+    job, step = one_step_job(chain)
+    # No on-commit run: as if the process died between commit and enqueue.
+    services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+    )
+    assert run_tasks() == 0
+    ProgressEvent.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    catch_up.call()
+    assert told() == [("turner-owner", "request.received")]
+    assert FannedOut.objects.count() == ProgressEvent.objects.filter(job=job).count()
+    catch_up.call()
+    assert len(told()) == 1
+
+
+def test_a_rolled_back_change_tells_nobody(chain, act):
+    from django.db import transaction
+
+    job, step = one_step_job(chain)
+    with act():
+        try:
+            with transaction.atomic():
+                services.order_request(
+                    job=job,
+                    actor=chain.hub_owner,
+                    supplier=chain.turner,
+                    steps=[step],
+                    terms=terms(),
+                )
+                raise RuntimeError("the request fails after the event")
+        except RuntimeError:
+            pass
+    assert told() == []
+
+
+def test_notifications_off_decides_nothing(chain, act, settings):
+    settings.NOTIFICATIONS_ENABLED = False
+    job, step = one_step_job(chain)
+    with act():
+        services.order_request(
+            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+        )
+    assert told() == []
+    assert FannedOut.objects.count() == 0
