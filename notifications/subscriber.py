@@ -28,21 +28,18 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from board.models import Offer, OfferStatus, Posting, PostingStatus
+from board.selectors import get_posting_for
 from drawings.models import Drawing
 from drawings.selectors import drawing_access
-from orders.board import get_posting_for
+from orders.access import job_access
 from orders.models import (
     FINISHED_STEP_STATES,
-    Offer,
-    OfferStatus,
     Order,
-    Posting,
-    PostingStatus,
     ProgressEvent,
     Step,
     StepStatus,
 )
-from orders.selectors import job_access
 from workshops.models import MANAGING_ROLES, Membership, Role, User
 
 from .models import FannedOut, Notification

@@ -14,17 +14,15 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from board.models import OfferStatus, Posting, PostingStatus
+from orders.access import jobs_visible_to
 from orders.models import (
     HandOff,
     HandOffStatus,
     JobStatus,
-    OfferStatus,
     Order,
     OrderStatus,
-    Posting,
-    PostingStatus,
 )
-from orders.selectors import jobs_visible_to
 from workshops.models import User
 
 from .kinds import title_of

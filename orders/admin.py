@@ -1,5 +1,5 @@
-"""Admin, read-only: what an association operator looks up (orders, order documents by supplier
-and date, open-board postings). Every change goes through the services, so nothing here
+"""Admin, read-only: what an association operator looks up (orders and order documents by
+supplier and date). Every change goes through the services, so nothing here
 adds, edits or deletes."""
 
 from django.contrib import admin
@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workshops.admin import ReadOnlyAdmin
 
-from .models import Order, OrderDocument, Posting
+from .models import Order, OrderDocument
 
 
 @admin.register(Order)
@@ -31,12 +31,3 @@ class OrderDocumentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("supplier"), ordering="order__supplier__name")
     def supplier(self, document: OrderDocument):
         return document.order.supplier
-
-
-@admin.register(Posting)
-class PostingAdmin(ReadOnlyAdmin):
-    list_display = ["posted_at", "buyer", "process", "quantity", "answer_by", "status"]
-    list_filter = ["status", "process"]
-    list_select_related = ["buyer", "process"]
-    search_fields = ["uuid", "buyer__name"]
-    date_hierarchy = "posted_at"

@@ -18,11 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS = {
     "core": 0,
+    "worker": 0,
     "workshops": 1,
     "orders": 2,
     "board": 3,
     "districts": 3,
     "drawings": 3,
+    "notifications": 3,
     "shopnet": 4,
 }
 
