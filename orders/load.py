@@ -34,7 +34,7 @@ from .models import (
     OrderStatus,
     Step,
 )
-from .projection import Calendar
+from .schedule import Calendar
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

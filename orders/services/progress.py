@@ -25,6 +25,7 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from ..schedule import project_job
 from ..selectors import next_destinations, parts_available
 
 S = StepStatus
@@ -152,8 +153,6 @@ def recompute(job: Job, *, actor: User | None = None) -> None:
             if new_status == JobStatus.DONE:
                 event = append_event(job, "job.completed", actor=actor, workshop=job.owner)
                 rollups.job_completed(job, at=event.created_at)
-    from ..projection import project_job
-
     project_job(job)
 
 

@@ -18,6 +18,7 @@ from workshops.selectors import get_workshop_for
 
 from .. import services
 from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
+from ..diagram import layout
 from ..events import EVENT_LABELS
 from ..forms import (
     CancelForm,
@@ -30,7 +31,6 @@ from ..forms import (
     ShipForm,
     StepForm,
 )
-from ..graph import layout
 from ..live import job_stream, live_config
 from ..models import HandOffStatus, StepLink, StepStatus
 from ..selectors import next_destinations
