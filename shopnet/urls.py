@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from shopnet.health import healthz
 from workshops.forms import ThrottledAuthenticationForm
-from workshops.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

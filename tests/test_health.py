@@ -15,7 +15,7 @@ def test_it_answers_200_when_the_database_answers(settings):
 @pytest.mark.django_db
 def test_it_answers_503_when_the_database_fails(settings):
     settings.REDIS_URL = ""
-    with mock.patch("workshops.views.connection.cursor", side_effect=Exception("down")):
+    with mock.patch("shopnet.health.connection.cursor", side_effect=Exception("down")):
         response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] is False

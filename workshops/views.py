@@ -8,8 +8,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -46,40 +45,6 @@ from .selectors import (
 )
 
 SEARCH_PAGE_SIZE = 50
-
-
-@require_GET
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    checks = {"database": False}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            checks["database"] = cursor.fetchone()[0] == 1
-    except Exception:
-        checks["database"] = False
-    if settings.REDIS_URL:
-        checks["redis"] = _redis_answers()
-    healthy = all(checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
-
-
-def _redis_answers() -> bool:
-    import redis
-
-    try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-        )
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:
-        return False
 
 
 @require_GET
