@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import throttling
@@ -62,8 +63,6 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
         }
 
     def clean_founded_year(self):
-        from django.utils import timezone
-
         year = self.cleaned_data.get("founded_year")
         if year is not None and year > timezone.localdate().year:
             raise ValidationError(_("The founded year cannot be in the future."))

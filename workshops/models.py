@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -332,9 +333,6 @@ class CapabilityQuerySet(models.QuerySet):
         Both boxes are compared largest side to largest side, which is exactly the test for
         an axis-aligned box fitting in another with the sides free to swap.
         """
-        from django.db.models import F
-        from django.db.models.functions import Greatest, Least
-
         wanted = [*sorted((float(d) for d in dims), reverse=True), 0.0, 0.0]
         l_, w_, h_ = F("max_length_mm"), F("max_width_mm"), F("max_height_mm")
         return (

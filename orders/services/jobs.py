@@ -26,6 +26,7 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from .progress import recompute
 
 JOB_FIELDS = (
     "part_name",
@@ -103,8 +104,6 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
         if private in changes:
             changes[private] = ["…", "…"]
     append_event(job, "job.updated", actor=actor, workshop=job.owner, changes=changes)
-    from .progress import recompute
-
     recompute(job)
     return job
 
@@ -167,8 +166,6 @@ def step_add(
         process=process.code,
         after=[str(p.uuid) for p in after],
     )
-    from .progress import recompute
-
     recompute(job)
     return step
 
@@ -192,8 +189,6 @@ def step_update(*, step: Step, actor: User | None, data: dict[str, Any]) -> Step
         return step
     step.save(update_fields=list(changes))
     append_event(job, "step.updated", actor=actor, workshop=job.owner, step=step, changes=changes)
-    from .progress import recompute
-
     recompute(job)
     return step
 
@@ -216,8 +211,6 @@ def step_remove(*, step: Step, actor: User | None) -> None:
         for s in successors:
             StepLink.objects.get_or_create(predecessor=p, successor=s)
     append_event(job, "step.removed", actor=actor, workshop=job.owner, removed=uuid_, label=label)
-    from .progress import recompute
-
     recompute(job)
 
 
@@ -268,8 +261,6 @@ def step_link(*, predecessor: Step, successor: Step, actor: User | None) -> Step
             step=successor,
             predecessor=str(predecessor.uuid),
         )
-        from .progress import recompute
-
         recompute(job)
     return link
 
@@ -292,8 +283,6 @@ def step_unlink(*, predecessor: Step, successor: Step, actor: User | None) -> No
             step=successor,
             predecessor=str(predecessor.uuid),
         )
-        from .progress import recompute
-
         recompute(job)
 
 
@@ -387,8 +376,6 @@ def job_copy(*, job: Job, actor: User | None, due_date: date, quantity: int | No
         source=str(job.uuid),
         steps=len(mapping),
     )
-    from .progress import recompute
-
     recompute(copy)
     return copy
 

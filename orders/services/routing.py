@@ -29,6 +29,7 @@ from ..models import (
     StepStatus,
 )
 from .documents import document_issue
+from .progress import recompute
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving
 # the goods, counting the day of receipt.
@@ -216,8 +217,6 @@ def order_request(
         steps=[str(s.uuid) for s in steps],
         sub_order=parent is not None,
     )
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -256,8 +255,6 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
     append_event(job, "order.accepted", actor=actor, workshop=order.supplier, order=order)
     rollups.order_accepted(order, job)
     document_issue(order=order, job=job, actor=actor, reason="")
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -279,8 +276,6 @@ def order_decline(*, order: Order, actor: User | None, reason: str) -> Order:
     append_event(
         job, "order.declined", actor=actor, workshop=order.supplier, order=order, reason=reason
     )
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -296,8 +291,6 @@ def order_withdraw(*, order: Order, actor: User | None) -> Order:
     order.decided_at = timezone.now()
     order.save(update_fields=["status", "decided_by", "decided_at"])
     append_event(job, "order.withdrawn", actor=actor, workshop=order.buyer, order=order)
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -333,7 +326,5 @@ def order_change_terms(
         version=order.terms_version,
     )
     document_issue(order=order, job=job, actor=actor, reason=reason)
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order

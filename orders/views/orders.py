@@ -27,6 +27,7 @@ from ..access import (
     is_uuid,
     orders_visible_to,
 )
+from ..filters import OrderFilter
 from ..forms import (
     ChangeTermsForm,
     ConfirmForm,
@@ -37,6 +38,7 @@ from ..forms import (
 )
 from ..live import workshops_config
 from ..models import Order, OrderStatus, Step
+from ..pdf import render_order_document
 from ..ratings import order_rating
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 from ..services.ratings import rating_create, rating_reply
@@ -289,8 +291,6 @@ def order_change_terms(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
 @require_GET
 @login_required
 def order_document_pdf(request: HttpRequest, order_uuid: UUID, version: int) -> HttpResponse:
-    from ..pdf import render_order_document
-
     access, order = get_order_for(request.user, order_uuid)
     documents = {d.version: d for d in documents_visible(access, order)}
     document = documents.get(version)
@@ -312,8 +312,6 @@ def order_document_pdf(request: HttpRequest, order_uuid: UUID, version: int) -> 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     """Orders I am party to (as supplier or buyer); ?inbox=1 for requests waiting for me."""
-    from ..filters import OrderFilter
-
     filterset = OrderFilter(request.GET, queryset=orders_visible_to(request.user), request=request)
     valid = filterset.is_valid()
     qs = (
