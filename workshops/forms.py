@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -197,7 +196,3 @@ class SignupForm(forms.ModelForm):
         if commit:
             user.save()
         return user
-
-
-def max_logo_upload_bytes() -> int:
-    return settings.LOGO_MAX_UPLOAD_BYTES

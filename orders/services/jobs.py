@@ -18,7 +18,6 @@ from workshops.models import Process, User, Workshop
 
 from ..events import append_event, locked_job
 from ..models import (
-    FINISHED_STEP_STATES,
     LIVE_ORDER_STATES,
     Job,
     JobStatus,
@@ -378,7 +377,3 @@ def job_copy(*, job: Job, actor: User | None, due_date: date, quantity: int | No
     )
     recompute(copy)
     return copy
-
-
-def unfinished_steps(job: Job):
-    return job.steps.exclude(status__in=FINISHED_STEP_STATES)

@@ -121,10 +121,6 @@ def ready_step_ids(job: Job) -> set[int]:
     return ready
 
 
-def is_ready(step: Step) -> bool:
-    return step.pk in ready_step_ids(step.job)
-
-
 def refresh_readiness(job: Job, *, actor: User | None) -> None:
     """Planned steps whose predecessors are done (and whose parts have arrived) become ready."""
     ready = ready_step_ids(job)
