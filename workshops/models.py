@@ -146,6 +146,21 @@ class WorkshopQuerySet(models.QuerySet):
     def active(self) -> WorkshopQuerySet:
         return self.filter(is_active=True)
 
+    def capable_of(self, process_ids) -> WorkshopQuerySet:
+        """Active workshops that list a capability for every one of `process_ids`: the shops
+        the route form offers and `order_request` accepts."""
+        wanted = set(process_ids)
+        qs = self.active()
+        if not wanted:
+            return qs
+        return qs.filter(
+            pk__in=Capability.objects.filter(process_id__in=wanted)
+            .values("workshop_id")
+            .annotate(n=models.Count("process_id", distinct=True))
+            .filter(n=len(wanted))
+            .values("workshop_id")
+        )
+
 
 class Workshop(models.Model):
     """工場: a member shop and the tenant everything else hangs from."""

@@ -130,6 +130,9 @@ def steps_connected(steps: list[Step]) -> bool:
 def _check_supplier(supplier: Workshop, steps: Iterable[Step]) -> None:
     if not supplier.is_active:
         raise Refused({"supplier": _("That workshop is not active on shopnet.")})
+    steps = list(steps)
+    if Workshop.objects.capable_of({s.process_id for s in steps}).filter(pk=supplier.pk).exists():
+        return
     able = set(Capability.objects.filter(workshop=supplier).values_list("process_id", flat=True))
     missing = sorted({s.process.name for s in steps if s.process_id not in able})
     if missing:

@@ -9,13 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from workshops.models import Capability, Workshop
+from workshops.models import Workshop
 from workshops.selectors import Point, distance_km, managed_workshop_ids, memberships_for_request
 
 from .. import services
@@ -57,17 +56,11 @@ def _routable_steps(access, parent: Order | None):
 
 def _capable_suppliers(steps: list[Step], exclude: Workshop):
     """Active workshops with a capability for every chosen step's process."""
-    qs = Workshop.objects.active().exclude(pk=exclude.pk)
-    processes = {s.process_id for s in steps}
-    if processes:
-        qs = qs.filter(
-            pk__in=Capability.objects.filter(process_id__in=processes)
-            .values("workshop_id")
-            .annotate(n=Count("process_id", distinct=True))
-            .filter(n=len(processes))
-            .values("workshop_id")
-        )
-    return qs.order_by("name_kana", "name")
+    return (
+        Workshop.objects.capable_of({s.process_id for s in steps})
+        .exclude(pk=exclude.pk)
+        .order_by("name_kana", "name")
+    )
 
 
 @require_http_methods(["GET", "POST"])
