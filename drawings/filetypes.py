@@ -367,13 +367,3 @@ def _parse_step(path: Path, kind: str) -> Detected:
     except (ValueError, IndexError):
         raise _corrupt(kind) from None
     return Detected(kind, info=info)
-
-
-def detect_bytes(data: bytes, tmp_dir: Path) -> Detected:
-    """`detect` for content in memory (tests, small API bodies)."""
-    path = tmp_dir / "probe"
-    path.write_bytes(data)
-    try:
-        return detect(path)
-    finally:
-        path.unlink(missing_ok=True)

@@ -20,10 +20,6 @@ ACCEPT = ",".join(
 )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 def job_steps(job):
     """The steps a drawing can be marked for: the job's, in order."""
     steps = Step.objects.filter(job=job).select_related("process", "workshop")

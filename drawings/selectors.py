@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -37,7 +37,6 @@ from .models import (
     DrawingRevision,
     DrawingShare,
     OrderDrawingPolicy,
-    PreviewStatus,
 )
 
 
@@ -387,10 +386,6 @@ def access_log(job: Job, *, limit: int = 500) -> QuerySet[DrawingAccessLog]:
     )
 
 
-def pending_preview_count() -> int:
-    return DrawingRevision.objects.filter(preview_status=PreviewStatus.PENDING).count()
-
-
 # --- revisions for the floor station and the traveler --------------------------------------------
 
 
@@ -472,12 +467,3 @@ def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
                 info.stale.append(StaleDrawing(drawings[drawing_id][1], at_start[-1], current))
         result[step.pk] = info
     return result
-
-
-def revision_counts(drawing_ids) -> dict[int, int]:
-    return dict(
-        DrawingRevision.objects.filter(drawing_id__in=drawing_ids)
-        .values("drawing_id")
-        .annotate(n=Count("pk"))
-        .values_list("drawing_id", "n")
-    )

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from workshops.models import Capability
+from workshops.models import Capability, Process
 
 from .models import (
     FINISHED_STEP_STATES,
@@ -34,7 +34,7 @@ from .models import (
     OrderStatus,
     Step,
 )
-from .projection import Calendar
+from .schedule import Calendar
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -210,8 +210,6 @@ def workshop_load(workshop, *, weeks: int = DEFAULT_WEEKS, today: dt.date | None
     """One workshop's load table: a row per process it declares or has work in (taxonomy
     order), a cell per week with hours, capacity, percent and whether it is over. Three
     queries (the processes named, committed hours, capacities)."""
-    from workshops.models import Process
-
     starts = week_starts(weeks=weeks, today=today)
     committed = committed_hours([workshop.pk], weeks=weeks, today=today)
     capacity = declared_capacity([workshop.pk])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import ROUND_DOWN
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -297,8 +298,6 @@ class Order(models.Model):
 
     @property
     def tax_amount(self):
-        from decimal import ROUND_DOWN
-
         return (self.price * self.tax_rate).quantize(1, rounding=ROUND_DOWN)
 
     @property

@@ -92,6 +92,8 @@ def next_destinations(steps: list[Step]) -> dict[int, list[tuple[Step | None, Wo
     they do to a successor at another shop: a sub-order's last step that is also its parent
     order's last step goes to the parent's buyer, not back to the sub-order's buyer, who does
     not perform the step and so could never ship the parts on."""
+    if not steps:
+        return {}
     successors = step_successors([s.pk for s in steps])
     orders = {
         o.pk: o

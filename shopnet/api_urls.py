@@ -5,7 +5,7 @@ from board import api as board_api
 from districts import api as stats_api
 from drawings import api as drawings_api
 from notifications import api as notifications_api
-from orders import api as orders_api
+from orders.api import views as orders_api
 from workshops import api as workshops_api
 
 urlpatterns = [

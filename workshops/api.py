@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers
 
 from .filters import WorkshopFilter
-from .models import Capability, Certification, District, Machine, Material, Process, Workshop
+from .models import Capability, Certification, Machine, Material, Process, Workshop
 from .selectors import cycling_minutes, get_workshop_for, workshop_profile, workshops_visible_to
 
 
@@ -31,12 +31,6 @@ class CertificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Certification
         fields = ["code", "name_ja", "name_en"]
-
-
-class DistrictSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = District
-        fields = ["slug", "name_ja", "name_en"]
 
 
 class MachineSerializer(serializers.ModelSerializer):

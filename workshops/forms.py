@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -60,8 +60,6 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
         }
 
     def clean_founded_year(self):
-        from django.utils import timezone
-
         year = self.cleaned_data.get("founded_year")
         if year is not None and year > timezone.localdate().year:
             raise ValidationError(_("The founded year cannot be in the future."))
@@ -164,7 +162,3 @@ class SignupForm(forms.ModelForm):
         if commit:
             user.save()
         return user
-
-
-def max_logo_upload_bytes() -> int:
-    return settings.LOGO_MAX_UPLOAD_BYTES

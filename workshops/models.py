@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -144,6 +145,21 @@ class WorkshopQuerySet(models.QuerySet):
 
     def active(self) -> WorkshopQuerySet:
         return self.filter(is_active=True)
+
+    def capable_of(self, process_ids) -> WorkshopQuerySet:
+        """Active workshops that list a capability for every one of `process_ids`: the shops
+        the route form offers and `order_request` accepts."""
+        wanted = set(process_ids)
+        qs = self.active()
+        if not wanted:
+            return qs
+        return qs.filter(
+            pk__in=Capability.objects.filter(process_id__in=wanted)
+            .values("workshop_id")
+            .annotate(n=models.Count("process_id", distinct=True))
+            .filter(n=len(wanted))
+            .values("workshop_id")
+        )
 
 
 class Workshop(models.Model):
@@ -332,9 +348,6 @@ class CapabilityQuerySet(models.QuerySet):
         Both boxes are compared largest side to largest side, which is exactly the test for
         an axis-aligned box fitting in another with the sides free to swap.
         """
-        from django.db.models import F
-        from django.db.models.functions import Greatest, Least
-
         wanted = [*sorted((float(d) for d in dims), reverse=True), 0.0, 0.0]
         l_, w_, h_ = F("max_length_mm"), F("max_width_mm"), F("max_height_mm")
         return (

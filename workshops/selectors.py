@@ -18,7 +18,6 @@ from .models import (
     MANAGING_ROLES,
     Capability,
     District,
-    DistrictStaff,
     Invitation,
     Machine,
     Membership,
@@ -100,10 +99,6 @@ def districts_staffed_by(user: User) -> QuerySet[District]:
     if not user.is_authenticated:
         return District.objects.none()
     return District.objects.filter(staff__user=user)
-
-
-def is_district_staff(user: User) -> bool:
-    return user.is_authenticated and DistrictStaff.objects.filter(user=user).exists()
 
 
 def get_capability_for(user: User, workshop: Workshop, capability_uuid: UUID | str) -> Capability:

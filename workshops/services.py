@@ -34,7 +34,6 @@ from .models import (
     DistrictStaff,
     Invitation,
     Machine,
-    Material,
     Membership,
     Role,
     User,
@@ -375,17 +374,6 @@ def capability_delete(*, capability: Capability, actor: User) -> None:
     code = capability.process.code
     capability.delete()
     _audit(workshop, actor, "capability.deleted", process=code)
-
-
-def materials_by_code(codes: Iterable[str]) -> list[Material]:
-    codes = list(dict.fromkeys(codes))
-    found = list(Material.objects.filter(code__in=codes))
-    missing = set(codes) - {m.code for m in found}
-    if missing:
-        raise ValidationError(
-            _("Unknown material code: %(codes)s") % {"codes": ", ".join(sorted(missing))}
-        )
-    return found
 
 
 # --- Members and invitations -----------------------------------------------------------------

@@ -8,7 +8,9 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -344,8 +346,6 @@ def workshop_members(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
 
 
 def _send_invitation_mail(request: HttpRequest, invitation: Invitation, link: str) -> None:
-    from django.core.mail import send_mail
-
     send_mail(
         subject=_("Invitation to %(workshop)s on shopnet") % {"workshop": invitation.workshop.name},
         message=_(
@@ -443,8 +443,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     else:
         signup_form = SignupForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and signup_form.is_valid():
-            from django.db import transaction
-
             try:
                 with transaction.atomic():
                     user = signup_form.save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     extend_schema_field,
 )
@@ -380,8 +381,6 @@ class WorkshopRatingsSerializer(serializers.Serializer):
 
 
 def _score(label: str) -> serializers.IntegerField:
-    from django.utils.translation import gettext_lazy
-
     message = gettext_lazy("Choose a score from 1 to 5.")
     return serializers.IntegerField(
         min_value=1,
@@ -401,8 +400,6 @@ class RatingInput(serializers.Serializer):
 
 
 def _reply() -> serializers.CharField:
-    from django.utils.translation import gettext_lazy
-
     message = gettext_lazy("Write a reply.")
     return serializers.CharField(
         max_length=1000,

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from workshops.models import Membership
-from workshops.selectors import managed_workshop_ids
+from workshops.selectors import get_workshop_for, managed_workshop_ids
 
 from .. import services
 from ..access import (
@@ -42,6 +42,7 @@ from ..access import (
     orders_visible_to,
 )
 from ..filters import JobFilter, OrderFilter
+from ..load import workshop_load
 from ..models import (
     HandOff,
     Job,
@@ -49,6 +50,8 @@ from ..models import (
     Step,
     StepLink,
 )
+from ..ratings import get_rated_workshop_for, order_rating, ratings_of, workshop_record
+from ..services.ratings import rating_create, rating_reply
 from .serializers import (  # noqa: F401
     EVENTS_PAGE,
     MAX_SEQ,
@@ -517,8 +520,6 @@ class OrderRate(APIView):
     parser_classes = [JSONParser]
 
     def post(self, request: Request, order_uuid) -> Response:
-        from ..services.ratings import rating_create
-
         _access, order = get_order_for(request.user, order_uuid)
         serializer = RatingInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -540,9 +541,6 @@ class OrderRatingReply(APIView):
     parser_classes = [JSONParser]
 
     def post(self, request: Request, order_uuid) -> Response:
-        from ..ratings import order_rating
-        from ..services.ratings import rating_reply
-
         _access, order = get_order_for(request.user, order_uuid)
         serializer = RatingReplyInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -570,8 +568,6 @@ class WorkshopRatings(APIView):
         responses={200: WorkshopRatingsSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, workshop_uuid) -> Response:
-        from ..ratings import get_rated_workshop_for, ratings_of, workshop_record
-
         workshop = get_rated_workshop_for(request.user, workshop_uuid)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(ratings_of(workshop), request, view=self)
@@ -591,9 +587,5 @@ class WorkshopLoad(APIView):
 
     @extend_schema(responses={200: WorkshopLoadSerializer, 404: NOT_FOUND})
     def get(self, request: Request, workshop_uuid) -> Response:
-        from workshops.selectors import get_workshop_for
-
-        from ..load import workshop_load
-
         workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
         return Response(WorkshopLoadSerializer(workshop_load(workshop)).data)

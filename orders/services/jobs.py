@@ -18,7 +18,6 @@ from workshops.models import Process, User, Workshop
 
 from ..events import append_event, locked_job
 from ..models import (
-    FINISHED_STEP_STATES,
     LIVE_ORDER_STATES,
     Job,
     JobStatus,
@@ -26,6 +25,7 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from .progress import recompute
 
 JOB_FIELDS = (
     "part_name",
@@ -103,8 +103,6 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
         if private in changes:
             changes[private] = ["…", "…"]
     append_event(job, "job.updated", actor=actor, workshop=job.owner, changes=changes)
-    from .progress import recompute
-
     recompute(job)
     return job
 
@@ -167,8 +165,6 @@ def step_add(
         process=process.code,
         after=[str(p.uuid) for p in after],
     )
-    from .progress import recompute
-
     recompute(job)
     return step
 
@@ -192,8 +188,6 @@ def step_update(*, step: Step, actor: User | None, data: dict[str, Any]) -> Step
         return step
     step.save(update_fields=list(changes))
     append_event(job, "step.updated", actor=actor, workshop=job.owner, step=step, changes=changes)
-    from .progress import recompute
-
     recompute(job)
     return step
 
@@ -216,8 +210,6 @@ def step_remove(*, step: Step, actor: User | None) -> None:
         for s in successors:
             StepLink.objects.get_or_create(predecessor=p, successor=s)
     append_event(job, "step.removed", actor=actor, workshop=job.owner, removed=uuid_, label=label)
-    from .progress import recompute
-
     recompute(job)
 
 
@@ -268,8 +260,6 @@ def step_link(*, predecessor: Step, successor: Step, actor: User | None) -> Step
             step=successor,
             predecessor=str(predecessor.uuid),
         )
-        from .progress import recompute
-
         recompute(job)
     return link
 
@@ -292,8 +282,6 @@ def step_unlink(*, predecessor: Step, successor: Step, actor: User | None) -> No
             step=successor,
             predecessor=str(predecessor.uuid),
         )
-        from .progress import recompute
-
         recompute(job)
 
 
@@ -387,11 +375,5 @@ def job_copy(*, job: Job, actor: User | None, due_date: date, quantity: int | No
         source=str(job.uuid),
         steps=len(mapping),
     )
-    from .progress import recompute
-
     recompute(copy)
     return copy
-
-
-def unfinished_steps(job: Job):
-    return job.steps.exclude(status__in=FINISHED_STEP_STATES)

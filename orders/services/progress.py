@@ -25,6 +25,7 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from ..schedule import project_job
 from ..selectors import next_destinations, parts_available
 
 S = StepStatus
@@ -120,10 +121,6 @@ def ready_step_ids(job: Job) -> set[int]:
     return ready
 
 
-def is_ready(step: Step) -> bool:
-    return step.pk in ready_step_ids(step.job)
-
-
 def refresh_readiness(job: Job, *, actor: User | None) -> None:
     """Planned steps whose predecessors are done (and whose parts have arrived) become ready."""
     ready = ready_step_ids(job)
@@ -152,8 +149,6 @@ def recompute(job: Job, *, actor: User | None = None) -> None:
             if new_status == JobStatus.DONE:
                 event = append_event(job, "job.completed", actor=actor, workshop=job.owner)
                 rollups.job_completed(job, at=event.created_at)
-    from ..projection import project_job
-
     project_job(job)
 
 

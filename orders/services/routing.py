@@ -29,6 +29,7 @@ from ..models import (
     StepStatus,
 )
 from .documents import document_issue
+from .progress import recompute
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving
 # the goods, counting the day of receipt.
@@ -129,6 +130,9 @@ def steps_connected(steps: list[Step]) -> bool:
 def _check_supplier(supplier: Workshop, steps: Iterable[Step]) -> None:
     if not supplier.is_active:
         raise Refused({"supplier": _("That workshop is not active on shopnet.")})
+    steps = list(steps)
+    if Workshop.objects.capable_of({s.process_id for s in steps}).filter(pk=supplier.pk).exists():
+        return
     able = set(Capability.objects.filter(workshop=supplier).values_list("process_id", flat=True))
     missing = sorted({s.process.name for s in steps if s.process_id not in able})
     if missing:
@@ -216,8 +220,6 @@ def order_request(
         steps=[str(s.uuid) for s in steps],
         sub_order=parent is not None,
     )
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -256,8 +258,6 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
     append_event(job, "order.accepted", actor=actor, workshop=order.supplier, order=order)
     rollups.order_accepted(order, job)
     document_issue(order=order, job=job, actor=actor, reason="")
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -279,8 +279,6 @@ def order_decline(*, order: Order, actor: User | None, reason: str) -> Order:
     append_event(
         job, "order.declined", actor=actor, workshop=order.supplier, order=order, reason=reason
     )
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -296,8 +294,6 @@ def order_withdraw(*, order: Order, actor: User | None) -> Order:
     order.decided_at = timezone.now()
     order.save(update_fields=["status", "decided_by", "decided_at"])
     append_event(job, "order.withdrawn", actor=actor, workshop=order.buyer, order=order)
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order
 
@@ -333,7 +329,5 @@ def order_change_terms(
         version=order.terms_version,
     )
     document_issue(order=order, job=job, actor=actor, reason=reason)
-    from .progress import recompute
-
     recompute(job, actor=actor)
     return order

@@ -18,6 +18,7 @@ from workshops.selectors import get_workshop_for
 
 from .. import services
 from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
+from ..diagram import layout
 from ..events import EVENT_LABELS
 from ..forms import (
     CancelForm,
@@ -30,7 +31,6 @@ from ..forms import (
     ShipForm,
     StepForm,
 )
-from ..graph import layout
 from ..live import job_stream, live_config
 from ..models import HandOffStatus, StepLink, StepStatus
 from ..selectors import next_destinations
@@ -226,7 +226,16 @@ def job_page_context(access: JobAccess) -> dict:
     shipped_from: dict[int, int] = {}
     for h in handoffs:
         shipped_from[h.from_step_id] = shipped_from.get(h.from_step_id, 0) + h.quantity_shipped
-    destinations = next_destinations(steps)
+    # Where the parts of each done step of the viewer's go next (no query when there are none).
+    destinations = next_destinations(
+        [
+            s
+            for s in steps
+            if s.status == S.DONE
+            and access.can_perform(s)
+            and (s.good_qty or 0) > shipped_from.get(s.pk, 0)
+        ]
+    )
     rows = []
     for step in steps:
         nexts = successors.get(step.pk, [])
@@ -235,7 +244,7 @@ def job_page_context(access: JobAccess) -> dict:
         ship_to = list(
             dict.fromkeys(
                 dest if dest is not None and access.sees_step(dest) else None
-                for dest, _shop in destinations[step.pk]
+                for dest, _shop in destinations.get(step.pk, [])
             )
         )
         left_to_ship = (step.good_qty or 0) - shipped_from.get(step.pk, 0)

@@ -13,6 +13,7 @@ from workshops.models import Membership
 from workshops.selectors import memberships_for_request
 
 from ..access import jobs_visible_to
+from ..filters import JobFilter
 from ..live import workshops_config
 from ..models import StepStatus
 
@@ -20,8 +21,6 @@ from ..models import StepStatus
 @require_GET
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    from ..filters import JobFilter
-
     filterset = JobFilter(request.GET, queryset=jobs_visible_to(request.user), request=request)
     valid = filterset.is_valid()
     page = None

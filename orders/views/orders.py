@@ -9,13 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from workshops.models import Capability, Workshop
+from workshops.models import Workshop
 from workshops.selectors import Point, distance_km, managed_workshop_ids, memberships_for_request
 
 from .. import services
@@ -27,6 +26,7 @@ from ..access import (
     is_uuid,
     orders_visible_to,
 )
+from ..filters import OrderFilter
 from ..forms import (
     ChangeTermsForm,
     ConfirmForm,
@@ -37,6 +37,7 @@ from ..forms import (
 )
 from ..live import workshops_config
 from ..models import Order, OrderStatus, Step
+from ..pdf import render_order_document
 from ..ratings import order_rating
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 from ..services.ratings import rating_create, rating_reply
@@ -55,17 +56,11 @@ def _routable_steps(access, parent: Order | None):
 
 def _capable_suppliers(steps: list[Step], exclude: Workshop):
     """Active workshops with a capability for every chosen step's process."""
-    qs = Workshop.objects.active().exclude(pk=exclude.pk)
-    processes = {s.process_id for s in steps}
-    if processes:
-        qs = qs.filter(
-            pk__in=Capability.objects.filter(process_id__in=processes)
-            .values("workshop_id")
-            .annotate(n=Count("process_id", distinct=True))
-            .filter(n=len(processes))
-            .values("workshop_id")
-        )
-    return qs.order_by("name_kana", "name")
+    return (
+        Workshop.objects.capable_of({s.process_id for s in steps})
+        .exclude(pk=exclude.pk)
+        .order_by("name_kana", "name")
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -289,8 +284,6 @@ def order_change_terms(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
 @require_GET
 @login_required
 def order_document_pdf(request: HttpRequest, order_uuid: UUID, version: int) -> HttpResponse:
-    from ..pdf import render_order_document
-
     access, order = get_order_for(request.user, order_uuid)
     documents = {d.version: d for d in documents_visible(access, order)}
     document = documents.get(version)
@@ -312,8 +305,6 @@ def order_document_pdf(request: HttpRequest, order_uuid: UUID, version: int) -> 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     """Orders I am party to (as supplier or buyer); ?inbox=1 for requests waiting for me."""
-    from ..filters import OrderFilter
-
     filterset = OrderFilter(request.GET, queryset=orders_visible_to(request.user), request=request)
     valid = filterset.is_valid()
     qs = (

@@ -451,3 +451,24 @@ def test_the_postings_api_queries_do_not_grow_with_the_postings(chain, board, po
     with CaptureQueriesContext(connection) as four:
         assert len(client.get("/api/v1/postings/").json()["results"]) == 4
     assert len(four) == len(one)
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_board_reads_a_pinned_number_of_queries(
+    chain, board, posting, django_assert_num_queries, count
+):
+    job = post_job(chain, part_name="別件")
+    for _ in range(count - 1):
+        board_services.posting_create(
+            job=job,
+            actor=chain.hub_owner,
+            steps=[add(job, chain, "G", 1)],
+            districts=[board["ota"]],
+            answer_by=timezone.now() + dt.timedelta(days=2),
+        )
+    offer(chain, posting)
+    client = client_for(chain.turner_owner)
+    # session, user; the user's memberships; the postings the shop is invited to, with its own
+    # offers on them; the shop's own postings; the processes of the filter form
+    with django_assert_num_queries(7):
+        assert client.get("/board/").status_code == 200

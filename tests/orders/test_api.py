@@ -12,8 +12,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from core.models import IdempotencyKey
-from orders import api as orders_api
 from orders import services
+from orders.api import views as orders_api
 from orders.models import (
     HandOff,
     HandOffStatus,
@@ -514,7 +514,7 @@ def test_events_after_a_seq_replay_exactly_the_missed_ones_in_order(chain, route
 
 def test_events_come_in_pages_of_at_most_the_limit_with_a_cursor(chain, routed_job, monkeypatch):
     job, _steps, _orders = routed_job
-    monkeypatch.setattr(orders_api.views, "EVENTS_PAGE", 4)
+    monkeypatch.setattr(orders_api, "EVENTS_PAGE", 4)
     total = refreshed(job).last_seq
 
     seqs, after = [], 0

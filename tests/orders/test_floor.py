@@ -229,3 +229,23 @@ def test_a_delivery_to_the_buyer_is_for_its_managers_not_its_floor(chain):
     assert f"floor-handoff-{handoff.uuid}" not in floor
     owner = client_for(chain.hub_owner).get(f"/floor/?workshop={chain.hub.uuid}")
     assert f"floor-handoff-{handoff.uuid}" in owner.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_floor_station_reads_a_pinned_number_of_queries(
+    chain, django_assert_num_queries, count
+):
+    job, done = turner_job(chain, part_name="出荷待ち")
+    add(job, chain, "ASM", after=[done])
+    services.step_start(step=done, actor=chain.turner_floor)
+    services.step_done(step=done, actor=chain.turner_floor, good=100)
+    for n in range(count):
+        _job, step = turner_job(chain, part_name=f"部品{n}")
+        services.step_start(step=step, actor=chain.turner_floor)
+    client = client_for(chain.turner_floor)
+    # session, user; the user's membership; the queue; the steps to ship; their successors;
+    # the links and the hand-offs received for the parts available; the drawings the steps
+    # reference, and their revisions; where the parts to ship go (successors, the jobs'
+    # orders, their steps); the hand-offs arriving; the navigation's memberships
+    with django_assert_num_queries(15):
+        assert client.get("/floor/").status_code == 200

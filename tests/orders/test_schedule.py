@@ -1,4 +1,4 @@
-"""orders.projection: shop calendars, projected start/finish along the DAG, late risk, and cost."""
+"""orders.schedule: shop calendars, projected start/finish along the DAG, late risk, and cost."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orders import services
 from orders.models import Job, Step, StepLink, StepStatus
-from orders.projection import Calendar, project_job
+from orders.schedule import Calendar, project_job
 from tests.orders.conftest import add, in_days, post_job, refreshed, terms
 from workshops.models import Process
 
