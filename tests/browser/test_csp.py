@@ -112,7 +112,7 @@ def test_the_load_bars_get_their_widths(asgi_live_server, watched, chain, routed
 
 
 def test_the_district_dashboard_shows_no_csp_violation(asgi_live_server, watched):
-    from tests.orders.dashboard_district import END, START, build
+    from tests.districts.district import END, START, build
 
     page, console = watched
     hm = build()

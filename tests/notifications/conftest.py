@@ -13,7 +13,7 @@ from notifications.models import Notification
 from orders import services
 from tests.orders import conftest as orders
 from tests.orders.conftest import chain, routed_job  # noqa: F401  (fixtures)
-from tests.orders.test_board_services import board  # noqa: F401  (fixture)
+from tests.board.conftest import board  # noqa: F401  (fixture)
 from tests.tasks import run_tasks
 
 

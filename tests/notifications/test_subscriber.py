@@ -16,7 +16,7 @@ from orders.models import ProgressEvent
 from tests.conftest import make_user
 from tests.drawings.conftest import add_drawing
 from tests.orders.conftest import add, in_days, post_job, terms
-from tests.orders.test_board_services import offer, post
+from tests.board.test_services import offer, post
 from tests.orders.test_ratings import delivered_order
 from tests.tasks import run_tasks
 from workshops.models import Role

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from orders.models import IdempotencyKey
+from core.models import IdempotencyKey
 from tests.conftest import make_user
 from tests.tasks import run_tasks
 from worker import schedule

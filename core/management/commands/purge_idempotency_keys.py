@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from orders.models import IdempotencyKey
+from core.models import IdempotencyKey
 
 
 class Command(BaseCommand):
