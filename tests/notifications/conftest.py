@@ -11,9 +11,9 @@ from django.db import connection
 
 from notifications.models import Notification
 from orders import services
+from tests.board.conftest import board  # noqa: F401  (fixture)
 from tests.orders import conftest as orders
 from tests.orders.conftest import chain, routed_job  # noqa: F401  (fixtures)
-from tests.board.conftest import board  # noqa: F401  (fixture)
 from tests.tasks import run_tasks
 
 

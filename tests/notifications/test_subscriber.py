@@ -13,10 +13,10 @@ from notifications.models import FannedOut, Notification
 from notifications.tasks import catch_up, postings_closing
 from orders import services
 from orders.models import ProgressEvent
+from tests.board.test_services import offer, post
 from tests.conftest import make_user
 from tests.drawings.conftest import add_drawing
 from tests.orders.conftest import add, in_days, post_job, terms
-from tests.board.test_services import offer, post
 from tests.orders.test_ratings import delivered_order
 from tests.tasks import run_tasks
 from workshops.models import Role
