@@ -57,20 +57,38 @@ async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await hop(fn, args, kwargs)
 
 
-_in_flight: dict[tuple, asyncio.Future] = {}
+class _Shared:
+    def __init__(self, future: asyncio.Future) -> None:
+        self.future = future
+        self.waiting = 0
+
+
+_in_flight: dict[tuple, _Shared] = {}
 
 
 async def db_shared(key: tuple, fn: Callable[..., T], *args: Any) -> T:
     """`db(fn, *args)`, shared by every caller that asks with the same `key` while the first
     call runs (sockets that reconnect together with the same credential ask the same thing).
-    Nothing is kept once the call returns: a later caller asks the database again."""
+    Nothing is kept once the call returns: a later caller asks the database again. When every
+    caller has gone (their sockets closed) before it ran, the call is called off."""
     key = (id(asyncio.get_running_loop()), *key)
-    running = _in_flight.get(key)
-    if running is None:
-        running = _in_flight[key] = asyncio.ensure_future(db(fn, *args))
-        running.add_done_callback(lambda _done: _in_flight.pop(key, None))
-    # One caller giving up (its socket closed) must not cancel the call for the others.
-    return await asyncio.shield(running)
+    shared = _in_flight.get(key)
+    if shared is None:
+        shared = _in_flight[key] = _Shared(asyncio.ensure_future(db(fn, *args)))
+
+        def forget(_done: asyncio.Future, key: tuple = key, shared: _Shared = shared) -> None:
+            if _in_flight.get(key) is shared:
+                del _in_flight[key]
+
+        shared.future.add_done_callback(forget)
+    shared.waiting += 1
+    try:
+        # One caller giving up must not cancel the call for the others.
+        return await asyncio.shield(shared.future)
+    finally:
+        shared.waiting -= 1
+        if not shared.waiting and not shared.future.done():
+            shared.future.cancel()
 
 
 def close_connections() -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from board import services as board_services
 from notifications import subscriber
 from notifications.models import FannedOut, Notification
 from notifications.tasks import catch_up, postings_closing
@@ -92,7 +93,9 @@ def test_an_offer_tells_the_hub_and_the_award_tells_winner_and_loser(chain, act,
     first = offer(chain, posting, "grinder")
     Notification.objects.all().delete()
     with act():
-        services.posting_award(posting=posting, offer=first, actor=chain.hub_owner, terms=terms())
+        board_services.posting_award(
+            posting=posting, offer=first, actor=chain.hub_owner, terms=terms()
+        )
     assert told("offer.won") == [("grinder-owner", "offer.won")]
     assert told("offer.lost") == [("turner-owner", "offer.lost")]
     # The award is also a request to the winner, answered on its order page.

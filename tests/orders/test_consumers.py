@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from core import realtime
-from orders import broadcast, services
+from orders import broadcast, livepath, services
 from orders.access import job_access
 from orders.consumers import (
     CLOSE_BAD_REQUEST,
@@ -51,7 +50,7 @@ async def open_stream(path: str, user=None, *, origin=ORIGIN, token: str | None 
     if origin is not None:
         headers.append((b"origin", origin))
     if user is not None:
-        headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
+        headers.append((b"cookie", await run(session_cookie, user)))
     if token is not None:
         headers.append((b"authorization", f"Token {token}".encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
@@ -82,7 +81,9 @@ async def refused(path: str, user=None, **kwargs) -> int:
 
 
 def run(fn, *args, **kwargs):
-    return database_sync_to_async(fn)(*args, **kwargs)
+    """The test's own database calls, on the streams' database thread: one at a time with the
+    consumers' (an in-memory SQLite database refuses two threads touching a table at once)."""
+    return livepath.db(fn, *args, **kwargs)
 
 
 def expected_payload(event: ProgressEvent) -> dict:

@@ -60,7 +60,7 @@ def test_a_user_added_in_the_admin_gets_a_hashed_password(operator):
 READ_ONLY = [
     "/admin/orders/order/",
     "/admin/orders/orderdocument/",
-    "/admin/orders/posting/",
+    "/admin/board/posting/",
     "/admin/drawings/drawingaccesslog/",
 ]
 
