@@ -85,3 +85,21 @@ def test_an_empty_rate_turns_a_scope_off(chain, settings):
     client = token_client(chain.hub_owner)
     for _ in range(5):
         assert client.get("/api/v1/workshops/").status_code == 200
+
+
+class UnreachableCache:
+    def get(self, *args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    set = get
+
+
+def test_a_cache_outage_lets_requests_through(chain, routed_job, monkeypatch):
+    """Writes commit while Redis is away (tests/integration/test_two_daphnes.py); the throttle,
+    which counts in Redis, must not turn them into 500s."""
+    from shopnet.throttles import APIScopeThrottle
+
+    monkeypatch.setattr(APIScopeThrottle, "cache", UnreachableCache())
+    client = token_client(chain.hub_owner)
+    for _ in range(4):
+        assert client.get("/api/v1/workshops/").status_code == 200
