@@ -13,6 +13,11 @@ urlpatterns = [
         views.unsubscribe,
         name="notifications_unsubscribe",
     ),
+    path(
+        "notifications/devices/<uuid:subscription_uuid>/remove/",
+        views.push_device_remove,
+        name="push_device_remove",
+    ),
     path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
     path(
         "notifications/<uuid:notification_uuid>/open/",

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -162,3 +162,13 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+@require_POST
+@login_required
+def push_device_remove(request: HttpRequest, subscription_uuid) -> HttpResponse:
+    """Stop pushing to one of my devices (someone else's does not exist)."""
+    subscription = get_object_or_404(PushSubscription, uuid=subscription_uuid, user=request.user)
+    services.push_unsubscribe(subscription=subscription)
+    messages.success(request, _("That device is no longer told."))
+    return redirect("notification_preferences")

@@ -162,3 +162,22 @@ def test_the_service_worker_is_served_from_the_root(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert b"showNotification" in response.content
+
+
+def test_a_device_is_removed_from_the_settings_page_by_its_owner_only(chain, push_service):
+    browser = Browser()
+    subscription = notification_services.push_subscribe(
+        user=chain.turner_owner,
+        endpoint=push_service.url("/push/b"),
+        p256dh=browser.p256dh,
+        auth=browser.auth_b64,
+        device="iPad",
+    )
+    path = f"/notifications/devices/{subscription.uuid}/remove/"
+    page = client_for(chain.turner_owner).get("/notifications/settings/").content.decode()
+    assert path in page
+    assert client_for(chain.stranger_owner).post(path).status_code == 404
+    assert client_for(chain.turner_owner).get(path).status_code == 405
+    assert PushSubscription.objects.exists()
+    assert client_for(chain.turner_owner).post(path).status_code == 302
+    assert not PushSubscription.objects.exists()
