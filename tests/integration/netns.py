@@ -137,6 +137,7 @@ class NamespacedCluster(Cluster):
                 subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
 
     def _make_namespaces(self) -> None:
+        _remove_leftovers()
         for side, (host, guest) in SUBNETS.items():
             if side not in self.layout:
                 continue
@@ -190,6 +191,16 @@ class NamespacedCluster(Cluster):
         daphne = NamespacedDaphne(name, port, process, log, host=guest)
         _wait_for_port_at(guest, port, 30, process)
         return daphne
+
+
+def _remove_leftovers() -> None:
+    """A run killed before its teardown leaves its veth ends holding the test addresses."""
+    listed = subprocess.run(
+        ["ip", "-o", "-4", "addr", "show"], check=False, capture_output=True, text=True
+    ).stdout
+    ends = {line.split()[1].split("@")[0] for line in listed.splitlines() if " 198.18.42." in line}
+    for end in ends:
+        subprocess.run(["ip", "link", "del", end], check=False, capture_output=True)
 
 
 def _wait_for_port_at(host: str, port: int, timeout: float, process) -> None:
