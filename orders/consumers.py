@@ -342,7 +342,16 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def __call__(self, scope, receive, send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            try:
+                await super().__call__(scope, receive, send)
+            except Exception:
+                # The channel layer's first command after Redis came back can fail on the
+                # connection it lost (redis-py reconnects on the next one). Nothing has happened
+                # yet if the socket got no channel: try once more rather than answer 500.
+                if getattr(self, "channel_name", None) is not None:
+                    raise
+                logger.info("The channel layer failed before the socket had a channel; again")
+                await super().__call__(scope, receive, send)
         finally:
             # However the instance ends: a disconnect, a refusal, an error, or daphne cancelling
             # an instance that took too long to shut down, when `disconnect()` never runs.

@@ -50,15 +50,17 @@ def test_a_group_that_cannot_be_reached_is_logged_and_the_others_still_get_the_m
 
     monkeypatch.setattr(layer, "group_send", flaky_group_send)
 
-    async def listen():
-        return await _listen(layer, ["workshop.publish-up"])
+    async def main():
+        # One loop throughout: on the pub/sub layer a subscription lives as long as its loop.
+        (channel,) = await _listen(layer, ["workshop.publish-up"])
+        with caplog.at_level(logging.WARNING, logger=realtime.logger.name):
+            realtime._send(
+                ["job.publish-down", "workshop.publish-up"],
+                {"type": "board.update", "posting": "p"},
+            )
+        return await _received(layer, channel)
 
-    (channel,) = asyncio.run(listen())
-    with caplog.at_level(logging.WARNING, logger=realtime.logger.name):
-        realtime._send(
-            ["job.publish-down", "workshop.publish-up"], {"type": "board.update", "posting": "p"}
-        )
-    assert asyncio.run(_received(layer, channel)) == {"type": "board.update", "posting": "p"}
+    assert asyncio.run(main()) == {"type": "board.update", "posting": "p"}
     assert [r.getMessage() for r in caplog.records] == [
         "Could not publish board.update to job.publish-down"
     ]
