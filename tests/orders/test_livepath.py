@@ -15,6 +15,7 @@ import pytest
 from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
@@ -64,7 +65,7 @@ class Saturated:
 
 async def group_members(group: str) -> int:
     layer = get_channel_layer()
-    if type(layer).__name__ == "RedisPubSubChannelLayer":  # groups are kept in each process
+    if isinstance(layer, RedisPubSubChannelLayer):  # groups are kept in each process
         here = layer._get_layer()
         return len(here.groups.get(here._get_group_channel_name(group), ()))
     if hasattr(layer, "groups"):  # the in-memory layer
