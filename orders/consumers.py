@@ -8,9 +8,12 @@ Close codes (sent after the handshake is accepted, so every client can read them
   4404  no such object, or not one this user may see (existence does not leak)
   4429  the user already holds WEBSOCKET_MAX_PER_USER sockets on this server process
 
-A socket is accepted before anything is looked up, then one database call says who it is and
-whether it may see the object (so a storm of reconnects queues behind the database, never
-behind daphne's handshake timeout). Every stream is sent `{"type": "heartbeat"}` every
+A socket is accepted before anything is looked up, then one database call says who it is,
+whether it may see the object and where its stream starts (so a storm of reconnects queues
+behind the database, never behind daphne's handshake timeout); sockets that ask while a call
+runs share the next one (`livepath.Batch`). A job stream joins its job's group before that
+call, so the call can read the log without missing what is sent meanwhile; nothing reaches the
+socket before the call has let it in. Every stream is sent `{"type": "heartbeat"}` every
 WEBSOCKET_HEARTBEAT seconds by its process's pulse (`livepath.py`), so a client can tell a dead
 stream from a quiet one. Every WEBSOCKET_RECONCILE_EVERY heartbeats the pulse re-checks every
 stream's credential and access in one batch and each job stream compares the job's last seq with
@@ -371,7 +374,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             except Exception:
                 # The channel layer's first command after Redis came back can fail on the
                 # connection it lost (redis-py reconnects on the next one). Nothing has happened
-                # yet if the socket got no channel: try once more rather than answer 500.
+                # yet if the socket got no channel: try once more rather than answer 500. (The
+                # pub/sub layer makes a channel without Redis; its first command is a join.)
                 if getattr(self, "channel_name", None) is not None:
                     raise
                 logger.info("The channel layer failed before the socket had a channel; again")
@@ -441,8 +445,15 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         """Join a group, unless the socket has closed meanwhile."""
         if self.closed:
             return False
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.joined.append(group)
+        self.joined.append(group)  # left on close even if the join fails half-way
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            # The layer's first command after Redis came back (a group's subscription; a
+            # socket's own channel needs none) can fail on the connection it lost, and
+            # redis-py reconnects on the next one: try once more rather than fail the socket.
+            logger.info("Could not join %s; again", group, exc_info=True)
+            await self.channel_layer.group_add(group, self.channel_name)
         return True
 
     async def disconnect(self, code: int) -> None:

@@ -493,3 +493,27 @@ async def test_one_user_may_hold_only_so_many_sockets_and_is_told_why(chain, rou
     [again] = await open_many(path, cookie, 1)
     for communicator in (*held[1:], other, again):
         await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_join_that_fails_once_is_tried_again(chain, routed_job, monkeypatch):
+    """As after Redis came back: the layer's first command meets the connection it lost."""
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.hub_owner)
+    layer = get_channel_layer()
+    real_group_add = layer.group_add
+    failed = []
+
+    async def flaky_group_add(group, channel):
+        if not failed:
+            failed.append(group)
+            raise ConnectionError("Connection closed by server.")
+        await real_group_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", flaky_group_add)
+    group = realtime.job_group(str(job.uuid))
+    [socket] = await open_many(f"/ws/jobs/{job.uuid}/", cookie, 1)
+    assert failed == [group]
+    assert await group_members(group) == 1
+    await socket.disconnect()
+    assert await group_members(group) == 0
