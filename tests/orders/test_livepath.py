@@ -517,3 +517,36 @@ async def test_a_join_that_fails_once_is_tried_again(chain, routed_job, monkeypa
     assert await group_members(group) == 1
     await socket.disconnect()
     assert await group_members(group) == 0
+
+
+@pytest.mark.asyncio
+async def test_a_batch_answers_each_key_once_and_never_joins_a_call_under_way():
+    calls = []
+    running, release = threading.Event(), threading.Event()
+
+    def look_up(name):
+        calls.append(name)
+        if name == "first":
+            running.set()
+            release.wait(10)
+        if name == "broken":
+            raise ValueError(name)
+        return name.upper()
+
+    batch = livepath.Batch()
+    first = asyncio.ensure_future(batch.ask(("a",), look_up, "first"))
+    await asyncio.to_thread(running.wait, 10)
+    # Asked while the first call runs: all of them go into the next call.
+    same = [asyncio.ensure_future(batch.ask(("b",), look_up, "same")) for _ in range(3)]
+    broken = asyncio.ensure_future(batch.ask(("c",), look_up, "broken"))
+    again = asyncio.ensure_future(batch.ask(("a",), look_up, "again"))
+    await asyncio.sleep(0.05)
+    release.set()
+    assert await first == "FIRST"
+    assert [await answer for answer in same] == ["SAME"] * 3
+    with pytest.raises(ValueError):
+        await broken
+    # Same key as the call that was running, but read after the request: not its answer.
+    assert await again == "AGAIN"
+    assert calls == ["first", "same", "broken", "again"]
+    assert batch.trips == 2
