@@ -54,6 +54,7 @@ from tests.integration.cluster import (
 BENCH = Path(__file__).resolve().parent
 TICKS = os.sysconf("SC_CLK_TCK")
 FLOOR_APP = "floor_app:application"
+SECTIONS = ("handshakes", "idle", "fanout", "writes", "storm")
 
 
 def ms(seconds: float) -> float:
@@ -475,39 +476,44 @@ async def run(args) -> None:
 
 async def measure(args, shop, ours, floor, pg) -> dict:
     results: dict = {}
-    print("handshakes …", file=sys.stderr)
-    results["handshakes"] = {
-        s.name: await handshakes(s, args.handshakes, args.inflight) for s in (ours, floor)
-    }
-    print("idle …", file=sys.stderr)
-    results["idle"] = {
-        "shopnet": await idle(ours, args.idle, args.window, pg),
-        "floor": await idle(floor, args.idle, args.window, None),
-    }
-    print("fan-out …", file=sys.stderr)
-    layer = LayerPublish(shop)
-    sample = await sample_event(shop)
-    layer.sample, layer.route = sample, {"steps": [], "order": None, "performers": []}
-    floor_publish = FloorPublish(shop.redis.url, sample)
-    results["fanout"] = {}
-    for n in args.fanout:
-        results["fanout"][n] = {
-            "shopnet": await fanout(ours, n, args.rounds, layer),
-            "floor": await fanout(floor, n, args.rounds, floor_publish),
-            "tap": await fanout(ours, n, max(args.rounds // 2, 3), TapPublish(shop)),
+    if "handshakes" in args.only:
+        print("handshakes …", file=sys.stderr)
+        results["handshakes"] = {
+            s.name: await handshakes(s, args.handshakes, args.inflight) for s in (ours, floor)
         }
-    print("writes …", file=sys.stderr)
-    results["writes"] = await asyncio.to_thread(writes, shop, args.writes, pg)
-    print("reconnect storm …", file=sys.stderr)
+    if "idle" in args.only:
+        print("idle …", file=sys.stderr)
+        results["idle"] = {
+            "shopnet": await idle(ours, args.idle, args.window, pg),
+            "floor": await idle(floor, args.idle, args.window, None),
+        }
+    if "fanout" in args.only:
+        print("fan-out …", file=sys.stderr)
+        layer = LayerPublish(shop)
+        sample = await sample_event(shop)
+        layer.sample, layer.route = sample, {"steps": [], "order": None, "performers": []}
+        floor_publish = FloorPublish(shop.redis.url, sample)
+        results["fanout"] = {}
+        for n in args.fanout:
+            results["fanout"][n] = {
+                "shopnet": await fanout(ours, n, args.rounds, layer),
+                "floor": await fanout(floor, n, args.rounds, floor_publish),
+                "tap": await fanout(ours, n, max(args.rounds // 2, 3), TapPublish(shop)),
+            }
+    if "writes" in args.only:
+        print("writes …", file=sys.stderr)
+        results["writes"] = await asyncio.to_thread(writes, shop, args.writes, pg)
+    if "storm" in args.only:
+        print("reconnect storm …", file=sys.stderr)
 
-    async def change(after: int) -> int:
-        await TapPublish(shop)(after)
-        return await asyncio.to_thread(shop.last_seq)
+        async def change(after: int) -> int:
+            await TapPublish(shop)(after)
+            return await asyncio.to_thread(shop.last_seq)
 
-    results["storm"] = {
-        "shopnet": await storm(ours, args.storm, change),
-        "floor": await storm(floor, args.storm),
-    }
+        results["storm"] = {
+            "shopnet": await storm(ours, args.storm, change),
+            "floor": await storm(floor, args.storm),
+        }
     return results
 
 
@@ -523,27 +529,32 @@ async def sample_event(shop: Cluster) -> dict:
 
 
 def report(args, r: dict) -> str:
-    h, i, w, s = r["handshakes"], r["idle"], r["writes"], r["storm"]
-    rows = [
-        "| figure | shopnet | floor | ratio |",
-        "|---|---:|---:|---:|",
-        f"| handshakes/s, {args.handshakes} sockets, {args.inflight} in flight, one process "
-        f"| {h['shopnet']['rate']:.0f} | {h['floor']['rate']:.0f} "
-        f"| {ratio(h['floor']['rate'], h['shopnet']['rate'])} slower |",
-        f"| time to hello p50 / p99 ms | {h['shopnet']['p50']:.0f} / {h['shopnet']['p99']:.0f} "
-        f"| {h['floor']['p50']:.0f} / {h['floor']['p99']:.0f} "
-        f"| {ratio(h['shopnet']['p50'], h['floor']['p50'])} / "
-        f"{ratio(h['shopnet']['p99'], h['floor']['p99'])} |",
-        f"| idle CPU, {args.idle:,} sockets (% of one core) | {i['shopnet']['cpu']:.2f}% "
-        f"| {i['floor']['cpu']:.2f}% | {ratio(i['shopnet']['cpu'], i['floor']['cpu'])} |",
-        f"| RSS per idle socket KB | {i['shopnet']['rss_per_socket'] / 1024:.1f} "
-        f"| {i['floor']['rss_per_socket'] / 1024:.1f} "
-        f"| {ratio(i['shopnet']['rss_per_socket'], i['floor']['rss_per_socket'])} |",
-        f"| PostgreSQL while idle, {args.idle:,} sockets: txn/s, new connections/s "
-        f"| {i['shopnet']['pg_txn']:.2f}, {i['shopnet']['pg_sessions']:.2f} | 0 | |",
-        f"| PostgreSQL with no socket open: txn/s | {i['shopnet']['pg_txn_empty']:.2f} | 0 | |",
-    ]
-    for n, f in r["fanout"].items():
+    rows = ["| figure | shopnet | floor | ratio |", "|---|---:|---:|---:|"]
+    if "handshakes" in r:
+        h = r["handshakes"]
+        rows += [
+            f"| handshakes/s, {args.handshakes} sockets, {args.inflight} in flight, one process "
+            f"| {h['shopnet']['rate']:.0f} | {h['floor']['rate']:.0f} "
+            f"| {ratio(h['shopnet']['rate'], h['floor']['rate'])} the floor's rate |",
+            f"| time to hello p50 / p99 ms | {h['shopnet']['p50']:.0f} / {h['shopnet']['p99']:.0f} "
+            f"| {h['floor']['p50']:.0f} / {h['floor']['p99']:.0f} "
+            f"| {ratio(h['shopnet']['p50'], h['floor']['p50'])} / "
+            f"{ratio(h['shopnet']['p99'], h['floor']['p99'])} |",
+            f"| handshakes that failed | {h['shopnet']['failed']} | {h['floor']['failed']} | |",
+        ]
+    if "idle" in r:
+        i = r["idle"]
+        rows += [
+            f"| idle CPU, {args.idle:,} sockets (% of one core) | {i['shopnet']['cpu']:.2f}% "
+            f"| {i['floor']['cpu']:.2f}% | {ratio(i['shopnet']['cpu'], i['floor']['cpu'])} |",
+            f"| RSS per idle socket KB | {i['shopnet']['rss_per_socket'] / 1024:.1f} "
+            f"| {i['floor']['rss_per_socket'] / 1024:.1f} "
+            f"| {ratio(i['shopnet']['rss_per_socket'], i['floor']['rss_per_socket'])} |",
+            f"| PostgreSQL while idle, {args.idle:,} sockets: txn/s, new connections/s "
+            f"| {i['shopnet']['pg_txn']:.2f}, {i['shopnet']['pg_sessions']:.2f} | 0 | |",
+            f"| PostgreSQL with no socket open: txn/s | {i['shopnet']['pg_txn_empty']:.2f} | 0 | |",
+        ]
+    for n, f in r.get("fanout", {}).items():
         rows.append(
             f"| fan-out to {n:,} sockets, 2 processes, p50 / p99 ms (lost) "
             f"| {f['shopnet']['p50']:.1f} / {f['shopnet']['p99']:.1f} ({f['shopnet']['lost']}) "
@@ -555,15 +566,21 @@ def report(args, r: dict) -> str:
             f"| … from a real tap (HTTP hold/resume), p50 / p99 ms (lost) "
             f"| {f['tap']['p50']:.1f} / {f['tap']['p99']:.1f} ({f['tap']['lost']}) | | |"
         )
-    rows += [
-        f"| hold/resume vs `GET /healthz` p50 ms | {w['write']:.1f} | {w['healthz']:.1f} "
-        f"| {ratio(w['write'], w['healthz'])} |",
-        f"| new PostgreSQL connections per write | {w['new_connections_per_write']:.2f} | | |",
-        f"| reconnect storm: {args.storm:,} reopen at once (with `after`): s, never back, "
-        f"missed the change | {s['shopnet']['seconds']:.1f} s, {s['shopnet']['never']}, "
-        f"{s['shopnet']['short']} | {s['floor']['seconds']:.1f} s, {s['floor']['never']} "
-        f"| {ratio(s['shopnet']['seconds'], s['floor']['seconds'])} |",
-    ]
+    if "writes" in r:
+        w = r["writes"]
+        rows += [
+            f"| hold/resume vs `GET /healthz` p50 ms | {w['write']:.1f} | {w['healthz']:.1f} "
+            f"| {ratio(w['write'], w['healthz'])} |",
+            f"| new PostgreSQL connections per write | {w['new_connections_per_write']:.2f} | | |",
+        ]
+    if "storm" in r:
+        s = r["storm"]
+        rows.append(
+            f"| reconnect storm: {args.storm:,} reopen at once (with `after`): s, never back, "
+            f"missed the change | {s['shopnet']['seconds']:.1f} s, {s['shopnet']['never']}, "
+            f"{s['shopnet']['short']} | {s['floor']['seconds']:.1f} s, {s['floor']['never']} "
+            f"| {ratio(s['shopnet']['seconds'], s['floor']['seconds'])} |"
+        )
     return "\n".join(rows)
 
 
@@ -578,6 +595,13 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=40)
     parser.add_argument("--storm", type=int, default=1000)
     parser.add_argument("--heartbeat", type=float, default=5.0, help="WEBSOCKET_HEARTBEAT")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        help="measure only these (default: all, in this order)",
+    )
     args = parser.parse_args()
     reason = missing_services()
     if reason:

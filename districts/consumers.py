@@ -64,7 +64,7 @@ class DistrictStream(StreamConsumer):
     def stream_groups(self) -> list[str]:
         return [realtime.district_group(self.district_uuid)]
 
-    async def start(self) -> None:
+    async def start(self, begun: Any) -> None:
         await self.send_json({"type": "hello", "district": self.slug})
 
     async def reconcile(self) -> None:

@@ -26,7 +26,9 @@ class NotificationStream(StreamConsumer):
     def stream_groups(self) -> list[str]:
         return []
 
-    async def start(self) -> None:
+    async def start(self, begun: Any) -> None:
+        # Its own call, after joining the user's group (known only once the lookup said who
+        # this is), so a count sent meanwhile is not missed.
         count = await db(unread_count, self.user)
         await self.send_json({"type": "hello", "unread": count})
 

@@ -8,9 +8,12 @@ Close codes (sent after the handshake is accepted, so every client can read them
   4404  no such object, or not one this user may see (existence does not leak)
   4429  the user already holds WEBSOCKET_MAX_PER_USER sockets on this server process
 
-A socket is accepted before anything is looked up, then one database call says who it is and
-whether it may see the object (so a storm of reconnects queues behind the database, never
-behind daphne's handshake timeout). Every stream is sent `{"type": "heartbeat"}` every
+A socket is accepted before anything is looked up, then one database call says who it is,
+whether it may see the object and where its stream starts (so a storm of reconnects queues
+behind the database, never behind daphne's handshake timeout); sockets that ask while a call
+runs share the next one (`livepath.Batch`). A job stream joins its job's group before that
+call, so the call can read the log without missing what is sent meanwhile; nothing reaches the
+socket before the call has let it in. Every stream is sent `{"type": "heartbeat"}` every
 WEBSOCKET_HEARTBEAT seconds by its process's pulse (`livepath.py`), so a client can tell a dead
 stream from a quiet one. Every WEBSOCKET_RECONCILE_EVERY heartbeats the pulse re-checks every
 stream's credential and access in one batch and each job stream compares the job's last seq with
@@ -42,7 +45,7 @@ from django.utils.crypto import constant_time_compare
 from core import realtime
 
 from . import broadcast
-from .livepath import db, db_shared, pulse
+from .livepath import batch, db, db_shared, pulse
 
 logger = logging.getLogger(__name__)
 
@@ -245,13 +248,18 @@ def credential_of(scope: dict[str, Any]) -> tuple[str | None, str | None]:
     return scope.get("auth"), getattr(scope.get("session"), "session_key", None)
 
 
-def admit(stream: type[StreamConsumer], scope: dict[str, Any], target: str):
-    """(user, close code or None, what the stream needs): one database call per handshake."""
+def admit(
+    stream: type[StreamConsumer], scope: dict[str, Any], target: str, begin: bool, params: Any
+):
+    """(user, close code or None, what the stream needs, what it starts from): who this is, may
+    they, and (`begin`, for a well-formed request) where the stream starts, in one database call
+    per handshake."""
     user = authenticate(scope)
     if not user.is_authenticated:
-        return user, CLOSE_UNAUTHENTICATED, None
+        return user, CLOSE_UNAUTHENTICATED, None, None
     code, state = stream.grant(user, target)
-    return user, code, state
+    begun = stream.begin(state, params) if code is None and begin else None
+    return user, code, state, begun
 
 
 class SocketsPerUser:
@@ -308,14 +316,33 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         raise NotImplementedError
 
     def malformed(self) -> int | None:
-        """A close code for a malformed request (checked once the user is known)."""
+        """A close code for a malformed request (told once the user is known)."""
+        return None
+
+    def early_groups(self) -> list[str]:
+        """Groups the URL names, joined before the handshake's lookup, so the lookup can also
+        say where the stream starts (`begin`) without missing what is sent meanwhile. Nothing
+        is forwarded before the lookup has authorized the socket (Channels dispatches no group
+        message while `connect` runs, and a closed stream handles none), and a refused socket
+        leaves them."""
+        return []
+
+    def start_params(self) -> Any:
+        """What `begin` needs from the request (hashable: sockets asking the same share it)."""
+        return None
+
+    @staticmethod
+    def begin(state: Any, params: Any) -> Any:
+        """On the database thread, in the handshake's call, for a socket `grant` let in: what
+        the stream starts from. Only for streams whose `early_groups` carry everything it must
+        not miss; others look in `start`, after joining every group."""
         return None
 
     def stream_groups(self) -> list[str]:
         raise NotImplementedError
 
-    async def start(self) -> None:
-        """After joining the groups: replay, then say hello."""
+    async def start(self, begun: Any) -> None:
+        """After joining the groups: replay (from what `begin` found), then say hello."""
         await self.send_json({"type": "hello"})
 
     async def reconcile(self) -> None:
@@ -347,7 +374,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             except Exception:
                 # The channel layer's first command after Redis came back can fail on the
                 # connection it lost (redis-py reconnects on the next one). Nothing has happened
-                # yet if the socket got no channel: try once more rather than answer 500.
+                # yet if the socket got no channel: try once more rather than answer 500. (The
+                # pub/sub layer makes a channel without Redis; its first command is a join.)
                 if getattr(self, "channel_name", None) is not None:
                     raise
                 logger.info("The channel layer failed before the socket had a channel; again")
@@ -361,6 +389,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         # Channels' own dispatch first runs `close_old_connections` on the ORM thread for every
         # message: a disconnect, a doorbell and a heartbeat would each wait behind every other
         # socket's queries. Stream database calls close stale connections themselves (`db`).
+        if self.closed and not message["type"].startswith("websocket."):
+            return  # a refused or closing stream forwards nothing (early groups included)
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -375,12 +405,24 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         # reason (after it, the client reads the close code), and a socket waiting for the
         # database must not run into daphne's handshake timeout.
         await self.accept()
-        # One database call says who this is and what they may see; sockets opened at the same
-        # time with the same credential for the same object share it (a reconnect storm).
-        key = (type(self).__name__, *credential_of(self.scope), self.target())
-        user, code, state = await db_shared(key, admit, type(self), self.scope, self.target())
+        auth, credential = credential_of(self.scope)
+        if auth not in ("token", "session") or not credential:
+            await self.refuse(CLOSE_UNAUTHENTICATED)  # nothing to look up
+            return
+        malformed = self.malformed()  # told only once the user is known
+        target = self.target()
+        for group in self.early_groups():
+            if not await self.join(group):
+                return
+        # One database call says who this is, what they may see and where the stream starts;
+        # sockets asking at the same time ride the same call (a reconnect storm).
+        params = self.start_params() if malformed is None else None
+        key = (type(self).__name__, auth, credential, target, malformed is None, params)
+        user, code, state, begun = await batch().ask(
+            key, admit, type(self), self.scope, target, malformed is None, params
+        )
         self.user = self.scope["user"] = user
-        code = code if code == CLOSE_UNAUTHENTICATED else (self.malformed() or code)
+        code = code if code == CLOSE_UNAUTHENTICATED else (malformed or code)
         if code is None and not sockets_of.take(user.pk):
             code = CLOSE_TOO_MANY
         if code is not None:
@@ -389,18 +431,30 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.counted = True
         self.take(state)
         personal = [realtime.user_group(str(self.user.uuid))]
-        session_key = getattr(self.scope.get("session"), "session_key", None)
-        if self.scope.get("auth") == "session" and session_key:
-            personal.append(realtime.session_group(session_key))
+        if auth == "session":
+            personal.append(realtime.session_group(credential))
         for group in [*personal, *self.stream_groups()]:
-            if self.closed:
+            if group not in self.joined and not await self.join(group):
                 return
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.joined.append(group)
         async with self.lock:
-            await self.start()
+            await self.start(begun)
         if not self.closed:
             pulse().join(self)
+
+    async def join(self, group: str) -> bool:
+        """Join a group, unless the socket has closed meanwhile."""
+        if self.closed:
+            return False
+        self.joined.append(group)  # left on close even if the join fails half-way
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            # The layer's first command after Redis came back (a group's subscription; a
+            # socket's own channel needs none) can fail on the connection it lost, and
+            # redis-py reconnects on the next one: try once more rather than fail the socket.
+            logger.info("Could not join %s; again", group, exc_info=True)
+            await self.channel_layer.group_add(group, self.channel_name)
+        return True
 
     async def disconnect(self, code: int) -> None:
         await self.leave()
@@ -488,22 +542,26 @@ def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
     )
 
 
-def _head(access) -> tuple[int, int]:
-    """(the job's last seq, the last seq of an event this user may see)."""
+def _last_seq(access) -> int:
     from .models import Job
 
-    head = Job.objects.filter(pk=access.job.pk).values_list("last_seq", flat=True).first() or 0
+    return Job.objects.filter(pk=access.job.pk).values_list("last_seq", flat=True).first() or 0
+
+
+def _head(access, head: int | None = None) -> tuple[int, int]:
+    """(the job's last seq, the last seq of an event this user may see); `head` when the
+    caller has just read it."""
+    head = _last_seq(access) if head is None else head
     if access.is_hub_manager:
         return head, head  # the hub sees every event, and the log has no gaps
     seen = access.events().filter(seq__lte=head).order_by("-seq").values_list("seq", flat=True)
     return head, seen.first() or 0
 
 
-def _catch_up(access, after: int) -> tuple[int, list[dict[str, Any]]]:
-    """(the job's last seq, the visible events after `after` up to it, as wire payloads)."""
-    from .models import Job
-
-    head = Job.objects.filter(pk=access.job.pk).values_list("last_seq", flat=True).first() or 0
+def _catch_up(access, after: int, head: int | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """(the job's last seq, the visible events after `after` up to it, as wire payloads);
+    `head` when the caller has just read it."""
+    head = _last_seq(access) if head is None else head
     payloads: list[dict[str, Any]] = []
     cursor = after
     while cursor < head:
@@ -521,14 +579,17 @@ def _catch_up(access, after: int) -> tuple[int, list[dict[str, Any]]]:
 
 
 def _start(access, after: int | None) -> tuple[int, int, list[dict[str, Any]]]:
-    """(the job's last seq, the seq the client is at, what it missed): one database call."""
+    """(the job's last seq, the seq the client is at, what it missed). Runs in the handshake's
+    call, right after the job's row was read (after the socket joined the job's group): its
+    `last_seq` is the head, so the hub starting from the present costs no query of its own."""
+    head = access.job.last_seq
     if after is not None:
-        head, payloads = _catch_up(access, after)
+        head, payloads = _catch_up(access, after, head)
         if after <= head:
             return head, (payloads[-1]["seq"] if payloads else after), payloads
     # From the present; a seq from the future (a client of a restored database, say) is not
     # trusted, or every live event would look like one it had already seen.
-    head, last_visible = _head(access)
+    head, last_visible = _head(access, head)
     return head, last_visible, []
 
 
@@ -553,10 +614,23 @@ class JobStream(StreamConsumer):
             return CLOSE_BAD_REQUEST
         return None
 
+    def early_groups(self) -> list[str]:
+        # The job's group before the lookup reads the log: nothing committed after that read
+        # can be missed (what arrives meanwhile waits in the socket's queue until `connect`
+        # returns, and what the replay already carried is dropped by its seq).
+        return [realtime.job_group(self.target())]
+
+    def start_params(self) -> Any:
+        return self.after
+
     @staticmethod
     def grant(user, target: str) -> tuple[int | None, Any]:
         access = _load_job_access(user, target)
         return (CLOSE_NOT_FOUND, None) if access is None else (None, access)
+
+    @staticmethod
+    def begin(state: Any, params: Any) -> Any:
+        return _start(state, params)
 
     def take(self, state: Any) -> None:
         self.access = state
@@ -566,9 +640,8 @@ class JobStream(StreamConsumer):
     def stream_groups(self) -> list[str]:
         return [realtime.job_group(str(self.access.job.uuid))]
 
-    async def start(self) -> None:
-        # After joining the job's group, so nothing committed from here on can be missed.
-        head, at, payloads = await db(_start, self.access, self.after)
+    async def start(self, begun: Any) -> None:
+        head, at, payloads = begun
         for payload in payloads:
             await self.send_event(payload)
         self.cursor, self.last_sent = head, at
@@ -692,7 +765,7 @@ class WorkshopStream(StreamConsumer):
     def stream_groups(self) -> list[str]:
         return [realtime.workshop_group(self.workshop_uuid)]
 
-    async def start(self) -> None:
+    async def start(self, begun: Any) -> None:
         await self.send_json({"type": "hello", "workshop": self.workshop_uuid})
 
     async def reconcile(self) -> None:

@@ -91,6 +91,90 @@ async def db_shared(key: tuple, fn: Callable[..., T], *args: Any) -> T:
             shared.future.cancel()
 
 
+def _answer_all(calls: dict[tuple, tuple[Callable, tuple]]) -> dict[tuple, tuple[bool, Any]]:
+    """On the streams' database thread: each call once, its answer or its error."""
+    answers: dict[tuple, tuple[bool, Any]] = {}
+    for key, (fn, args) in calls.items():
+        try:
+            answers[key] = (True, fn(*args))
+        except Exception as exc:
+            answers[key] = (False, exc)
+    return answers
+
+
+class Batch:
+    """The database calls of handshakes, run together: whatever sockets ask while one call runs
+    is asked in the next, in one trip to the streams' thread, and what sockets ask with the same
+    `key` (the same credential, object and position in the log) is answered once per trip.
+
+    A request never joins a trip already under way, whose reads may come before what its socket
+    did before asking (joining the job's group): every answer is read after its request was
+    made. Under a reconnect storm the trips grow instead of queueing one per socket; a lone
+    handshake costs one trip, as before."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[tuple, Callable, tuple, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+        self.trips = 0  # calls made, for tests and benchmarks
+
+    async def ask(self, key: tuple, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self.pending.append((key, fn, args, future))
+        if self.task is None:
+            self.task = loop.create_task(self.run(), name="live-batch")
+        return await future
+
+    async def run(self) -> None:
+        try:
+            while self.pending:
+                # A socket that closed while waiting has nothing left to ask.
+                requests = [r for r in self.pending if not r[3].done()]
+                self.pending = []
+                if not requests:
+                    continue
+                calls: dict[tuple, tuple[Callable, tuple]] = {}
+                for key, fn, args, _future in requests:
+                    calls.setdefault(key, (fn, args))
+                self.trips += 1
+                try:
+                    answers = await db(_answer_all, calls)
+                except asyncio.CancelledError:
+                    for *_, future in requests:
+                        future.cancel()
+                    raise
+                except Exception as exc:
+                    for *_, future in requests:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for key, _fn, _args, future in requests:
+                    if future.done():
+                        continue
+                    ok, value = answers[key]
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        finally:
+            self.task = None
+            for *_, future in self.pending:  # only when this loop is being torn down
+                future.cancel()
+            self.pending = []
+
+
+_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batch] = weakref.WeakKeyDictionary()
+
+
+def batch() -> Batch:
+    """This event loop's batch of handshake calls."""
+    loop = asyncio.get_running_loop()
+    found = _batches.get(loop)
+    if found is None:
+        found = _batches[loop] = Batch()
+    return found
+
+
 def close_connections() -> None:
     """Close the database connections the streams' thread holds (at shutdown, or before a test
     database is dropped)."""

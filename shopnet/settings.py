@@ -181,10 +181,11 @@ if REDIS_URL:
         # One Redis subscription per group per process, fanned out to that process's sockets in
         # memory: a change to a job reaches Redis once per process, not once per socket, and a
         # process that dies leaves no member behind. Delivery is at-most-once, as on any layer:
-        # clients repair gaps from the event log.
+        # clients repair gaps from the event log. A consumer's own channel stays in process
+        # (core/layers.py): no Redis round trip per socket.
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "core.layers.PubSubChannelLayer",
                 "CONFIG": {
                     "hosts": [redis_host],
                     "prefix": env.str("CHANNEL_PREFIX", default="shopnet"),

@@ -31,7 +31,7 @@ def test_it_uses_the_channel_layer_named_by_redis_url():
                 >= settings.WEBSOCKET_TIMEOUT
             )
         else:
-            assert backend == "channels_redis.pubsub.RedisPubSubChannelLayer"
+            assert backend == "core.layers.PubSubChannelLayer"
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
 

@@ -100,7 +100,7 @@ def test_redis_url_switches_the_channel_layer_and_cache_with_a_bounded_pool():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-3:] == [
-        "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "core.layers.PubSubChannelLayer",
         "600",
         "django.core.cache.backends.redis.RedisCache",
     ]

@@ -15,6 +15,7 @@ import pytest
 from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
@@ -34,11 +35,13 @@ class Queries:
 
     def __init__(self, monkeypatch) -> None:
         self.count = 0
+        self.sql: list[str] = []
         real = CursorWrapper.execute
 
-        def counted(cursor, *args, **kwargs):
+        def counted(cursor, sql, *args, **kwargs):
             self.count += 1
-            return real(cursor, *args, **kwargs)
+            self.sql.append(sql)
+            return real(cursor, sql, *args, **kwargs)
 
         monkeypatch.setattr(CursorWrapper, "execute", counted)
 
@@ -62,7 +65,7 @@ class Saturated:
 
 async def group_members(group: str) -> int:
     layer = get_channel_layer()
-    if type(layer).__name__ == "RedisPubSubChannelLayer":  # groups are kept in each process
+    if isinstance(layer, RedisPubSubChannelLayer):  # groups are kept in each process
         here = layer._get_layer()
         return len(here.groups.get(here._get_group_channel_name(group), ()))
     if hasattr(layer, "groups"):  # the in-memory layer
@@ -181,17 +184,107 @@ async def test_the_pulse_stops_when_the_last_stream_closes(chain, routed_job, se
 
 
 @pytest.mark.asyncio
-async def test_a_handshake_costs_two_database_calls(chain, routed_job):
-    """Who it is and may they (one call), then where the client is in the log (one call),
-    against five before (session, user, dispatch, access, head)."""
+async def test_a_handshake_costs_one_database_call_of_seven_queries(chain, routed_job, monkeypatch):
+    """Who it is, may they, and where the client is in the log: one call (two before, five
+    before that: session, user, dispatch, access, head). Its queries:
+    1. the session, 2. its user, 3. the job (its `last_seq` is where the hub starts),
+    4. the user's memberships, 5. the job's orders, 6. their steps, 7. the job's steps."""
     job, _, _ = routed_job
     cookie = await run(session_cookie, chain.hub_owner)
+    queries = Queries(monkeypatch)
     before = livepath.calls_made()
     [socket] = await open_many(f"/ws/jobs/{job.uuid}/", cookie, 1)
-    assert livepath.calls_made() - before == 2
+    assert livepath.calls_made() - before == 1
+    tables = [sql.split(" FROM ", 1)[1].split()[0].strip('"') for sql in queries.sql]
+    assert tables == [
+        "django_session",
+        "workshops_user",
+        "orders_job",
+        "workshops_membership",
+        "orders_order",
+        "orders_order_steps",
+        "orders_step",
+    ]
     await socket.disconnect()
     # Leaving needs no database call at all.
-    assert livepath.calls_made() - before == 2
+    assert livepath.calls_made() - before == 1
+    assert queries.count == 7
+
+
+@pytest.mark.asyncio
+async def test_a_replay_rides_the_handshakes_call(chain, routed_job, monkeypatch):
+    """A client that comes back with `?after=` gets what it missed from the same call."""
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.hub_owner)
+    head = await run(lambda: type(job).objects.get(pk=job.pk).last_seq)
+    queries = Queries(monkeypatch)
+    before = livepath.calls_made()
+    socket = WebsocketCommunicator(
+        application,
+        f"/ws/jobs/{job.uuid}/?after={head - 2}",
+        headers=[(b"origin", ORIGIN), (b"cookie", cookie)],
+    )
+    assert (await socket.connect(timeout=10))[0]
+    replayed = [await socket.receive_json_from(timeout=10) for _ in range(2)]
+    hello = await socket.receive_json_from(timeout=10)
+    assert [m["seq"] for m in replayed] == [head - 1, head]
+    assert hello == {"type": "hello", "job": str(job.uuid), "seq": head}
+    assert livepath.calls_made() - before == 1
+    assert queries.count == 8  # the seven of a handshake and one page of the log
+    await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_socket_is_in_its_jobs_group_before_the_lookup_reads_the_log(
+    chain, routed_job, monkeypatch
+):
+    """What is sent while the handshake's call runs reaches the socket, after its hello and
+    once: an event the call's read already counted is not sent again."""
+    from orders.consumers import JobStream
+
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.hub_owner)
+    group = realtime.job_group(str(job.uuid))
+    real_begin = JobStream.begin
+    seen = {}
+
+    def begin(state, params):
+        head, at, payloads = real_begin(state, params)
+        seen["head"] = head
+        for seq in (head, head + 1):  # one the read counted, one committed after it
+            event = {"type": "job.event", "kind": "job.updated", "job": str(job.uuid), "seq": seq}
+            route = {"steps": [], "order": None, "performers": []}
+            realtime.send_now([group], {"type": "job.event", "event": event, "route": route})
+        return head, at, payloads
+
+    monkeypatch.setattr(JobStream, "begin", staticmethod(begin))
+    [socket] = await open_many(f"/ws/jobs/{job.uuid}/", cookie, 1)
+    event = await socket.receive_json_from(timeout=5)
+    assert event["seq"] == seen["head"] + 1
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_refused_socket_forwards_nothing_and_leaves_the_group(chain, routed_job):
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.stranger_owner)
+    group = realtime.job_group(str(job.uuid))
+    socket = WebsocketCommunicator(
+        application, f"/ws/jobs/{job.uuid}/", headers=[(b"origin", ORIGIN), (b"cookie", cookie)]
+    )
+    assert (await socket.connect(timeout=10))[0]
+    closed = await socket.receive_output(timeout=10)
+    assert closed == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
+    event = {"type": "job.event", "kind": "job.updated", "job": str(job.uuid), "seq": 10**6}
+    route = {"steps": [], "order": None, "performers": []}
+    await get_channel_layer().group_send(
+        group, {"type": "job.event", "event": event, "route": route}
+    )
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+    await socket.wait(timeout=5)
+    assert await group_members(group) == 0
 
 
 @pytest.mark.django_db
@@ -228,8 +321,9 @@ async def test_sockets_opened_together_with_one_credential_share_the_lookup(chai
     for communicator in sockets:
         assert (await communicator.receive_output(timeout=10))["type"] == "websocket.accept"
         assert (await communicator.receive_json_from(timeout=10))["type"] == "hello"
-    # One shared lookup, then each socket's own start after it joined its groups.
-    assert livepath.calls_made() - before == 1 + len(sockets)
+    # At most two calls for all ten (eleven before): whoever asked before the first call ran
+    # rides it, the rest ride the next one.
+    assert livepath.calls_made() - before <= 2
     for communicator in sockets:
         await communicator.disconnect()
 
@@ -399,3 +493,60 @@ async def test_one_user_may_hold_only_so_many_sockets_and_is_told_why(chain, rou
     [again] = await open_many(path, cookie, 1)
     for communicator in (*held[1:], other, again):
         await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_join_that_fails_once_is_tried_again(chain, routed_job, monkeypatch):
+    """As after Redis came back: the layer's first command meets the connection it lost."""
+    job, _, _ = routed_job
+    cookie = await run(session_cookie, chain.hub_owner)
+    layer = get_channel_layer()
+    real_group_add = layer.group_add
+    failed = []
+
+    async def flaky_group_add(group, channel):
+        if not failed:
+            failed.append(group)
+            raise ConnectionError("Connection closed by server.")
+        await real_group_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", flaky_group_add)
+    group = realtime.job_group(str(job.uuid))
+    [socket] = await open_many(f"/ws/jobs/{job.uuid}/", cookie, 1)
+    assert failed == [group]
+    assert await group_members(group) == 1
+    await socket.disconnect()
+    assert await group_members(group) == 0
+
+
+@pytest.mark.asyncio
+async def test_a_batch_answers_each_key_once_and_never_joins_a_call_under_way():
+    calls = []
+    running, release = threading.Event(), threading.Event()
+
+    def look_up(name):
+        calls.append(name)
+        if name == "first":
+            running.set()
+            release.wait(10)
+        if name == "broken":
+            raise ValueError(name)
+        return name.upper()
+
+    batch = livepath.Batch()
+    first = asyncio.ensure_future(batch.ask(("a",), look_up, "first"))
+    await asyncio.to_thread(running.wait, 10)
+    # Asked while the first call runs: all of them go into the next call.
+    same = [asyncio.ensure_future(batch.ask(("b",), look_up, "same")) for _ in range(3)]
+    broken = asyncio.ensure_future(batch.ask(("c",), look_up, "broken"))
+    again = asyncio.ensure_future(batch.ask(("a",), look_up, "again"))
+    await asyncio.sleep(0.05)
+    release.set()
+    assert await first == "FIRST"
+    assert [await answer for answer in same] == ["SAME"] * 3
+    with pytest.raises(ValueError):
+        await broken
+    # Same key as the call that was running, but read after the request: not its answer.
+    assert await again == "AGAIN"
+    assert calls == ["first", "same", "broken", "again"]
+    assert batch.trips == 2
