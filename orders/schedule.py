@@ -94,7 +94,8 @@ def project_job(
     """Project every step of `job` and the job itself; only rows whose figures moved are
     written (one bulk update for the steps, one update for the job)."""
     now = now or timezone.now()
-    graph = graph or StepGraph.load(job, related=("workshop",))
+    if graph is None:
+        graph = StepGraph.load(job, related=("workshop",))
     if step_due is None:
         _requested, step_due = step_orders(job)
     steps = list(graph.steps.values())

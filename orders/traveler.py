@@ -100,7 +100,8 @@ def traveler_steps(access: JobAccess, graph: StepGraph | None = None) -> list[Tr
 
     Numbers run 1…n in topological order over every step of the job, whoever asks: numbers,
     not names, so nothing private leaks. Two queries (the job's step graph)."""
-    graph = graph or StepGraph.load(access.job)
+    if graph is None:
+        graph = StepGraph.load(access.job)
     numbers = graph.numbers()
     rows = [
         TravelerStep(

@@ -97,14 +97,19 @@ def recompute(job: Job, *, actor: User | None = None, graph: StepGraph | None = 
     """After any change to a job, once: readiness, the job's own status and the projected
     schedule, from one step graph: `graph`, else the one `_locked_step` read under the job's
     lock, else read here (after the change). Writes only what moved."""
-    graph = graph or getattr(job, "_step_graph", None) or StepGraph.load(job, related=("workshop",))
+    if graph is None:
+        graph = getattr(job, "_step_graph", None)
+    if graph is None:
+        graph = StepGraph.load(job, related=("workshop",))
     requested, step_due = step_orders(job)
     _refresh_readiness(job, graph, requested=requested, actor=actor)
     _refresh_job_status(job, graph, actor=actor)
     project_job(job, graph=graph, step_due=step_due)
 
 
-def _refresh_readiness(job: Job, graph: StepGraph, *, requested: set[int], actor) -> None:
+def _refresh_readiness(
+    job: Job, graph: StepGraph, *, requested: set[int], actor: User | None
+) -> None:
     """Planned steps whose predecessors are done (and whose parts have arrived) become ready."""
     ready = graph.ready_ids(requested=requested)
     if not ready:
