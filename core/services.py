@@ -41,6 +41,11 @@ def idempotent(action: str, model: type[T]) -> Callable:
     """
 
     def decorate(service: Callable[..., T]) -> Callable[..., T]:
+        # With a key, the service runs inside the transaction opened here; its own atomic block
+        # (the decorator under this one) would only add a savepoint that serves nothing, since a
+        # refusal rolls back the key with the rest. So its body runs here directly.
+        body = getattr(service, "__wrapped__", service)
+
         @functools.wraps(service)
         def wrapper(*, actor: Any, idempotency_key: str | None = None, **kwargs: Any) -> T:
             if not idempotency_key or actor is None:
@@ -65,7 +70,7 @@ def idempotent(action: str, model: type[T]) -> Callable:
                     obj = model.objects.get(uuid=record.result["uuid"])
                     obj._replayed = True
                     return obj
-                result = service(actor=actor, **kwargs)
+                result = body(actor=actor, **kwargs)
                 record.result = {"uuid": str(result.uuid), "target": target}
                 record.save(update_fields=["result"])
                 return result

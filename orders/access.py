@@ -30,6 +30,7 @@ from .models import (
     OrderDocument,
     ProgressEvent,
     Step,
+    StepLink,
 )
 
 
@@ -100,6 +101,30 @@ class JobAccess:
         )
 
 
+def _see(
+    access: JobAccess,
+    orders: list[Order],
+    order_steps: dict[int, set[int]],
+    step_shops: dict[int, int],
+) -> None:
+    """Fill `access` with what its user may see among `orders` and the steps in `step_shops`
+    (step → the shop performing it). The one rule, step by step and order by order, so the
+    job's whole access and the access around one step (`step_access`) agree."""
+    managed, floor = access.managed, access.floor
+    if access.is_hub_manager:
+        access.orders = orders
+        access.step_ids = set(step_shops)
+        return
+    access.orders = [o for o in orders if o.buyer_id in managed or o.supplier_id in managed]
+    # A declined or withdrawn request still shows its own order, but no longer the steps:
+    # what happens to them afterwards (who got the work) is none of that shop's business.
+    for order in access.orders:
+        if order.status in LIVE_ORDER_STATES:
+            access.step_ids |= order_steps.get(order.pk, set()) & step_shops.keys()
+    # Floor staff (and anyone) see the steps their own shops perform.
+    access.step_ids |= {pk for pk, shop in step_shops.items() if shop in floor or shop in managed}
+
+
 def job_access(user: User, job: Job) -> JobAccess | None:
     managed, floor = user_roles(user)
     if not managed and not floor:
@@ -115,22 +140,79 @@ def job_access(user: User, job: Job) -> JobAccess | None:
         "order_id", "step_id"
     ):
         order_steps.setdefault(order_id, set()).add(step_id)
-    all_steps = dict(Step.objects.filter(job=job).values_list("pk", "workshop_id"))
-    if access.is_hub_manager:
-        access.orders = orders
-        access.step_ids = set(all_steps)
-    else:
-        access.orders = [o for o in orders if o.buyer_id in managed or o.supplier_id in managed]
-        # A declined or withdrawn request still shows its own order, but no longer the steps:
-        # what happens to them afterwards (who got the work) is none of that shop's business.
-        for order in access.orders:
-            if order.status in LIVE_ORDER_STATES:
-                access.step_ids |= order_steps.get(order.pk, set())
-    # Floor staff (and anyone) see the steps their own shops perform.
-    access.step_ids |= {pk for pk, shop in all_steps.items() if shop in floor or shop in managed}
+    _see(
+        access,
+        orders,
+        order_steps,
+        dict(Step.objects.filter(job=job).values_list("pk", "workshop_id")),
+    )
     if not access.is_hub_manager and not access.orders and not access.step_ids:
         return None
     return access
+
+
+def step_access(access: JobAccess, step: Step) -> JobAccess:
+    """What `access`'s user sees of one step, the steps it waits for and the orders covering
+    them, by the rule of `job_access`: enough to answer for that step (its visible
+    predecessors and orders), not for the rest of the job. `access` need only know the user's
+    shops and the job. Two queries (one for floor staff, who see no orders)."""
+    step_shops = {step.pk: step.workshop_id}
+    step_shops.update(
+        StepLink.objects.filter(successor=step).values_list(
+            "predecessor_id", "predecessor__workshop_id"
+        )
+    )
+    orders: dict[int, Order] = {}
+    order_steps: dict[int, set[int]] = {}
+    # Only the hub's and the parties' managers see orders: floor staff are spared the query.
+    covering = (
+        Order.steps.through.objects.filter(order__job_id=step.job_id, step_id__in=step_shops)
+        .select_related("order")
+        .order_by("order__requested_at", "pk")
+        if access.is_hub_manager or access.managed
+        else ()
+    )
+    for row in covering:
+        orders.setdefault(row.order_id, row.order)
+        order_steps.setdefault(row.order_id, set()).add(row.step_id)
+    narrowed = JobAccess(
+        job=access.job,
+        user=access.user,
+        managed=access.managed,
+        floor=access.floor,
+        is_hub_manager=access.is_hub_manager,
+    )
+    _see(narrowed, list(orders.values()), order_steps, step_shops)
+    return narrowed
+
+
+def get_step_to_perform(user: User, step_uuid: UUID | str) -> tuple[JobAccess, Step]:
+    """A step for a floor tap (start, done, hold, resume), or 404.
+
+    Its performer (a member of the shop doing it) and the hub's managers see it, and get the
+    access around that step (`step_access`): four queries at most (the step with its job, the
+    user's shops, the step's predecessors, the orders covering them) instead of the job's
+    whole access. Anyone else is answered by `get_step_by_uuid_for`, so a 404 exactly when
+    they may not see the step; the service then decides whether they may act."""
+    if not is_uuid(step_uuid):
+        raise Http404("No such step.")
+    try:
+        # The service reads the step again under the job's lock: the job is all it needs here.
+        step = Step.objects.select_related("job").get(uuid=step_uuid)
+    except Step.DoesNotExist:
+        raise Http404("No such step.") from None
+    managed, floor = user_roles(user)
+    performs = step.workshop_id in managed or step.workshop_id in floor
+    if not performs and step.job.owner_id not in managed:
+        return get_step_by_uuid_for(user, step_uuid)
+    around = JobAccess(
+        job=step.job,
+        user=user,
+        managed=managed,
+        floor=floor,
+        is_hub_manager=step.job.owner_id in managed,
+    )
+    return step_access(around, step), step
 
 
 def get_job_for(user: User, job_uuid: UUID | str) -> JobAccess:

@@ -70,9 +70,10 @@ def subscribe(subscriber: Callable[[ProgressEvent], None]) -> None:
 
 def locked_job(job: Job | int) -> Job:
     """The job row, locked until the transaction ends: every change to a job and its steps
-    takes this lock first, so seq numbers are handed out one at a time without gaps."""
+    takes this lock first, so seq numbers are handed out one at a time without gaps. The owner
+    comes with it (every event is sent to the owner's floor board), and is not locked."""
     pk = job.pk if isinstance(job, Job) else job
-    return Job.objects.select_for_update().get(pk=pk)
+    return Job.objects.select_related("owner").select_for_update(of=("self",)).get(pk=pk)
 
 
 def append_event(

@@ -8,12 +8,12 @@ the number of steps and links, with a fixed number of queries.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict, deque
 from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import FINISHED_STEP_STATES, Job, Order, OrderStatus, Step, StepLink, StepStatus
+from .dag import StepGraph
+from .models import FINISHED_STEP_STATES, Job, Order, OrderStatus, Step, StepStatus
 
 MAX_DAYS_SCANNED = 3650  # a calendar with no working day at all must not loop forever
 
@@ -65,60 +65,49 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)), tz)
 
 
-def topological(steps: list[Step], edges: list[tuple[int, int]]) -> list[Step]:
-    by_id = {s.pk: s for s in steps}
-    indegree = {s.pk: 0 for s in steps}
-    out: dict[int, list[int]] = defaultdict(list)
-    for a, b in edges:
-        out[a].append(b)
-        indegree[b] += 1
-    queue = deque(
-        sorted(
-            (pk for pk, d in indegree.items() if d == 0), key=lambda pk: (by_id[pk].position, pk)
-        )
-    )
-    ordered = []
-    while queue:
-        pk = queue.popleft()
-        ordered.append(by_id[pk])
-        for nxt in out[pk]:
-            indegree[nxt] -= 1
-            if indegree[nxt] == 0:
-                queue.append(nxt)
-    return ordered
-
-
-def project_job(job: Job, *, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
-    steps = list(Step.objects.filter(job=job).select_related("workshop"))
-    edges = list(
-        StepLink.objects.filter(successor__job=job).values_list("predecessor_id", "successor_id")
-    )
-    preds: dict[int, list[int]] = defaultdict(list)
-    succs: dict[int, list[int]] = defaultdict(list)
-    for a, b in edges:
-        preds[b].append(a)
-        succs[a].append(b)
-    # The date each step is owed: the nearest order's delivery date, else the job's due date.
+def step_orders(job: Job) -> tuple[set[int], dict[int, dt.date]]:
+    """(the steps a request is waiting on, the date each step is owed by its nearest order),
+    in one query. A step with no order is owed on the job's due date."""
+    requested: set[int] = set()
     step_due: dict[int, dt.date] = {}
-    for step_id, due in (
+    for step_id, status, due in (
         Order.steps.through.objects.filter(
-            step__job=job,
+            order__job_id=job.pk,
             order__status__in=(OrderStatus.REQUESTED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED),
         )
-        .values_list("step_id", "order__due_date")
+        .values_list("step_id", "order__status", "order__due_date")
         .order_by("order__due_date")
     ):
+        if status == OrderStatus.REQUESTED:
+            requested.add(step_id)
         step_due.setdefault(step_id, due)
+    return requested, step_due
+
+
+def project_job(
+    job: Job,
+    *,
+    now: dt.datetime | None = None,
+    graph: StepGraph | None = None,
+    step_due: dict[int, dt.date] | None = None,
+) -> None:
+    """Project every step of `job` and the job itself; only rows whose figures moved are
+    written (one bulk update for the steps, one update for the job)."""
+    now = now or timezone.now()
+    if graph is None:
+        graph = StepGraph.load(job, related=("workshop",))
+    if step_due is None:
+        _requested, step_due = step_orders(job)
+    steps = list(graph.steps.values())
 
     calendars: dict[int, Calendar] = {}
     start: dict[int, dt.datetime] = {}
     finish: dict[int, dt.datetime] = {}
     late: dict[int, bool] = {}
-    for step in topological(steps, edges):
+    for step in graph.topological():
         cal = calendars.setdefault(step.workshop_id, Calendar.of(step.workshop))
         hours = float(step.planned_hours or Decimal(0))
-        earliest = max([now, *(finish[p] for p in preds[step.pk] if p in finish)])
+        earliest = max([now, *(finish[p] for p in graph.predecessors(step.pk) if p in finish)])
         if step.status in FINISHED_STEP_STATES:
             start[step.pk] = step.started_at or step.finished_at or now
             finish[step.pk] = step.finished_at or now
@@ -138,7 +127,7 @@ def project_job(job: Job, *, now: dt.datetime | None = None) -> None:
     at_risk = {pk for pk, is_late in late.items() if is_late}
     stack = list(at_risk)
     while stack:
-        for nxt in succs[stack.pop()]:
+        for nxt in graph.successors(stack.pop()):
             if nxt not in at_risk:
                 at_risk.add(nxt)
                 stack.append(nxt)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from workshops.models import Workshop
 
+from .dag import StepGraph
 from .models import (
     HandOff,
     HandOffStatus,
@@ -131,22 +132,34 @@ def next_destinations(steps: list[Step]) -> dict[int, list[tuple[Step | None, Wo
     return result
 
 
-def parts_available(steps: list[Step]) -> dict[int, int]:
+def parts_available(steps: list[Step], *, graph: StepGraph | None = None) -> dict[int, int]:
     """How many parts each step can have worked on: its planned quantity, or, once predecessors
     report, what they passed on (the fewest of any branch, since every branch feeds the step).
-    Two queries for any number of steps; `step_done` checks its counts against this."""
+    Two queries for any number of steps; `step_done` checks its counts against this. Given the
+    job's step graph, the predecessors come from it, and the hand-offs are read only when a
+    predecessor done at another shop passed its parts on."""
     ids = [s.pk for s in steps]
     predecessors: dict[int, list[Step]] = {}
-    for link in StepLink.objects.filter(successor_id__in=ids).select_related("predecessor"):
-        predecessors.setdefault(link.successor_id, []).append(link.predecessor)
+    if graph is None:
+        for link in StepLink.objects.filter(successor_id__in=ids).select_related("predecessor"):
+            predecessors.setdefault(link.successor_id, []).append(link.predecessor)
+    else:
+        for step in steps:
+            predecessors[step.pk] = [graph.step(p) for p in graph.predecessors(step.pk)]
     received: dict[tuple[int, int], int] = {}
-    for from_id, to_id, n in (
-        HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
-        .values("from_step_id", "to_step_id")
-        .annotate(n=Sum("quantity_received"))
-        .values_list("from_step_id", "to_step_id", "n")
-    ):
-        received[(from_id, to_id)] = n or 0
+    crossing = any(
+        p.status == StepStatus.DONE and p.workshop_id != step.workshop_id
+        for step in steps
+        for p in predecessors.get(step.pk, [])
+    )
+    if graph is None or crossing:
+        for from_id, to_id, n in (
+            HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
+            .values("from_step_id", "to_step_id")
+            .annotate(n=Sum("quantity_received"))
+            .values_list("from_step_id", "to_step_id", "n")
+        ):
+            received[(from_id, to_id)] = n or 0
     available = {}
     for step in steps:
         done = [p for p in predecessors.get(step.pk, []) if p.status == StepStatus.DONE]

@@ -18,8 +18,6 @@ encoded for which step.
 
 from __future__ import annotations
 
-import heapq
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,7 +47,8 @@ from reportlab.platypus import (
 
 from . import revisions
 from .access import JobAccess
-from .models import Job, Step, StepLink
+from .dag import StepGraph
+from .models import Job, Step
 from .pdf import (
     FONT_NAME,
     GRID,
@@ -96,51 +95,22 @@ class TravelerStep:
     after: list[int] = field(default_factory=list)  # numbers of the steps it waits for
 
 
-def job_step_numbers(job: Job) -> tuple[dict[int, int], dict[int, list[int]]]:
-    """(step pk → number 1…n in topological order, step pk → its predecessors' pks) over
-    every step of the job, whoever asks: numbers, not names, so nothing private leaks."""
-    positions = dict(Step.objects.filter(job=job).values_list("pk", "position"))
-    predecessors: dict[int, list[int]] = defaultdict(list)
-    successors: dict[int, list[int]] = defaultdict(list)
-    waiting = dict.fromkeys(positions, 0)
-    for a, b in StepLink.objects.filter(successor__job=job).values_list(
-        "predecessor_id", "successor_id"
-    ):
-        if a in positions and b in positions:
-            predecessors[b].append(a)
-            successors[a].append(b)
-            waiting[b] += 1
-    ready = [(positions[pk], pk) for pk, n in waiting.items() if n == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        _position, pk = heapq.heappop(ready)
-        order.append(pk)
-        for successor in successors[pk]:
-            waiting[successor] -= 1
-            if waiting[successor] == 0:
-                heapq.heappush(ready, (positions[successor], successor))
-    # A cycle cannot be saved through the services; should bad data hold one, print its steps
-    # last rather than lose them.
-    placed = set(order)
-    order += sorted(
-        (pk for pk in positions if pk not in placed), key=lambda pk: (positions[pk], pk)
-    )
-    numbers = {pk: n for n, pk in enumerate(order, start=1)}
-    return numbers, predecessors
+def traveler_steps(access: JobAccess, graph: StepGraph | None = None) -> list[TravelerStep]:
+    """The steps `access` may see, numbered and in job order, with their predecessors.
 
-
-def traveler_steps(access: JobAccess) -> list[TravelerStep]:
-    """The steps `access` may see, numbered and in job order, with their predecessors."""
-    numbers, predecessors = job_step_numbers(access.job)
-    steps = access.steps().select_related("process", "workshop")
+    Numbers run 1…n in topological order over every step of the job, whoever asks: numbers,
+    not names, so nothing private leaks. Two queries (the job's step graph)."""
+    if graph is None:
+        graph = StepGraph.load(access.job)
+    numbers = graph.numbers()
     rows = [
         TravelerStep(
             step=step,
             number=numbers[step.pk],
-            after=sorted(numbers[p] for p in predecessors.get(step.pk, [])),
+            after=sorted(numbers[p] for p in graph.predecessors(step.pk)),
         )
-        for step in steps
+        for step in graph.steps.values()
+        if access.sees_step(step)
     ]
     return sorted(rows, key=lambda row: row.number)
 

@@ -64,6 +64,12 @@ def job_create(
 ) -> Job:
     """Post a job; `uuid` lets a seeding command give it a stable, re-findable id."""
     require_member(actor, workshop, manage=True)
+    return _job_create(workshop, actor=actor, data=data, uuid=uuid)
+
+
+def _job_create(
+    workshop: Workshop, *, actor: User | None, data: dict[str, Any], uuid: Any = None
+) -> Job:
     _check_due_date(data.get("due_date"))
     _check_quantity(data.get("quantity"))
     job = Job(
@@ -135,6 +141,32 @@ def step_add(
     """Add a step, done in-house until routed, after the given predecessor steps."""
     job = locked_job(job)
     require_member(actor, job.owner, manage=True)
+    step = _step_add(
+        job,
+        actor=actor,
+        process=process,
+        planned_hours=planned_hours,
+        quantity=quantity,
+        title=title,
+        after=after,
+        position=position,
+    )
+    recompute(job)
+    return step
+
+
+def _step_add(
+    job: Job,
+    *,
+    actor: User | None,
+    process: Process,
+    planned_hours: Any,
+    quantity: Any,
+    title: str,
+    after: Iterable[Step],
+    position: int | None = None,
+) -> Step:
+    """Add a step to the locked `job` and say so; the caller recomputes."""
     if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
         raise Refused(_("A finished job cannot be changed."))
     quantity = job.quantity if quantity in (None, "") else quantity
@@ -165,7 +197,6 @@ def step_add(
         process=process.code,
         after=[str(p.uuid) for p in after],
     )
-    recompute(job)
     return step
 
 
@@ -173,6 +204,17 @@ def step_add(
 def step_update(*, step: Step, actor: User | None, data: dict[str, Any]) -> Step:
     job = locked_job(step.job_id)
     require_member(actor, job.owner, manage=True)
+    step, changed = _step_update(job, step, actor=actor, data=data)
+    if changed:
+        recompute(job)
+    return step
+
+
+def _step_update(
+    job: Job, step: Step, *, actor: User | None, data: dict[str, Any]
+) -> tuple[Step, bool]:
+    """Change a step's values on the locked `job` and say so: (the step, whether anything
+    changed); the caller recomputes."""
     step = Step.objects.select_related("process").get(pk=step.pk)
     _editable(step)
     _check_step_values(
@@ -185,11 +227,10 @@ def step_update(*, step: Step, actor: User | None, data: dict[str, Any]) -> Step
             changes[field] = [_jsonable(getattr(step, field)), _jsonable(data[field])]
             setattr(step, field, data[field])
     if not changes:
-        return step
+        return step, False
     step.save(update_fields=list(changes))
     append_event(job, "step.updated", actor=actor, workshop=job.owner, step=step, changes=changes)
-    recompute(job)
-    return step
+    return step, True
 
 
 @transaction.atomic
@@ -236,6 +277,17 @@ def _reaches(start: Step, target: Step) -> bool:
 def step_link(*, predecessor: Step, successor: Step, actor: User | None) -> StepLink:
     job = locked_job(successor.job_id)
     require_member(actor, job.owner, manage=True)
+    link, created = _step_link(job, predecessor, successor, actor=actor)
+    if created:
+        recompute(job)
+    return link
+
+
+def _step_link(
+    job: Job, predecessor: Step, successor: Step, *, actor: User | None
+) -> tuple[StepLink, bool]:
+    """Make `successor` wait for `predecessor` on the locked `job`, and say so: (the link,
+    whether it is new); the caller recomputes."""
     if predecessor.job_id != successor.job_id:
         raise Refused(_("Only steps of the same job can be linked."))
     if predecessor.pk == successor.pk or _reaches(successor, predecessor):
@@ -260,14 +312,20 @@ def step_link(*, predecessor: Step, successor: Step, actor: User | None) -> Step
             step=successor,
             predecessor=str(predecessor.uuid),
         )
-        recompute(job)
-    return link
+    return link, created
 
 
 @transaction.atomic
 def step_unlink(*, predecessor: Step, successor: Step, actor: User | None) -> None:
     job = locked_job(successor.job_id)
     require_member(actor, job.owner, manage=True)
+    if _step_unlink(job, predecessor, successor, actor=actor):
+        recompute(job)
+
+
+def _step_unlink(job: Job, predecessor: Step, successor: Step, *, actor: User | None) -> bool:
+    """Stop `successor` waiting for `predecessor` on the locked `job`, and say so: whether a
+    link was removed; the caller recomputes."""
     # As for step_link: a started step keeps what fed it (its counts are checked against it).
     successor = Step.objects.get(pk=successor.pk)
     if successor.status not in (StepStatus.PLANNED, StepStatus.READY):
@@ -282,7 +340,7 @@ def step_unlink(*, predecessor: Step, successor: Step, actor: User | None) -> No
             step=successor,
             predecessor=str(predecessor.uuid),
         )
-        recompute(job)
+    return bool(deleted)
 
 
 @transaction.atomic
@@ -302,8 +360,10 @@ def step_insert(
     after, before = list(after), list(before)
     if {s.pk for s in after} & {s.pk for s in before}:
         raise Refused(_("A step cannot come both before and after this one."))
-    step = step_add(
-        job=job,
+    job = locked_job(job)
+    require_member(actor, job.owner, manage=True)
+    step = _step_add(
+        job,
         actor=actor,
         process=process,
         planned_hours=planned_hours,
@@ -313,9 +373,12 @@ def step_insert(
     )
     bypassed = {s.pk for s in after}
     for successor in before:
-        step_link(predecessor=step, successor=successor, actor=actor)
-        for link in StepLink.objects.filter(successor=successor, predecessor_id__in=bypassed):
-            step_unlink(predecessor=link.predecessor, successor=successor, actor=actor)
+        _step_link(job, step, successor, actor=actor)
+        for link in StepLink.objects.filter(
+            successor=successor, predecessor_id__in=bypassed
+        ).select_related("predecessor"):
+            _step_unlink(job, link.predecessor, successor, actor=actor)
+    recompute(job)
     return step
 
 
@@ -324,14 +387,22 @@ def step_change(
     *, step: Step, actor: User | None, data: dict[str, Any], predecessors: Iterable[Step]
 ) -> Step:
     """Change a step's values and the steps it waits for, all or nothing."""
-    step = step_update(step=step, actor=actor, data=data)
+    job = locked_job(step.job_id)
+    require_member(actor, job.owner, manage=True)
+    step, changed = _step_update(job, step, actor=actor, data=data)
     wanted = {p.pk: p for p in predecessors}
     current = set(StepLink.objects.filter(successor=step).values_list("predecessor_id", flat=True))
     for pk, predecessor in wanted.items():
         if pk not in current:
-            step_link(predecessor=predecessor, successor=step, actor=actor)
-    for link in StepLink.objects.filter(successor=step).exclude(predecessor_id__in=wanted):
-        step_unlink(predecessor=link.predecessor, successor=step, actor=actor)
+            changed |= _step_link(job, predecessor, step, actor=actor)[1]
+    for link in (
+        StepLink.objects.filter(successor=step)
+        .exclude(predecessor_id__in=wanted)
+        .select_related("predecessor")
+    ):
+        changed |= _step_unlink(job, link.predecessor, step, actor=actor)
+    if changed:
+        recompute(job)
     return step
 
 
@@ -343,10 +414,9 @@ def job_copy(*, job: Job, actor: User | None, due_date: date, quantity: int | No
     data["due_date"] = due_date
     if quantity is not None:
         data["quantity"] = quantity
-    copy = job_create(workshop=job.owner, actor=actor, data=data)
+    copy = _job_create(job.owner, actor=actor, data=data)
     Job.objects.filter(pk=copy.pk).update(copied_from=job)
     copy.copied_from = job
-    copy = locked_job(copy)
     ratio = Decimal(copy.quantity) / Decimal(job.quantity)
     mapping: dict[int, Step] = {}
     for old in job.steps.order_by("position", "pk"):

@@ -12,6 +12,7 @@ from workshops.access import require_member
 from workshops.models import User
 
 from .. import rollups
+from ..dag import StepGraph
 from ..events import append_event, locked_job
 from ..models import (
     FINISHED_STEP_STATES,
@@ -22,10 +23,9 @@ from ..models import (
     Order,
     OrderStatus,
     Step,
-    StepLink,
     StepStatus,
 )
-from ..schedule import project_job
+from ..schedule import project_job, step_orders
 from ..selectors import next_destinations, parts_available
 
 S = StepStatus
@@ -59,10 +59,23 @@ HOLD_REASONS = [
 
 
 def _locked_step(step: Step | int) -> tuple[Job, Step]:
-    pk = step.pk if isinstance(step, Step) else step
-    job_id = Step.objects.filter(pk=pk).values_list("job_id", flat=True).get()
+    """The job locked, then its step graph read under that lock; the step is the graph's own,
+    so what the service changes on it is what the recompute sees.
+
+    The job's lock is the step's: every writer of a job's steps takes it first, so the step
+    row needs no lock of its own. The locked job carries the graph to `recompute`, which so
+    reads the steps once per call."""
+    if isinstance(step, Step) and step.job_id is not None:
+        pk, job_id = step.pk, step.job_id
+    else:
+        pk = step.pk if isinstance(step, Step) else step
+        job_id = Step.objects.filter(pk=pk).values_list("job_id", flat=True).get()
     job = locked_job(job_id)
-    return job, Step.objects.select_related("process", "workshop").select_for_update().get(pk=pk)
+    graph = StepGraph.load(job)
+    if pk not in graph:
+        raise Step.DoesNotExist("No such step.")
+    job._step_graph = graph
+    return job, graph.step(pk)
 
 
 def allows(action: str, step: Step) -> bool:
@@ -80,76 +93,49 @@ def _check(action: str, step: Step) -> None:
 # --- readiness and the job's own state -----------------------------------------------------------
 
 
-def ready_step_ids(job: Job) -> set[int]:
-    """The job's planned steps that may start now, decided in a fixed number of queries.
-
-    A step is ready when no request for it is waiting for an answer, every predecessor is done
-    or cancelled, and the parts of every predecessor done at another shop were received here.
-    """
-    steps = {
-        pk: (status, shop)
-        for pk, status, shop in job.steps.values_list("pk", "status", "workshop_id")
-    }
-    planned = {pk for pk, (status, _shop) in steps.items() if status == S.PLANNED}
-    if not planned:
-        return set()
-    waiting = set(
-        Order.steps.through.objects.filter(
-            step_id__in=planned, order__status=OrderStatus.REQUESTED
-        ).values_list("step_id", flat=True)
-    )
-    predecessors: dict[int, list[int]] = {}
-    for a, b in StepLink.objects.filter(successor_id__in=planned).values_list(
-        "predecessor_id", "successor_id"
-    ):
-        predecessors.setdefault(b, []).append(a)
-    arrived = set(
-        HandOff.objects.filter(
-            job=job, to_step_id__in=planned, status=HandOffStatus.RECEIVED
-        ).values_list("from_step_id", "to_step_id")
-    )
-    ready = set()
-    for pk in planned - waiting:
-        preds = predecessors.get(pk, [])
-        if any(steps[p][0] not in FINISHED_STEP_STATES for p in preds):
-            continue
-        shop = steps[pk][1]
-        if all(
-            steps[p][0] == S.CANCELLED or steps[p][1] == shop or (p, pk) in arrived for p in preds
-        ):
-            ready.add(pk)
-    return ready
+def recompute(job: Job, *, actor: User | None = None, graph: StepGraph | None = None) -> None:
+    """After any change to a job, once: readiness, the job's own status and the projected
+    schedule, from one step graph: `graph`, else the one `_locked_step` read under the job's
+    lock, else read here (after the change). Writes only what moved."""
+    if graph is None:
+        graph = getattr(job, "_step_graph", None)
+    if graph is None:
+        graph = StepGraph.load(job, related=("workshop",))
+    requested, step_due = step_orders(job)
+    _refresh_readiness(job, graph, requested=requested, actor=actor)
+    _refresh_job_status(job, graph, actor=actor)
+    project_job(job, graph=graph, step_due=step_due)
 
 
-def refresh_readiness(job: Job, *, actor: User | None) -> None:
+def _refresh_readiness(
+    job: Job, graph: StepGraph, *, requested: set[int], actor: User | None
+) -> None:
     """Planned steps whose predecessors are done (and whose parts have arrived) become ready."""
-    ready = ready_step_ids(job)
+    ready = graph.ready_ids(requested=requested)
     if not ready:
         return
     Step.objects.filter(pk__in=ready).update(status=S.READY)
-    for step in (
-        job.steps.filter(pk__in=ready).select_related("workshop").order_by("position", "pk")
-    ):
-        append_event(job, "step.ready", actor=actor, workshop=step.workshop, step=step)
+    for step in graph.steps.values():  # in position order
+        if step.pk in ready:
+            step.status = S.READY
+            append_event(job, "step.ready", actor=actor, workshop=step.workshop, step=step)
 
 
-def recompute(job: Job, *, actor: User | None = None) -> None:
-    """After any change: readiness, the job's own status, and the projected schedule."""
-    refresh_readiness(job, actor=actor)
-    statuses = set(job.steps.values_list("status", flat=True))
-    if job.status not in (JobStatus.DONE, JobStatus.CANCELLED):
-        new_status = job.status
-        if statuses and statuses <= set(FINISHED_STEP_STATES) and S.DONE in statuses:
-            new_status = JobStatus.DONE
-        elif statuses & {S.IN_PROGRESS, S.DONE, S.ON_HOLD}:
-            new_status = JobStatus.IN_PROGRESS
-        if new_status != job.status:
-            job.status = new_status
-            job.save(update_fields=["status", "updated_at"])
-            if new_status == JobStatus.DONE:
-                event = append_event(job, "job.completed", actor=actor, workshop=job.owner)
-                rollups.job_completed(job, at=event.created_at)
-    project_job(job)
+def _refresh_job_status(job: Job, graph: StepGraph, *, actor: User | None) -> None:
+    if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
+        return
+    statuses = graph.statuses()
+    new_status = job.status
+    if statuses and statuses <= set(FINISHED_STEP_STATES) and S.DONE in statuses:
+        new_status = JobStatus.DONE
+    elif statuses & {S.IN_PROGRESS, S.DONE, S.ON_HOLD}:
+        new_status = JobStatus.IN_PROGRESS
+    if new_status != job.status:
+        job.status = new_status
+        job.save(update_fields=["status", "updated_at"])
+        if new_status == JobStatus.DONE:
+            event = append_event(job, "job.completed", actor=actor, workshop=job.owner)
+            rollups.job_completed(job, at=event.created_at)
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -185,7 +171,7 @@ def step_done(*, step: Step, actor: User | None, good: int, scrap: int = 0) -> S
     good, scrap = int(good), int(scrap)
     if good + scrap == 0:
         raise Refused(_("Enter how many parts were made (good and scrap)."), code="empty")
-    available = _parts_available(step)
+    available = _parts_available(step, job._step_graph)
     if good + scrap > available:
         raise Refused(
             _("Good and scrap together (%(n)s) exceed the %(available)s parts this step had.")
@@ -204,9 +190,9 @@ def step_done(*, step: Step, actor: User | None, good: int, scrap: int = 0) -> S
     return step
 
 
-def _parts_available(step: Step) -> int:
+def _parts_available(step: Step, graph: StepGraph | None = None) -> int:
     """How many parts a step can have worked on (see `selectors.parts_available`)."""
-    return parts_available([step])[step.pk]
+    return parts_available([step], graph=graph)[step.pk]
 
 
 @idempotent("step.hold", Step)

@@ -18,6 +18,7 @@ from workshops.selectors import get_workshop_for
 
 from .. import services
 from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
+from ..dag import StepGraph
 from ..diagram import layout
 from ..events import EVENT_LABELS
 from ..forms import (
@@ -32,7 +33,7 @@ from ..forms import (
     StepForm,
 )
 from ..live import job_stream, live_config
-from ..models import HandOffStatus, StepLink, StepStatus
+from ..models import HandOffStatus, StepStatus
 from ..selectors import next_destinations
 from ..services.progress import allows
 
@@ -206,10 +207,9 @@ def job_detail(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
 def job_page_context(access: JobAccess) -> dict:
     """Everything the job page shows, in a fixed number of queries whatever the step count."""
     job = access.job
-    steps = list(access.steps().select_related("process", "workshop").order_by("position", "pk"))
-    links = list(
-        StepLink.objects.filter(successor__job=job).values_list("predecessor_id", "successor_id")
-    )
+    graph = StepGraph.load(job)
+    steps = [s for s in graph.steps.values() if access.sees_step(s)]
+    links = graph.links
     handoffs = list(
         access.handoffs().select_related(
             "from_step__process", "to_step__process", "from_workshop", "to_workshop"

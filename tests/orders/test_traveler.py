@@ -342,7 +342,7 @@ def test_it_spreads_many_steps_over_numbered_pages(chain):
     assert all(f"工程{n:02d}" in everything for n in range(1, 26))
 
 
-def test_it_reads_eleven_queries_whatever_the_step_count(chain):
+def test_it_reads_ten_queries_whatever_the_step_count(chain):
     counts = []
     for count in (3, 25):
         job = long_job(chain, count)
@@ -352,6 +352,6 @@ def test_it_reads_eleven_queries_whatever_the_step_count(chain):
         counts.append(len(queries))
 
     # 1 session, 2 user; get_job_for: 3 job with hub and material, 4 memberships, 5 orders,
-    # 6 order steps, 7 the job's steps and shops; numbering: 8 every step's position, 9 links;
-    # 10 the visible steps with their process and shop; 11 the current drawing revision.
-    assert counts == [11, 11]
+    # 6 order steps, 7 the job's steps and shops; the step graph: 8 every step with its
+    # process and shop, 9 links; 10 the current drawing revision.
+    assert counts == [10, 10]
