@@ -14,6 +14,7 @@ from workshops.models import User
 from .. import rollups
 from ..events import append_event, locked_job
 from ..models import (
+    ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
     HandOff,
     HandOffStatus,
@@ -137,7 +138,7 @@ def recompute(job: Job, *, actor: User | None = None) -> None:
     """After any change: readiness, the job's own status, and the projected schedule."""
     refresh_readiness(job, actor=actor)
     statuses = set(job.steps.values_list("status", flat=True))
-    if job.status not in (JobStatus.DONE, JobStatus.CANCELLED):
+    if job.status not in ENDED_JOB_STATES:
         new_status = job.status
         if statuses and statuses <= set(FINISHED_STEP_STATES) and S.DONE in statuses:
             new_status = JobStatus.DONE
