@@ -141,3 +141,18 @@ def test_the_pages_refuse_other_methods_and_unknown_jobs(chain):
     assert client.put(cancel_url(job)).status_code == 405
     assert client.get("/jobs/00000000-0000-0000-0000-000000000000/cancel/").status_code == 404
     assert client_for(None).get(cancel_url(job)).status_code == 302
+
+
+@pytest.mark.parametrize("routed", [False, True], ids=["in-house", "three orders"])
+def test_the_cancel_page_reads_a_fixed_number_of_queries(
+    chain, routed_job, django_assert_num_queries, routed
+):
+    job = routed_job[0] if routed else two_in_house(chain)[0]
+    client = client_for(chain.hub_owner)
+    client.get(cancel_url(job))  # the process's first request fills its caches
+    # 1 session, 2 user, 3 job (with hub and material), 4 the user's memberships, 5 the job's
+    # orders, 6 their steps, 7 the job's steps and shops (the access check), 8 the accepted
+    # orders to agree on, 9 every order with its supplier, 10 the unfinished steps counted,
+    # 11 the top bar's memberships.
+    with django_assert_num_queries(11):
+        assert client.get(cancel_url(job)).status_code == 200
