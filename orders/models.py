@@ -26,7 +26,7 @@ class JobStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
-    # Ended by the hub with what was made (the rest no longer needed): see docs/job-end.md.
+    # Ended by the hub with what was made (the rest no longer needed): see docs/JOB_END.md.
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -311,7 +311,7 @@ class JobEvents(APIView):
 
 
 class JobEnd(APIView):
-    """POST /jobs/<uuid>/cancel/ or /close/: the hub ends the job (see docs/job-end.md)."""
+    """POST /jobs/<uuid>/cancel/ or /close/: the hub ends the job (see docs/JOB_END.md)."""
 
     parser_classes = [JSONParser]
     input_serializer: type[serializers.Serializer]

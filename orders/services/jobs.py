@@ -415,7 +415,7 @@ def agreement_missing(contracted: list[Order]) -> str:
 def _end_job(
     *, job: Job, actor: User | None, action: str, reason: str, note: str, suppliers_agreed: bool
 ) -> Job:
-    """Cancel or close `job` (see docs/job-end.md for the rule):
+    """Cancel or close `job` (see docs/JOB_END.md for the rule):
 
     - requested orders are withdrawn; accepted orders not yet delivered are contracts, so they
       are cancelled only when the hub confirms it agreed with their suppliers how the work done
