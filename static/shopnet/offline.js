@@ -5,14 +5,18 @@
   "use strict";
   var meta = document.querySelector("meta[name=shopnet-sw]");
   var notice = document.querySelector("[data-offline-notice]");
+  // The page as the server sent it, before the other scripts change it (this one runs first):
+  // what the worker keeps of a floor page it did not fetch itself.
+  var source = notice ? "<!DOCTYPE html>\n" + document.documentElement.outerHTML : "";
 
   if (meta && "serviceWorker" in navigator) {
     navigator.serviceWorker.register(meta.content, { scope: "/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
-      // The first visit is not yet under the worker: ask it to keep this floor page now.
+      // The first visit is not yet under the worker: hand it this floor page to keep, so that
+      // one visit is enough (without asking the server for the page a second time).
       if (notice && !navigator.serviceWorker.controller && registration.active) {
-        registration.active.postMessage({ type: "keep-page", url: location.href });
+        registration.active.postMessage({ type: "keep-page", url: location.href, html: source });
       }
     }).catch(function () { /* no worker: the site works as before, online only */ });
   }

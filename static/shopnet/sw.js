@@ -117,16 +117,15 @@
     }
   });
 
-  // A page opened before this worker took control asks for its own copy to be kept.
+  // A page opened before this worker took control hands over its own copy to be kept.
   self.addEventListener("message", function (event) {
     var data = event.data || {};
-    if (data.type !== "keep-page" || typeof data.url !== "string") return;
+    if (data.type !== "keep-page" || typeof data.url !== "string" || typeof data.html !== "string") {
+      return;
+    }
     var url = new URL(data.url, self.location.origin);
     if (url.origin !== self.location.origin || !isFloorPage(url)) return;
-    event.waitUntil(
-      fetch(url.href, { credentials: "same-origin" })
-        .then(function (response) { return keep(url.href, response); })
-        .catch(function () {})
-    );
+    var copy = new Response(data.html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+    event.waitUntil(caches.open(PAGES).then(function (cache) { return cache.put(url.href, copy); }));
   });
 })();
