@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orders.models import END_REASON_LABELS
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -93,6 +95,18 @@ KINDS = {
             _("Closes within 24 hours: %(job)s"),
         ),
         Kind(
+            "job.cancelled",
+            _("A job I work on was cancelled by its hub"),
+            "immediate",
+            _("%(hub)s cancelled the job: %(job)s"),
+        ),
+        Kind(
+            "job.closed",
+            _("A job I work on was closed by its hub"),
+            "immediate",
+            _("%(hub)s closed the job with what was made: %(job)s"),
+        ),
+        Kind(
             "rating.received",
             _("A rating received"),
             "digest",
@@ -107,6 +121,7 @@ KIND_CHOICES = [(code, kind.label) for code, kind in KINDS.items()]
 DETAIL_LINES = {
     "reason": pgettext_lazy("notification", "Reason: %(reason)s"),
     "started_on_old": _("A step already started on revision %(started_on_old)s."),
+    "end_reason": pgettext_lazy("notification", "Reason: %(end_reason)s"),
 }
 
 
@@ -121,4 +136,8 @@ def title_of(kind: str, data: dict) -> str:
 
 
 def details_of(data: dict) -> list[str]:
+    if data.get("end_reason"):
+        # Stored as a code; shown in the reader's language.
+        code = data["end_reason"]
+        data = {**data, "end_reason": str(END_REASON_LABELS.get(code, code))}
     return [str(line) % data for key, line in DETAIL_LINES.items() if data.get(key)]

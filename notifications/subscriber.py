@@ -40,7 +40,7 @@ from orders.models import (
     Step,
     StepStatus,
 )
-from workshops.models import MANAGING_ROLES, Membership, Role, User
+from workshops.models import MANAGING_ROLES, Membership, Role, User, Workshop
 
 from .models import FannedOut, Notification
 
@@ -262,6 +262,13 @@ def notices_for(event: ProgressEvent) -> list[Notice]:
                     {**words, "version": event.data.get("version", 1)},
                 )
             )
+    elif kind in ("job.cancelled", "job.closed"):
+        # The suppliers whose orders were live when the hub ended the job (named by the event).
+        data = {**words, "hub": job.owner.name, "end_reason": event.data.get("reason", "")}
+        for workshop_id in Workshop.objects.filter(
+            uuid__in=event.data.get("suppliers") or []
+        ).values_list("pk", flat=True):
+            notices.append(Notice(kind, workshop_id, MANAGERS, key, _job_link(job), data))
     elif kind == "order.rated":
         notices.append(
             Notice(

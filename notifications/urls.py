@@ -6,7 +6,6 @@ urlpatterns = [
     # Before workshops' home: the same address, now the to-do list.
     path("", views.home, name="todo_home"),
     path("notifications/", views.inbox_page, name="inbox"),
-    path("sw.js", views.service_worker, name="service_worker"),
     path("notifications/settings/", views.preferences, name="notification_preferences"),
     path(
         "notifications/unsubscribe/<str:token>/",

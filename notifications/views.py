@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -149,19 +148,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
     return render(request, "notifications/unsubscribe.html", {"kind": kind, "token": token})
-
-
-@require_GET
-def service_worker(request: HttpRequest) -> HttpResponse:
-    """The push service worker, served from the site's root so that it may control every page
-    (a worker's scope is the folder it is served from)."""
-    path = finders.find("notifications/sw.js")
-    with open(path, encoding="utf-8") as f:
-        body = f.read()
-    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
-    response["Service-Worker-Allowed"] = "/"
-    return response
 
 
 @require_POST

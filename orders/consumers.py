@@ -67,6 +67,7 @@ ACCESS_KINDS = frozenset(
         "order.accepted",
         "order.declined",
         "order.withdrawn",
+        "order.cancelled",
         "step.added",
         "step.updated",
         "step.removed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,24 @@ from . import services
 from .models import Job
 
 DEMO_NAMESPACE = uuid.UUID("9a3f1c52-0d7e-4b8e-a2b4-6d1f0e7c3b11")
+
+# Apps above orders add their part of the demo here (the open board adds a posting with an
+# offer): each is called after the jobs below, inside the same transaction, and returns how
+# many demo objects it made.
+_extensions: list[Callable[[], int]] = []
+
+
+def extend(seeder: Callable[[], int]) -> None:
+    if seeder not in _extensions:
+        _extensions.append(seeder)
+
+
+def demo_job_uuid(key: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, key)
+
+
+def floor_of(workshop: Workshop):
+    return Membership.objects.filter(workshop=workshop, role=Role.FLOOR).first().user
 
 
 def _shop(key: str) -> Workshop:
@@ -40,7 +59,7 @@ def _terms(due_in: int, price: int, place: str) -> dict:
 
 
 def _job(key: str, hub: Workshop, actor, **data) -> Job | None:
-    job_uuid = uuid.uuid5(DEMO_NAMESPACE, key)
+    job_uuid = demo_job_uuid(key)
     if Job.objects.filter(uuid=job_uuid).exists():
         return None
     return services.job_create(workshop=hub, actor=actor, data=data, uuid=job_uuid)
@@ -123,7 +142,11 @@ def seed_jobs() -> int:
         services.step_done(step=turn, actor=tanaka_floor, good=50, scrap=0)
         handoff = services.handoff_ship(step=turn, actor=tanaka_floor, quantity=50)
         services.handoff_receive(handoff=handoff, actor=_owner(heiwajima), quantity=49)
-        services.step_start(step=mill, actor=hub_owner)
+        services.step_start(step=quench, actor=floor_of(heiwajima))
+        hub_floor = floor_of(hub)
+        services.step_start(step=mill, actor=hub_floor)
+        services.step_done(step=mill, actor=hub_floor, good=50, scrap=0)
+        services.handoff_ship(step=mill, actor=hub_floor, quantity=50, to_step=plate)
 
     # 2. A repeat order of pins: the turning shop passes its turning on to an automatic-lathe
     # shop (a sub-order); the hub sees that, but not the sub-order's price.
@@ -187,4 +210,113 @@ def seed_jobs() -> int:
             steps=[grind],
             terms=_terms(20, 90000, place),
         )
+    made += _rush_jobs(p)
+    made += _jig_job(p)
+    for seeder in _extensions:
+        made += seeder()
     return made
+
+
+def _accepted(job: Job, buyer_actor, supplier: Workshop, steps, terms: dict):
+    order = services.order_request(
+        job=job, actor=buyer_actor, supplier=supplier, steps=steps, terms=terms
+    )
+    return services.order_accept(order=order, actor=_owner(supplier))
+
+
+def _rush_jobs(p: dict) -> int:
+    """Two rush jobs due tomorrow: every shop on them sees its step at risk of being late."""
+    made = 0
+    today = timezone.localdate()
+    hub = _shop("maruyama-seisakusho")
+    hub_owner = _owner(hub)
+    job = _job(
+        "rush-bush",
+        hub,
+        hub_owner,
+        part_name="ガイドブッシュ（特急）",
+        drawing_number="MR-2460",
+        quantity=40,
+        due_date=today + dt.timedelta(days=1),
+        customer_name="株式会社 東京精工（デモ）",
+        priority=2,
+    )
+    if job:
+        made += 1
+        place = f"{hub.name} {hub.address}"
+        # More hours than are left before tomorrow's delivery, wherever the day is.
+        turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=48)
+        grind = services.step_add(
+            job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[turn]
+        )
+        services.step_add(
+            job=job, actor=hub_owner, process=p["INS"], planned_hours=3, after=[grind]
+        )
+        _accepted(job, hub_owner, _shop("tanaka-seiki"), [turn], _terms(1, 64000, place))
+        _accepted(job, hub_owner, _shop("matsumoto-kensaku"), [grind], _terms(1, 48000, place))
+
+    kamata = _shop("kamata-techno")
+    kamata_owner = _owner(kamata)
+    job = _job(
+        "rush-panel",
+        kamata,
+        kamata_owner,
+        part_name="操作盤ユニット（特急）",
+        drawing_number="KT-0871",
+        quantity=12,
+        due_date=today + dt.timedelta(days=1),
+        customer_name="日東オートメーション株式会社（デモ）",
+        priority=2,
+    )
+    if job:
+        made += 1
+        place = f"{kamata.name} {kamata.address}"
+        panel = services.step_add(
+            job=job, actor=kamata_owner, process=p["SMT"], planned_hours=48, title="パネル"
+        )
+        knob = services.step_add(
+            job=job, actor=kamata_owner, process=p["L"], planned_hours=48, title="ツマミ"
+        )
+        services.step_add(
+            job=job, actor=kamata_owner, process=p["ASM"], planned_hours=4, after=[panel, knob]
+        )
+        _accepted(job, kamata_owner, _shop("ishikawa-bankin"), [panel], _terms(1, 52000, place))
+        _accepted(job, kamata_owner, _shop("suzuki-jidou-senban"), [knob], _terms(1, 18000, place))
+    return made
+
+
+def _jig_job(p: dict) -> int:
+    """A jig base: turned in-house at the hub, cut by wire EDM next door, back for assembly.
+    The parts went out and have come back on their way: the hub's floor has them arriving."""
+    today = timezone.localdate()
+    hub = _shop("hayashi-kiko")
+    hub_owner = _owner(hub)
+    job = _job(
+        "jig-base",
+        hub,
+        hub_owner,
+        part_name="治具ベース",
+        drawing_number="HK-3302",
+        quantity=8,
+        due_date=today + dt.timedelta(days=14),
+        customer_name="有限会社 川口機械（デモ）",
+    )
+    if not job:
+        return 0
+    wire = _shop("yamaguchi-wire")
+    turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=4)
+    cut = services.step_add(
+        job=job, actor=hub_owner, process=p["SPEDW"], planned_hours=6, after=[turn]
+    )
+    services.step_add(job=job, actor=hub_owner, process=p["ASM"], planned_hours=3, after=[cut])
+    _accepted(job, hub_owner, wire, [cut], _terms(7, 36000, f"{hub.name} {hub.address}"))
+    hub_floor, wire_floor = floor_of(hub), floor_of(wire)
+    services.step_start(step=turn, actor=hub_floor)
+    services.step_done(step=turn, actor=hub_floor, good=8, scrap=0)
+    services.handoff_ship(step=turn, actor=hub_floor, quantity=8, to_step=cut)
+    handoff = turn.handoffs_out.get()
+    services.handoff_receive(handoff=handoff, actor=_owner(wire), quantity=8)
+    services.step_start(step=cut, actor=wire_floor)
+    services.step_done(step=cut, actor=wire_floor, good=8, scrap=0)
+    services.handoff_ship(step=cut, actor=wire_floor, quantity=8)
+    return 1

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from workshops.forms import ServiceErrorsMixin
 from workshops.models import Material, Process, Workshop
 
-from .models import Job, Order, PaymentMethod, Priority, Step
+from .models import END_REASONS, Job, Order, PaymentMethod, Priority, Step
 from .services import HOLD_REASONS
+from .services.jobs import agreement_missing
 
 
 class DateInput(forms.DateInput):
@@ -153,6 +154,37 @@ class DoneForm(IdempotentForm):
 
 class CancelForm(IdempotentForm):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+class JobEndForm(ServiceErrorsMixin, IdempotentForm):
+    """Cancel or close a job: a reason code, the hub's own note, and (when suppliers hold
+    accepted orders) the hub's word that it agreed with them how their work is paid."""
+
+    reason = forms.ChoiceField(label=_("Reason"), widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Note (only your shop sees it)"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    suppliers_agreed = forms.BooleanField(
+        label=_("I have agreed with these suppliers how the work they have done is paid."),
+        required=False,
+    )
+
+    def __init__(self, *args, action: str, contracted: list[Order], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contracted = contracted
+        self.fields["reason"].choices = END_REASONS[action]
+        self.fields["reason"].error_messages["required"] = _("Choose a reason.")
+        self.fields["reason"].error_messages["invalid_choice"] = _("Choose a reason.")
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service checks this too; asked here so that it shows with the other errors.
+        if self.contracted and not cleaned.get("suppliers_agreed"):
+            self.add_error("suppliers_agreed", agreement_missing(self.contracted))
+        return cleaned
 
 
 class ShipForm(IdempotentForm):

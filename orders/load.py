@@ -28,8 +28,8 @@ from django.utils import timezone
 from workshops.models import Capability, Process
 
 from .models import (
+    ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
-    JobStatus,
     Order,
     OrderStatus,
     Step,
@@ -75,7 +75,7 @@ def committed_steps(workshop_ids: Iterable[int]):
     return (
         Step.objects.filter(workshop_id__in=list(workshop_ids))
         .exclude(status__in=FINISHED_STEP_STATES)
-        .exclude(job__status__in=(JobStatus.DONE, JobStatus.CANCELLED))
+        .exclude(job__status__in=ENDED_JOB_STATES)
         .filter(Q(workshop_id=F("job__owner_id")) | Exists(accepted))
         .exclude(Exists(requested_away))
         .exclude(pk__in=Step.objects.on_open_board())

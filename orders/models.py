@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workshops.models import Material, Process, Workshop
 
@@ -25,7 +26,34 @@ class JobStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
+    # Ended by the hub with what was made (the rest no longer needed): see docs/JOB_END.md.
+    CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# A job in these states takes no more changes.
+ENDED_JOB_STATES = (JobStatus.DONE, JobStatus.CLOSED, JobStatus.CANCELLED)
+
+
+# Why the hub ends a job: codes are stored, the words are shown in the reader's language.
+END_REASONS: dict[str, list[tuple[str, str]]] = {
+    "cancel": [
+        ("customer_cancelled", pgettext_lazy("job end reason", "The customer cancelled")),
+        ("design_changed", pgettext_lazy("job end reason", "The design or drawing changed")),
+        ("posted_by_mistake", pgettext_lazy("job end reason", "Posted twice or by mistake")),
+        ("other", pgettext_lazy("job end reason", "Other")),
+    ],
+    "close": [
+        ("delivered_as_made", pgettext_lazy("job end reason", "Delivered with what was made")),
+        (
+            "rest_not_needed",
+            pgettext_lazy("job end reason", "The remaining steps are no longer needed"),
+        ),
+        ("finished_elsewhere", pgettext_lazy("job end reason", "Finished outside shopnet")),
+        ("other", pgettext_lazy("job end reason", "Other")),
+    ],
+}
+END_REASON_LABELS = {code: label for reasons in END_REASONS.values() for code, label in reasons}
 
 
 class Job(models.Model):
@@ -66,6 +94,10 @@ class Job(models.Model):
     late_risk = models.BooleanField(default=False)
     # When a second workshop first accepted work on this job (a joint order, 共同受注).
     joint_at = models.DateTimeField(null=True, blank=True)
+    # Why the hub cancelled or closed the job: a code of END_REASONS, and the
+    # hub's own note (never shown to suppliers). Who and when are in the event log.
+    end_reason = models.CharField(_("reason"), max_length=32, blank=True)
+    end_note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["due_date", "-priority", "pk"]
@@ -77,6 +109,10 @@ class Job(models.Model):
         return (
             f"{self.part_name} ({self.drawing_number})" if self.drawing_number else self.part_name
         )
+
+    @property
+    def end_reason_label(self) -> str:
+        return str(END_REASON_LABELS.get(self.end_reason, self.end_reason))
 
 
 class StepStatus(models.TextChoices):

@@ -14,9 +14,10 @@ from workshops.models import Workshop
 
 from .dag import StepGraph
 from .models import (
+    ENDED_JOB_STATES,
     HandOff,
     HandOffStatus,
-    JobStatus,
+    Job,
     Order,
     OrderStatus,
     Rating,
@@ -52,7 +53,7 @@ def floor_to_ship(workshop) -> QuerySet[Step]:
     """A shop's done steps whose good parts have not all been shipped on (`shipped` annotated)."""
     return (
         Step.objects.filter(workshop=workshop, status=StepStatus.DONE)
-        .exclude(job__status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+        .exclude(job__status__in=ENDED_JOB_STATES)
         .annotate(shipped=Sum("handoffs_out__quantity_shipped", default=0))
         .filter(good_qty__gt=F("shipped"))
         .select_related(*_FLOOR_RELATED)
@@ -218,3 +219,13 @@ def delivery_record(workshop, *, now=None) -> dict:
     shown = row["delivered"] >= MIN_SHOWN
     rate = round(100 * row["on_time"] / row["delivered"]) if shown else None
     return {"delivered": row["delivered"], "on_time": row["on_time"], "percent": rate}
+
+
+def contracted_orders(job: Job) -> QuerySet[Order]:
+    """The job's accepted, undelivered orders: contracts the hub cannot end alone (the job end
+    service asks for the suppliers' agreement; the job end page lists them)."""
+    return (
+        Order.objects.filter(job=job, status=OrderStatus.ACCEPTED)
+        .select_related("supplier")
+        .order_by("requested_at", "pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import floor, jobs, lists, load, orders, ratings, traveler
+from .views import floor, job_end, jobs, lists, load, orders, ratings, traveler
 
 urlpatterns = [
     path("floor/", floor.floor, name="floor"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("jobs/<uuid:job_uuid>/", jobs.job_detail, name="job_detail"),
     path("jobs/<uuid:job_uuid>/edit/", jobs.job_edit, name="job_edit"),
     path("jobs/<uuid:job_uuid>/copy/", jobs.job_copy, name="job_copy"),
+    path("jobs/<uuid:job_uuid>/cancel/", job_end.job_end, {"action": "cancel"}, name="job_cancel"),
+    path("jobs/<uuid:job_uuid>/close/", job_end.job_end, {"action": "close"}, name="job_close"),
     path("jobs/<uuid:job_uuid>/traveler.pdf", traveler.job_traveler, name="job_traveler"),
     path("jobs/<uuid:job_uuid>/steps/new/", jobs.step_edit, name="step_new"),
     path("jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/edit/", jobs.step_edit, name="step_edit"),

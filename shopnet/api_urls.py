@@ -49,6 +49,8 @@ urlpatterns = [
     path("jobs/", orders_api.JobList.as_view(), name="api_jobs"),
     path("jobs/<uuid:job_uuid>/", orders_api.JobDetail.as_view(), name="api_job_detail"),
     path("jobs/<uuid:job_uuid>/steps/", orders_api.JobSteps.as_view(), name="api_job_steps"),
+    path("jobs/<uuid:job_uuid>/cancel/", orders_api.JobCancel.as_view(), name="api_job_cancel"),
+    path("jobs/<uuid:job_uuid>/close/", orders_api.JobClose.as_view(), name="api_job_close"),
     # No trailing slash: the path DESIGN.md publishes for repairing a live stream's gaps.
     path("jobs/<uuid:job_uuid>/events", orders_api.JobEvents.as_view(), name="api_job_events"),
     # Step transitions and hand-offs.

@@ -330,7 +330,7 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy on every response (django-csp): scripts, styles, images, fonts and
 # fetches from this origin only (WebSockets to it included), nothing inline: templates carry no
 # <script> body, style="" or on*= handler (tests/browser/test_csp.py checks pages in Chromium).
-# data: images for the blank favicon and generated thumbnails.
+# data: images for generated thumbnails.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [CSP_SELF],

@@ -2,10 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from shopnet import app_shell
 from shopnet.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The tablet app (shopnet/app_shell.py): the service worker's scope is the folder it is
+    # served from, hence the root.
+    path("sw.js", app_shell.service_worker, name="service_worker"),
+    path("manifest.webmanifest", app_shell.manifest, name="web_manifest"),
+    path("favicon.ico", app_shell.favicon, name="favicon"),
     path(
         "accounts/login/",
         # Throttled by django-axes, like the admin's (settings: AXES_*).

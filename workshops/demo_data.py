@@ -850,6 +850,88 @@ WORKSHOPS = [
 ]
 
 
+# ======================================================================================
+# Neighbours: small shops of one trade, so that every process of the taxonomy is offered by
+# at least three shops of the district (the dashboard shows no figure drawn from fewer).
+# Generated from this table so that they stay consistent; no demo user works there.
+# ======================================================================================
+_SURNAMES = [
+    ("山田", "ヤマダ", "Yamada"), ("山崎", "ヤマザキ", "Yamazaki"), ("池田", "イケダ", "Ikeda"),
+    ("橋本", "ハシモト", "Hashimoto"), ("山下", "ヤマシタ", "Yamashita"),
+    ("中川", "ナカガワ", "Nakagawa"), ("岡本", "オカモト", "Okamoto"), ("村田", "ムラタ", "Murata"),
+    ("近藤", "コンドウ", "Kondo"), ("坂本", "サカモト", "Sakamoto"), ("藤井", "フジイ", "Fujii"),
+    ("西田", "ニシダ", "Nishida"), ("福田", "フクダ", "Fukuda"), ("三浦", "ミウラ", "Miura"),
+    ("藤原", "フジワラ", "Fujiwara"), ("松田", "マツダ", "Matsuda"), ("中野", "ナカノ", "Nakano"),
+    ("原田", "ハラダ", "Harada"), ("小野", "オノ", "Ono"), ("田村", "タムラ", "Tamura"),
+    ("竹内", "タケウチ", "Takeuchi"), ("金子", "カネコ", "Kaneko"), ("和田", "ワダ", "Wada"),
+    ("中山", "ナカヤマ", "Nakayama"), ("石田", "イシダ", "Ishida"), ("上田", "ウエダ", "Ueda"),
+    ("柴田", "シバタ", "Shibata"), ("酒井", "サカイ", "Sakai"), ("工藤", "クドウ", "Kudo"),
+    ("横山", "ヨコヤマ", "Yokoyama"), ("宮崎", "ミヤザキ", "Miyazaki"),
+    ("宮本", "ミヤモト", "Miyamoto"), ("高木", "タカギ", "Takagi"), ("安藤", "アンドウ", "Ando"),
+    ("野村", "ノムラ", "Nomura"),
+]
+# (trade: name suffix ja, kana, en), the processes, materials, tolerance in µm.
+_TRADES = {
+    "cut": (("製作所", "セイサクショ", "Works"), ["S45C", "SUS304", "A5052"], 10),
+    "grind": (("研削", "ケンサク", "Grinding"), ["SKD11", "SUJ2", "S45C"], 3),
+    "edm": (("精密", "セイミツ", "Precision"), ["SKD11", "SKD61"], 5),
+    "form": (("工業", "コウギョウ", "Industries"), ["SPCC", "SECC", "SUS304"], 100),
+    "weld": (("溶接", "ヨウセツ", "Welding"), ["SS400", "SUS304"], 200),
+    "heat": (("熱処理", "ネツショリ", "Heat Treating"), ["S45C", "SCM440", "SKD11"], 50),
+    "plate": (("鍍金", "メッキ", "Plating"), ["S45C", "SPCC", "C3604"], 5),
+    "anodize": (("アルマイト", "アルマイト", "Anodizing"), ["A5052", "A6061", "A7075"], 5),
+    "polish": (("研磨", "ケンマ", "Polishing"), ["S45C", "SUS304", "C3604"], 5),
+    "paint": (("塗装", "トソウ", "Painting"), ["SPCC", "SS400", "A5052"], 20),
+}
+_NEIGHBOURS = [
+    ("cut", ["D", "TAP"]), ("cut", ["B", "REAM"]), ("cut", ["B", "REAM"]),
+    ("cut", ["GEAR", "BR"]), ("cut", ["GEAR", "BR"]), ("cut", ["P", "SH"]), ("cut", ["P", "SH"]),
+    ("grind", ["G", "GS"]), ("grind", ["G", "GS"]), ("grind", ["G", "GI"]),
+    ("grind", ["GCL", "GI"]), ("grind", ["GCL", "GSP"]), ("grind", ["GL", "GH"]),
+    ("grind", ["GL", "GH"]), ("grind", ["GSP"]), ("edm", ["SPEDW", "SPED"]),
+    ("form", ["LSR", "PRS"]), ("form", ["PRS", "SMT"]), ("weld", ["WLD_TIG", "WLD"]),
+    ("weld", ["WLD", "WLD_LSR"]), ("weld", ["WLD_LSR"]), ("heat", ["HT", "HT_QT"]),
+    ("heat", ["HT", "HT_VAC"]), ("heat", ["HT", "HT_VAC"]), ("heat", ["HT_CARB", "HT_IND"]),
+    ("heat", ["HT_CARB", "HT_IND"]), ("plate", ["PLT", "PLT_ENI"]), ("plate", ["PLT", "PLT_HCR"]),
+    ("plate", ["PLT", "PLT_ENI", "PLT_HCR"]), ("anodize", ["ANO", "SB"]), ("anodize", ["ANO"]),
+    ("polish", ["BLK", "SPBR"]), ("polish", ["BLK", "SPBR"]), ("paint", ["PNT", "SPBF"]),
+    ("paint", ["PNT", "SPBF"]),
+]
+
+
+def _neighbours() -> list[dict]:
+    names = {p["code"]: (p["name_ja"], p["name_en"]) for p in taxonomy.PROCESSES}
+    towns = list(_TOWNS)
+    shops = []
+    for i, ((trade, codes), (surname, kana, roman)) in enumerate(
+        zip(_NEIGHBOURS, _SURNAMES, strict=False)
+    ):
+        (suffix, suffix_kana, suffix_en), materials, tolerance = _TRADES[trade]
+        town = towns[(i * 7) % len(towns)]
+        _postal, lat, lng = _TOWNS[town]
+        capabilities = [
+            _cap(
+                code, materials, (300, 200, 150), tolerance, (1, 500), 5 + i % 8, 40 + (i % 5) * 10,
+                [(*MACHINE_CATALOG[code][0], 1 + i % 2)] if MACHINE_CATALOG[code] else [],
+            )
+            for code in codes
+        ]
+        shops.append(_ws(
+            f"neighbour-{i + 1:02d}", f"{surname}{suffix}", f"{kana}{suffix_kana}",
+            f"{roman} {suffix_en}", town, f"{1 + i % 4}-{3 + i % 17}-{1 + i % 9}",
+            round(lat + ((i % 5) - 2) * 0.0015, 6), round(lng + (((i // 5) % 5) - 2) * 0.0015, 6),
+            (2, 3, 4, 5, 6, 7, 8, 9)[i % 8], 1955 + (i * 7) % 60,
+            "・".join(names[c][0] for c in codes) + "を専門とする町工場です。",
+            "A small shop specialising in " + " and ".join(names[c][1] for c in codes).lower()
+            + ".",
+            capabilities,
+        ))
+    return shops
+
+
+WORKSHOPS += _neighbours()
+
+
 def _u(username, display_name, role, workshop=None, district=None):
     return {
         "username": username,

@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from ..models import (
+    END_REASONS,
     HandOff,
     Job,
     JobStatus,
@@ -314,6 +315,37 @@ class HoldInput(serializers.Serializer):
 
 class CancelInput(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+REASON_HELP = "A reason code (stored as the code, shown in the reader's language)."
+
+
+class JobEndInput(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The hub's own note; never shown to suppliers.",
+    )
+    suppliers_agreed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Required (true) when suppliers hold accepted orders on the job: the hub "
+        "confirms it agreed with them how the work they have done is paid.",
+    )
+
+
+class JobCancelInput(JobEndInput):
+    reason = serializers.ChoiceField(
+        choices=[code for code, _label in END_REASONS["cancel"]], help_text=REASON_HELP
+    )
+
+
+class JobCloseInput(JobEndInput):
+    reason = serializers.ChoiceField(
+        choices=[code for code, _label in END_REASONS["close"]], help_text=REASON_HELP
+    )
 
 
 class ShipInput(serializers.Serializer):

@@ -66,6 +66,8 @@ from .serializers import (  # noqa: F401
     EventSerializer,
     HandOffSerializer,
     HoldInput,
+    JobCancelInput,
+    JobCloseInput,
     JobDetailSerializer,
     JobRefSerializer,
     JobSerializer,
@@ -304,6 +306,44 @@ class JobEvents(APIView):
         ]
         page = {"results": events, "next_after": rows[-1]["seq"] if more else None}
         return Response(EventPageSerializer(page).data)
+
+
+# --- jobs: writes --------------------------------------------------------------------------------
+
+
+class JobEnd(APIView):
+    """POST /jobs/<uuid>/cancel/ or /close/: the hub ends the job (see docs/JOB_END.md)."""
+
+    parser_classes = [JSONParser]
+    input_serializer: type[serializers.Serializer]
+    service: Callable[..., Job]
+
+    def post(self, request: Request, job_uuid) -> Response:
+        access = get_job_for(request.user, job_uuid)
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = _call(self.service, request, job=access.job, **serializer.validated_data)
+        job = Job.objects.select_related("owner", "material").get(pk=access.job.pk)
+        data = JobSerializer(
+            job, context={"can_see_customer": lambda job: access.can_see_customer}
+        ).data
+        return _respond(result, data)
+
+
+@extend_schema_view(
+    **_write_schema("Cancel a job (the hub): nothing more is made", JobCancelInput, JobSerializer)
+)
+class JobCancel(JobEnd):
+    input_serializer = JobCancelInput
+    service = staticmethod(services.job_cancel)
+
+
+@extend_schema_view(
+    **_write_schema("Close a job with what was made (the hub)", JobCloseInput, JobSerializer)
+)
+class JobClose(JobEnd):
+    input_serializer = JobCloseInput
+    service = staticmethod(services.job_close)
 
 
 # --- steps and hand-offs: writes -----------------------------------------------------------------

@@ -5,6 +5,10 @@ from workshops.access import require_member
 
 from .documents import document_diff, document_issue
 from .jobs import (
+    END_REASONS,
+    JOB_END,
+    job_cancel,
+    job_close,
     job_copy,
     job_create,
     job_update,
@@ -41,7 +45,9 @@ from .routing import (
 )
 
 __all__ = [
+    "END_REASONS",
     "HOLD_REASONS",
+    "JOB_END",
     "PAYMENT_DAYS_LIMIT",
     "TRANSITIONS",
     "Refused",
@@ -51,6 +57,8 @@ __all__ = [
     "document_issue",
     "handoff_receive",
     "handoff_ship",
+    "job_cancel",
+    "job_close",
     "job_copy",
     "job_create",
     "job_update",

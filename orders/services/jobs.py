@@ -12,19 +12,25 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.services import Refused
+from core.services import Refused, idempotent
 from workshops.access import require_member
 from workshops.models import Process, User, Workshop
 
 from ..events import append_event, locked_job
 from ..models import (
+    END_REASONS,
+    ENDED_JOB_STATES,
+    FINISHED_STEP_STATES,
     LIVE_ORDER_STATES,
     Job,
     JobStatus,
+    Order,
+    OrderStatus,
     Step,
     StepLink,
     StepStatus,
 )
+from ..selectors import contracted_orders
 from .progress import recompute
 
 JOB_FIELDS = (
@@ -88,7 +94,7 @@ def _job_create(
 def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
     job = locked_job(job)
     require_member(actor, job.owner, manage=True)
-    if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
+    if job.status in ENDED_JOB_STATES:
         raise Refused(_("A finished job cannot be changed."))
     if "due_date" in data and data["due_date"] != job.due_date:
         _check_due_date(data["due_date"])
@@ -167,7 +173,7 @@ def _step_add(
     position: int | None = None,
 ) -> Step:
     """Add a step to the locked `job` and say so; the caller recomputes."""
-    if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
+    if job.status in ENDED_JOB_STATES:
         raise Refused(_("A finished job cannot be changed."))
     quantity = job.quantity if quantity in (None, "") else quantity
     _check_step_values(planned_hours=planned_hours, quantity=quantity)
@@ -447,3 +453,193 @@ def job_copy(*, job: Job, actor: User | None, due_date: date, quantity: int | No
     )
     recompute(copy)
     return copy
+
+
+# --- ending a job: cancel or close ---------------------------------------------------------------
+
+# The one table of how a job ends: action → (states it may end from, the state it ends in; the
+# event is `job.<state>`).
+JOB_END = {
+    "cancel": (frozenset({JobStatus.OPEN, JobStatus.IN_PROGRESS}), JobStatus.CANCELLED),
+    "close": (frozenset({JobStatus.OPEN, JobStatus.IN_PROGRESS}), JobStatus.CLOSED),
+}
+END_NOTE_MAX = 300
+
+
+def job_may_end(job: Job, action: str) -> bool:
+    """Whether the job's state lets the hub cancel or close it: the page shows the buttons from
+    here. (The rules that need the steps and orders are the service's, below.)"""
+    return job.status in JOB_END[action][0]
+
+
+def agreement_missing(contracted: list[Order]) -> str:
+    """What the hub is told when suppliers hold accepted orders and it has not confirmed their
+    agreement (the job end form shows it with the form's other errors)."""
+    shops = "、".join(dict.fromkeys(o.supplier.name for o in contracted))
+    return _(
+        "%(shops)s accepted orders for this job. An accepted order is a contract: agree with "
+        "them how the work done so far is paid, then confirm it here."
+    ) % {"shops": shops}
+
+
+def _end_job(
+    *, job: Job, actor: User | None, action: str, reason: str, note: str, suppliers_agreed: bool
+) -> Job:
+    """Cancel or close `job` (see docs/JOB_END.md for the rule):
+
+    - requested orders are withdrawn; accepted orders not yet delivered are contracts, so they
+      are cancelled only when the hub confirms it agreed with their suppliers how the work done
+      so far is paid (取適法 forbids the buyer changing or cancelling an order at the
+      supplier's expense); delivered orders stay as they are;
+    - every step not finished is cancelled, in-house work in progress included;
+    - a step on the open board must be withdrawn from it first;
+    - closing keeps what was made, so something must have been made.
+    One event per changed order and step (so every floor board and order page hears of it), then
+    the job's own event, which tells every supplier."""
+    job = locked_job(job)
+    require_member(actor, job.owner, manage=True)
+    to_state = JOB_END[action][1]
+    if not job_may_end(job, action):
+        raise Refused(
+            _("This job is already %(status)s.") % {"status": job.get_status_display()},
+            code="ended",
+        )
+    errors: dict[str, str] = {}
+    if reason not in dict(END_REASONS[action]):
+        errors["reason"] = _("Choose a reason.")
+    note = (note or "").strip()
+    if len(note) > END_NOTE_MAX:
+        errors["note"] = _("Keep the note to %(n)s characters.") % {"n": END_NOTE_MAX}
+    if errors:
+        raise Refused(errors)
+    steps = list(
+        Step.objects.select_for_update().filter(job=job).select_related("workshop", "process")
+    )
+    if action == "close" and not any(s.status == StepStatus.DONE for s in steps):
+        raise Refused(
+            _("Nothing of this job has been made yet: cancel it instead of closing it."),
+            code="nothing_made",
+        )
+    if Step.objects.on_open_board().filter(job=job).exists():
+        raise Refused(
+            _("A step of this job is on the open board. Withdraw the posting first."),
+            code="on_open_board",
+        )
+    orders = list(
+        Order.objects.select_for_update()
+        .filter(job=job)
+        .select_related("buyer", "supplier")
+        .order_by("requested_at", "pk")
+    )
+    contracted = list(contracted_orders(job))
+    if contracted and not suppliers_agreed:
+        raise Refused({"suppliers_agreed": agreement_missing(contracted)}, code="needs_agreement")
+
+    now = timezone.now()
+    told = list(
+        dict.fromkeys(
+            str(o.supplier.uuid)
+            for o in orders
+            if o.status in LIVE_ORDER_STATES and o.supplier_id != job.owner_id
+        )
+    )
+    withdrawn = cancelled = 0
+    for order in orders:
+        if order.status == OrderStatus.REQUESTED:
+            order.status = OrderStatus.WITHDRAWN
+            order.decided_by = actor
+            order.decided_at = now
+            order.save(update_fields=["status", "decided_by", "decided_at"])
+            append_event(
+                job,
+                "order.withdrawn",
+                actor=actor,
+                workshop=order.buyer,
+                order=order,
+                ended=to_state,
+            )
+            withdrawn += 1
+        elif order.status == OrderStatus.ACCEPTED:
+            order.status = OrderStatus.CANCELLED
+            order.save(update_fields=["status"])
+            append_event(
+                job,
+                "order.cancelled",
+                actor=actor,
+                workshop=order.buyer,
+                order=order,
+                ended=to_state,
+                reason=reason,
+            )
+            cancelled += 1
+    open_steps = sorted(
+        (s for s in steps if s.status not in FINISHED_STEP_STATES),
+        key=lambda s: (s.position, s.pk),
+    )
+    for step in open_steps:
+        step.status = StepStatus.CANCELLED
+        step.finished_at = now
+        step.save(update_fields=["status", "finished_at"])
+        append_event(
+            job, "step.cancelled", actor=actor, workshop=job.owner, step=step, ended=to_state
+        )
+    job.status = to_state
+    job.end_reason = reason
+    job.end_note = note
+    job.save(update_fields=["status", "end_reason", "end_note", "updated_at"])
+    # The hub's note stays with the hub: the log every party reads carries the code only.
+    append_event(
+        job,
+        f"job.{to_state}",
+        actor=actor,
+        workshop=job.owner,
+        reason=reason,
+        suppliers=told,
+        orders_withdrawn=withdrawn,
+        orders_cancelled=cancelled,
+        steps_cancelled=len(open_steps),
+    )
+    recompute(job, actor=actor)
+    return job
+
+
+@idempotent("job.cancel", Job)
+@transaction.atomic
+def job_cancel(
+    *,
+    job: Job,
+    actor: User | None,
+    reason: str,
+    note: str = "",
+    suppliers_agreed: bool = False,
+) -> Job:
+    """The hub calls the job off: nothing more is made (see `_end_job`)."""
+    return _end_job(
+        job=job,
+        actor=actor,
+        action="cancel",
+        reason=reason,
+        note=note,
+        suppliers_agreed=suppliers_agreed,
+    )
+
+
+@idempotent("job.close", Job)
+@transaction.atomic
+def job_close(
+    *,
+    job: Job,
+    actor: User | None,
+    reason: str,
+    note: str = "",
+    suppliers_agreed: bool = False,
+) -> Job:
+    """The hub ends the job with what was made; the rest is not needed (see `_end_job`)."""
+    return _end_job(
+        job=job,
+        actor=actor,
+        action="close",
+        reason=reason,
+        note=note,
+        suppliers_agreed=suppliers_agreed,
+    )

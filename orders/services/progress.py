@@ -15,6 +15,7 @@ from .. import rollups
 from ..dag import StepGraph
 from ..events import append_event, locked_job
 from ..models import (
+    ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
     HandOff,
     HandOffStatus,
@@ -122,7 +123,7 @@ def _refresh_readiness(
 
 
 def _refresh_job_status(job: Job, graph: StepGraph, *, actor: User | None) -> None:
-    if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
+    if job.status in ENDED_JOB_STATES:
         return
     statuses = graph.statuses()
     new_status = job.status

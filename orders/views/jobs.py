@@ -35,6 +35,7 @@ from ..forms import (
 from ..live import job_stream, live_config
 from ..models import HandOffStatus, StepStatus
 from ..selectors import next_destinations
+from ..services.jobs import job_may_end
 from ..services.progress import allows
 
 S = StepStatus
@@ -292,6 +293,7 @@ def job_page_context(access: JobAccess) -> dict:
         "events": events,
         "diagram": layout(steps, links, handoffs),
         "routable": access.can_manage_job() and any(r["can_edit"] for r in rows),
+        "can_end": access.can_manage_job() and job_may_end(job, "cancel"),
         "live_config": live_config(job_stream(job)),
     }
 

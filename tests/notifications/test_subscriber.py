@@ -280,3 +280,60 @@ def test_notifications_off_decides_nothing(chain, act, settings):
         )
     assert told() == []
     assert FannedOut.objects.count() == 0
+
+
+def test_a_cancelled_job_tells_every_supplier_with_a_live_order_but_not_the_hub(chain, act):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    plate = add(job, chain, "PLT", after=[turn])
+    grind = add(job, chain, "G", after=[plate])
+    accepted = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    services.order_accept(order=accepted, actor=chain.turner_owner)
+    services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.plater, steps=[plate], terms=terms()
+    )
+    declined = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.grinder, steps=[grind], terms=terms()
+    )
+    services.order_decline(order=declined, actor=chain.grinder_owner, reason="満杯")
+    with act():
+        services.job_cancel(
+            job=job, actor=chain.hub_owner, reason="customer_cancelled", suppliers_agreed=True
+        )
+    # The turner (accepted) and the plater (asked) are told; the grinder had already declined;
+    # floor staff see their queue change and are not told; the hub acted.
+    assert told() == [("plater-owner", "job.cancelled"), ("turner-owner", "job.cancelled")]
+    n = Notification.objects.get(user=chain.turner_owner)
+    assert n.link == f"/jobs/{job.uuid}/"
+    assert n.data["hub"] == chain.hub.name
+    assert n.data["end_reason"] == "customer_cancelled"
+    assert n.event.kind == "job.cancelled"
+
+
+def test_a_closed_job_notice_reads_in_the_readers_language(chain, act):
+    from django.utils import translation
+
+    from notifications.kinds import details_of, title_of
+
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    add(job, chain, "ASM", after=[turn])
+    order = services.order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    services.order_accept(order=order, actor=chain.turner_owner)
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=100)
+    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    services.handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
+    with act():
+        services.job_close(job=job, actor=chain.hub_owner, reason="rest_not_needed")
+    n = Notification.objects.get()
+    assert (n.user, n.kind) == (chain.turner_owner, "job.closed")
+    with translation.override("en"):
+        assert (
+            title_of(n.kind, n.data) == f"{chain.hub.name} closed the job with what was made: {job}"
+        )
+        assert details_of(n.data) == ["Reason: The remaining steps are no longer needed"]

@@ -1269,3 +1269,70 @@ def test_the_events_take_a_fixed_number_of_queries(chain, django_assert_num_quer
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == total
+
+
+# --- ending a job ------------------------------------------------------------------------------
+
+
+def test_the_hub_cancels_a_job_once_whatever_the_retries(chain, routed_job):
+    job, _steps, orders = routed_job
+    client = _token_client(chain.hub_owner)
+    body = {"reason": "customer_cancelled", "note": "先方都合", "suppliers_agreed": True}
+
+    first = _post(client, f"{job_url(job)}cancel/", body, key="end-1")
+    again = _post(client, f"{job_url(job)}cancel/", body, key="end-1")
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["status"] == "cancelled" and first.json()["id"] == str(job.uuid)
+    assert again["Idempotent-Replayed"] == "true"
+    assert ProgressEvent.objects.filter(job=job, kind="job.cancelled").count() == 1
+    assert refreshed(orders["plating"]).status == OrderStatus.CANCELLED
+
+
+def test_a_job_end_without_the_suppliers_agreement_is_a_400_naming_the_field(chain, routed_job):
+    job, _steps, _orders = routed_job
+    before = refreshed(job).last_seq
+    response = _post(_english(chain.hub_owner), f"{job_url(job)}cancel/", {"reason": "other"})
+    assert response.status_code == 400
+    assert "suppliers_agreed" in response.json()
+    assert refreshed(job).last_seq == before
+
+
+def test_a_reason_of_the_other_action_is_refused(chain, routed_job):
+    job, _steps, _orders = routed_job
+    response = _post(
+        client_for(chain.hub_owner), f"{job_url(job)}cancel/", {"reason": "delivered_as_made"}
+    )
+    assert response.status_code == 400 and "reason" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("turner_owner", 400), ("grinder_floor", 400), ("hub_floor", 400), ("stranger_owner", 404)],
+)
+def test_only_the_hub_ends_a_job_and_outsiders_do_not_learn_it_exists(
+    chain, routed_job, who, status
+):
+    job, _steps, _orders = routed_job
+    before = refreshed(job).last_seq
+    response = _post(
+        _english(getattr(chain, who)),
+        f"{job_url(job)}cancel/",
+        {"reason": "customer_cancelled", "suppliers_agreed": True},
+    )
+    assert response.status_code == status
+    if status == 400:
+        assert "owner or manager" in str(response.json())
+    assert refreshed(job).last_seq == before
+    assert refreshed(job).status == "open"
+
+
+def test_the_schema_documents_the_job_end_inputs(chain):
+    schema = client_for(chain.hub_owner).get("/api/v1/schema/", {"format": "json"}).json()
+    for action, reason in (("cancel", "customer_cancelled"), ("close", "delivered_as_made")):
+        post = schema["paths"][f"/api/v1/jobs/{{job_uuid}}/{action}/"]["post"]
+        assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
+        ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        component = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        assert {"reason", "note", "suppliers_agreed"} <= set(component["properties"])
+        assert reason in str(schema["components"]["schemas"])

@@ -108,3 +108,105 @@ def test_seed_demo_workshops_go_through_the_services_and_are_logged():
     seed("--quiet")
     created = AuditEvent.objects.filter(action="workshop.created").count()
     assert created == len(demo_data.WORKSHOPS)
+
+
+# --- the demo shows the product working ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_district_has_a_year_of_history_the_dashboard_shows():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from districts import metrics
+    from districts.filters import default_scope
+    from orders import rollups
+    from orders.demo_history import HISTORY_PREFIX
+    from orders.models import Job, JobStatus, ProgressEvent
+    from workshops.models import District
+
+    seed("--quiet")
+    history = Job.objects.filter(drawing_number__startswith=HISTORY_PREFIX)
+    first = history.order_by("created_at").first().created_at
+    assert timezone.now() - first > dt.timedelta(days=350)
+    assert history.filter(status=JobStatus.DONE).count() > 500
+    assert history.filter(status=JobStatus.IN_PROGRESS).exists()
+    # Every job's log runs 1..last_seq without a gap, in time order.
+    for job in history.order_by("?")[:40]:
+        events = list(job.events.order_by("seq").values_list("seq", "created_at"))
+        assert [seq for seq, _ in events] == list(range(1, job.last_seq + 1))
+        assert [at for _, at in events] == sorted(at for _, at in events)
+    assert ProgressEvent.objects.filter(job__in=history, kind="job.completed").count() == (
+        history.filter(status=JobStatus.DONE).count()
+    )
+    # The rollups are what the raw rows say: rebuilding them changes nothing.
+    before = rollups.snapshot()
+    rollups.rebuild()
+    assert rollups.snapshot() == before
+
+    # Every process the district offers is drawn from at least three shops: no 「3社未満」.
+    scope = default_scope(District.objects.get(slug=demo_data.DISTRICT["slug"]))
+    table = metrics.process_table(scope, metrics.process_labels())
+    for key in ("throughput", "lead_times", "capacity"):
+        rows = table[key]
+        shown = [r for r in rows if not r["suppressed"]]
+        assert len(rows) >= 30 and len(shown) >= 0.9 * len(rows), (key, len(shown), len(rows))
+
+
+@pytest.mark.django_db
+def test_a_second_seed_duplicates_nothing_of_the_jobs_history_or_board():
+    from board.models import Offer, Posting
+    from orders.models import HandOff, Job, Order, ProgressEvent, Step, StepDayStat
+
+    seed("--quiet")
+    models = (Job, Step, Order, HandOff, ProgressEvent, StepDayStat, Posting, Offer)
+    counts = [m.objects.count() for m in models]
+    output = seed("--quiet")
+    assert "0 new demo jobs, 0 jobs of history" in output
+    assert [m.objects.count() for m in models] == counts
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_job_at_several_stages_a_request_an_offer_and_a_short_receipt():
+    from board.models import Offer
+    from orders.demo import demo_job_uuid
+    from orders.models import HandOff, HandOffStatus, Job, OrderStatus, StepStatus
+
+    seed("--quiet")
+    shaft = Job.objects.get(uuid=demo_job_uuid("shaft"))
+    stages = set(shaft.steps.values_list("status", flat=True))
+    assert {StepStatus.DONE, StepStatus.IN_PROGRESS, StepStatus.PLANNED} <= stages
+    # Parts received short at one shop, parts on their way to another.
+    assert HandOff.objects.filter(job=shaft, quantity_received__lt=50).exists()
+    assert HandOff.objects.filter(job=shaft, status=HandOffStatus.SHIPPED).exists()
+    plate = Job.objects.get(uuid=demo_job_uuid("plate"))
+    assert plate.orders.get().status == OrderStatus.REQUESTED
+    offer = Offer.objects.select_related("posting__job").get()
+    assert offer.posting.job.uuid == demo_job_uuid("posted-plate")
+
+
+@pytest.mark.django_db
+def test_every_demo_user_of_a_workshop_has_unread_notifications_waiting(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import connection
+
+    from notifications.models import Notification
+    from tests.tasks import run_tasks
+
+    connection._notification_events = None
+    # As in `make run`: the seed commits, then the worker fans the events out.
+    with django_capture_on_commit_callbacks(execute=True):
+        seed("--quiet")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_tasks()  # what `make run`'s worker does right after seeding
+    for row in demo_data.DEMO_USERS:
+        unread = Notification.objects.filter(
+            user__username=row["username"], read_at__isnull=True
+        ).count()
+        if row["role"] == "district_staff":
+            # District staff are party to no job and are never told (docs/NOTIFICATIONS.md).
+            assert unread == 0
+        else:
+            assert unread >= 1, row["username"]

@@ -1038,7 +1038,24 @@ def every_kind_scenario(chain) -> list[Job]:
 
     drawing_events(chain, job, top, turn)
     copy = services.job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
-    return [job, copy, open_board_scenario(chain)]
+    return [job, copy, open_board_scenario(chain), *job_end_scenario(chain)]
+
+
+def job_end_scenario(chain) -> list[Job]:
+    """One job cancelled with an accepted order on it, one closed with what was made."""
+    cancelled = post_job(chain, part_name="ピン")
+    turn = add(cancelled, chain, "L")
+    order = services.order_request(
+        job=cancelled, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    services.order_accept(order=order, actor=chain.turner_owner)
+    services.job_cancel(
+        job=cancelled, actor=chain.hub_owner, reason="customer_cancelled", suppliers_agreed=True
+    )
+    closed, first, _second = two_in_house(chain)
+    run_through(chain, first)
+    services.job_close(job=closed, actor=chain.hub_owner, reason="rest_not_needed")
+    return [cancelled, closed]
 
 
 def open_board_scenario(chain) -> Job:

@@ -71,6 +71,8 @@ MATRIX: dict[str, Case] = {
     "job_traveler": Case("get", lambda o: f"/jobs/{o['job'].uuid}/traveler.pdf", everyone()),
     "job_edit": Case("get", lambda o: f"/jobs/{o['job'].uuid}/edit/", only("hub")),
     "job_copy": Case("get", lambda o: f"/jobs/{o['job'].uuid}/copy/", only("hub")),
+    "job_cancel": Case("get", lambda o: f"/jobs/{o['job'].uuid}/cancel/", only("hub")),
+    "job_close": Case("get", lambda o: f"/jobs/{o['job'].uuid}/close/", only("hub")),
     "step_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/steps/new/", only("hub")),
     "step_edit": Case(
         "get", lambda o: f"/jobs/{o['job'].uuid}/steps/{o['ASM'].uuid}/edit/", only("hub")
@@ -149,6 +151,11 @@ MATRIX: dict[str, Case] = {
     "api_job_events": Case(
         "get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/events?after=0", everyone()
     ),
+    # Parties may see the job, so the service answers them (a refusal); outsiders get a 404.
+    "api_job_cancel": Case(
+        "post", lambda o: f"/api/v1/jobs/{o['job'].uuid}/cancel/", everyone(), {}
+    ),
+    "api_job_close": Case("post", lambda o: f"/api/v1/jobs/{o['job'].uuid}/close/", everyone(), {}),
     "api_step_start": Case("post", lambda o: f"/api/v1/steps/{o['G'].uuid}/start/", everyone(), {}),
     "api_step_done": Case(
         "post", lambda o: f"/api/v1/steps/{o['G'].uuid}/done/", everyone(), {"good": 1, "scrap": 0}

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from orders.demo import seed_jobs
+from orders.demo_history import seed_history
 from orders.scale import build_history
 from workshops import demo_data, services
 from workshops.demo_data import demo_uuid
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         created = self._workshops(districts)
         self._users(districts)
         jobs = seed_jobs()
+        history = seed_history(districts[demo_data.DISTRICT["slug"]])
         if scale:
             made = self._scale(scale, seed, districts[demo_data.DISTRICT["slug"]])
             self.stdout.write(f"Scale: {made} workshops created ({scale} wanted).")
@@ -75,7 +77,8 @@ class Command(BaseCommand):
                 )
         self.stdout.write(
             f"Demo district ready: {len(demo_data.WORKSHOPS)} workshops ({created} new), "
-            f"{jobs} new demo jobs, in {time.monotonic() - started:.1f}s."
+            f"{jobs} new demo jobs, {history} jobs of history, "
+            f"in {time.monotonic() - started:.1f}s."
         )
         if not quiet:
             self._print_logins()

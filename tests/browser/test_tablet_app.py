@@ -1,0 +1,90 @@
+"""The floor station as a tablet app: installed from the home screen, it reopens with the Wi-Fi
+down and shows its last queue, the taps waiting to be sent and an offline notice; when the
+connection returns the taps go out. Portrait and landscape."""
+
+from __future__ import annotations
+
+import pytest
+
+from orders.models import StepStatus
+from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
+from tests.browser.test_floor_live import WAIT, eventually, signed_in_page, status_of, wait_live
+from tests.browser.test_workshop_search import assert_touch_targets
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+KEPT = "caches.open('shopnet-pages').then(c => c.match(location.href)).then(r => !!r)"
+
+
+def wait_until_kept(page) -> None:
+    """The worker controls the page and has kept a copy of it."""
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)", timeout=WAIT)
+    page.wait_for_function(KEPT, timeout=WAIT)
+
+
+@pytest.mark.parametrize(
+    "viewport", [TABLET_LANDSCAPE, TABLET_PORTRAIT], ids=["landscape", "portrait"]
+)
+def test_the_floor_reopens_offline_with_its_queue_its_outbox_and_a_notice(
+    asgi_live_server, browser, chain, routed_job, viewport
+):
+    _job, steps, _ = routed_job
+    turn = steps["L"]
+    context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor, viewport)
+    floor.goto(f"{asgi_live_server.url}/floor/")
+    wait_live(floor)
+    wait_until_kept(floor)
+    notice = floor.locator("#floor-offline")
+    assert notice.is_hidden()
+
+    # The Wi-Fi goes down; a tap waits in the outbox; the tablet reloads.
+    context.set_offline(True)
+    floor.locator(f"#floor-step-{turn.uuid} button", has_text="開始").tap()
+    outbox = floor.locator("#floor-outbox")
+    outbox.wait_for(state="visible")
+    floor.reload()
+
+    card = floor.locator(f"#floor-step-{turn.uuid}")
+    card.wait_for(state="visible")
+    assert "シャフト" in card.inner_text()
+    outbox.wait_for(state="visible")
+    assert outbox.locator("li.pending").count() == 1
+    assert "未送信" in outbox.inner_text()
+    notice.wait_for(state="visible")
+    assert "オフライン" in notice.inner_text()
+    assert notice.locator("xpath=following-sibling::*[1]").get_attribute("id") == "floor-outbox"
+    assert_touch_targets(floor)
+    assert status_of(turn) == StepStatus.READY  # nothing reached the server
+
+    # The connection returns: the tap goes out and the notice goes away.
+    context.set_offline(False)
+    outbox.wait_for(state="hidden", timeout=WAIT)
+    assert eventually(lambda: status_of(turn) == StepStatus.IN_PROGRESS)
+    notice.wait_for(state="hidden", timeout=WAIT)
+    context.close()
+
+
+def test_the_first_visit_is_kept_for_offline_without_a_second_one(
+    asgi_live_server, browser, chain, routed_job
+):
+    context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
+    floor.goto(f"{asgi_live_server.url}/floor/?workshop={chain.turner.uuid}")
+    wait_until_kept(floor)
+    context.set_offline(True)
+    floor.reload()
+    floor.locator(".floor-queue .floor-card").first.wait_for(state="visible")
+    assert floor.locator("#floor-offline").is_visible()
+    context.close()
+
+
+def test_signing_out_drops_the_kept_floor(asgi_live_server, browser, chain, routed_job):
+    context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
+    floor.goto(f"{asgi_live_server.url}/floor/")
+    wait_until_kept(floor)
+    with floor.expect_navigation():
+        floor.locator("header form[action='/accounts/logout/'] button").click()
+    floor.goto(f"{asgi_live_server.url}/accounts/login/")
+    assert (
+        floor.evaluate("caches.open('shopnet-pages').then(c => c.keys()).then(k => k.length)") == 0
+    )
+    context.close()
