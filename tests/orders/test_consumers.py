@@ -298,7 +298,7 @@ async def test_a_lost_doorbell_is_repaired_from_the_log(chain, routed_job, monke
     await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
     assert await communicator.receive_nothing(timeout=QUIET)
     monkeypatch.setattr(realtime, "_send", real_send)
-    await run(services.step_hold, step=steps["L"], actor=chain.turner_floor, reason="段取り")
+    await run(services.step_hold, step=steps["L"], actor=chain.turner_floor, reason="tooling")
 
     # The second doorbell reveals the gap; the consumer replays both from the log, in order.
     received = [await communicator.receive_json_from(timeout=5) for _ in range(2)]
@@ -608,7 +608,7 @@ async def test_the_hub_hears_a_step_removed_and_its_floor_a_step_sent_out(chain)
 async def test_a_supplier_follows_the_step_it_passed_on_to_a_sub_supplier(chain, routed_job):
     _job, steps, _ = routed_job
     owner = await watch(f"/ws/workshops/{chain.turner.uuid}/floor/", chain.turner_owner)
-    await run(services.step_hold, step=steps["G"], actor=chain.grinder_floor, reason="段取り")
+    await run(services.step_hold, step=steps["G"], actor=chain.grinder_floor, reason="tooling")
     message = await owner.receive_json_from(timeout=5)
     assert (message["kind"], message["step"]) == ("step.held", str(steps["G"].uuid))
     await owner.disconnect()

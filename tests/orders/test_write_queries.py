@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from orders import services
+from orders.services.progress import step_hold, step_start
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +35,16 @@ QUERIES = {"hold": 36, "resume": 36, "done": 41}
 def test_a_floor_tap_through_the_api_costs_a_pinned_number_of_queries(chain, routed_job, action):
     _job, steps, _ = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
+    step_start(step=turn, actor=chain.turner_floor)
     if action == "resume":
-        services.step_hold(step=turn, actor=chain.turner_floor, reason="材料待ち")
+        step_hold(step=turn, actor=chain.turner_floor, reason="material")
     token = Token.objects.create(user=chain.turner_floor).key
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    body = {"hold": {"reason": "材料待ち"}, "resume": {}, "done": {"good": 90, "scrap": 0}}[action]
+    body = {
+        "hold": {"reason": "material", "note": "SUS304 入荷待ち"},
+        "resume": {},
+        "done": {"good": 90, "scrap": 0},
+    }[action]
     with CaptureQueriesContext(connection) as queries:
         response = client.post(
             f"/api/v1/steps/{turn.uuid}/{action}/",
