@@ -19,9 +19,11 @@ from rest_framework.views import APIView
 
 from core.api import NOT_FOUND, REFUSED
 
-from . import cached, metrics
+from . import cached
 from .access import district_of, get_district_for_staff, get_workshop_for_member
 from .filters import DashboardFilter, default_scope
+from .metrics.comparison import workshop_comparison
+from .metrics.processes import live_counters
 
 FILTER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day (Japan time)."),
@@ -47,7 +49,7 @@ class DistrictStats(APIView):
             raise translate_validation(filterset.errors)
         scope = filterset.scope() if request.query_params else default_scope(district)
         data = cached.district_dashboard(scope)
-        data["live"] = metrics.live_counters(scope)
+        data["live"] = live_counters(scope)
         data["district"] = district.slug
         return Response(data)
 
@@ -76,7 +78,7 @@ class WorkshopStats(APIView):
             if not filterset.is_valid():
                 raise translate_validation(filterset.errors)
             start, end = filterset.form.cleaned_data["start"], filterset.form.cleaned_data["end"]
-        rows = metrics.workshop_comparison(workshop, district, start, end)
+        rows = workshop_comparison(workshop, district, start, end)
         return Response(
             {
                 "workshop": str(workshop.uuid),
