@@ -1,9 +1,10 @@
 """JSON API for jobs, steps, orders and hand-offs (/api/v1/). Integrators and tablets use it.
 
-Reads go through the access helpers in `selectors.py` (anything the caller may not see is a
-404); writes call the services, which are the only writers. A service's refusal is a 400 with
-its message(s), per field where it names one. Writes take an `Idempotency-Key` header: the
-services apply a key once per user and answer a repeat with the object the first call made.
+Reads go through the access helpers in `access.py` (anything the caller may not see is a
+404); writes call the services, which are the only writers. A service's refusal is left to the
+API's error handler (`core/api.py`): a 400 with the refusal's code, its message and its
+messages per field. Writes take an `Idempotency-Key` header: the services apply a key once per
+user and answer a repeat with the object the first call made.
 """
 
 from __future__ import annotations
