@@ -172,6 +172,9 @@ def test_a_tap_the_server_refuses_is_shown_not_lost(asgi_live_server, browser, c
     refused = floor.locator("#floor-outbox li.refused")
     refused.wait_for(timeout=WAIT)
     assert "完了" in refused.inner_text() and "旋削" in refused.inner_text()
+    # The service's own words from the error body's detail, not its code.
+    assert "完了にできるのは進行中の工程だけです。" in refused.inner_text()
+    assert "bad_state_done" not in refused.inner_text()
     assert floor.locator("#floor-outbox li.pending").count() == 0
     step = Step.objects.get(pk=turn.pk)
     assert (step.good_qty, step.scrap_qty) == (90, 10)  # the office's counts stand
