@@ -35,6 +35,7 @@ Medians of K runs go to stdout with the ratios; nothing here is a test.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import statistics
@@ -165,7 +166,9 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from districts import cached, metrics
+    from districts import cached
+    from districts.metrics.dashboard import district_dashboard
+    from districts.metrics.scope import Scope, start_of_day
     from orders.models import Job, LeadTime, ProgressEvent, Step, StepDayStat, WorkshopDayStat
     from workshops.models import District, User
 
@@ -181,7 +184,7 @@ def main() -> None:
     district = District.objects.get(slug="ota")
     staff = User.objects.get(username="ota_staff1")
     today = timezone.localdate()
-    start = today - metrics.dt.timedelta(days=364)
+    start = today - dt.timedelta(days=364)
     counts = {
         "workshops in the district": district.workshops.count(),
         "jobs": Job.objects.count(),
@@ -238,12 +241,12 @@ def main() -> None:
         return len(response.content)
 
     def figures():
-        return metrics.district_dashboard(metrics.Scope(district, start, today))
+        return district_dashboard(Scope(district, start, today))
 
     params = {
         "district": district.pk,
-        "start": metrics._since(start),
-        "end": metrics._since(today + metrics.dt.timedelta(days=1)),
+        "start": start_of_day(start),
+        "end": start_of_day(today + dt.timedelta(days=1)),
     }
 
     def raw():

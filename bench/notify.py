@@ -73,8 +73,10 @@ def build():
     """The three shops, the job, the orders; the turning step done with 1000 good parts."""
     from django.utils import timezone
 
-    from orders import services
     from orders.models import Step
+    from orders.services.jobs import job_create, step_add
+    from orders.services.progress import step_done, step_start
+    from orders.services.routing import order_accept, order_request
     from tests.conftest import add_capability
     from workshops import services as workshop_services
     from workshops.models import Process, Role, User
@@ -104,7 +106,7 @@ def build():
             workshop=grinder, user=person(f"grinder-{i}"), role=role, actor=grinder_owner
         )
     today = timezone.localdate()
-    job = services.job_create(
+    job = job_create(
         workshop=hub,
         actor=hub_owner,
         data={
@@ -114,10 +116,10 @@ def build():
             "due_date": today + dt.timedelta(days=60),
         },
     )
-    turn = services.step_add(
+    turn = step_add(
         job=job, actor=hub_owner, process=Process.objects.get(code="L"), planned_hours=4
     )
-    grind = services.step_add(
+    grind = step_add(
         job=job,
         actor=hub_owner,
         process=Process.objects.get(code="G"),
@@ -134,13 +136,13 @@ def build():
         "terms_note": "",
     }
     for supplier, step, owner in ((turner, turn, turner_owner), (grinder, grind, grinder_owner)):
-        order = services.order_request(
+        order = order_request(
             job=job, actor=hub_owner, supplier=supplier, steps=[step], terms=terms
         )
-        services.order_accept(order=order, actor=owner)
+        order_accept(order=order, actor=owner)
     turn = Step.objects.get(pk=turn.pk)
-    services.step_start(step=turn, actor=turner_floor)
-    services.step_done(step=turn, actor=turner_floor, good=1000)
+    step_start(step=turn, actor=turner_floor)
+    step_done(step=turn, actor=turner_floor, good=1000)
     return turner_floor, Step.objects.get(pk=turn.pk)
 
 

@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from orders import services
 from orders.models import Step, StepStatus
+from orders.services.progress import step_start
 from tests.browser.test_floor_live import WAIT, signed_in_page, wait_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,7 @@ STAMP = """() => document.addEventListener("pointerdown", () => { window.__tapAt
 def test_tap_to_screen(asgi_live_server, browser, chain, routed_job):
     job, steps, _ = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
+    step_start(step=turn, actor=chain.turner_floor)
     floor_context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
     hub_context, hub = signed_in_page(browser, asgi_live_server, chain.hub_owner)
     floor.goto(f"{asgi_live_server.url}/floor/")

@@ -21,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import NOT_FOUND, REFUSED
 from orders.access import get_job_for
-from orders.api.views import NOT_FOUND, REFUSED
 from workshops.filters import SizeField
 from workshops.models import Certification, District, Material, Workshop
 from workshops.selectors import managed_workshop_ids
@@ -38,10 +38,6 @@ from .selectors import (
     route_suggestions,
     unrouted_steps,
 )
-
-
-def _refusal(exc: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(serializers.as_serializer_error(exc))
 
 
 class ShopRef(serializers.Serializer):
@@ -291,23 +287,20 @@ class PostingList(APIView):
         certs = list(Certification.objects.filter(code__in=values.get("certifications", [])))
         if len(certs) != len(set(values.get("certifications", []))):
             raise serializers.ValidationError({"certifications": [_("Unknown certification.")]})
-        try:
-            posting = services.posting_create(
-                job=job,
-                actor=request.user,
-                steps=steps,
-                districts=districts,
-                answer_by=values["answer_by"],
-                due_date=values.get("due_date"),
-                quantity=values.get("quantity"),
-                tolerance_um=values.get("tolerance_um"),
-                certifications=certs,
-                description=values.get("description", ""),
-                share_drawings=values["share_drawings"],
-                **extra,
-            )
-        except DjangoValidationError as exc:
-            raise _refusal(exc) from None
+        posting = services.posting_create(
+            job=job,
+            actor=request.user,
+            steps=steps,
+            districts=districts,
+            answer_by=values["answer_by"],
+            due_date=values.get("due_date"),
+            quantity=values.get("quantity"),
+            tolerance_um=values.get("tolerance_um"),
+            certifications=certs,
+            description=values.get("description", ""),
+            share_drawings=values["share_drawings"],
+            **extra,
+        )
         posting = _with_related(Posting.objects.filter(pk=posting.pk), set()).get()
         return Response(PostingSerializer(posting, context=_context(request)).data, status=201)
 
@@ -359,12 +352,9 @@ class PostingOffers(APIView):
         access = get_posting_for(request.user, posting_uuid, workshop=wanted)
         if access.is_buyer:
             raise Http404("No such posting.")
-        try:
-            offer = services.offer_submit(
-                posting=access.posting, workshop=access.workshop, actor=request.user, **values
-            )
-        except DjangoValidationError as exc:
-            raise _refusal(exc) from None
+        offer = services.offer_submit(
+            posting=access.posting, workshop=access.workshop, actor=request.user, **values
+        )
         return Response(OfferSerializer(offer).data, status=201)
 
 
@@ -372,10 +362,7 @@ class OfferWithdraw(APIView):
     @extend_schema(request=None, responses={200: OfferSerializer, 400: REFUSED, 404: NOT_FOUND})
     def post(self, request: Request, offer_uuid) -> Response:
         offer = get_offer_for(request.user, offer_uuid)
-        try:
-            offer = services.offer_withdraw(offer=offer, actor=request.user)
-        except DjangoValidationError as exc:
-            raise _refusal(exc) from None
+        offer = services.offer_withdraw(offer=offer, actor=request.user)
         return Response(OfferSerializer(offer).data)
 
 
@@ -397,12 +384,9 @@ class PostingAward(APIView):
             raise serializers.ValidationError(
                 {"offer": [_("Choose one of the offers on this posting.")]}
             )
-        try:
-            posting = services.posting_award(
-                posting=access.posting, offer=offer, actor=request.user, terms=values
-            )
-        except DjangoValidationError as exc:
-            raise _refusal(exc) from None
+        posting = services.posting_award(
+            posting=access.posting, offer=offer, actor=request.user, terms=values
+        )
         context = _context(request)
         posting = _with_related(Posting.objects.filter(pk=posting.pk), context["managed"]).get()
         return Response(PostingSerializer(posting, context=context).data)
@@ -414,10 +398,7 @@ class PostingWithdraw(APIView):
         access = get_posting_for(request.user, posting_uuid)
         if not access.is_buyer:
             raise Http404("No such posting.")
-        try:
-            services.posting_withdraw(posting=access.posting, actor=request.user)
-        except DjangoValidationError as exc:
-            raise _refusal(exc) from None
+        services.posting_withdraw(posting=access.posting, actor=request.user)
         context = _context(request)
         posting = _with_related(Posting.objects.filter(pk=access.posting.pk), context["managed"])
         return Response(PostingSerializer(posting.get(), context=context).data)

@@ -8,9 +8,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from orders import services as order_services
 from orders.demo import demo_job_uuid
 from orders.models import Job
+from orders.services.jobs import job_create, step_add
 from workshops.demo_data import DISTRICT, demo_uuid
 from workshops.models import District, Membership, Process, Role, Workshop
 
@@ -25,7 +25,7 @@ def seed_posting() -> int:
     hub = Workshop.objects.get(uuid=demo_uuid("hayashi-kiko"))
     owner = Membership.objects.filter(workshop=hub, role=Role.OWNER).first().user
     today = timezone.localdate()
-    job = order_services.job_create(
+    job = job_create(
         workshop=hub,
         actor=owner,
         uuid=job_uuid,
@@ -37,10 +37,8 @@ def seed_posting() -> int:
             "customer_name": "株式会社 城南精機（デモ）",
         },
     )
-    turn = order_services.step_add(
-        job=job, actor=owner, process=Process.objects.get(code="L"), planned_hours=3
-    )
-    grind = order_services.step_add(
+    turn = step_add(job=job, actor=owner, process=Process.objects.get(code="L"), planned_hours=3)
+    grind = step_add(
         job=job,
         actor=owner,
         process=Process.objects.get(code="GS"),

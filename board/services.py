@@ -47,14 +47,19 @@ def _check_steps(job: Job, buyer: Workshop, steps: list[Step]) -> None:
     check_routable(steps, buyer)
     for step in steps:
         if step.orders.filter(status__in=LIVE_ORDER_STATES, parent__isnull=True).exists():
-            raise Refused({"steps": _("Step %(step)s is already routed.") % {"step": step.label}})
+            raise Refused(
+                {"steps": _("Step %(step)s is already routed.") % {"step": step.label}},
+                code="already_routed",
+            )
         if step.postings.filter(status=PostingStatus.OPEN).exists():
             raise Refused(
-                {"steps": _("Step %(step)s is already on the open board.") % {"step": step.label}}
+                {"steps": _("Step %(step)s is already on the open board.") % {"step": step.label}},
+                code="on_board",
             )
     if len(steps) > 1 and not steps_connected(steps):
         raise Refused(
-            {"steps": _("One posting covers consecutive steps. Post them separately instead.")}
+            {"steps": _("One posting covers consecutive steps. Post them separately instead.")},
+            code="not_consecutive",
         )
 
 
@@ -109,7 +114,7 @@ def posting_create(
     if len(description) > MAX_TEXT:
         errors["description"] = _("At most 2,000 characters.")
     if errors:
-        raise Refused(errors)
+        raise Refused(errors, code="posting_terms")
     material = material if material is not None else job.material
     certs = list(certifications)
     capable = capable_workshops(
@@ -246,7 +251,7 @@ def _offer_terms(
     if len(note) > MAX_NOTE:
         errors["note"] = _("At most 1,000 characters.")
     if errors:
-        raise Refused(errors)
+        raise Refused(errors, code="offer_terms")
     cleaned.update(
         lead_time_days=lead, promised_date=promised_date, valid_until=valid_until, note=note
     )
@@ -269,7 +274,10 @@ def offer_submit(
     job, posting = _locked_posting(posting)
     require_member(actor, workshop, manage=True)
     if not posting.invites.filter(workshop=workshop).exists():
-        raise Refused(_("This posting was not sent to %(shop)s.") % {"shop": workshop.name})
+        raise Refused(
+            _("This posting was not sent to %(shop)s.") % {"shop": workshop.name},
+            code="not_invited",
+        )
     _still_open(posting)
     terms = _offer_terms(
         price=price,

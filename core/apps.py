@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        # In ready(): django.contrib.auth's signals module imports its models, which cannot
+        # load before the app registry this module is part of.
         from django.contrib.auth.signals import user_logged_out
 
         user_logged_out.connect(_close_sockets_of_session, dispatch_uid="core.session_ended")

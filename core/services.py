@@ -15,8 +15,20 @@ from .models import IdempotencyKey
 T = TypeVar("T", bound=models.Model)
 
 
+REFUSED_CODE = "refused"
+
+
 class Refused(ValidationError):
-    """A business rule said no. Nothing was written."""
+    """A business rule said no. Nothing was written.
+
+    `code` is the stable reason the API answers with (docs/API.md): the one given, or
+    `refused`. It holds for a refusal of one message and for one of messages per field (where
+    Django's ValidationError would drop it).
+    """
+
+    def __init__(self, message: Any, code: str | None = None, params: Any = None) -> None:
+        super().__init__(message, code, params)
+        self.code = code or getattr(message, "code", None) or REFUSED_CODE
 
 
 class Replayed(Exception):
@@ -51,7 +63,10 @@ def idempotent(action: str, model: type[T]) -> Callable:
             if not idempotency_key or actor is None:
                 return service(actor=actor, **kwargs)
             if len(idempotency_key) > 64:
-                raise Refused(_("The idempotency key is too long (64 characters at most)."))
+                raise Refused(
+                    _("The idempotency key is too long (64 characters at most)."),
+                    code="key_too_long",
+                )
             target = _target_of(kwargs)
             with transaction.atomic():
                 try:

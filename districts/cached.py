@@ -48,7 +48,8 @@ from django.utils import timezone, translation
 
 from orders import rollups
 
-from . import metrics
+from .metrics import dashboard
+from .metrics.scope import Scope
 
 TARGETS_VERSION_KEY = "district-targets-version:{}"
 REFRESH_KEY = "district-stats-refresh:{}"
@@ -89,7 +90,7 @@ def bump(district_uuids: Iterable[Any], *, targets: bool = False) -> None:
         logger.warning("Could not mark the district targets as changed", exc_info=True)
 
 
-def _key(scope: metrics.Scope, section: str, language: str, targets_version: str) -> str:
+def _key(scope: Scope, section: str, language: str, targets_version: str) -> str:
     parts = [
         FORMAT,
         scope.district.pk,
@@ -119,16 +120,16 @@ def _versions(district) -> tuple[str, str]:
 
 
 def district_dashboard(
-    scope: metrics.Scope, sections: Iterable[str] = metrics.SECTIONS
+    scope: Scope, sections: Iterable[str] = dashboard.SECTIONS
 ) -> dict[str, Any]:
-    """`metrics.district_dashboard`, from the cache where it can be (see the module). Besides
+    """`dashboard.district_dashboard`, from the cache where it can be (see the module). Besides
     the sections: `as_of`, when the oldest of them was computed (ISO 8601), and `refreshing`,
     whether newer figures are being computed. Two cache round trips, and queries only for the
     sections nobody has computed yet."""
     return _read(scope, sections, run_later).data
 
 
-def district_page(scope: metrics.Scope, wait: float | None = None) -> dict[str, Any]:
+def district_page(scope: Scope, wait: float | None = None) -> dict[str, Any]:
     """For the page: `district_dashboard`, except that the sections nobody has computed (but
     the targets) are computed in the background too. It waits for them up to `wait` seconds
     (`DISTRICT_STATS_WAIT_SECONDS`, default 1), then answers without them: `pending` names
@@ -137,25 +138,25 @@ def district_page(scope: metrics.Scope, wait: float | None = None) -> dict[str, 
     computed while the reader waits, as without a cache."""
     if wait is None:
         wait = float(getattr(settings, "DISTRICT_STATS_WAIT_SECONDS", 1.0))
-    read = _read(scope, metrics.SECTIONS, run_later, defer=True)
+    read = _read(scope, dashboard.SECTIONS, run_later, defer=True)
     if read.data.get("pending"):
         futures.wait([f for f in read.queued if isinstance(f, Future)], timeout=wait)
-        read = _read(scope, metrics.SECTIONS, run_later, defer=True)
+        read = _read(scope, dashboard.SECTIONS, run_later, defer=True)
     return read.data
 
 
-def progress(scope: metrics.Scope) -> dict[str, Any]:
+def progress(scope: Scope) -> dict[str, Any]:
     """How far the computing of the page's sections has come: `done` of `total`; `ready` when
     the page should be opened again: all there, or their computing failed or stopped (the
     page then computes them itself). Reads the cache only: one or two round trips."""
-    total = len(metrics.SECTIONS)
+    total = len(dashboard.SECTIONS)
     ready = {"done": total, "total": total, "ready": True}
     if _period() <= 0:
         return ready
     try:
         _version, targets_version = _versions(scope.district)
         language = translation.get_language() or ""
-        keys = {n: _key(scope, n, language, targets_version) for n in metrics.SECTIONS}
+        keys = {n: _key(scope, n, language, targets_version) for n in dashboard.SECTIONS}
         names = [*keys.values()]
         names += [REFRESH_KEY.format(k) for k in keys.values()]
         names += [FAILED_KEY.format(k) for k in keys.values()]
@@ -163,7 +164,7 @@ def progress(scope: metrics.Scope) -> dict[str, Any]:
     except Exception:
         logger.warning("Dashboard progress read without the cache", exc_info=True)
         return ready
-    missing = [n for n in metrics.SECTIONS if not _usable(found.get(keys[n]))]
+    missing = [n for n in dashboard.SECTIONS if not _usable(found.get(keys[n]))]
     under_way = [n for n in missing if REFRESH_KEY.format(keys[n]) in found]
     failed = [n for n in missing if FAILED_KEY.format(keys[n]) in found]
     return {
@@ -173,11 +174,11 @@ def progress(scope: metrics.Scope) -> dict[str, Any]:
     }
 
 
-def warm(scope: metrics.Scope) -> list[str]:
+def warm(scope: Scope) -> list[str]:
     """Make the scope's figures current in the cache now, in the active language: computed if
     missing, recomputed if stale (`manage.py warm_dashboards`). Returns the sections computed."""
     refreshed: list[Refresh] = []
-    read = _read(scope, metrics.SECTIONS, refreshed.append)
+    read = _read(scope, dashboard.SECTIONS, refreshed.append)
     for task in refreshed:
         task()
     return read.computed + [name for task in refreshed for name in task.names]
@@ -191,7 +192,7 @@ class Read:
 
 
 def _read(
-    scope: metrics.Scope,
+    scope: Scope,
     sections: Iterable[str],
     later: Callable[[Refresh], Any],
     *,
@@ -199,7 +200,7 @@ def _read(
 ) -> Read:
     """The figures, from the cache where they are; a refresh of the stale ones goes to
     `later`, and so, with `defer`, does the computing of the missing ones (`pending`)."""
-    sections = [name for name in metrics.SECTIONS if name in set(sections)]
+    sections = [name for name in dashboard.SECTIONS if name in set(sections)]
     period = _period()
     if period <= 0:
         return Read(_computed_now(scope, sections), sections, [])
@@ -227,13 +228,13 @@ def _read(
         deferred = []  # nothing will compute them: the reader waits for them after all
     computed = [name for name in missing if name not in deferred]
     if computed:
-        fresh = metrics.district_dashboard(scope, computed)
+        fresh = dashboard.district_dashboard(scope, computed)
         entries.update(_store(keys, fresh, computed, version, now))
     refreshing = False
     if stale:
         refreshing = _refresh_later(scope, stale, keys, version, language, later, queued)
     data = {
-        **metrics.dashboard_header(scope),
+        **dashboard.dashboard_header(scope),
         **{name: entries[name]["data"] for name in sections if name in entries},
         "as_of": _iso(min((entries[name]["at"] for name in entries), default=now)),
         "refreshing": refreshing,
@@ -252,9 +253,9 @@ def _not_failed(keys: dict[str, str], names: list[str]) -> list[str]:
     return [name for name in names if FAILED_KEY.format(keys[name]) not in failed]
 
 
-def _computed_now(scope: metrics.Scope, sections: list[str]) -> dict[str, Any]:
+def _computed_now(scope: Scope, sections: list[str]) -> dict[str, Any]:
     return {
-        **metrics.district_dashboard(scope, sections),
+        **dashboard.district_dashboard(scope, sections),
         "as_of": _iso(time.time()),
         "refreshing": False,
     }
@@ -287,7 +288,7 @@ def _store(
 
 
 def _refresh_later(
-    scope: metrics.Scope,
+    scope: Scope,
     stale: list[str],
     keys: dict[str, str],
     version: str,
@@ -328,7 +329,7 @@ class Refresh:
     """Compute `names` and keep them under `version`, the one read before computing: a change
     that lands meanwhile marks them stale again at once."""
 
-    scope: metrics.Scope
+    scope: Scope
     names: list[str]
     keys: dict[str, str]
     version: str
@@ -344,7 +345,7 @@ class Refresh:
 
         try:
             with translation.override(self.language or None):
-                metrics.district_dashboard(self.scope, self.names, on_section=keep)
+                dashboard.district_dashboard(self.scope, self.names, on_section=keep)
         except Exception:
             logger.exception("Dashboard figures could not be refreshed")
             # The pages waiting for them compute them themselves for a while (`district_page`).

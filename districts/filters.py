@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workshops.models import District, Process, Workshop
 
-from .metrics import SIZE_BANDS, Scope, district_areas
+from .metrics.scope import SIZE_BANDS, Scope, district_areas
 
 EARLIEST = dt.date(2000, 1, 1)
 LONGEST_DAYS = 3 * 366

@@ -33,11 +33,15 @@ class TargetForm(forms.Form):
 
 def _check(starts_on: dt.date, ends_on: dt.date) -> None:
     if ends_on <= starts_on:
-        raise Refused({"ends_on": _("The end of the period must come after its start.")})
+        raise Refused(
+            {"ends_on": _("The end of the period must come after its start.")}, code="bad_period"
+        )
     if starts_on < EARLIEST:
-        raise Refused({"starts_on": _("Choose a start from 2000 on.")})
+        raise Refused({"starts_on": _("Choose a start from 2000 on.")}, code="bad_period")
     if (ends_on - starts_on).days > LONGEST_TARGET_YEARS * 366:
-        raise Refused({"ends_on": _("A target period can last at most ten years.")})
+        raise Refused(
+            {"ends_on": _("A target period can last at most ten years.")}, code="bad_period"
+        )
 
 
 @transaction.atomic
@@ -55,7 +59,7 @@ def target_create(
     if not district.staff.filter(user=actor).exists():
         raise Refused(_("Only the association's staff may set its targets."), code="not_allowed")
     if metric not in TargetMetric.values:
-        raise Refused({"metric": _("Choose one of the measures.")})
+        raise Refused({"metric": _("Choose one of the measures.")}, code="unknown_metric")
     _check(starts_on, ends_on)
     transaction.on_commit(lambda: cached.bump([district.uuid], targets=True))
     target = DistrictTarget.objects.create(

@@ -18,9 +18,13 @@ from core.services import Refused
 from orders import rollups
 from orders.live import live_config
 
-from . import cached, charts, csv, metrics
+from . import cached, charts, csv
 from .access import district_of, get_district_for_staff, get_workshop_for_member
 from .filters import DashboardFilter, default_scope
+from .metrics.comparison import workshop_comparison
+from .metrics.dashboard import SECTIONS
+from .metrics.processes import live_counters
+from .metrics.targets import targets_progress
 from .models import DistrictTarget
 from .targets import TargetForm, target_create, target_delete
 from .targets import history as target_history
@@ -79,7 +83,7 @@ def district_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     scope = filterset.scope() if request.GET else default_scope(district)
     if request.headers.get("X-Shopnet-Live"):
         # A live refresh re-reads only the panels that change as steps move.
-        context.update(live=metrics.live_counters(scope), live_only=True, scope=scope)
+        context.update(live=live_counters(scope), live_only=True, scope=scope)
         return _fragment(render(request, "districts/district.html", context))
     if request.headers.get("X-Shopnet-Progress"):
         # The page waiting for its figures asks how far they have come.
@@ -91,11 +95,11 @@ def district_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         data=data,
         as_of=dt.datetime.fromisoformat(data["as_of"]),
         scope=scope,
-        live=metrics.live_counters(scope),
+        live=live_counters(scope),
         printing=printing,
     )
     if data.get("pending"):
-        context.update(pending=True, sections_total=len(metrics.SECTIONS))
+        context.update(pending=True, sections_total=len(SECTIONS))
         context["sections_done"] = context["sections_total"] - len(data["pending"])
     else:
         context["charts"] = _charts(data)
@@ -155,7 +159,7 @@ def district_targets(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("The target was added."))
                 return redirect("district_targets", slug=district.slug)
         status = 400
-    targets = metrics.targets_progress(district)
+    targets = targets_progress(district)
     return render(
         request,
         "districts/targets.html",
@@ -217,7 +221,7 @@ def workshop_dashboard(request: HttpRequest, workshop_uuid) -> HttpResponse:
             context["errors"] = filterset.errors_text() if filterset else [_("Choose a district.")]
             return render(request, "districts/workshop.html", context, status=400)
         start, end = filterset.form.cleaned_data["start"], filterset.form.cleaned_data["end"]
-    rows = metrics.workshop_comparison(workshop, district, start, end)
+    rows = workshop_comparison(workshop, district, start, end)
     context.update(rows=rows, start=start, end=end, filter=filterset)
     return render(request, "districts/workshop.html", context)
 
@@ -232,7 +236,7 @@ def workshop_dashboard_csv(request: HttpRequest, workshop_uuid) -> HttpResponse:
         if filterset is None or not filterset.is_valid():
             return HttpResponse(status=400)
         start, end = filterset.form.cleaned_data["start"], filterset.form.cleaned_data["end"]
-    rows = metrics.workshop_comparison(workshop, district, start, end)
+    rows = workshop_comparison(workshop, district, start, end)
     return csv.response(
         f"workshop-{start:%Y%m%d}-{end:%Y%m%d}.csv",
         [_("Measure"), _("Unit"), _("This workshop"), _("District median")],

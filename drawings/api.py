@@ -7,11 +7,10 @@ Previews and originals answer with the file itself, not JSON.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import MultiPartParser
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import NOT_FOUND, REFUSED, error_response
 from orders.models import Step
 
 from . import services, uploads
@@ -26,8 +26,7 @@ from .models import AccessAction, DrawingRevision
 from .selectors import drawing_rows, get_drawing_for, get_drawings_access, get_revision_for
 from .views import _log, _preview_response, serve_original
 
-NOT_FOUND = OpenApiResponse(description="No such object, or not visible to the caller.")
-REFUSED = OpenApiResponse(description="Refused: messages per field, in the user's language.")
+TOO_LARGE = error_response("Over `DRAWINGS_MAX_UPLOAD_BYTES` (`too_large`).")
 
 
 class TooLarge(APIException):
@@ -126,7 +125,7 @@ class DrawingList(APIView):
 
     @extend_schema(
         request={"multipart/form-data": UploadInput},
-        responses={201: RevisionSerializer, 400: REFUSED, 404: NOT_FOUND, 413: REFUSED},
+        responses={201: RevisionSerializer, 400: REFUSED, 404: NOT_FOUND, 413: TOO_LARGE},
     )
     def post(self, request: Request) -> Response:
         handler = self.upload_handler
@@ -151,17 +150,14 @@ class DrawingList(APIView):
         steps = list(Step.objects.filter(job=access.job, uuid__in=values.get("steps") or []))
         if len(steps) != len(set(values.get("steps") or [])):
             raise serializers.ValidationError({"steps": [_("No such step on this job.")]})
-        try:
-            revision = services.drawing_upload(
-                job=access.job,
-                actor=request.user,
-                upload=values["file"],
-                number=values.get("number", ""),
-                label=values.get("revision", ""),
-                steps=steps or None,
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        revision = services.drawing_upload(
+            job=access.job,
+            actor=request.user,
+            upload=values["file"],
+            number=values.get("number", ""),
+            label=values.get("revision", ""),
+            steps=steps or None,
+        )
         revision = DrawingRevision.objects.select_related("drawing").get(pk=revision.pk)
         body = RevisionSerializer(revision, context={"access": access}).data
         return Response(body, status=status.HTTP_201_CREATED)

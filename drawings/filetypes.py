@@ -139,6 +139,8 @@ def _corrupt(kind: str) -> Rejected:
 
 
 def _parse_pdf(path: Path, kind: str) -> Detected:
+    # Here, not at the top: the PDF and DXF libraries are large; a process loads them on the
+    # first file of their kind.
     import pypdfium2 as pdfium
 
     try:
@@ -250,6 +252,7 @@ DXF_UNITS = {
 
 
 def _parse_dxf(path: Path, kind: str) -> Detected:
+    # Here, not at the top: see _parse_pdf.
     import ezdxf
     from ezdxf import recover
 

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
+from . import render
 from .models import DrawingRevision, PreviewStatus
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,6 @@ def _run_isolated(job: dict, workdir: Path) -> dict:
 
 
 def _run_in_process(job: dict) -> dict:
-    from . import render
 
     try:
         return render.render(job)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import sys
 import warnings
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 PAGE_EDGE = 2400  # the long edge of a page preview: sharp at 2x zoom on a 10-inch tablet
@@ -31,6 +33,7 @@ def _save(image, path: Path, media: str) -> None:
 
 def _flatten(image):
     """A drawing on white: transparency becomes white paper, palettes and 1-bit become grey."""
+    # Here, not at the top: each renderer loads only its own library, under the caps.
     from PIL import Image
 
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
@@ -46,6 +49,7 @@ def _flatten(image):
 
 
 def _fit(image, edge: int):
+    # Here, not at the top: each renderer loads only its own library, under the caps.
     from PIL import Image
 
     if max(image.size) <= edge:
@@ -56,6 +60,7 @@ def _fit(image, edge: int):
 
 
 def render_raster(job: dict, out: Path) -> dict:
+    # Here, not at the top: each renderer loads only its own library, under the caps.
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = None  # the ceiling is checked per page below
@@ -74,6 +79,7 @@ def render_raster(job: dict, out: Path) -> dict:
                 image.draft("RGB", (job["page_edge"], job["page_edge"]))
             page = _flatten(image)
             if index == 0:
+                # Here, not at the top: each renderer loads only its own library, under the caps.
                 from PIL import ImageOps
 
                 page = ImageOps.exif_transpose(page)
@@ -87,6 +93,7 @@ def render_raster(job: dict, out: Path) -> dict:
 
 
 def render_pdf(job: dict, out: Path) -> dict:
+    # Here, not at the top: each renderer loads only its own library, under the caps.
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(job["source"])
@@ -126,8 +133,8 @@ SVG_ELEMENTS = {
 
 
 def render_dxf(job: dict, out: Path) -> dict:
-    import xml.etree.ElementTree as ET
 
+    # Here, not at the top: each renderer loads only its own library, under the caps.
     from ezdxf import recover
     from ezdxf.addons.drawing import Frontend, RenderContext, config, layout, svg
     from ezdxf.fonts import fonts
@@ -174,6 +181,7 @@ def render_dxf(job: dict, out: Path) -> dict:
 
 def render_step(job: dict, out: Path) -> dict:
     """No 3D preview: a card with the product name and units the header states."""
+    # Here, not at the top: each renderer loads only its own library, under the caps.
     from PIL import Image, ImageDraw, ImageFont
 
     info = job.get("info") or {}
@@ -227,7 +235,6 @@ def render(job: dict) -> dict:
 
 def limit_resources(job: dict) -> None:
     """Cap this process before it touches the file: address space, CPU time, written bytes."""
-    import resource
 
     memory = int(job.get("memory_bytes") or 0)
     if memory:

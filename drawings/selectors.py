@@ -38,6 +38,7 @@ from .models import (
     DrawingShare,
     OrderDrawingPolicy,
 )
+from .previews import watermark_text
 
 
 @dataclass
@@ -154,7 +155,6 @@ class DrawingAccess:
 
     @property
     def watermark(self) -> str | None:
-        from .previews import watermark_text
 
         if self.viewer_workshop is None:
             return None

@@ -38,6 +38,7 @@ from .models import (
     DrawingShare,
     OrderDrawingPolicy,
 )
+from .selectors import job_sharing
 
 NUMBER_MAX = 100
 LABEL_MAX = 20
@@ -352,7 +353,6 @@ def order_drawings_set(
     reference). The hub also decides whether the supplier may download the originals and pass
     drawings on. A supplier may choose for a sub-order it placed, among the drawings it sees
     itself, only where the hub allowed passing them on; it decides no permissions."""
-    from .selectors import job_sharing
 
     job = order.job
     drawings = list(drawings)

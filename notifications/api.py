@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -82,7 +83,9 @@ class ReadInput(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("all") and not attrs.get("ids"):
-            raise serializers.ValidationError("Give `ids`, or `all: true`.")
+            raise serializers.ValidationError(
+                _("Give `ids`, or `all: true`."), code="nothing_chosen"
+            )
         return attrs
 
 
@@ -132,7 +135,9 @@ class PushSubscriptionInput(serializers.Serializer):
 
     def validate_endpoint(self, value: str) -> str:
         if not value.startswith("https://") and not settings.DEBUG and not settings.PUSH_ALLOW_HTTP:
-            raise serializers.ValidationError("A push endpoint is an https:// address.")
+            raise serializers.ValidationError(
+                _("A push endpoint is an https:// address."), code="not_https"
+            )
         return value
 
 

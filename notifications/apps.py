@@ -11,6 +11,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        # In ready(): both modules import models, which cannot load while the app registry
+        # (which imports this module) is still being built.
         from orders import events
 
         from . import subscriber

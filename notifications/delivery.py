@@ -39,6 +39,8 @@ from .models import (
     Preference,
     PushSubscription,
 )
+from .push import send_push
+from .selectors import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +99,7 @@ def plan_deliveries(notifications: list[Notification]) -> list[Delivery]:
 
 
 def _ring(delivery_ids: list[int]) -> None:
-    from .tasks import send_deliveries
+    from .tasks import send_deliveries  # here: tasks imports this module
 
     try:
         send_deliveries.enqueue(delivery_ids)
@@ -168,7 +170,6 @@ def _failed(deliveries: list[Delivery], error: BaseException | str) -> None:
 
 def send(deliveries: list[Delivery]) -> int:
     """Send claimed deliveries: mail one by one, the digest per person, push per device."""
-    from .push import send_push
 
     by_channel: dict[str, list[Delivery]] = defaultdict(list)
     for d in deliveries:
@@ -219,16 +220,11 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _language(user) -> str:
-    setting = DigestSetting.objects.filter(user=user).values_list("language", flat=True).first()
-    return setting or settings.LANGUAGE_CODE
-
-
 def message_for(deliveries: list[Delivery]) -> EmailMultiAlternatives:
     """One mail: a single notification, or a person's digest. Worded in their language."""
     user = deliveries[0].notification.user
     notifications = [d.notification for d in deliveries]
-    with translation.override(_language(user)):
+    with translation.override(language_of(user)):
         items = [
             {
                 "title": title_of(n.kind, n.data),

@@ -15,6 +15,7 @@ from pywebpush import WebPushException, webpush
 
 from .kinds import details_of, title_of
 from .models import Delivery, PushSubscription
+from .selectors import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,7 @@ def push_configured() -> bool:
 def payload(delivery: Delivery) -> str:
     """What the service worker shows: title, body, where a tap goes. JSON primitives only."""
     n = delivery.notification
-    from .delivery import _language
-
-    with translation.override(_language(n.user)):
+    with translation.override(language_of(n.user)):
         return json.dumps(
             {
                 "title": title_of(n.kind, n.data),

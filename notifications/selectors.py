@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from workshops.models import User
 
-from .models import Notification
+from .models import DigestSetting, Notification
 
 
 def inbox(user: User) -> QuerySet[Notification]:
@@ -44,3 +45,9 @@ def get_notification_for(user: User, notification_uuid: UUID | str) -> Notificat
         return Notification.objects.for_user(user).get(uuid=notification_uuid)
     except (Notification.DoesNotExist, ValueError, TypeError):
         raise Http404("No such notification.") from None
+
+
+def language_of(user: User) -> str:
+    """The language a person's mail and push are worded in: their choice, else the site's."""
+    setting = DigestSetting.objects.filter(user=user).values_list("language", flat=True).first()
+    return setting or settings.LANGUAGE_CODE

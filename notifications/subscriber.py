@@ -94,7 +94,7 @@ def _flush() -> None:
     connection._notification_events = None
     if not event_ids:
         return
-    from .tasks import fan_out
+    from .tasks import fan_out  # here: tasks imports this module
 
     try:
         with transaction.atomic():

@@ -41,11 +41,15 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user, get_use
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from rest_framework.authtoken.models import Token
 
 from core import realtime
+from workshops.models import MANAGING_ROLES, Membership
 
 from . import broadcast
+from .access import job_access
 from .livepath import batch, db, db_shared, pulse
+from .models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +99,6 @@ def authenticate(scope: dict[str, Any]):
     """The user the socket's credential names (a token, or the browser's session), or anonymous.
     Runs on the streams' database thread, after the handshake is accepted."""
     if scope.get("auth") == "token":
-        from rest_framework.authtoken.models import Token
-
         token = Token.objects.select_related("user").filter(key=scope.get("token")).first()
         if token is None or not token.user.is_active:
             return AnonymousUser()
@@ -113,8 +115,6 @@ def still_signed_in(scope: dict[str, Any]) -> bool:
     if user is None or not user.is_authenticated:
         return False
     if scope.get("auth") == "token":
-        from rest_framework.authtoken.models import Token
-
         return Token.objects.filter(
             key=scope.get("token"), user=user, user__is_active=True
         ).exists()
@@ -133,7 +133,6 @@ DB_SESSION_ENGINES = ("django.contrib.sessions.backends.db",)
 def signed_in_batch(scopes: list[dict[str, Any]]) -> list[bool]:
     """`still_signed_in` for many sockets in a few queries, whatever their number (tokens: one;
     sessions in the database: two). Another session engine is asked socket by socket."""
-    from rest_framework.authtoken.models import Token
 
     answers: dict[int, bool] = {}
     tokens, sessions = {}, {}
@@ -216,7 +215,6 @@ def recheck_all(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _memberships_of(user_pks: set[int]) -> dict[int, list[tuple[int, str, str, bool]]]:
-    from workshops.models import Membership
 
     found: dict[int, list[tuple[int, str, str, bool]]] = {}
     for user_pk, workshop_pk, workshop_uuid, role, active in Membership.objects.filter(
@@ -227,14 +225,12 @@ def _memberships_of(user_pks: set[int]) -> dict[int, list[tuple[int, str, str, b
 
 
 def _job_heads(job_pks: set[int]):
-    from .models import Job
 
     return Job.objects.filter(pk__in=job_pks).values_list("pk", "last_seq")
 
 
 def roles_from(memberships: list[tuple[int, str, str, bool]]) -> tuple[set[int], set[int]]:
     """(shops managed, shops as floor staff) from membership rows, as `user_roles` computes."""
-    from workshops.models import MANAGING_ROLES
 
     managed, floor = set(), set()
     for workshop_pk, _uuid, role, _active in memberships:
@@ -521,8 +517,6 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _load_job_access(user, job_uuid: str):
-    from .access import job_access
-    from .models import Job
 
     job = Job.objects.select_related("owner").filter(uuid=job_uuid).first()
     return None if job is None else job_access(user, job)
@@ -544,7 +538,6 @@ def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
 
 
 def _last_seq(access) -> int:
-    from .models import Job
 
     return Job.objects.filter(pk=access.job.pk).values_list("last_seq", flat=True).first() or 0
 
@@ -724,7 +717,6 @@ class JobStream(StreamConsumer):
 
 
 def _workshop_role(user, workshop_uuid: str) -> tuple[int, str] | None:
-    from workshops.models import Membership
 
     row = (
         Membership.objects.filter(user=user, workshop__uuid=workshop_uuid, workshop__is_active=True)
@@ -755,7 +747,6 @@ class WorkshopStream(StreamConsumer):
         self._take_role(state)
 
     def _take_role(self, row: tuple[int, str] | None) -> int | None:
-        from workshops.models import MANAGING_ROLES
 
         if row is None:
             return CLOSE_NOT_FOUND

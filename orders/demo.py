@@ -13,8 +13,10 @@ from django.utils import timezone
 from workshops.demo_data import demo_uuid
 from workshops.models import Membership, Process, Role, Workshop
 
-from . import services
 from .models import Job
+from .services.jobs import job_create, step_add
+from .services.progress import handoff_receive, handoff_ship, step_done, step_start
+from .services.routing import order_accept, order_request
 
 DEMO_NAMESPACE = uuid.UUID("9a3f1c52-0d7e-4b8e-a2b4-6d1f0e7c3b11")
 
@@ -62,7 +64,7 @@ def _job(key: str, hub: Workshop, actor, **data) -> Job | None:
     job_uuid = demo_job_uuid(key)
     if Job.objects.filter(uuid=job_uuid).exists():
         return None
-    return services.job_create(workshop=hub, actor=actor, data=data, uuid=job_uuid)
+    return job_create(workshop=hub, actor=actor, data=data, uuid=job_uuid)
 
 
 @transaction.atomic
@@ -96,57 +98,53 @@ def seed_jobs() -> int:
     )
     if job:
         made += 1
-        turn = services.step_add(
+        turn = step_add(
             job=job, actor=hub_owner, process=p["L"], planned_hours=12, title="シャフト"
         )
-        quench = services.step_add(
+        quench = step_add(
             job=job, actor=hub_owner, process=p["HT_QT"], planned_hours=6, after=[turn]
         )
-        grind = services.step_add(
-            job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[quench]
-        )
-        mill = services.step_add(
+        grind = step_add(job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[quench])
+        mill = step_add(
             job=job, actor=hub_owner, process=p["M"], planned_hours=6, title="ハウジング"
         )
-        plate = services.step_add(
+        plate = step_add(
             job=job, actor=hub_owner, process=p["PLT_ENI"], planned_hours=4, after=[mill]
         )
-        assemble = services.step_add(
+        assemble = step_add(
             job=job, actor=hub_owner, process=p["ASM"], planned_hours=5, after=[grind, plate]
         )
-        services.step_add(
-            job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[assemble]
-        )
-        top = services.order_request(
+        step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[assemble])
+        top = order_request(
             job=job,
             actor=hub_owner,
             supplier=tanaka,
             steps=[turn],
             terms=_terms(9, 180000, place),
         )
-        services.order_accept(order=top, actor=tanaka_owner)
+        order_accept(order=top, actor=tanaka_owner)
         for supplier, step, price, days in (
             (heiwajima, quench, 25000, 11),
             (matsumoto, grind, 60000, 14),
             (kojiya, plate, 30000, 12),
         ):
-            order = services.order_request(
+            order = order_request(
                 job=job,
                 actor=hub_owner,
                 supplier=supplier,
                 steps=[step],
                 terms=_terms(days, price, place),
             )
-            services.order_accept(order=order, actor=_owner(supplier))
-        services.step_start(step=turn, actor=tanaka_floor)
-        services.step_done(step=turn, actor=tanaka_floor, good=50, scrap=0)
-        handoff = services.handoff_ship(step=turn, actor=tanaka_floor, quantity=50)
-        services.handoff_receive(handoff=handoff, actor=_owner(heiwajima), quantity=49)
-        services.step_start(step=quench, actor=floor_of(heiwajima))
+            order_accept(order=order, actor=_owner(supplier))
+        step_start(step=turn, actor=tanaka_floor)
+        step_done(step=turn, actor=tanaka_floor, good=50, scrap=0)
+        handoff = handoff_ship(step=turn, actor=tanaka_floor, quantity=50)
+        handoff_receive(handoff=handoff, actor=_owner(heiwajima), quantity=49)
+        step_start(step=quench, actor=floor_of(heiwajima))
         hub_floor = floor_of(hub)
-        services.step_start(step=mill, actor=hub_floor)
-        services.step_done(step=mill, actor=hub_floor, good=50, scrap=0)
-        services.handoff_ship(step=mill, actor=hub_floor, quantity=50, to_step=plate)
+        step_start(step=mill, actor=hub_floor)
+        step_done(step=mill, actor=hub_floor, good=50, scrap=0)
+        handoff_ship(step=mill, actor=hub_floor, quantity=50, to_step=plate)
 
     # 2. A repeat order of pins: the turning shop passes its turning on to an automatic-lathe
     # shop (a sub-order); the hub sees that, but not the sub-order's price.
@@ -162,18 +160,18 @@ def seed_jobs() -> int:
     )
     if job:
         made += 1
-        turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=30)
-        services.step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=3, after=[turn])
-        top = services.order_request(
+        turn = step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=30)
+        step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=3, after=[turn])
+        top = order_request(
             job=job,
             actor=hub_owner,
             supplier=tanaka,
             steps=[turn],
             terms=_terms(15, 240000, place),
         )
-        services.order_accept(order=top, actor=tanaka_owner)
+        order_accept(order=top, actor=tanaka_owner)
         suzuki = _shop("suzuki-jidou-senban")
-        sub = services.order_request(
+        sub = order_request(
             job=job,
             actor=tanaka_owner,
             supplier=suzuki,
@@ -181,7 +179,7 @@ def seed_jobs() -> int:
             terms=_terms(13, 160000, f"{tanaka.name} {tanaka.address}"),
             parent=top,
         )
-        services.order_accept(order=sub, actor=_owner(suzuki))
+        order_accept(order=sub, actor=_owner(suzuki))
 
     # 3. A plate waiting for the grinding shop to answer.
     job = _job(
@@ -196,14 +194,10 @@ def seed_jobs() -> int:
     )
     if job:
         made += 1
-        mill = services.step_add(job=job, actor=hub_owner, process=p["M"], planned_hours=10)
-        grind = services.step_add(
-            job=job, actor=hub_owner, process=p["GS"], planned_hours=6, after=[mill]
-        )
-        services.step_add(
-            job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[grind]
-        )
-        services.order_request(
+        mill = step_add(job=job, actor=hub_owner, process=p["M"], planned_hours=10)
+        grind = step_add(job=job, actor=hub_owner, process=p["GS"], planned_hours=6, after=[mill])
+        step_add(job=job, actor=hub_owner, process=p["CMM"], planned_hours=2, after=[grind])
+        order_request(
             job=job,
             actor=hub_owner,
             supplier=matsumoto,
@@ -218,10 +212,8 @@ def seed_jobs() -> int:
 
 
 def _accepted(job: Job, buyer_actor, supplier: Workshop, steps, terms: dict):
-    order = services.order_request(
-        job=job, actor=buyer_actor, supplier=supplier, steps=steps, terms=terms
-    )
-    return services.order_accept(order=order, actor=_owner(supplier))
+    order = order_request(job=job, actor=buyer_actor, supplier=supplier, steps=steps, terms=terms)
+    return order_accept(order=order, actor=_owner(supplier))
 
 
 def _rush_jobs(p: dict) -> int:
@@ -245,13 +237,9 @@ def _rush_jobs(p: dict) -> int:
         made += 1
         place = f"{hub.name} {hub.address}"
         # More hours than are left before tomorrow's delivery, wherever the day is.
-        turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=48)
-        grind = services.step_add(
-            job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[turn]
-        )
-        services.step_add(
-            job=job, actor=hub_owner, process=p["INS"], planned_hours=3, after=[grind]
-        )
+        turn = step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=48)
+        grind = step_add(job=job, actor=hub_owner, process=p["GS"], planned_hours=8, after=[turn])
+        step_add(job=job, actor=hub_owner, process=p["INS"], planned_hours=3, after=[grind])
         _accepted(job, hub_owner, _shop("tanaka-seiki"), [turn], _terms(1, 64000, place))
         _accepted(job, hub_owner, _shop("matsumoto-kensaku"), [grind], _terms(1, 48000, place))
 
@@ -271,13 +259,13 @@ def _rush_jobs(p: dict) -> int:
     if job:
         made += 1
         place = f"{kamata.name} {kamata.address}"
-        panel = services.step_add(
+        panel = step_add(
             job=job, actor=kamata_owner, process=p["SMT"], planned_hours=48, title="パネル"
         )
-        knob = services.step_add(
+        knob = step_add(
             job=job, actor=kamata_owner, process=p["L"], planned_hours=48, title="ツマミ"
         )
-        services.step_add(
+        step_add(
             job=job, actor=kamata_owner, process=p["ASM"], planned_hours=4, after=[panel, knob]
         )
         _accepted(job, kamata_owner, _shop("ishikawa-bankin"), [panel], _terms(1, 52000, place))
@@ -304,19 +292,17 @@ def _jig_job(p: dict) -> int:
     if not job:
         return 0
     wire = _shop("yamaguchi-wire")
-    turn = services.step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=4)
-    cut = services.step_add(
-        job=job, actor=hub_owner, process=p["SPEDW"], planned_hours=6, after=[turn]
-    )
-    services.step_add(job=job, actor=hub_owner, process=p["ASM"], planned_hours=3, after=[cut])
+    turn = step_add(job=job, actor=hub_owner, process=p["L"], planned_hours=4)
+    cut = step_add(job=job, actor=hub_owner, process=p["SPEDW"], planned_hours=6, after=[turn])
+    step_add(job=job, actor=hub_owner, process=p["ASM"], planned_hours=3, after=[cut])
     _accepted(job, hub_owner, wire, [cut], _terms(7, 36000, f"{hub.name} {hub.address}"))
     hub_floor, wire_floor = floor_of(hub), floor_of(wire)
-    services.step_start(step=turn, actor=hub_floor)
-    services.step_done(step=turn, actor=hub_floor, good=8, scrap=0)
-    services.handoff_ship(step=turn, actor=hub_floor, quantity=8, to_step=cut)
+    step_start(step=turn, actor=hub_floor)
+    step_done(step=turn, actor=hub_floor, good=8, scrap=0)
+    handoff_ship(step=turn, actor=hub_floor, quantity=8, to_step=cut)
     handoff = turn.handoffs_out.get()
-    services.handoff_receive(handoff=handoff, actor=_owner(wire), quantity=8)
-    services.step_start(step=cut, actor=wire_floor)
-    services.step_done(step=cut, actor=wire_floor, good=8, scrap=0)
-    services.handoff_ship(step=cut, actor=wire_floor, quantity=8)
+    handoff_receive(handoff=handoff, actor=_owner(wire), quantity=8)
+    step_start(step=cut, actor=wire_floor)
+    step_done(step=cut, actor=wire_floor, good=8, scrap=0)
+    handoff_ship(step=cut, actor=wire_floor, quantity=8)
     return 1

@@ -8,8 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from workshops.forms import ServiceErrorsMixin
 from workshops.models import Material, Process, Workshop
 
-from .models import END_REASONS, Job, Order, PaymentMethod, Priority, Step
-from .services import HOLD_REASONS
+from .models import (
+    END_REASONS,
+    HOLD_NOTE_LENGTH,
+    HoldReason,
+    Job,
+    Order,
+    PaymentMethod,
+    Priority,
+    Step,
+)
 from .services.jobs import agreement_missing
 
 
@@ -131,13 +139,8 @@ class StepForm(ServiceErrorsMixin, forms.Form):
 
 
 class HoldForm(IdempotentForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=HOLD_REASONS)
-    detail = forms.CharField(label=_("Detail"), required=False, max_length=150)
-
-    def reason_text(self) -> str:
-        label = dict(HOLD_REASONS)[self.cleaned_data["reason"]]
-        detail = self.cleaned_data.get("detail", "").strip()
-        return f"{label}: {detail}" if detail else str(label)
+    reason = forms.ChoiceField(label=_("Reason"), choices=HoldReason.choices)
+    note = forms.CharField(label=_("Detail"), required=False, max_length=HOLD_NOTE_LENGTH)
 
 
 class DoneForm(IdempotentForm):

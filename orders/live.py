@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from .models import StepStatus
+
 # A person is rarely a member of more than a handful of shops; a list page opens at most this
 # many workshop streams.
 MAX_WORKSHOP_STREAMS = 5
@@ -26,7 +28,6 @@ def workshop_stream(workshop) -> dict[str, Any]:
 
 
 def live_config(*streams: dict[str, Any]) -> dict[str, Any]:
-    from .models import StepStatus
 
     return {
         "heartbeat": settings.WEBSOCKET_HEARTBEAT,

@@ -31,7 +31,7 @@ from typing import Any, Protocol, TypeVar
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,6 @@ def batch() -> Batch:
 def close_connections() -> None:
     """Close the database connections the streams' thread holds (at shutdown, or before a test
     database is dropped)."""
-    from django.db import connections
 
     _executor.submit(connections.close_all).result(timeout=30)
 

@@ -124,6 +124,19 @@ class StepStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class HoldReason(models.TextChoices):
+    """Why a step is on hold: stored as the code, shown in the viewer's language."""
+
+    MATERIAL = "material", _("Waiting for material")
+    TOOLING = "tooling", _("Waiting for tools or jigs")
+    MACHINE = "machine", _("Machine down")
+    QUALITY = "quality", _("Quality problem")
+    DRAWING = "drawing", _("Question about the drawing")
+    OTHER = "other", _("Other")
+
+
+HOLD_NOTE_LENGTH = 200
+
 # States from which nothing moves on.
 FINISHED_STEP_STATES = (StepStatus.DONE, StepStatus.CANCELLED)
 
@@ -184,7 +197,10 @@ class Step(models.Model):
         _("status"), max_length=16, choices=StepStatus.choices, default=StepStatus.PLANNED
     )
     held_from = models.CharField(max_length=16, choices=StepStatus.choices, blank=True)
-    hold_reason = models.CharField(_("hold reason"), max_length=200, blank=True)
+    hold_reason = models.CharField(
+        _("hold reason"), max_length=16, choices=HoldReason.choices, blank=True
+    )
+    hold_note = models.CharField(_("hold note"), max_length=HOLD_NOTE_LENGTH, blank=True)
     good_qty = models.PositiveIntegerField(_("good"), null=True, blank=True)
     scrap_qty = models.PositiveIntegerField(_("scrap"), null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ still answer while no socket can open, which only this check sees.
 
 from __future__ import annotations
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -41,7 +42,6 @@ def database_answers() -> bool:
 
 
 def redis_answers() -> bool:
-    import redis
 
     try:
         client = redis.Redis.from_url(

@@ -27,6 +27,7 @@ import sys
 
 from daphne import http_protocol, server
 from daphne.cli import CommandLineInterface
+from django.conf import settings
 
 # The pieces daphne hands a body to the application in (its default is 8 kB). Pieces this large
 # are allocated and freed whole (mmap, not the heap), so the memory of a large accepted body
@@ -42,7 +43,6 @@ TOO_LARGE = (
 
 def body_limit(headers) -> tuple[int, bool]:
     """(the largest body allowed, whether the request is anonymous) from its headers."""
-    from django.conf import settings
 
     cookie_name = settings.SESSION_COOKIE_NAME.encode()
     cookies = b";".join(headers.getRawHeaders(b"cookie") or [])

@@ -363,7 +363,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["shopnet.throttles.APIScopeThrottle"],
-    "EXCEPTION_HANDLER": "shopnet.throttles.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 # Requests per user (per address when anonymous) and scope, counted in the cache
 # (shopnet/throttles.py); an empty value turns that scope's throttle off.
@@ -388,6 +388,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One enum for the hold reason, whether a field allows it blank (a step's) or not (a hold).
+    "ENUM_NAME_OVERRIDES": {"HoldReasonEnum": "orders.models.HoldReason"},
 }
 
 LOGGING = {

@@ -9,18 +9,15 @@ The scope comes from the route and the method, listed here rather than on each v
 - writes: every other unsafe method.
 
 Other reads are not throttled. The rates are `API_THROTTLE_RATES` in the settings; a scope
-without a rate is not throttled. An over-rate request gets 429 with `Retry-After` and DRF's
-message in the user's language.
+without a rate is not throttled. An over-rate request gets 429 with `Retry-After`; the API's
+error handler (`core/api.py`) words the message in the user's language.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 
 from django.conf import settings
-from django.utils.translation import ngettext
-from rest_framework import exceptions, views
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -69,21 +66,3 @@ class APIScopeThrottle(SimpleRateThrottle):
         else:
             ident = f"address-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-def exception_handler(exc, context):
-    """DRF's handler, with the throttle's message whole in the user's language (DRF's own
-    catalogue leaves the waiting time untranslated)."""
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        wait = math.ceil(exc.wait)
-        replacement = exceptions.Throttled(
-            detail=ngettext(
-                "Too many requests. Try again in %(seconds)d second.",
-                "Too many requests. Try again in %(seconds)d seconds.",
-                wait,
-            )
-            % {"seconds": wait}
-        )
-        replacement.wait = exc.wait  # Retry-After
-        exc = replacement
-    return views.exception_handler(exc, context)

@@ -15,7 +15,11 @@ reconnects waits on the database with its handshakes done instead of timing out 
 
 from __future__ import annotations
 
+from importlib import import_module
+from urllib.parse import urlparse
+
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
@@ -40,7 +44,6 @@ def token_from_headers(scope) -> str | None:
 def connection_scheme(scope) -> str:
     """ "https" or "http": how the browser reached us. Behind the proxy (SECURE_PROXY_SSL_HEADER)
     its X-Forwarded-Proto says; otherwise the server's scope does (daphne serves plain ws)."""
-    from django.conf import settings
 
     proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
     if proxy:
@@ -56,9 +59,6 @@ def connection_scheme(scope) -> str:
 def session_of(scope):
     """The browser's session store, not yet read: it reads the database only when the stream
     asks who this is. Streams never change a session, so nothing is saved back."""
-    from importlib import import_module
-
-    from django.conf import settings
 
     cookies = parse_cookie((_header(scope, b"cookie") or b"").decode("latin1"))
     store = import_module(settings.SESSION_ENGINE).SessionStore
@@ -76,9 +76,6 @@ class WebsocketAuth:
         the scheme, host and port the browser connected to, or one of CSRF_TRUSTED_ORIGINS:
         another application on the same machine at another port (or the same host over plain
         HTTP when the site is served over HTTPS) is not us."""
-        from urllib.parse import urlparse
-
-        from django.conf import settings
 
         text = origin.decode("latin1")
         try:

@@ -109,6 +109,7 @@ def test_api_errors_are_in_the_users_language(owner):
     client = Client()
     client.force_login(owner)
     body = client.get("/api/v1/workshops/?size=abc").json()
-    assert body["size"] and all(
-        any("\u3040" <= ch <= "\u30ff" for ch in message) for message in body["size"]
+    messages = [body["detail"], *body["fields"]["size"]]
+    assert body["fields"]["size"] and all(
+        any("\u3040" <= ch <= "\u30ff" for ch in message) for message in messages
     ), body

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
+from .throttling import client_address, login_username
+
 
 def minutes_left(username: str, address: str) -> int:
-    from axes.models import AccessAttempt
 
     attempt = (
         AccessAttempt.objects.filter(username=username, ip_address=address)
@@ -25,7 +27,6 @@ def minutes_left(username: str, address: str) -> int:
 
 
 def locked_out(request, original_response=None, credentials=None):
-    from .throttling import client_address, login_username
 
     minutes = minutes_left(login_username(request, credentials), client_address(request))
     return render(

@@ -41,6 +41,8 @@ def sync_reference_data(process_model: Any, material_model: Any, certification_m
 
 
 def sync_with_current_models() -> None:
+    # Imported here, not at the top: migrations import this module and must not load the
+    # current models (they pass their historical ones to `sync_reference_data`).
     from .models import Certification, Material, Process
 
     sync_reference_data(Process, Material, Certification)

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from rest_framework.authtoken.models import Token
 
 from core import realtime
 
@@ -534,8 +536,6 @@ def member_password_set(*, membership: Membership, actor: User, password: str) -
     shop's floor (another membership, district staff, the admin): resetting it would hand the
     owner what that account can do elsewhere. Signs the account out everywhere (its sessions
     no longer match, its API token is deleted)."""
-    from django.contrib.auth.password_validation import validate_password
-    from rest_framework.authtoken.models import Token
 
     members = _lock_memberships(membership.workshop)
     membership = next(m for m in members if m.pk == membership.pk)

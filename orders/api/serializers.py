@@ -12,7 +12,9 @@ from rest_framework import serializers
 
 from ..models import (
     END_REASONS,
+    HOLD_NOTE_LENGTH,
     HandOff,
+    HoldReason,
     Job,
     JobStatus,
     Order,
@@ -104,6 +106,16 @@ class StepSerializer(serializers.ModelSerializer):
     orders = serializers.SerializerMethodField(
         help_text="The orders covering this step, among those the caller may see."
     )
+    hold_reason = serializers.ChoiceField(
+        choices=HoldReason.choices,
+        allow_blank=True,
+        help_text="On hold: why, as a code (empty otherwise).",
+    )
+    hold_reason_label = serializers.CharField(
+        source="get_hold_reason_display",
+        help_text="The hold reason's label in the caller's language (empty when not on hold).",
+    )
+    hold_note = serializers.CharField(help_text="On hold: the holder's note, as they wrote it.")
 
     class Meta:
         model = Step
@@ -115,6 +127,8 @@ class StepSerializer(serializers.ModelSerializer):
             "position",
             "status",
             "hold_reason",
+            "hold_reason_label",
+            "hold_note",
             "workshop",
             "quantity",
             "planned_hours",
@@ -310,7 +324,17 @@ class DoneInput(serializers.Serializer):
 
 
 class HoldInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+    reason = serializers.ChoiceField(
+        choices=HoldReason.choices,
+        help_text="Why, as a code: " + ", ".join(f"`{code}`" for code in HoldReason.values) + ".",
+    )
+    note = serializers.CharField(
+        max_length=HOLD_NOTE_LENGTH,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Optional detail in the holder's words.",
+    )
 
 
 class CancelInput(serializers.Serializer):

@@ -1,9 +1,10 @@
 """JSON API for jobs, steps, orders and hand-offs (/api/v1/). Integrators and tablets use it.
 
-Reads go through the access helpers in `selectors.py` (anything the caller may not see is a
-404); writes call the services, which are the only writers. A service's refusal is a 400 with
-its message(s), per field where it names one. Writes take an `Idempotency-Key` header: the
-services apply a key once per user and answer a repeat with the object the first call made.
+Reads go through the access helpers in `access.py` (anything the caller may not see is a
+404); writes call the services, which are the only writers. A service's refusal is left to the
+API's error handler (`core/api.py`): a 400 with the refusal's code, its message and its
+messages per field. Writes take an `Idempotency-Key` header: the services apply a key once per
+user and answer a repeat with the object the first call made.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -27,10 +26,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import NOT_FOUND, REFUSED
 from workshops.models import Membership
 from workshops.selectors import get_workshop_for, managed_workshop_ids
 
-from .. import services
 from ..access import (
     JobAccess,
     documents_visible,
@@ -52,7 +51,18 @@ from ..models import (
     StepLink,
 )
 from ..ratings import get_rated_workshop_for, order_rating, ratings_of, workshop_record
+from ..services.jobs import job_cancel, job_close
+from ..services.progress import (
+    handoff_receive,
+    handoff_ship,
+    step_cancel,
+    step_done,
+    step_hold,
+    step_resume,
+    step_start,
+)
 from ..services.ratings import rating_create, rating_reply
+from ..services.routing import order_accept, order_decline, order_withdraw
 from .serializers import (  # noqa: F401
     EVENTS_PAGE,
     MAX_SEQ,
@@ -148,12 +158,10 @@ def _handoff_response(handoff: HandOff) -> dict[str, Any]:
 
 
 def _call(service: Callable[..., Any], request: Request, **kwargs: Any) -> Any:
-    """Run a service for the caller; a refusal becomes a 400 with its messages."""
+    """Run a service for the caller with the request's idempotency key; a refusal is left to
+    the API's error handler (`core/api.py`), which answers 400 with its code and messages."""
     key = (request.headers.get("Idempotency-Key") or "").strip() or None
-    try:
-        return service(actor=request.user, idempotency_key=key, **kwargs)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
+    return service(actor=request.user, idempotency_key=key, **kwargs)
 
 
 def _respond(result: Any, data: dict[str, Any]) -> Response:
@@ -171,10 +179,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Up to 64 characters, unique per user and write. A repeat with the same key is "
     "applied once and answered with the current object (header `Idempotent-Replayed: true`).",
 )
-REFUSED = OpenApiResponse(
-    description="Refused: messages per field, or under `non_field_errors`, in the user's language."
-)
-NOT_FOUND = OpenApiResponse(description="No such object, or not visible to the caller.")
 
 
 def _write_schema(summary: str, request, response) -> dict:
@@ -335,7 +339,7 @@ class JobEnd(APIView):
 )
 class JobCancel(JobEnd):
     input_serializer = JobCancelInput
-    service = staticmethod(services.job_cancel)
+    service = staticmethod(job_cancel)
 
 
 @extend_schema_view(
@@ -343,7 +347,7 @@ class JobCancel(JobEnd):
 )
 class JobClose(JobEnd):
     input_serializer = JobCloseInput
-    service = staticmethod(services.job_close)
+    service = staticmethod(job_close)
 
 
 # --- steps and hand-offs: writes -----------------------------------------------------------------
@@ -377,30 +381,30 @@ class StepAction(APIView):
 
 @extend_schema_view(**_write_schema("Start a step", None, StepSerializer))
 class StepStart(StepAction):
-    service = staticmethod(services.step_start)
+    service = staticmethod(step_start)
 
 
 @extend_schema_view(**_write_schema("Mark a step done", DoneInput, StepSerializer))
 class StepDone(StepAction):
     input_serializer = DoneInput
-    service = staticmethod(services.step_done)
+    service = staticmethod(step_done)
 
 
 @extend_schema_view(**_write_schema("Put a step on hold", HoldInput, StepSerializer))
 class StepHold(StepAction):
     input_serializer = HoldInput
-    service = staticmethod(services.step_hold)
+    service = staticmethod(step_hold)
 
 
 @extend_schema_view(**_write_schema("Resume a step on hold", None, StepSerializer))
 class StepResume(StepAction):
-    service = staticmethod(services.step_resume)
+    service = staticmethod(step_resume)
 
 
 @extend_schema_view(**_write_schema("Cancel a step (the hub)", CancelInput, StepSerializer))
 class StepCancel(StepAction):
     input_serializer = CancelInput
-    service = staticmethod(services.step_cancel)
+    service = staticmethod(step_cancel)
 
 
 @extend_schema_view(**_write_schema("Ship a done step's parts", ShipInput, HandOffSerializer))
@@ -423,7 +427,7 @@ class StepShip(APIView):
                     {"to_step": [_("This step does not pass its parts on to that step.")]},
                     code="not_a_successor",
                 )
-        result = _call(services.handoff_ship, request, step=step, to_step=to_step, **values)
+        result = _call(handoff_ship, request, step=step, to_step=to_step, **values)
         return _respond(result, _handoff_response(result))
 
 
@@ -435,9 +439,7 @@ class HandOffReceive(APIView):
         _access, handoff = get_handoff_for(request.user, handoff_uuid)
         serializer = ReceiveInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = _call(
-            services.handoff_receive, request, handoff=handoff, **serializer.validated_data
-        )
+        result = _call(handoff_receive, request, handoff=handoff, **serializer.validated_data)
         return _respond(result, _handoff_response(handoff))
 
 
@@ -531,25 +533,21 @@ class OrderAction(APIView):
 
 @extend_schema_view(**_write_schema("Accept a requested order", None, OrderSerializer))
 class OrderAccept(OrderAction):
-    service = staticmethod(services.order_accept)
+    service = staticmethod(order_accept)
 
 
 @extend_schema_view(**_write_schema("Decline a requested order", DeclineInput, OrderSerializer))
 class OrderDecline(OrderAction):
     input_serializer = DeclineInput
-    service = staticmethod(services.order_decline)
+    service = staticmethod(order_decline)
 
 
 @extend_schema_view(**_write_schema("Withdraw an order request", None, OrderSerializer))
 class OrderWithdraw(OrderAction):
-    service = staticmethod(services.order_withdraw)
+    service = staticmethod(order_withdraw)
 
 
 # --- ratings and load ----------------------------------------------------------------------------
-
-
-def _refusal(exc: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(serializers.as_serializer_error(exc))
 
 
 @extend_schema_view(
@@ -569,10 +567,7 @@ class OrderRate(APIView):
         _access, order = get_order_for(request.user, order_uuid)
         serializer = RatingInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            rating = rating_create(order=order, actor=request.user, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise _refusal(exc) from None
+        rating = rating_create(order=order, actor=request.user, **serializer.validated_data)
         return Response(RatingSerializer(rating).data, status=201)
 
 
@@ -595,12 +590,9 @@ class OrderRatingReply(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("This order has not been rated.")]}, code="not_rated"
             )
-        try:
-            rating = rating_reply(
-                rating=rating, actor=request.user, reply=serializer.validated_data["reply"]
-            )
-        except DjangoValidationError as exc:
-            raise _refusal(exc) from None
+        rating = rating_reply(
+            rating=rating, actor=request.user, reply=serializer.validated_data["reply"]
+        )
         return Response(RatingSerializer(rating).data)
 
 

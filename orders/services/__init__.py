@@ -1,87 +1,11 @@
-"""Every write about jobs, steps, orders and hand-offs. Views, API, commands call these."""
+"""Every write about jobs, steps, orders and hand-offs: views, API and commands call these.
 
-from core.services import Refused
-from workshops.access import require_member
+One module per concern; callers import a service from the module that defines it
+(`from orders.services.progress import step_done`):
 
-from .documents import document_diff, document_issue
-from .jobs import (
-    END_REASONS,
-    JOB_END,
-    job_cancel,
-    job_close,
-    job_copy,
-    job_create,
-    job_update,
-    step_add,
-    step_change,
-    step_insert,
-    step_link,
-    step_remove,
-    step_unlink,
-    step_update,
-)
-from .progress import (
-    HOLD_REASONS,
-    TRANSITIONS,
-    allows,
-    handoff_receive,
-    handoff_ship,
-    recompute,
-    step_cancel,
-    step_done,
-    step_hold,
-    step_resume,
-    step_start,
-)
-from .ratings import rating_create, rating_reply, workshop_rating_refresh
-from .routing import (
-    PAYMENT_DAYS_LIMIT,
-    check_terms,
-    order_accept,
-    order_change_terms,
-    order_decline,
-    order_request,
-    order_withdraw,
-)
-
-__all__ = [
-    "END_REASONS",
-    "HOLD_REASONS",
-    "JOB_END",
-    "PAYMENT_DAYS_LIMIT",
-    "TRANSITIONS",
-    "Refused",
-    "allows",
-    "check_terms",
-    "document_diff",
-    "document_issue",
-    "handoff_receive",
-    "handoff_ship",
-    "job_cancel",
-    "job_close",
-    "job_copy",
-    "job_create",
-    "job_update",
-    "order_accept",
-    "order_change_terms",
-    "order_decline",
-    "order_request",
-    "order_withdraw",
-    "rating_create",
-    "rating_reply",
-    "recompute",
-    "require_member",
-    "step_add",
-    "step_cancel",
-    "step_change",
-    "step_done",
-    "step_hold",
-    "step_insert",
-    "step_link",
-    "step_remove",
-    "step_resume",
-    "step_start",
-    "step_unlink",
-    "step_update",
-    "workshop_rating_refresh",
-]
+- `jobs`: jobs, parts and the step graph;
+- `progress`: the step state machine (`TRANSITIONS`, `allows`) and hand-offs;
+- `routing`: orders and sub-orders, their terms;
+- `documents`: the order documents (発注書);
+- `ratings`: ratings and their replies.
+"""

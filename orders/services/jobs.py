@@ -48,12 +48,12 @@ JOB_FIELDS = (
 
 def _check_due_date(due: date | None, *, field: str = "due_date") -> None:
     if due is not None and due < timezone.localdate():
-        raise Refused({field: _("The due date cannot be in the past.")})
+        raise Refused({field: _("The due date cannot be in the past.")}, code="date_past")
 
 
 def _check_quantity(quantity: Any, *, field: str = "quantity") -> None:
     if quantity is None or int(quantity) < 1:
-        raise Refused({field: _("The quantity must be at least 1.")})
+        raise Refused({field: _("The quantity must be at least 1.")}, code="quantity_too_small")
 
 
 def _jsonable(value: Any) -> Any:
@@ -95,7 +95,7 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
     job = locked_job(job)
     require_member(actor, job.owner, manage=True)
     if job.status in ENDED_JOB_STATES:
-        raise Refused(_("A finished job cannot be changed."))
+        raise Refused(_("A finished job cannot be changed."), code="job_finished")
     if "due_date" in data and data["due_date"] != job.due_date:
         _check_due_date(data["due_date"])
     if "quantity" in data:
@@ -121,15 +121,18 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
 
 def _check_step_values(*, planned_hours: Any, quantity: Any) -> None:
     if planned_hours is None or Decimal(str(planned_hours)) < 0:
-        raise Refused({"planned_hours": _("Planned hours cannot be negative.")})
+        raise Refused({"planned_hours": _("Planned hours cannot be negative.")}, code="negative")
     _check_quantity(quantity)
 
 
 def _editable(step: Step) -> None:
     if step.status not in (StepStatus.PLANNED, StepStatus.READY):
-        raise Refused(_("A step that has started can no longer be changed."))
+        raise Refused(_("A step that has started can no longer be changed."), code="step_started")
     if step.orders.filter(status__in=LIVE_ORDER_STATES).exists():
-        raise Refused(_("This step is routed to another shop. Withdraw or settle the order first."))
+        raise Refused(
+            _("This step is routed to another shop. Withdraw or settle the order first."),
+            code="step_routed",
+        )
 
 
 @transaction.atomic
@@ -174,12 +177,12 @@ def _step_add(
 ) -> Step:
     """Add a step to the locked `job` and say so; the caller recomputes."""
     if job.status in ENDED_JOB_STATES:
-        raise Refused(_("A finished job cannot be changed."))
+        raise Refused(_("A finished job cannot be changed."), code="job_finished")
     quantity = job.quantity if quantity in (None, "") else quantity
     _check_step_values(planned_hours=planned_hours, quantity=quantity)
     after = list(after)
     if any(p.job_id != job.pk for p in after):
-        raise Refused(_("A step can only follow steps of the same job."))
+        raise Refused(_("A step can only follow steps of the same job."), code="other_job")
     if position is None:
         last = job.steps.order_by("-position").values_list("position", flat=True).first()
         position = (last or 0) + 10
@@ -248,7 +251,10 @@ def step_remove(*, step: Step, actor: User | None) -> None:
     step = Step.objects.select_related("process").get(pk=step.pk)
     _editable(step)
     if step.orders.exists():
-        raise Refused(_("This step has order records and cannot be removed. Cancel it instead."))
+        raise Refused(
+            _("This step has order records and cannot be removed. Cancel it instead."),
+            code="has_orders",
+        )
     predecessors = list(step.predecessors.all())
     successors = list(step.successors.all())
     label, uuid_ = step.label, str(step.uuid)
@@ -295,7 +301,7 @@ def _step_link(
     """Make `successor` wait for `predecessor` on the locked `job`, and say so: (the link,
     whether it is new); the caller recomputes."""
     if predecessor.job_id != successor.job_id:
-        raise Refused(_("Only steps of the same job can be linked."))
+        raise Refused(_("Only steps of the same job can be linked."), code="other_job")
     if predecessor.pk == successor.pk or _reaches(successor, predecessor):
         raise Refused(
             _("That link would make a cycle: a step would have to wait for itself."),
@@ -303,7 +309,7 @@ def _step_link(
         )
     successor = Step.objects.get(pk=successor.pk)
     if successor.status not in (StepStatus.PLANNED, StepStatus.READY):
-        raise Refused(_("A step that has started can no longer be changed."))
+        raise Refused(_("A step that has started can no longer be changed."), code="step_started")
     link, created = StepLink.objects.get_or_create(predecessor=predecessor, successor=successor)
     if created:
         if successor.status == StepStatus.READY:
@@ -335,7 +341,7 @@ def _step_unlink(job: Job, predecessor: Step, successor: Step, *, actor: User | 
     # As for step_link: a started step keeps what fed it (its counts are checked against it).
     successor = Step.objects.get(pk=successor.pk)
     if successor.status not in (StepStatus.PLANNED, StepStatus.READY):
-        raise Refused(_("A step that has started can no longer be changed."))
+        raise Refused(_("A step that has started can no longer be changed."), code="step_started")
     deleted, _count = StepLink.objects.filter(predecessor=predecessor, successor=successor).delete()
     if deleted:
         append_event(
@@ -365,7 +371,9 @@ def step_insert(
     for the new step instead of for the `after` steps (an insertion into the flow)."""
     after, before = list(after), list(before)
     if {s.pk for s in after} & {s.pk for s in before}:
-        raise Refused(_("A step cannot come both before and after this one."))
+        raise Refused(
+            _("A step cannot come both before and after this one."), code="before_and_after"
+        )
     job = locked_job(job)
     require_member(actor, job.owner, manage=True)
     step = _step_add(

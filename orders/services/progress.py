@@ -17,8 +17,10 @@ from ..events import append_event, locked_job
 from ..models import (
     ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
+    HOLD_NOTE_LENGTH,
     HandOff,
     HandOffStatus,
+    HoldReason,
     Job,
     JobStatus,
     Order,
@@ -48,15 +50,6 @@ REFUSALS = {
     "resume": gettext_lazy("Only a step on hold can be resumed; this one is %(status)s."),
     "cancel": gettext_lazy("This step cannot be cancelled: it is %(status)s."),
 }
-
-HOLD_REASONS = [
-    ("material", gettext_lazy("Waiting for material")),
-    ("tooling", gettext_lazy("Waiting for tools or jigs")),
-    ("machine", gettext_lazy("Machine down")),
-    ("quality", gettext_lazy("Quality problem")),
-    ("drawing", gettext_lazy("Question about the drawing")),
-    ("other", gettext_lazy("Other")),
-]
 
 
 def _locked_step(step: Step | int) -> tuple[Job, Step]:
@@ -198,17 +191,22 @@ def _parts_available(step: Step, graph: StepGraph | None = None) -> int:
 
 @idempotent("step.hold", Step)
 @transaction.atomic
-def step_hold(*, step: Step, actor: User | None, reason: str) -> Step:
+def step_hold(*, step: Step, actor: User | None, reason: str, note: str = "") -> Step:
+    """Hold a step for `reason`, a `HoldReason` code, with an optional note in the holder's
+    words. The event carries the code: each reader sees the label in their own language."""
     job, step = _locked_step(step)
     _performer_may(actor, step)
     _check("hold", step)
     reason = (reason or "").strip()
     if not reason:
         raise Refused({"reason": _("Give a reason for the hold.")}, code="reason_required")
+    if reason not in HoldReason.values:
+        raise Refused({"reason": _("Choose one of the hold reasons.")}, code="reason_unknown")
     step.held_from = step.status
     step.status = S.ON_HOLD
-    step.hold_reason = reason[:200]
-    step.save(update_fields=["status", "held_from", "hold_reason"])
+    step.hold_reason = reason
+    step.hold_note = (note or "").strip()[:HOLD_NOTE_LENGTH]
+    step.save(update_fields=["status", "held_from", "hold_reason", "hold_note"])
     append_event(job, "step.held", actor=actor, workshop=step.workshop, step=step, reason=reason)
     recompute(job, actor=actor)
     return step
@@ -224,7 +222,8 @@ def step_resume(*, step: Step, actor: User | None) -> Step:
     step.status = S.IN_PROGRESS if step.held_from == S.IN_PROGRESS else S.PLANNED
     step.held_from = ""
     step.hold_reason = ""
-    step.save(update_fields=["status", "held_from", "hold_reason"])
+    step.hold_note = ""
+    step.save(update_fields=["status", "held_from", "hold_reason", "hold_note"])
     append_event(job, "step.resumed", actor=actor, workshop=step.workshop, step=step)
     recompute(job, actor=actor)
     return step
@@ -239,7 +238,8 @@ def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
     _check("cancel", step)
     if step.orders.filter(status__in=(OrderStatus.REQUESTED, OrderStatus.ACCEPTED)).exists():
         raise Refused(
-            _("This step is covered by an open order. Settle the order with the supplier first.")
+            _("This step is covered by an open order. Settle the order with the supplier first."),
+            code="covered_by_order",
         )
     step.status = S.CANCELLED
     step.finished_at = timezone.now()

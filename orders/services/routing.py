@@ -89,7 +89,7 @@ def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
             "Choose how the price is paid (promissory notes are not allowed)."
         )
     if errors:
-        raise Refused(errors)
+        raise Refused(errors, code="terms")
     cleaned["delivery_place"] = terms["delivery_place"].strip()
     cleaned["terms_note"] = (terms.get("terms_note") or "").strip()
     return cleaned
@@ -99,13 +99,17 @@ def check_routable(steps: list[Step], buyer: Workshop) -> None:
     """Refused unless there are steps, none has started, and all are `buyer`'s to route (by
     an order or on the open board)."""
     if not steps:
-        raise Refused({"steps": _("Choose at least one step of this job.")})
+        raise Refused({"steps": _("Choose at least one step of this job.")}, code="no_steps")
     for step in steps:
         if step.status in FINISHED_STEP_STATES or step.started_at is not None:
-            raise Refused({"steps": _("Step %(step)s has already started.") % {"step": step.label}})
+            raise Refused(
+                {"steps": _("Step %(step)s has already started.") % {"step": step.label}},
+                code="step_started",
+            )
         if step.workshop_id != buyer.pk:
             raise Refused(
-                {"steps": _("Step %(step)s is not yours to route.") % {"step": step.label}}
+                {"steps": _("Step %(step)s is not yours to route.") % {"step": step.label}},
+                code="not_yours",
             )
 
 
@@ -129,7 +133,9 @@ def steps_connected(steps: list[Step]) -> bool:
 
 def _check_supplier(supplier: Workshop, steps: Iterable[Step]) -> None:
     if not supplier.is_active:
-        raise Refused({"supplier": _("That workshop is not active on shopnet.")})
+        raise Refused(
+            {"supplier": _("That workshop is not active on shopnet.")}, code="supplier_inactive"
+        )
     steps = list(steps)
     if Workshop.objects.capable_of({s.process_id for s in steps}).filter(pk=supplier.pk).exists():
         return
@@ -162,13 +168,17 @@ def order_request(
     if parent is not None:
         parent = Order.objects.select_for_update().get(pk=parent.pk)
         if parent.job_id != job.pk or parent.status != OrderStatus.ACCEPTED:
-            raise Refused(_("Only steps of an accepted order can be passed on."))
+            raise Refused(
+                _("Only steps of an accepted order can be passed on."), code="not_accepted"
+            )
         buyer = parent.supplier
     else:
         buyer = job.owner
     require_member(actor, buyer, manage=True)
     if supplier.pk == buyer.pk:
-        raise Refused({"supplier": _("Choose another workshop: this one is your own.")})
+        raise Refused(
+            {"supplier": _("Choose another workshop: this one is your own.")}, code="own_workshop"
+        )
     steps = list(
         Step.objects.select_related("process")
         .select_for_update()
@@ -179,7 +189,10 @@ def order_request(
         live = step.orders.filter(status__in=LIVE_ORDER_STATES)
         live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
         if live.exists():
-            raise Refused({"steps": _("Step %(step)s is already routed.") % {"step": step.label}})
+            raise Refused(
+                {"steps": _("Step %(step)s is already routed.") % {"step": step.label}},
+                code="already_routed",
+            )
         if parent is None and Step.objects.on_open_board().filter(pk=step.pk).exists():
             raise Refused(
                 {
@@ -187,13 +200,17 @@ def order_request(
                         "Step %(step)s is on the open board. Award or withdraw the posting first."
                     )
                     % {"step": step.label}
-                }
+                },
+                code="on_board",
             )
         if parent is not None and not parent.steps.filter(pk=step.pk).exists():
-            raise Refused({"steps": _("Only steps of your own order can be passed on.")})
+            raise Refused(
+                {"steps": _("Only steps of your own order can be passed on.")}, code="not_yours"
+            )
     if len(steps) > 1 and not steps_connected(steps):
         raise Refused(
-            {"steps": _("One request covers consecutive steps. Send separate requests instead.")}
+            {"steps": _("One request covers consecutive steps. Send separate requests instead.")},
+            code="not_consecutive",
         )
     _check_supplier(supplier, steps)
     cleaned = check_terms(terms)
@@ -270,7 +287,7 @@ def order_decline(*, order: Order, actor: User | None, reason: str) -> Order:
     _still_requested(order)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused({"reason": _("Tell the buyer why you decline.")})
+        raise Refused({"reason": _("Tell the buyer why you decline.")}, code="reason_required")
     order.status = OrderStatus.DECLINED
     order.decline_reason = reason[:300]
     order.decided_by = actor
@@ -306,15 +323,18 @@ def order_change_terms(
     job, order = _locked_order(order)
     require_member(actor, order.buyer, manage=True)
     if order.status != OrderStatus.ACCEPTED:
-        raise Refused(_("Only an accepted order's terms can be changed."))
+        raise Refused(_("Only an accepted order's terms can be changed."), code="not_accepted")
     reason = (reason or "").strip()
     if not reason:
-        raise Refused({"reason": _("Say why the terms change; both parties will see it.")})
+        raise Refused(
+            {"reason": _("Say why the terms change; both parties will see it.")},
+            code="reason_required",
+        )
     merged = {field: terms.get(field, getattr(order, field)) for field in TERM_FIELDS}
     cleaned = check_terms(merged)
     changed = [f for f in TERM_FIELDS if getattr(order, f) != cleaned[f]]
     if not changed:
-        raise Refused(_("Nothing in the terms changed."))
+        raise Refused(_("Nothing in the terms changed."), code="no_change")
     for field in changed:
         setattr(order, field, cleaned[field])
     order.terms_version += 1

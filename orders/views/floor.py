@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET
 from workshops.models import MANAGING_ROLES, Membership, Role
 
 from ..access import get_step_by_uuid_for
-from ..forms import HOLD_REASONS, ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
+from ..forms import ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
 from ..live import live_config, workshop_stream
-from ..models import Step, StepStatus
+from ..models import HoldReason, Step, StepStatus
 from ..revisions import step_revisions
 from ..selectors import (
     floor_arriving,
@@ -164,7 +164,7 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
             "queue": queue,
             "to_ship": to_ship,
             "incoming": incoming,
-            "hold_reasons": HOLD_REASONS,
+            "hold_reasons": HoldReason.choices,
             "here": here,
             "focus": focus,
             "live_config": live_config(workshop_stream(workshop)),

@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from .. import services
 from ..access import get_job_for
 from ..forms import JobEndForm
 from ..models import FINISHED_STEP_STATES, OrderStatus
 from ..selectors import contracted_orders
-from ..services.jobs import job_may_end
+from ..services.jobs import job_cancel, job_close, job_may_end
 
-SERVICES = {"cancel": services.job_cancel, "close": services.job_close}
+SERVICES = {"cancel": job_cancel, "close": job_close}
 TITLES = {
     "cancel": gettext_lazy("Cancel this job"),
     "close": gettext_lazy("Close this job with what was made"),

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from workshops.selectors import get_workshop_for
 
-from .. import services
 from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
 from ..dag import StepGraph
 from ..diagram import layout
@@ -35,6 +34,8 @@ from ..forms import (
 from ..live import job_stream, live_config
 from ..models import HandOffStatus, StepStatus
 from ..selectors import next_destinations
+from ..services import jobs as job_services
+from ..services import progress
 from ..services.jobs import job_may_end
 from ..services.progress import allows
 
@@ -55,7 +56,9 @@ def job_new(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
     form = JobForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.job_create(workshop=workshop, actor=request.user, data=form.cleaned_data)
+            job = job_services.job_create(
+                workshop=workshop, actor=request.user, data=form.cleaned_data
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -84,7 +87,7 @@ def job_edit(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     form = JobForm(request.POST if request.method == "POST" else None, instance=job)
     if request.method == "POST" and form.is_valid():
         try:
-            services.job_update(job=job, actor=request.user, data=form.cleaned_data)
+            job_services.job_update(job=job, actor=request.user, data=form.cleaned_data)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -105,7 +108,7 @@ def job_copy(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     form = CopyJobForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            copy = services.job_copy(
+            copy = job_services.job_copy(
                 job=access.job,
                 actor=request.user,
                 due_date=form.cleaned_data["due_date"],
@@ -146,7 +149,7 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
         data = form.cleaned_data
         try:
             if step is None:
-                services.step_insert(
+                job_services.step_insert(
                     job=job,
                     actor=request.user,
                     process=data["process"],
@@ -157,7 +160,7 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
                     before=data.get("before") or [],
                 )
             else:
-                services.step_change(
+                job_services.step_change(
                     step=step,
                     actor=request.user,
                     data={
@@ -187,7 +190,7 @@ def step_remove(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpRe
     access = _hub_access(request, job_uuid)
     step = get_step_for(access, step_uuid)
     try:
-        services.step_remove(step=step, actor=request.user)
+        job_services.step_remove(step=step, actor=request.user)
     except ValidationError as error:
         _refusal(request, error)
     else:
@@ -320,9 +323,9 @@ DONE_MESSAGES = {
 
 def _perform(action: str, step, user, form, key: str | None) -> None:
     if action == "start":
-        services.step_start(step=step, actor=user, idempotency_key=key)
+        progress.step_start(step=step, actor=user, idempotency_key=key)
     elif action == "done":
-        services.step_done(
+        progress.step_done(
             step=step,
             actor=user,
             idempotency_key=key,
@@ -330,11 +333,17 @@ def _perform(action: str, step, user, form, key: str | None) -> None:
             scrap=form.cleaned_data["scrap"],
         )
     elif action == "hold":
-        services.step_hold(step=step, actor=user, idempotency_key=key, reason=form.reason_text())
+        progress.step_hold(
+            step=step,
+            actor=user,
+            idempotency_key=key,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data.get("note", ""),
+        )
     elif action == "resume":
-        services.step_resume(step=step, actor=user, idempotency_key=key)
+        progress.step_resume(step=step, actor=user, idempotency_key=key)
     elif action == "cancel":
-        services.step_cancel(
+        progress.step_cancel(
             step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", "")
         )
 
@@ -388,7 +397,7 @@ def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResp
             if to_step is None:
                 raise Http404("No such step.")
         try:
-            services.handoff_ship(
+            progress.handoff_ship(
                 step=step,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,
@@ -412,7 +421,7 @@ def handoff_receive(request: HttpRequest, handoff_uuid: UUID) -> HttpResponse:
     form = ReceiveForm(request.POST)
     if form.is_valid():
         try:
-            received = services.handoff_receive(
+            received = progress.handoff_receive(
                 handoff=handoff,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,

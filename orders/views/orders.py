@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from workshops.models import Workshop
 from workshops.selectors import Point, distance_km, managed_workshop_ids, memberships_for_request
 
-from .. import services
 from ..access import (
     JobAccess,
     documents_visible,
@@ -39,6 +38,7 @@ from ..live import workshops_config
 from ..models import Order, OrderStatus, Step
 from ..pdf import render_order_document
 from ..ratings import order_rating
+from ..services import routing
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 from ..services.ratings import rating_create, rating_reply
 
@@ -100,7 +100,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         form.fields["supplier"].queryset = suppliers
     if request.method == "POST" and form.is_valid():
         try:
-            order = services.order_request(
+            order = routing.order_request(
                 job=access.job,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,
@@ -208,7 +208,7 @@ def order_accept(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
     if form is not None:
         key = form.cleaned_data.get("idempotency_key") or None
         try:
-            services.order_accept(order=order, actor=request.user, idempotency_key=key)
+            routing.order_accept(order=order, actor=request.user, idempotency_key=key)
         except ValidationError as error:
             _refused(request, error)
         else:
@@ -224,7 +224,7 @@ def order_decline(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
     if form is not None:
         key = form.cleaned_data.get("idempotency_key") or None
         try:
-            services.order_decline(
+            routing.order_decline(
                 order=order,
                 actor=request.user,
                 idempotency_key=key,
@@ -245,7 +245,7 @@ def order_withdraw(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
     if form is not None:
         key = form.cleaned_data.get("idempotency_key") or None
         try:
-            services.order_withdraw(order=order, actor=request.user, idempotency_key=key)
+            routing.order_withdraw(order=order, actor=request.user, idempotency_key=key)
         except ValidationError as error:
             _refused(request, error)
         else:
@@ -262,7 +262,7 @@ def order_change_terms(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
     form = ChangeTermsForm(request.POST)
     if form.is_valid():
         try:
-            services.order_change_terms(
+            routing.order_change_terms(
                 order=order,
                 actor=request.user,
                 terms=form.terms(),

@@ -135,10 +135,9 @@
     var number = function (name) { return parseInt(value(form, name), 10); };
     if (kind === "done") return { good: number("good"), scrap: number("scrap") || 0 };
     if (kind === "hold") {
+      // The reason goes as its code; each reader sees its label in their own language.
       var chosen = form.querySelector("input[name=reason]:checked");
-      var text = chosen ? chosen.getAttribute("data-text") : "";
-      var detail = value(form, "detail").trim();
-      return { reason: detail ? text + ": " + detail : text };
+      return { reason: chosen ? chosen.value : "", note: value(form, "note").trim() };
     }
     if (kind === "ship") {
       return { quantity: number("quantity"), to_step: value(form, "to_step") || null, note: "" };
@@ -147,13 +146,15 @@
     return {};
   }
 
+  // An API error is {detail, code, fields} (docs/API.md): the detail and every field's messages.
   function reasonFrom(data) {
     if (!data || typeof data !== "object") return "";
-    var parts = [];
-    Object.keys(data).forEach(function (key) {
-      var v = data[key];
-      if (Array.isArray(v)) parts.push(v.join(" "));
-      else if (typeof v === "string") parts.push(v);
+    var parts = typeof data.detail === "string" ? [data.detail] : [];
+    var fields = data.fields && typeof data.fields === "object" ? data.fields : {};
+    Object.keys(fields).forEach(function (key) {
+      (Array.isArray(fields[key]) ? fields[key] : []).forEach(function (message) {
+        if (parts.indexOf(message) < 0) parts.push(message);
+      });
     });
     return parts.join(" ");
   }

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from board import services as board_services
 from board.selectors import offer_comparison, route_suggestions
-from orders import services
+from orders.services.jobs import job_create, step_add
 from tests.conftest import add_capability, make_user, make_workshop
 from tests.orders.conftest import add, in_days, post_job
 from workshops.models import District, Material, Process, Workshop
@@ -52,12 +52,12 @@ def district_map(chain, district):
     }
     # The busy shop's own job: 60 hours of grinding due within the four weeks.
     busy = shops["busy"]
-    own = services.job_create(
+    own = job_create(
         workshop=busy,
         actor=busy.memberships.get().user,
         data={"part_name": "自社品", "quantity": 10, "due_date": in_days(14)},
     )
-    services.step_add(
+    step_add(
         job=own,
         actor=busy.memberships.get().user,
         process=Process.objects.get(code="G"),

@@ -9,9 +9,9 @@ from django.utils import timezone, translation
 
 from board import services as board_services
 from board.models import Offer, OfferStatus, Posting, PostingStatus
-from orders import services
+from core.services import Refused
 from orders.models import Order, OrderStatus, ProgressEvent
-from orders.services import Refused
+from orders.services.routing import order_accept, order_request
 from tests.conftest import add_capability, make_user
 from tests.orders.conftest import add, in_days, refreshed, terms
 from workshops.models import Certification, Role
@@ -130,7 +130,7 @@ def test_a_posted_step_cannot_be_posted_twice_or_requested_directly(chain, board
     with pytest.raises(Refused):
         post(chain, board)
     with translation.override("en"), pytest.raises(Refused) as refused:
-        services.order_request(
+        order_request(
             job=board["job"],
             actor=chain.hub_owner,
             supplier=chain.grinder,
@@ -245,7 +245,7 @@ def test_award_requests_the_order_like_a_direct_request_and_tells_the_others(cha
     assert refreshed(lost).status == OfferStatus.NOT_SELECTED
     assert kinds(board["job"])[-2:] == ["order.requested", "posting.awarded"]
     # The same road as a direct request from here on: accept issues the order document.
-    services.order_accept(order=order, actor=chain.grinder_owner)
+    order_accept(order=order, actor=chain.grinder_owner)
     assert order.documents.count() == 1
     assert refreshed(board["job"]).joint_at is not None
 
@@ -310,7 +310,7 @@ def test_the_hub_withdraws_a_posting_and_the_step_is_free_again(chain, board):
     board_services.posting_withdraw(posting=posting, actor=chain.hub_owner)
     assert refreshed(posting).status == PostingStatus.WITHDRAWN
     assert refreshed(active).status == OfferStatus.CLOSED
-    order = services.order_request(
+    order = order_request(
         job=board["job"],
         actor=chain.hub_owner,
         supplier=chain.grinder,

@@ -179,7 +179,9 @@ def test_a_bad_offer_shows_a_translated_message_and_writes_nothing(chain, board,
         {"price": "-1", "valid_until": in_days(20).isoformat()},
         content_type="application/json",
     )
-    assert api.status_code == 400 and "price" in api.json()
+    assert api.status_code == 400
+    assert api.json()["code"] == "offer_terms"
+    assert set(api.json()["fields"]) == {"price", "promised_date"}  # neither date nor lead time
 
 
 def test_offers_after_the_answer_by_time_are_refused(chain, board, posting):
@@ -194,6 +196,7 @@ def test_offers_after_the_answer_by_time_are_refused(chain, board, posting):
         content_type="application/json",
     )
     assert response.status_code == 400
+    assert (response.json()["code"], response.json()["fields"]) == ("too_late", {})
     assert Offer.objects.count() == 0
 
 
@@ -309,6 +312,7 @@ def test_the_api_awards_and_withdrawal_after_award_is_refused(chain, board, post
     assert response.json()["status"] == "awarded"
     late = client_for(chain.grinder_owner).post(f"/api/v1/offers/{won.uuid}/withdraw/")
     assert late.status_code == 400
+    assert late.json()["code"] == "decided"
 
 
 def test_the_board_lists_invitations_and_own_postings(chain, board, posting):

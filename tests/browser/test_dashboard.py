@@ -49,14 +49,14 @@ def test_a_new_view_shows_its_progress_then_its_charts(
     settings.DISTRICT_STATS_WAIT_SECONDS = 0
     # The refresh waits for the test's word, so the page is seen while it runs.
     go = threading.Event()
-    compute = cached.metrics.district_dashboard
+    compute = cached.dashboard.district_dashboard
 
     def held(scope, names, on_section=None):
         if on_section is not None:  # the refresh thread, not the page's own targets
             go.wait(30)
         return compute(scope, names, on_section=on_section)
 
-    monkeypatch.setattr(cached.metrics, "district_dashboard", held)
+    monkeypatch.setattr(cached.dashboard, "district_dashboard", held)
     hm = build()
     context = browser.new_context(viewport=TABLET_PORTRAIT, has_touch=True, locale="ja-JP")
     page = context.new_page()

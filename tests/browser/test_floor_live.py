@@ -9,8 +9,9 @@ import time
 import pytest
 from django.db import OperationalError
 
-from orders import services
 from orders.models import ProgressEvent, Step, StepStatus
+from orders.services.progress import step_done, step_start
+from orders.services.routing import order_accept, order_request
 from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, tap_and_wait
 from tests.browser.test_workshop_search import assert_touch_targets
 from tests.orders.conftest import add, post_job, terms
@@ -107,10 +108,10 @@ def test_taps_made_offline_wait_as_pending_and_drain_in_order(
     turn = steps["L"]
     other_job = post_job(chain, part_name="フランジ", drawing_number="MR-2002")
     other = add(other_job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=other_job, actor=chain.hub_owner, supplier=chain.turner, steps=[other], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
+    order_accept(order=order, actor=chain.turner_owner)
     other.refresh_from_db()
     assert other.status == StepStatus.READY
 
@@ -155,7 +156,7 @@ def test_taps_made_offline_wait_as_pending_and_drain_in_order(
 def test_a_tap_the_server_refuses_is_shown_not_lost(asgi_live_server, browser, chain, routed_job):
     _job, steps, _ = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
+    step_start(step=turn, actor=chain.turner_floor)
     context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
     floor.goto(f"{asgi_live_server.url}/floor/")
     wait_live(floor)
@@ -165,12 +166,15 @@ def test_a_tap_the_server_refuses_is_shown_not_lost(asgi_live_server, browser, c
     floor.locator("#numpad [data-numpad-ok]").tap()
     floor.locator("#floor-outbox li.pending").wait_for()
     # Meanwhile the owner finishes the step from the office.
-    services.step_done(step=turn, actor=chain.turner_owner, good=90, scrap=10)
+    step_done(step=turn, actor=chain.turner_owner, good=90, scrap=10)
 
     context.set_offline(False)
     refused = floor.locator("#floor-outbox li.refused")
     refused.wait_for(timeout=WAIT)
     assert "完了" in refused.inner_text() and "旋削" in refused.inner_text()
+    # The service's own words from the error body's detail, not its code.
+    assert "完了にできるのは進行中の工程だけです。" in refused.inner_text()
+    assert "bad_state_done" not in refused.inner_text()
     assert floor.locator("#floor-outbox li.pending").count() == 0
     step = Step.objects.get(pk=turn.pk)
     assert (step.good_qty, step.scrap_qty) == (90, 10)  # the office's counts stand
@@ -187,7 +191,7 @@ def test_the_hubs_page_shows_a_tap_from_the_event_itself_and_keeps_its_place(
     being re-read; once re-read, the page is scrolled where the person left it."""
     job, steps, _ = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
+    step_start(step=turn, actor=chain.turner_floor)
     floor_context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
     hub_context, hub = signed_in_page(browser, asgi_live_server, chain.hub_owner, TABLET_PORTRAIT)
     floor.goto(f"{asgi_live_server.url}/floor/")

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from orders import services
+from orders.services.routing import order_request
 from tests.browser.test_floor_live import signed_in_page
 from tests.orders.conftest import add, post_job, terms
 from tests.tasks import run_tasks
@@ -43,7 +43,7 @@ def test_the_badge_counts_up_live_on_a_second_tablet(asgi_live_server, browser, 
     assert box["height"] >= 48
     job = post_job(chain)
     step = add(job, chain, "L")
-    services.order_request(
+    order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
     assert run_worker_tasks() >= 1

@@ -9,12 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from districts import cached, metrics
+from districts import cached
+from districts.metrics.dashboard import SECTIONS, district_dashboard
+from districts.metrics.scope import Scope
 from districts.targets import target_create
 from orders.models import Step
 from orders.services import progress
 from tests.conftest import client_for
 from tests.districts.district import END, START, build
+from workshops.models import Process
 
 
 @pytest.fixture
@@ -22,9 +25,9 @@ def hm(db):
     return build()
 
 
-def recent(hm) -> metrics.Scope:
+def recent(hm) -> Scope:
     today = timezone.localdate()
-    return metrics.Scope(hm.district, today - dt.timedelta(days=30), today)
+    return Scope(hm.district, today - dt.timedelta(days=30), today)
 
 
 def finish_a_step(hm, capture, good: int = 7) -> None:
@@ -37,10 +40,10 @@ def finish_a_step(hm, capture, good: int = 7) -> None:
 
 
 def figures(data: dict) -> dict:
-    return {name: data[name] for name in metrics.SECTIONS if name in data}
+    return {name: data[name] for name in SECTIONS if name in data}
 
 
-def refresh_marks(scope: metrics.Scope) -> list[str]:
+def refresh_marks(scope: Scope) -> list[str]:
     """The keys of the scope's refresh marks, in every language (any cache backend)."""
     from django.utils import translation
 
@@ -48,7 +51,7 @@ def refresh_marks(scope: metrics.Scope) -> list[str]:
     languages = {"ja", "en", translation.get_language() or ""}
     return [
         cached.REFRESH_KEY.format(cached._key(scope, name, language, targets_version))
-        for name in metrics.SECTIONS
+        for name in SECTIONS
         for language in languages
     ]
 
@@ -108,7 +111,7 @@ def test_after_a_change_the_old_figures_are_served_while_new_ones_are_computed(
 
     after = cached.district_dashboard(scope)
     assert after["refreshing"] is False
-    assert figures(after) == figures(metrics.district_dashboard(scope))
+    assert figures(after) == figures(district_dashboard(scope))
     assert after["processes"]["throughput"] != first["processes"]["throughput"]
     assert later.run() == 0
 
@@ -123,7 +126,7 @@ def test_a_change_during_a_refresh_leaves_the_new_figures_stale(
     cached.district_dashboard(scope)
     finish_a_step(hm, django_capture_on_commit_callbacks)
     cached.district_dashboard(scope)
-    compute = metrics.district_dashboard
+    compute = district_dashboard
 
     calls = []
 
@@ -133,15 +136,15 @@ def test_a_change_during_a_refresh_leaves_the_new_figures_stale(
         calls.append(1)
         return result
 
-    monkeypatch.setattr(cached.metrics, "district_dashboard", with_a_step_meanwhile)
+    monkeypatch.setattr(cached.dashboard, "district_dashboard", with_a_step_meanwhile)
     assert later.run() == 1
     assert calls == [1]  # the refresh ran, and a step was done while it did
-    monkeypatch.setattr(cached.metrics, "district_dashboard", compute)
+    monkeypatch.setattr(cached.dashboard, "district_dashboard", compute)
     assert cached.district_dashboard(scope)["refreshing"] is True
     assert later.run() == 1
     after = cached.district_dashboard(scope)
     assert after["refreshing"] is False
-    assert figures(after) == figures(metrics.district_dashboard(scope))
+    assert figures(after) == figures(district_dashboard(scope))
 
 
 def test_figures_older_than_the_fresh_period_are_refreshed(hm, monkeypatch, settings):
@@ -184,7 +187,7 @@ def test_a_failed_refresh_is_logged_and_tried_again(hm, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(cached.metrics, "district_dashboard", broken)
+    monkeypatch.setattr(cached.dashboard, "district_dashboard", broken)
     cached.district_dashboard(scope)
     later.run()
     assert "could not be refreshed" in caplog.text
@@ -197,14 +200,12 @@ def test_a_failed_refresh_is_logged_and_tried_again(hm, monkeypatch, caplog):
 def test_districts_and_filters_never_share_figures(hm):
     scope = recent(hm)
     mine = cached.district_dashboard(scope)
-    other = metrics.Scope(hm.other, scope.start, scope.end)
+    other = Scope(hm.other, scope.start, scope.end)
     theirs = cached.district_dashboard(other)
-    assert figures(theirs) == figures(metrics.district_dashboard(other))
+    assert figures(theirs) == figures(district_dashboard(other))
     assert figures(theirs) != figures(mine)
-    lathe = metrics.Scope(
-        hm.district, scope.start, scope.end, process=metrics.Process.objects.get(code="L")
-    )
-    assert figures(cached.district_dashboard(lathe)) == figures(metrics.district_dashboard(lathe))
+    lathe = Scope(hm.district, scope.start, scope.end, process=Process.objects.get(code="L"))
+    assert figures(cached.district_dashboard(lathe)) == figures(district_dashboard(lathe))
 
 
 def test_a_stale_read_takes_as_few_queries_as_a_fresh_one(
@@ -268,7 +269,7 @@ def test_the_refresh_runs_on_a_thread_of_its_own(settings):
     cached.wait_for_refreshes()
     after = cached.district_dashboard(scope)
     assert after["refreshing"] is False
-    assert figures(after) == figures(metrics.district_dashboard(scope))
+    assert figures(after) == figures(district_dashboard(scope))
     assert after["processes"]["throughput"] != first["processes"]["throughput"]
 
 
@@ -328,7 +329,7 @@ def test_progress_counts_the_sections_as_they_are_kept(hm, monkeypatch):
     later = Later(monkeypatch)
     scope = recent(hm)
     assert cached.district_page(scope)["pending"] == ["summary", "weekly", "processes", "network"]
-    compute = metrics.district_dashboard
+    compute = district_dashboard
     seen = []
 
     def watched(scope, names, on_section=None):
@@ -338,7 +339,7 @@ def test_progress_counts_the_sections_as_they_are_kept(hm, monkeypatch):
 
         return compute(scope, names, on_section=keep)
 
-    monkeypatch.setattr(cached.metrics, "district_dashboard", watched)
+    monkeypatch.setattr(cached.dashboard, "district_dashboard", watched)
     later.run()
     assert seen == [1, 2, 3, 4]
     assert cached.progress(scope) == {"done": 5, "total": 5, "ready": True}
@@ -349,22 +350,22 @@ def test_after_a_failed_refresh_the_page_computes_its_figures_itself(hm, monkeyp
     later = Later(monkeypatch)
     scope = recent(hm)
     cached.district_page(scope)
-    compute = metrics.district_dashboard
+    compute = district_dashboard
 
     def broken(scope, names, on_section=None):
         compute(scope, names[:2], on_section=on_section)
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(cached.metrics, "district_dashboard", broken)
+    monkeypatch.setattr(cached.dashboard, "district_dashboard", broken)
     assert later.run() == 1
     assert "could not be refreshed" in caplog.text
-    monkeypatch.setattr(cached.metrics, "district_dashboard", compute)
+    monkeypatch.setattr(cached.dashboard, "district_dashboard", compute)
     # Two sections were kept before it failed; the page is told to open again.
     assert cached.progress(scope) == {"done": 3, "total": 5, "ready": True}
     assert later.run() == 0
     data = cached.district_page(scope)
     assert data["pending"] == [] and later.run() == 0
-    assert figures(data) == figures(metrics.district_dashboard(scope))
+    assert figures(data) == figures(district_dashboard(scope))
 
 
 def test_a_refresh_that_cannot_start_leaves_the_reader_its_figures(hm, monkeypatch, caplog):
@@ -445,7 +446,7 @@ def test_the_page_waits_a_moment_for_a_small_district(settings):
     hm = build()
     data = cached.district_page(recent(hm), wait=60)
     assert data["pending"] == [] and data["refreshing"] is False
-    assert figures(data) == figures(metrics.district_dashboard(recent(hm)))
+    assert figures(data) == figures(district_dashboard(recent(hm)))
 
 
 def test_without_the_cache_the_page_waits_for_its_figures(hm, settings, monkeypatch):
@@ -455,7 +456,7 @@ def test_without_the_cache_the_page_waits_for_its_figures(hm, settings, monkeypa
     scope = recent(hm)
     data = cached.district_page(scope)
     assert "pending" not in data and data["refreshing"] is False
-    assert figures(data) == figures(metrics.district_dashboard(scope))
+    assert figures(data) == figures(district_dashboard(scope))
     assert cached.progress(scope)["ready"] is True
     api = client_for(hm.staff).get(f"/api/v1/districts/{hm.district.slug}/stats/").json()
     assert "pending" not in api and api["refreshing"] is False

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from core import realtime
-from orders import rollups, services
+from orders import rollups
+from orders.services.progress import step_done, step_start
 from tests.orders.conftest import add, post_job
 from tests.orders.test_consumers import QUIET, open_stream, run
 
@@ -40,7 +41,7 @@ async def test_a_step_done_updates_the_district_stream_once_per_period(chain, se
     communicator, connected = await open_stream(f"/ws/districts/{district.slug}/", chain.staff)
     assert connected
     assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
-    await run(lambda: services.step_start(step=first, actor=chain.hub_floor))
+    await run(lambda: step_start(step=first, actor=chain.hub_floor))
     raw = await communicator.receive_from(timeout=5)
     message = json.loads(raw)
     assert set(message) == ALLOWED_KEYS and message["type"] == "district.update"
@@ -48,7 +49,7 @@ async def test_a_step_done_updates_the_district_stream_once_per_period(chain, se
     for secret in ("SECRET", str(chain.hub.uuid), "120000", chain.hub.name):
         assert secret not in raw
     # Within the period further changes are folded in: nothing more arrives.
-    await run(lambda: services.step_done(step=first, actor=chain.hub_floor, good=100))
+    await run(lambda: step_done(step=first, actor=chain.hub_floor, good=100))
     assert await communicator.receive_nothing(timeout=QUIET)
     await communicator.disconnect()
 
@@ -67,10 +68,10 @@ async def test_a_new_period_sends_again_and_other_districts_hear_nothing(chain, 
     step = await run(job_with_step)
     communicator, _ = await open_stream(f"/ws/districts/{district.slug}/", chain.staff)
     await communicator.receive_json_from(timeout=5)
-    await run(lambda: services.step_start(step=step, actor=chain.hub_floor))
+    await run(lambda: step_start(step=step, actor=chain.hub_floor))
     assert (await communicator.receive_json_from(timeout=5))["type"] == "district.update"
     await run(lambda: cache.delete(f"district-update:{district.uuid}"))  # the period is over
-    await run(lambda: services.step_done(step=step, actor=chain.hub_floor, good=1))
+    await run(lambda: step_done(step=step, actor=chain.hub_floor, good=1))
     assert (await communicator.receive_json_from(timeout=5))["type"] == "district.update"
     await communicator.disconnect()
 

@@ -7,8 +7,14 @@ import datetime as dt
 
 import pytest
 
-from districts import metrics
-from districts.metrics import Scope
+from districts.metrics.aggregates import percentile
+from districts.metrics.network import network as network_of
+from districts.metrics.privacy import suppress
+from districts.metrics.processes import live_counters, process_table, process_table_live
+from districts.metrics.scope import Scope, district_areas, process_labels
+from districts.metrics.summary import participating_count
+from districts.metrics.summary import summary as summary_of
+from districts.metrics.weekly import weekly_throughput
 from tests.districts.district import END, START, TODAY, build
 from workshops.models import Process
 
@@ -30,7 +36,7 @@ def by_process(rows):
 
 
 def test_it_measures_throughput_and_suppresses_processes_of_too_few_workshops(hm):
-    table = metrics.process_table(scope(hm), metrics.process_labels())
+    table = process_table(scope(hm), process_labels())
     rows = by_process(table["throughput"])
     assert rows["L"] == {
         "process": "L",
@@ -51,7 +57,7 @@ def test_it_measures_throughput_and_suppresses_processes_of_too_few_workshops(hm
 
 
 def test_it_measures_lead_time_per_step_and_per_job(hm):
-    table = metrics.process_table(scope(hm), metrics.process_labels())
+    table = process_table(scope(hm), process_labels())
     leads = by_process(table["lead_times"])
     assert (leads["L"]["median_hours"], leads["L"]["p90_hours"], leads["L"]["steps"]) == (
         5.0,
@@ -60,28 +66,28 @@ def test_it_measures_lead_time_per_step_and_per_job(hm):
     )
     assert leads["INS"]["median_hours"] == 1.0  # three shops: shown (percentiles do not add up)
     assert leads["G"]["suppressed"] and leads["G"]["median_hours"] is None
-    summary = metrics.summary(scope(hm))
+    summary = summary_of(scope(hm))
     assert (summary["job_lead_median_hours"], summary["job_lead_p90_hours"]) == (48.0, 86.4)
 
 
 def test_it_measures_on_time_delivery_in_japan_time(hm):
-    summary = metrics.summary(scope(hm))
+    summary = summary_of(scope(hm))
     # T2's delivery at 00:30 on the day after its due date is late, though on time in UTC.
     assert (summary["orders_delivered"], summary["on_time_percent"]) == (4, 75)
 
 
 def test_it_counts_work_in_progress_and_queues_right_now(hm):
-    live = metrics.process_table_live(scope(hm), metrics.process_labels())
+    live = process_table_live(scope(hm), process_labels())
     rows = by_process(live["wip"])
     assert (rows["L"]["wip"], rows["L"]["queue"], rows["L"]["workshops"]) == (4, 0, 4)
     assert rows["G"]["suppressed"] and rows["INS"]["suppressed"]
     assert live["wip_total"] == {"wip": 4, "queue": 4}
     # The other district's step in progress is not counted.
-    assert metrics.live_counters(scope(hm))["wip_total"]["wip"] == 4
+    assert live_counters(scope(hm))["wip_total"]["wip"] == 4
 
 
 def test_it_counts_joint_orders_matches_and_participation(hm):
-    summary = metrics.summary(scope(hm))
+    summary = summary_of(scope(hm))
     assert summary["joint_orders"] == 3
     assert summary["matches"] == 3
     assert summary["jobs_completed"] == 3
@@ -90,31 +96,31 @@ def test_it_counts_joint_orders_matches_and_participation(hm):
     assert summary["workshops"] == 5
     # Ninety days on, nobody has done anything since.
     later = scope(hm, today=TODAY + dt.timedelta(days=100))
-    assert metrics.participating_count(later, later.today) == 0
+    assert participating_count(later, later.today) == 0
 
 
 def test_it_suppresses_a_size_band_of_fewer_than_three_workshops(hm):
     small = scope(hm, size="10-29")  # T3 and G1
-    summary = metrics.summary(small)
+    summary = summary_of(small)
     assert summary["workshops"] == 2
     for key in ("steps_done", "jobs_completed", "on_time_percent", "participating", "matches"):
         assert summary[key] is None, key
-    table = metrics.process_table(small, metrics.process_labels())
+    table = process_table(small, process_labels())
     assert all(row["suppressed"] for row in table["throughput"])
     assert table["throughput_total"]["steps_done"] is None
 
 
 def test_it_filters_by_sub_area_and_process(hm):
-    area = metrics.summary(scope(hm, area="144"))  # H1, T1, T2
+    area = summary_of(scope(hm, area="144"))  # H1, T1, T2
     assert area["workshops"] == 3
     assert area["steps_done"] == 5  # L by H1, T1, T2 and INS by H1, T2
-    turning = metrics.summary(scope(hm, process=Process.objects.get(code="L")))
+    turning = summary_of(scope(hm, process=Process.objects.get(code="L")))
     assert turning["steps_done"] == 4
-    assert metrics.district_areas(hm.district) == ["143", "144"]
+    assert district_areas(hm.district) == ["143", "144"]
 
 
 def test_the_weekly_series_folds_small_processes_into_other(hm):
-    weekly = metrics.weekly_throughput(scope(hm), metrics.process_labels())
+    weekly = weekly_throughput(scope(hm), process_labels())
     weeks = {w["week"]: w for w in weekly["weeks"]}
     assert list(weeks) == ["2026-02-23", "2026-03-02", "2026-03-09"]
     week = weeks["2026-03-02"]
@@ -125,7 +131,7 @@ def test_the_weekly_series_folds_small_processes_into_other(hm):
 
 
 def test_the_network_groups_workshops_and_hides_small_groups(hm):
-    network = metrics.network(scope(hm), metrics.process_labels())
+    network = network_of(scope(hm), process_labels())
     # Turners T1–T3 make a group; H1 (assembly) and G1 (grinding) alone would be singled out,
     # and "other" with two members too, so every shop ends in one group.
     assert network["nodes"] == [
@@ -136,16 +142,16 @@ def test_the_network_groups_workshops_and_hides_small_groups(hm):
 
 
 def test_a_district_of_two_workshops_shows_no_network(hm):
-    network = metrics.network(scope(hm, area="143"), metrics.process_labels())
+    network = network_of(scope(hm, area="143"), process_labels())
     assert network["nodes"] == [] and network["total_orders"] is None
 
 
 def test_percentile_matches_postgresql():
-    assert metrics.percentile([2, 4, 6, 8], 0.5) == 5.0
-    assert metrics.percentile([2, 4, 6, 8], 0.9) == pytest.approx(7.4)
-    assert metrics.percentile([24, 48, 96], 0.9) == pytest.approx(86.4)
-    assert metrics.percentile([], 0.5) is None
-    assert metrics.percentile([3], 0.9) == 3
+    assert percentile([2, 4, 6, 8], 0.5) == 5.0
+    assert percentile([2, 4, 6, 8], 0.9) == pytest.approx(7.4)
+    assert percentile([24, 48, 96], 0.9) == pytest.approx(86.4)
+    assert percentile([], 0.5) is None
+    assert percentile([3], 0.9) == 3
 
 
 def test_suppression_blanks_enough_cells_that_totals_reveal_no_one():
@@ -154,13 +160,13 @@ def test_suppression_blanks_enough_cells_that_totals_reveal_no_one():
         {"workshops": 3, "v": 7},
         {"workshops": 1, "v": 2},
     ]
-    metrics.suppress(rows, ["v"])
+    suppress(rows, ["v"])
     assert [r["v"] for r in rows] == [10, None, None]
     rows = [{"workshops": 4, "v": 1}, {"workshops": 4, "v": 1}]
-    metrics.suppress(rows, ["v"])
+    suppress(rows, ["v"])
     assert [r["suppressed"] for r in rows] == [False, False]
     rows = [{"workshops": 1, "v": 1}, {"workshops": 2, "v": 1}, {"workshops": 9, "v": 5}]
-    metrics.suppress(rows, ["v"])
+    suppress(rows, ["v"])
     assert [r["v"] for r in rows] == [None, None, 5]  # the two small ones together make 3
 
 

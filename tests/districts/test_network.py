@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from django.db.models import Sum
 
-from districts import metrics
-from districts.metrics import MIN_WORKSHOPS, OTHER, Scope, main_processes, shown
+from districts.metrics.network import OTHER, main_processes, network
+from districts.metrics.privacy import MIN_WORKSHOPS, shown
+from districts.metrics.scope import Scope, process_labels
 from orders.models import PairDayStat
 from tests.conftest import add_capability
 from workshops.models import District
@@ -70,7 +71,7 @@ def reference(scope: Scope) -> dict[str, Any]:
 
     while hidden and visible and not hidden_shown():
         hidden.append(visible.pop(0))
-    codes = {pk: label["code"] for pk, label in metrics.process_labels().items()}
+    codes = {pk: label["code"] for pk, label in process_labels().items()}
     name = {g: (OTHER if g == OTHER else codes[g]) for g in members}
     nodes = {name[g]: len(group) for g, group in members.items()} if len(shops) >= 3 else {}
     return {
@@ -117,7 +118,7 @@ def test_the_network_grouped_in_the_database_matches_its_definition(district, se
         PairDayStat(day=d, buyer_id=b, supplier_id=s, orders=n) for (d, b, s), n in rows.items()
     )
     scope = Scope(district, START, END)
-    got = metrics.network(scope, metrics.process_labels())
+    got = network(scope, process_labels())
     assert as_compared(got) == reference(scope)
     # Nothing describes one or two shops: every node and every shown edge has three or more.
     assert all(n["workshops"] >= MIN_WORKSHOPS for n in got["nodes"])

@@ -39,6 +39,7 @@ def test_an_over_limit_file_is_413_with_the_limit_in_the_message(chain, routed_j
         response = client.post("/api/v1/drawings/", {"job": str(job.uuid), "file": big_file()})
     assert response.status_code == 413, response.content
     assert "too large" in response.json()["detail"]
+    assert response.json()["code"] == "too_large"
     assert not DrawingRevision.objects.exists()
 
 
@@ -51,3 +52,4 @@ def test_an_over_limit_file_is_413_in_japanese_by_default(chain, routed_job):
     )
     assert response.status_code == 413
     assert "ファイルが大きすぎます" in response.json()["detail"]
+    assert response.json()["code"] == "too_large"

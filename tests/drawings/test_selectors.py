@@ -11,9 +11,9 @@ from django.utils import timezone, translation
 from board.models import Posting, PostingInvite, PostingStatus
 from core import realtime
 from drawings.selectors import drawing_access, drawings_for_posting, step_revisions
-from orders import services as order_services
 from orders.models import ProgressEvent, Step
 from orders.revisions import job_revisions
+from orders.services.progress import step_start
 from tests.conftest import client_for
 from tests.drawings.conftest import add_drawing
 from tests.orders.conftest import in_days
@@ -35,7 +35,7 @@ def test_the_floor_card_shows_the_revision_and_warns_when_it_changed_after_the_s
 ):
     job, steps, _orders = routed_job
     add_drawing(chain, job, "png", number="MR-1001", steps=[steps["L"]])
-    turning = order_services.step_start(step=steps["L"], actor=chain.turner_floor)
+    turning = step_start(step=steps["L"], actor=chain.turner_floor)
     client = client_for(chain.turner_floor)
     client.cookies["shopnet_language"] = "en"
     page = client.get(f"/floor/?workshop={chain.turner.uuid}").content.decode()
@@ -53,7 +53,7 @@ def test_a_step_started_on_the_current_revision_has_no_warning(chain, routed_job
     job, steps, _orders = routed_job
     add_drawing(chain, job, "png", number="MR-1001")
     add_drawing(chain, job, "png", number="MR-1001")
-    turning = order_services.step_start(step=steps["L"], actor=chain.turner_floor)
+    turning = step_start(step=steps["L"], actor=chain.turner_floor)
     info = step_revisions([Step.objects.get(pk=turning.pk)])[turning.pk]
     assert (info.revision, info.stale) == ("B", [])
 

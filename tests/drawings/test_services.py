@@ -19,8 +19,8 @@ from drawings.models import (
     OrderDrawingPolicy,
 )
 from drawings.selectors import drawing_access, job_sharing
-from orders import services as order_services
 from orders.models import ProgressEvent
+from orders.services.routing import order_request, order_withdraw
 from tests.drawings.conftest import add_drawing
 from tests.drawings.files import HOSTILE, VALID, upload
 
@@ -317,11 +317,11 @@ def test_a_withdrawn_order_shows_no_drawings(chain, routed_job):
     job, _steps, _orders = routed_job
     extra = add(job, chain, "L", 1, title="追加工")
     drawing = add_drawing(chain, job, "pdf", steps=[extra]).drawing
-    request = order_services.order_request(
+    request = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[extra], terms=terms()
     )
     assert job_sharing(job).shown(request.pk) == {drawing.pk}
-    order_services.order_withdraw(order=request, actor=chain.hub_owner)
+    order_withdraw(order=request, actor=chain.hub_owner)
     request.refresh_from_db()
     assert drawing_access(chain.stranger_owner, job).full_ids == set()
     with refused("withdrawn"):

@@ -455,7 +455,7 @@ class Cluster:
         self, action: str, *, daphne: Daphne | None = None, key: str | None = None
     ) -> HTTPResult:
         """POST /api/v1/steps/<demo step>/<action>/ (hold carries a reason)."""
-        body = {"reason": "integration"} if action == "hold" else {}
+        body = {"reason": "other", "note": "integration"} if action == "hold" else {}
         headers = {"Idempotency-Key": key} if key else None
         return self.request(
             "POST", f"/api/v1/steps/{self.step}/{action}/", body, daphne=daphne, headers=headers

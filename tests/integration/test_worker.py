@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from notifications.models import Delivery, DeliveryStatus
-from orders import services
+from orders.services.routing import order_request
 from tests.conftest import client_for
 from tests.notifications.smtp import SMTPServer
 from tests.orders.conftest import add, chain, post_job, terms  # noqa: F401  (fixture)
@@ -103,7 +103,7 @@ def test_a_tap_answers_first_and_a_killed_worker_sends_once(chain):  # noqa: F81
     chain.hub_owner.save(update_fields=["email"])
     job = post_job(chain)
     step = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
     server = SMTPServer()

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from notifications.models import Notification
-from orders import services
+from orders.services.routing import order_request
 from tests.board.conftest import board  # noqa: F401  (fixture)
 from tests.orders import conftest as orders
 from tests.orders.conftest import chain, routed_job  # noqa: F401  (fixtures)
@@ -50,7 +50,7 @@ def request_to_turner(shops, act):
     job = orders.post_job(shops)
     step = orders.add(job, shops, "L")
     with act():
-        return services.order_request(
+        return order_request(
             job=job,
             actor=shops.hub_owner,
             supplier=shops.turner,

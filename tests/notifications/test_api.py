@@ -67,6 +67,11 @@ def test_marking_needs_ids_or_all(owner):
         "/api/v1/notifications/read/", {}, content_type="application/json"
     )
     assert response.status_code == 400
+    assert response.json() == {
+        "detail": "`ids` か `all: true` を指定してください。",
+        "code": "nothing_chosen",
+        "fields": {},
+    }
 
 
 def test_an_outsider_sees_none_of_mine_and_anonymous_nothing(owner, outsider):

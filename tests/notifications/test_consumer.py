@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from orders import services
+from orders.services.routing import order_request
 from tests.orders.conftest import add, post_job, terms
 from tests.orders.test_consumers import closed_with, open_stream, watch
 from tests.tasks import run_tasks
@@ -41,7 +41,7 @@ async def test_the_count_goes_up_live_when_a_request_arrives_and_only_for_me(cha
     def request():
         job = post_job(chain)
         step = add(job, chain, "L")
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
         )
         return run_tasks()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from notifications.delivery import next_digest_at, unsubscribe_token
 from notifications.models import Delivery, DeliveryStatus, EmailMode, Preference
 from notifications.tasks import send_due
-from orders import services
+from orders.services.routing import order_request
 from tests.orders.conftest import add, post_job, terms
 from tests.tasks import run_tasks
 
@@ -160,7 +160,7 @@ def test_the_tap_only_writes_rows_the_worker_sends(
     step = add(job, chain, "L")
     connection._notification_events = None  # what the fixtures did is not told
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
         )
     assert smtp.messages == []  # nothing is sent in the request

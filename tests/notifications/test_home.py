@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orders import services
+from orders.services.routing import order_request
 from tests.conftest import client_for
 from tests.orders.conftest import add, post_job, terms
 
@@ -21,7 +21,7 @@ def requests_for_turner(chain, n: int):
         job = post_job(chain)
         step = add(job, chain, "L")
         orders.append(
-            services.order_request(
+            order_request(
                 job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
             )
         )

@@ -12,8 +12,11 @@ from board import services as board_services
 from notifications import subscriber
 from notifications.models import FannedOut, Notification
 from notifications.tasks import catch_up, postings_closing
-from orders import services
 from orders.models import ProgressEvent
+from orders.services.jobs import job_cancel, job_close
+from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
+from orders.services.ratings import rating_create
+from orders.services.routing import order_accept, order_change_terms, order_decline, order_request
 from tests.board.test_services import offer, post
 from tests.conftest import make_user
 from tests.drawings.conftest import add_drawing
@@ -38,7 +41,7 @@ def test_a_request_tells_the_suppliers_managers_not_its_floor_nor_the_actor(chai
     manager = make_user("turner-manager")
     membership_add(workshop=chain.turner, user=manager, role=Role.MANAGER, actor=None)
     with act():
-        order = services.order_request(
+        order = order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
         )
     assert told() == [("turner-manager", "request.received"), ("turner-owner", "request.received")]
@@ -52,11 +55,11 @@ def test_a_request_tells_the_suppliers_managers_not_its_floor_nor_the_actor(chai
 
 def test_accepted_tells_the_buyer_and_the_document_goes_to_both_sides_but_the_actor(chain, act):
     job, step = one_step_job(chain)
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
     with act():
-        services.order_accept(order=order, actor=chain.turner_owner)
+        order_accept(order=order, actor=chain.turner_owner)
     assert told("request.accepted") == [("hub-owner", "request.accepted")]
     # Issued on acceptance: the buyer's managers hear of it; the supplier who accepted does not.
     assert told("document.issued") == [("hub-owner", "document.issued")]
@@ -64,11 +67,11 @@ def test_accepted_tells_the_buyer_and_the_document_goes_to_both_sides_but_the_ac
 
 def test_declined_tells_the_buyer_with_the_reason(chain, act):
     job, step = one_step_job(chain)
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
     with act():
-        services.order_decline(order=order, actor=chain.turner_owner, reason="旋盤が満杯")
+        order_decline(order=order, actor=chain.turner_owner, reason="旋盤が満杯")
     assert told() == [("hub-owner", "request.declined")]
     assert Notification.objects.get().data["reason"] == "旋盤が満杯"
 
@@ -76,7 +79,7 @@ def test_declined_tells_the_buyer_with_the_reason(chain, act):
 def test_a_changed_document_tells_the_other_side(chain, act, routed_job):
     _job, _steps, orders = routed_job
     with act():
-        services.order_change_terms(
+        order_change_terms(
             order=orders["plating"],
             actor=chain.hub_owner,
             terms=terms(price=16000, due_date=in_days(14), payment_due_date=in_days(45)),
@@ -105,18 +108,18 @@ def test_an_offer_tells_the_hub_and_the_award_tells_winner_and_loser(chain, act,
 
 def turned_and_shipped(chain, steps):
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=100)
-    return services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100)
+    return handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
 
 
 def test_shipped_parts_tell_the_receiving_shop_floor_included(chain, act, routed_job):
     _job, steps, _orders = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=100)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100)
     with act():
-        services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+        handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
     assert told("parts.shipped") == [
         ("grinder-floor", "parts.shipped"),
         ("grinder-owner", "parts.shipped"),
@@ -130,7 +133,7 @@ def test_a_short_receipt_tells_the_shipping_shops_managers(chain, act, routed_jo
     job, steps, _orders = routed_job
     handoff = turned_and_shipped(chain, steps)
     with act():
-        services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=97)
+        handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=97)
     assert told("parts.short") == [("turner-owner", "parts.short")]
     assert Notification.objects.get(kind="parts.short").data == {
         "job": str(job),
@@ -144,18 +147,18 @@ def test_a_full_receipt_tells_nobody_it_was_short(chain, act, routed_job):
     _job, steps, _orders = routed_job
     handoff = turned_and_shipped(chain, steps)
     with act():
-        services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
+        handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
     assert told("parts.short") == []
 
 
 def test_a_step_turning_late_risk_tells_its_shop_once(chain, act):
     job = post_job(chain, due_date=in_days(1))
     step = add(job, chain, "L", hours=200)
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
     with act():
-        services.order_accept(order=order, actor=chain.turner_owner)
+        order_accept(order=order, actor=chain.turner_owner)
     step.refresh_from_db()
     assert step.late_risk
     assert told("step.late_risk") == [
@@ -164,14 +167,14 @@ def test_a_step_turning_late_risk_tells_its_shop_once(chain, act):
         ("turner-owner", "step.late_risk"),
     ]
     with act():
-        services.step_start(step=step, actor=chain.turner_floor)
+        step_start(step=step, actor=chain.turner_floor)
     assert len(told("step.late_risk")) == 2  # not twice
 
 
 def test_a_new_revision_tells_everyone_working_on_the_job_who_may_see_it(chain, act, routed_job):
     job, steps, _orders = routed_job
     drawing = add_drawing(chain, job, "png", number="MR-1", steps=[steps["L"]])
-    services.step_start(step=steps["L"], actor=chain.turner_floor)
+    step_start(step=steps["L"], actor=chain.turner_floor)
     with act():
         add_drawing(chain, job, "png", number="MR-1")
     # The turner's order shows the drawing of its step; the hub's floor sees the hub's own.
@@ -188,7 +191,7 @@ def test_a_new_revision_tells_everyone_working_on_the_job_who_may_see_it(chain, 
 def test_a_rating_tells_the_supplier(chain, act):
     order = delivered_order(chain)
     with act():
-        services.rating_create(order=order, actor=chain.hub_owner, quality=5, delivery=4, cost=3)
+        rating_create(order=order, actor=chain.hub_owner, quality=5, delivery=4, cost=3)
     assert told("rating.received") == [("turner-owner", "rating.received")]
 
 
@@ -213,7 +216,7 @@ def test_district_staff_and_strangers_are_never_told(chain, act, routed_job, boa
     posting = post(chain, board)
     with act():
         offer(chain, posting, "turner")
-        services.order_change_terms(
+        order_change_terms(
             order=orders["top"], actor=chain.hub_owner, terms=terms(price=125000), reason="改定"
         )
     users = set(Notification.objects.values_list("user__username", flat=True))
@@ -224,7 +227,7 @@ def test_district_staff_and_strangers_are_never_told(chain, act, routed_job, boa
 def test_each_event_is_fanned_out_once_however_often_the_task_runs(chain, act):
     job, step = one_step_job(chain)
     with act():
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
         )
     event = ProgressEvent.objects.get(kind="order.requested")
@@ -239,7 +242,7 @@ def test_an_event_whose_task_was_lost_is_caught_up_from_the_log(chain, settings)
     settings.NOTIFICATIONS_CATCH_UP_AFTER = 60
     job, step = one_step_job(chain)
     # No on-commit run: as if the process died between commit and enqueue.
-    services.order_request(
+    order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
     assert run_tasks() == 0
@@ -258,7 +261,7 @@ def test_a_rolled_back_change_tells_nobody(chain, act):
     with act():
         try:
             with transaction.atomic():
-                services.order_request(
+                order_request(
                     job=job,
                     actor=chain.hub_owner,
                     supplier=chain.turner,
@@ -275,7 +278,7 @@ def test_notifications_off_decides_nothing(chain, act, settings):
     settings.NOTIFICATIONS_ENABLED = False
     job, step = one_step_job(chain)
     with act():
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
         )
     assert told() == []
@@ -287,19 +290,19 @@ def test_a_cancelled_job_tells_every_supplier_with_a_live_order_but_not_the_hub(
     turn = add(job, chain, "L")
     plate = add(job, chain, "PLT", after=[turn])
     grind = add(job, chain, "G", after=[plate])
-    accepted = services.order_request(
+    accepted = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_accept(order=accepted, actor=chain.turner_owner)
-    services.order_request(
+    order_accept(order=accepted, actor=chain.turner_owner)
+    order_request(
         job=job, actor=chain.hub_owner, supplier=chain.plater, steps=[plate], terms=terms()
     )
-    declined = services.order_request(
+    declined = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.grinder, steps=[grind], terms=terms()
     )
-    services.order_decline(order=declined, actor=chain.grinder_owner, reason="満杯")
+    order_decline(order=declined, actor=chain.grinder_owner, reason="満杯")
     with act():
-        services.job_cancel(
+        job_cancel(
             job=job, actor=chain.hub_owner, reason="customer_cancelled", suppliers_agreed=True
         )
     # The turner (accepted) and the plater (asked) are told; the grinder had already declined;
@@ -320,16 +323,16 @@ def test_a_closed_job_notice_reads_in_the_readers_language(chain, act):
     job = post_job(chain)
     turn = add(job, chain, "L")
     add(job, chain, "ASM", after=[turn])
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=100)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
-    services.handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
+    order_accept(order=order, actor=chain.turner_owner)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
     with act():
-        services.job_close(job=job, actor=chain.hub_owner, reason="rest_not_needed")
+        job_close(job=job, actor=chain.hub_owner, reason="rest_not_needed")
     n = Notification.objects.get()
     assert (n.user, n.kind) == (chain.turner_owner, "job.closed")
     with translation.override("en"):

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from orders import services
 from orders.models import Job, Order, Step
+from orders.services.jobs import job_create, step_add
+from orders.services.routing import order_accept, order_request
 from tests.conftest import add_capability, make_user, make_workshop
 from workshops import services as workshop_services
 from workshops.models import Process, Role, User, Workshop
@@ -102,11 +103,11 @@ def post_job(chain: Chain, **data) -> Job:
         "customer_name": "株式会社 秘密顧客",
     }
     values.update(data)
-    return services.job_create(workshop=chain.hub, actor=chain.hub_owner, data=values)
+    return job_create(workshop=chain.hub, actor=chain.hub_owner, data=values)
 
 
 def add(job: Job, chain: Chain, code: str, hours=4, after=(), title="") -> Step:
-    return services.step_add(
+    return step_add(
         job=job,
         actor=chain.hub_owner,
         process=Process.objects.get(code=code),
@@ -126,11 +127,11 @@ def routed_job(chain):
     plate = add(job, chain, "PLT", 2, after=[grind])
     assemble = add(job, chain, "ASM", 2, after=[plate])
     add(job, chain, "INS", 1, after=[assemble])
-    top = services.order_request(
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
-    services.order_accept(order=top, actor=chain.turner_owner)
-    sub = services.order_request(
+    order_accept(order=top, actor=chain.turner_owner)
+    sub = order_request(
         job=job,
         actor=chain.turner_owner,
         supplier=chain.grinder,
@@ -138,15 +139,15 @@ def routed_job(chain):
         terms=terms(price=30000, due_date=in_days(8), payment_due_date=in_days(30)),
         parent=top,
     )
-    services.order_accept(order=sub, actor=chain.grinder_owner)
-    plating = services.order_request(
+    order_accept(order=sub, actor=chain.grinder_owner)
+    plating = order_request(
         job=job,
         actor=chain.hub_owner,
         supplier=chain.plater,
         steps=[plate],
         terms=terms(price=15000, due_date=in_days(14), payment_due_date=in_days(45)),
     )
-    services.order_accept(order=plating, actor=chain.plater_owner)
+    order_accept(order=plating, actor=chain.plater_owner)
     steps = {s.process.code: s for s in Step.objects.filter(job=job).select_related("process")}
     return job, steps, {"top": top, "sub": sub, "plating": plating}
 

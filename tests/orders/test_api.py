@@ -12,7 +12,6 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from core.models import IdempotencyKey
-from orders import services
 from orders.api import views as orders_api
 from orders.models import (
     HandOff,
@@ -25,6 +24,15 @@ from orders.models import (
     Step,
     StepStatus,
 )
+from orders.services.progress import (
+    handoff_receive,
+    handoff_ship,
+    step_done,
+    step_hold,
+    step_resume,
+    step_start,
+)
+from orders.services.routing import order_accept, order_change_terms, order_decline, order_request
 from shopnet import api_urls
 from tests.conftest import client_for
 from tests.orders.conftest import add, in_days, post_job, refreshed, terms
@@ -85,8 +93,8 @@ def _snapshot() -> tuple:
 
 
 def _done(step, user, good=100, scrap=0):
-    services.step_start(step=step, actor=user)
-    return services.step_done(step=step, actor=user, good=good, scrap=scrap)
+    step_start(step=step, actor=user)
+    return step_done(step=step, actor=user, good=good, scrap=scrap)
 
 
 @pytest.fixture
@@ -94,7 +102,7 @@ def shipped(chain, routed_job):
     """Turning done at the turner and 100 parts shipped to the grinder."""
     job, steps, orders = routed_job
     _done(steps["L"], chain.turner_floor, good=100)
-    handoff = services.handoff_ship(step=steps["L"], actor=chain.turner_floor, quantity=100)
+    handoff = handoff_ship(step=steps["L"], actor=chain.turner_floor, quantity=100)
     return job, steps, orders, handoff
 
 
@@ -103,7 +111,7 @@ def requested(chain):
     """A new job whose plating step the hub has asked the plater to do (not yet answered)."""
     job = post_job(chain, part_name="ブラケット", drawing_number="MR-2002")
     plate = add(job, chain, "PLT", 2)
-    order = services.order_request(
+    order = order_request(
         job=job,
         actor=chain.hub_owner,
         supplier=chain.plater,
@@ -257,7 +265,9 @@ def test_it_answers_bad_job_filters_with_400_and_a_message_per_field(chain, rout
     )
 
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["fields"]
+    assert response.json()["code"] == "invalid"  # the messages' own codes differ
+    assert response.json()["detail"] == next(iter(errors.values()))[0]
     assert set(errors) == {
         "status",
         "process",
@@ -274,10 +284,13 @@ def test_it_gives_filter_messages_in_the_users_language(chain, routed_job):
     ja = client_for(chain.hub_owner).get(JOBS, {"late_risk": "maybe"}).json()
     en = _english(chain.hub_owner).get(JOBS, {"late_risk": "maybe"}).json()
 
-    assert ja == {"late_risk": ["正しく選択してください。 maybe は候補にありません。"]}
-    assert en == {
-        "late_risk": ["Select a valid choice. maybe is not one of the available choices."]
+    assert ja == {
+        "detail": "正しく選択してください。 maybe は候補にありません。",
+        "code": "invalid_choice",
+        "fields": {"late_risk": ["正しく選択してください。 maybe は候補にありません。"]},
     }
+    english = "Select a valid choice. maybe is not one of the available choices."
+    assert en == {"detail": english, "code": "invalid_choice", "fields": {"late_risk": [english]}}
 
 
 # --- jobs: detail -------------------------------------------------------------------------------
@@ -376,7 +389,7 @@ def test_floor_staff_see_their_shops_steps_and_no_price_anywhere(chain, routed_j
 
 def test_the_detail_shows_hand_offs_with_quantities_and_shortfall(chain, shipped):
     job, steps, _orders, handoff = shipped
-    services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=97)
+    handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=97)
 
     for user in (chain.hub_owner, chain.turner_owner, chain.grinder_owner):
         [row] = _detail(user, job)["handoffs"]
@@ -484,10 +497,10 @@ def test_events_after_a_seq_replay_exactly_the_missed_ones_in_order(chain, route
 
     # While the turner is away: its own work, the grinder's, and the plater's (not its business).
     _done(steps["L"], chain.turner_floor, good=100)
-    handoff = services.handoff_ship(step=steps["L"], actor=chain.turner_floor, quantity=100)
-    services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
-    services.step_hold(step=steps["PLT"], actor=chain.plater_owner, reason="material")
-    services.step_start(step=steps["G"], actor=chain.grinder_floor)
+    handoff = handoff_ship(step=steps["L"], actor=chain.turner_floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
+    step_hold(step=steps["PLT"], actor=chain.plater_owner, reason="material")
+    step_start(step=steps["G"], actor=chain.grinder_floor)
 
     page = _events(chain.turner_owner, job, after=last)
 
@@ -528,15 +541,25 @@ def test_events_come_in_pages_of_at_most_the_limit_with_a_cursor(chain, routed_j
     assert seqs == list(range(1, total + 1))
 
 
-@pytest.mark.parametrize("after", ["-1", "abc", "1.5", "1e3", str(2**64)])
-def test_it_refuses_an_after_that_is_not_a_non_negative_integer(chain, routed_job, after):
+@pytest.mark.parametrize(
+    ("after", "code"),
+    [
+        ("-1", "min_value"),
+        ("abc", "invalid"),
+        ("1.5", "invalid"),
+        ("1e3", "invalid"),
+        (str(2**64), "max_value"),
+    ],
+)
+def test_it_refuses_an_after_that_is_not_a_non_negative_integer(chain, routed_job, after, code):
     job, _steps, _orders = routed_job
 
     response = _english(chain.hub_owner).get(f"{events_url(job)}?after={after}")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["after"]
-    assert response.json()["after"][0]
+    assert response.json()["code"] == code
+    assert list(response.json()["fields"]) == ["after"]
+    assert response.json()["detail"] == response.json()["fields"]["after"][0] != ""
 
 
 def test_a_blank_after_means_from_the_start(chain, routed_job):
@@ -550,7 +573,11 @@ def test_it_gives_the_after_message_in_japanese_by_default(chain, routed_job):
 
     response = client_for(chain.hub_owner).get(events_url(job, "x"))
 
-    assert response.json() == {"after": ["有効な整数を入力してください。"]}
+    assert response.json() == {
+        "detail": "有効な整数を入力してください。",
+        "code": "invalid",
+        "fields": {"after": ["有効な整数を入力してください。"]},
+    }
 
 
 def test_the_receiving_shop_sees_the_shipped_event_of_parts_coming_to_it(chain, shipped):
@@ -584,7 +611,7 @@ def test_it_starts_a_step_and_logs_one_event(chain, routed_job):
 
 def test_it_marks_a_step_done_with_good_and_scrap(chain, routed_job):
     _job, steps, _orders = routed_job
-    services.step_start(step=steps["L"], actor=chain.turner_floor)
+    step_start(step=steps["L"], actor=chain.turner_floor)
 
     response = _post(
         client_for(chain.turner_floor), step_url(steps["L"], "done"), {"good": 97, "scrap": 3}
@@ -600,14 +627,33 @@ def test_it_marks_a_step_done_with_good_and_scrap(chain, routed_job):
     assert (step.status, step.good_qty, step.scrap_qty) == (StepStatus.DONE, 97, 3)
 
 
+def test_a_held_step_reads_its_reason_label_in_the_callers_language(chain, routed_job):
+    job, steps, _orders = routed_job
+    step_start(step=steps["L"], actor=chain.turner_floor)
+    _post(client_for(chain.turner_floor), step_url(steps["L"], "hold"), {"reason": "quality"})
+
+    url = f"{JOBS}{job.uuid}/steps/"
+    held = str(steps["L"].uuid)
+    [ja] = [s for s in client_for(chain.hub_owner).get(url).json() if s["id"] == held]
+    [en] = [s for s in _english(chain.hub_owner).get(url).json() if s["id"] == held]
+
+    assert (ja["hold_reason"], ja["hold_reason_label"], ja["hold_note"]) == (
+        "quality",
+        "品質問題",
+        "",
+    )
+    assert (en["hold_reason"], en["hold_reason_label"]) == ("quality", "Quality problem")
+
+
 def test_it_holds_and_resumes_a_step(chain, routed_job):
     _job, steps, _orders = routed_job
     client = client_for(chain.turner_floor)
-    services.step_start(step=steps["L"], actor=chain.turner_floor)
+    step_start(step=steps["L"], actor=chain.turner_floor)
 
-    held = _post(client, step_url(steps["L"], "hold"), {"reason": "Machine down"})
+    held = _post(client, step_url(steps["L"], "hold"), {"reason": "machine", "note": "主軸異音"})
     assert held.status_code == 200
-    assert (held.json()["status"], held.json()["hold_reason"]) == ("on_hold", "Machine down")
+    assert (held.json()["status"], held.json()["hold_reason"]) == ("on_hold", "machine")
+    assert (held.json()["hold_reason_label"], held.json()["hold_note"]) == ("設備故障", "主軸異音")
 
     resumed = _post(client, step_url(steps["L"], "resume"))
     assert resumed.status_code == 200
@@ -664,11 +710,11 @@ def test_the_last_parts_of_a_sub_order_go_straight_to_the_hub_and_settle_both_or
     job = post_job(chain)
     turn = add(job, chain, "L", 2)
     grind = add(job, chain, "G", 2, after=[turn])
-    top = services.order_request(
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
-    services.order_accept(order=top, actor=chain.turner_owner)
-    sub = services.order_request(
+    order_accept(order=top, actor=chain.turner_owner)
+    sub = order_request(
         job=job,
         actor=chain.turner_owner,
         supplier=chain.grinder,
@@ -676,10 +722,10 @@ def test_the_last_parts_of_a_sub_order_go_straight_to_the_hub_and_settle_both_or
         terms=terms(price=30000),
         parent=top,
     )
-    services.order_accept(order=sub, actor=chain.grinder_owner)
+    order_accept(order=sub, actor=chain.grinder_owner)
     _done(turn, chain.turner_floor)
-    to_grinder = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
-    services.handoff_receive(handoff=to_grinder, actor=chain.grinder_floor, quantity=100)
+    to_grinder = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    handoff_receive(handoff=to_grinder, actor=chain.grinder_floor, quantity=100)
     _done(grind, chain.grinder_floor)
     # The grinder does the last step of both orders: the parts go where they are owed, the
     # hub, not back to the turner, who could not pass them on (it does not perform grinding).
@@ -729,7 +775,12 @@ def test_it_refuses_to_ship_to_a_step_that_does_not_follow(chain, routed_job):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"to_step": ["This step does not pass its parts on to that step."]}
+    message = "This step does not pass its parts on to that step."
+    assert response.json() == {
+        "detail": message,
+        "code": "not_a_successor",
+        "fields": {"to_step": [message]},
+    }
     assert _snapshot() == before
 
 
@@ -757,7 +808,7 @@ def test_it_refuses_an_anonymous_caller_with_403(chain, routed_job):
 
 def test_it_takes_json_only(chain, routed_job):
     _job, steps, _orders = routed_job
-    services.step_start(step=steps["L"], actor=chain.turner_floor)
+    step_start(step=steps["L"], actor=chain.turner_floor)
     before = _snapshot()
 
     response = client_for(chain.turner_floor).post(step_url(steps["L"], "done"), {"good": 100})
@@ -772,7 +823,7 @@ def test_it_takes_json_only(chain, routed_job):
 def test_the_same_idempotency_key_twice_applies_once_and_answers_200_both_times(chain, routed_job):
     job, steps, _orders = routed_job
     client = client_for(chain.turner_floor)
-    services.step_start(step=steps["L"], actor=chain.turner_floor)
+    step_start(step=steps["L"], actor=chain.turner_floor)
     before = refreshed(job).last_seq
 
     first = _post(client, step_url(steps["L"], "done"), {"good": 90, "scrap": 1}, key="tap-1")
@@ -810,7 +861,9 @@ def test_it_refuses_an_idempotency_key_reused_for_another_action(chain, routed_j
 
     assert response.status_code == 400
     assert response.json() == {
-        "non_field_errors": ["This idempotency key was already used for another request."]
+        "detail": "This idempotency key was already used for another request.",
+        "code": "key_reused",
+        "fields": {},
     }
     assert _snapshot() == before
 
@@ -835,7 +888,9 @@ def test_it_refuses_an_idempotency_key_longer_than_64_characters(chain, routed_j
 
     assert response.status_code == 400
     assert response.json() == {
-        "non_field_errors": ["The idempotency key is too long (64 characters at most)."]
+        "detail": "The idempotency key is too long (64 characters at most).",
+        "code": "key_too_long",
+        "fields": {},
     }
     assert _snapshot() == before
 
@@ -853,7 +908,9 @@ def test_done_on_a_step_not_started_is_refused_with_a_message_and_writes_nothing
 
     assert response.status_code == 400
     assert response.json() == {
-        "non_field_errors": ["Only a step in progress can be marked done; this one is Ready."]
+        "detail": "Only a step in progress can be marked done; this one is Ready.",
+        "code": "bad_state_done",
+        "fields": {},
     }
     assert _snapshot() == before
 
@@ -865,19 +922,28 @@ def test_receiving_more_than_was_shipped_is_refused_and_writes_nothing(chain, sh
     response = _post(_english(chain.grinder_floor), handoff_url(handoff), {"quantity": 101})
 
     assert response.status_code == 400
-    assert response.json() == {"quantity": ["You cannot receive more than was shipped (100)."]}
+    message = "You cannot receive more than was shipped (100)."
+    assert response.json() == {
+        "detail": message,
+        "code": "too_many",
+        "fields": {"quantity": [message]},
+    }
     assert _snapshot() == before
 
 
 def test_accepting_a_declined_order_is_refused_and_writes_nothing(chain, requested):
     _job, _plate, order = requested
-    services.order_decline(order=order, actor=chain.plater_owner, reason="手一杯")
+    order_decline(order=order, actor=chain.plater_owner, reason="手一杯")
     before = _snapshot()
 
     response = _post(_english(chain.plater_owner), order_url(order, "accept"))
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["This request was already Declined."]}
+    assert response.json() == {
+        "detail": "This request was already Declined.",
+        "code": "not_requested",
+        "fields": {},
+    }
     assert _snapshot() == before
 
 
@@ -889,28 +955,37 @@ def test_a_visible_step_of_another_shop_is_refused_with_400(chain, routed_job):
     response = _post(_english(chain.hub_owner), step_url(steps["L"], "start"))
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Only members of 田中旋盤 may do this."]}
+    assert response.json() == {
+        "detail": "Only members of 田中旋盤 may do this.",
+        "code": "not_allowed",
+        "fields": {},
+    }
     assert _snapshot() == before
 
 
 @pytest.mark.parametrize(
-    ("action", "data", "errors"),
+    ("action", "data", "errors", "code"),
     [
-        ("done", {}, {"good"}),
-        ("done", {"good": -1, "scrap": "x"}, {"good", "scrap"}),
-        ("hold", {"reason": ""}, {"reason"}),
-        ("ship", {"quantity": 0, "to_step": "nope"}, {"quantity", "to_step"}),
+        ("done", {}, {"good"}, "required"),
+        ("done", {"good": -1, "scrap": "x"}, {"good", "scrap"}, "invalid"),
+        ("hold", {"reason": ""}, {"reason"}, "invalid_choice"),
+        ("hold", {"reason": "Machine down"}, {"reason"}, "invalid_choice"),
+        ("hold", {"reason": "machine", "note": "x" * 201}, {"note"}, "max_length"),
+        ("ship", {"quantity": 0, "to_step": "nope"}, {"quantity", "to_step"}, "invalid"),
     ],
 )
-def test_it_refuses_bad_input_per_field_and_writes_nothing(chain, routed_job, action, data, errors):
+def test_it_refuses_bad_input_per_field_and_writes_nothing(
+    chain, routed_job, action, data, errors, code
+):
     _job, steps, _orders = routed_job
-    services.step_start(step=steps["L"], actor=chain.turner_floor)
+    step_start(step=steps["L"], actor=chain.turner_floor)
     before = _snapshot()
 
     response = _post(client_for(chain.turner_floor), step_url(steps["L"], action), data)
 
     assert response.status_code == 400
-    assert set(response.json()) == errors
+    assert (response.json()["code"], set(response.json()["fields"])) == (code, errors)
+    assert response.json()["detail"] == next(iter(response.json()["fields"].values()))[0]
     assert _snapshot() == before
 
 
@@ -919,14 +994,18 @@ def test_a_refusal_speaks_the_users_language(chain, routed_job):
 
     response = _post(client_for(chain.turner_floor), step_url(steps["L"], "done"), {"good": -1})
 
-    assert response.json() == {"good": ["この値は0以上にしてください。"]}
+    assert response.json() == {
+        "detail": "この値は0以上にしてください。",
+        "code": "min_value",
+        "fields": {"good": ["この値は0以上にしてください。"]},
+    }
 
 
 def _writes(job, steps, orders, handoff) -> list[tuple[str, dict]]:
     return [
         (step_url(steps["L"], "start"), {}),
         (step_url(steps["L"], "done"), {"good": 1}),
-        (step_url(steps["L"], "hold"), {"reason": "x"}),
+        (step_url(steps["L"], "hold"), {"reason": "machine"}),
         (step_url(steps["L"], "resume"), {}),
         (step_url(steps["L"], "cancel"), {}),
         (step_url(steps["L"], "ship"), {"quantity": 1}),
@@ -946,6 +1025,31 @@ def test_outsiders_get_404_on_every_write_and_nothing_is_written(chain, shipped,
     for url, data in _writes(job, steps, orders, handoff):
         assert _post(client, url, data, key="k").status_code == 404, url
     assert _snapshot() == before
+
+
+def test_another_shops_object_is_a_404_that_says_nothing_about_it(chain, routed_job):
+    _job, steps, orders = routed_job
+    client = _english(chain.plater_owner)  # party to the job, not to the turning step's order
+
+    for response in (
+        client.get(order_url(orders["top"])),
+        _post(client, step_url(steps["L"], "start")),
+    ):
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found.", "code": "not_found", "fields": {}}
+
+
+def test_a_wrong_method_answers_405_in_the_error_shape(chain, routed_job):
+    _job, steps, _orders = routed_job
+
+    response = _english(chain.turner_floor).get(step_url(steps["L"], "start"))
+
+    assert response.status_code == 405
+    assert response.json() == {
+        "detail": 'Method "GET" not allowed.',
+        "code": "method_not_allowed",
+        "fields": {},
+    }
 
 
 def test_floor_staff_get_404_on_order_decisions(chain, requested):
@@ -1030,7 +1134,8 @@ def test_it_filters_the_orders(chain, routed_job, requested):
         ORDERS, {"inbox": "perhaps", "role": "hub", "job": "x", "status": "lost"}
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"inbox", "role", "job", "status"}
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()["fields"]) == {"inbox", "role", "job", "status"}
 
 
 def test_an_order_shows_its_steps_and_documents_to_its_parties(chain, routed_job):
@@ -1074,7 +1179,7 @@ def test_an_order_is_404_to_whoever_is_not_party_to_it(chain, routed_job, who):
 
 def test_it_lists_an_orders_documents_in_version_order(chain, routed_job):
     _job, _steps, orders = routed_job
-    services.order_change_terms(
+    order_change_terms(
         order=orders["top"], actor=chain.hub_owner, terms={"price": 125000}, reason="材料高騰"
     )
 
@@ -1122,7 +1227,7 @@ def test_declining_needs_a_reason(chain, requested):
     response = _post(client_for(chain.plater_owner), order_url(order, "decline"), {})
 
     assert response.status_code == 400
-    assert set(response.json()) == {"reason"}
+    assert (response.json()["code"], set(response.json()["fields"])) == ("required", {"reason"})
     assert _snapshot() == before
 
 
@@ -1144,7 +1249,9 @@ def test_the_supplier_cannot_withdraw_the_buyers_request(chain, requested):
 
     assert response.status_code == 400
     assert response.json() == {
-        "non_field_errors": ["Only an owner or manager of 丸山製作所 may do this."]
+        "detail": "Only an owner or manager of 丸山製作所 may do this.",
+        "code": "not_allowed",
+        "fields": {},
     }
     assert _snapshot() == before
 
@@ -1195,10 +1302,10 @@ def _long_job(chain, n: int) -> Job:
     for i in range(n):
         code = "L" if i < n // 2 else "ASM"
         steps.append(add(job, chain, code, 1, after=steps[-1:], title=f"#{i}"))
-    top = services.order_request(
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=steps[: n // 2], terms=terms()
     )
-    services.order_accept(order=top, actor=chain.turner_owner)
+    order_accept(order=top, actor=chain.turner_owner)
     HandOff.objects.bulk_create(
         [
             HandOff(
@@ -1256,8 +1363,8 @@ def test_the_events_take_a_fixed_number_of_queries(chain, django_assert_num_quer
     job = post_job(chain)
     step = add(job, chain, "ASM", 1)
     while refreshed(job).last_seq < n:
-        services.step_hold(step=step, actor=chain.hub_floor, reason="material")
-        services.step_resume(step=step, actor=chain.hub_floor)
+        step_hold(step=step, actor=chain.hub_floor, reason="material")
+        step_resume(step=step, actor=chain.hub_floor)
     total = refreshed(job).last_seq
     client = _token_client(chain.hub_floor)
 

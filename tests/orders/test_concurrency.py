@@ -15,10 +15,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from orders import services
+from core.services import Refused
 from orders.models import OrderDocument, ProgressEvent, StepStatus
-from orders.services import Refused
 from orders.services import progress as progress_services
+from orders.services.progress import step_done, step_start
+from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, post_job, refreshed, terms
 
 pytestmark = [
@@ -75,7 +76,7 @@ def race(*calls):
 def in_progress_step(chain):
     job = post_job(chain)
     step = add(job, chain, "L", 2)
-    services.step_start(step=step, actor=chain.hub_floor)
+    step_start(step=step, actor=chain.hub_floor)
     return job, refreshed(step)
 
 
@@ -83,8 +84,8 @@ def test_two_step_done_at_once_make_one_transition(chain, slow_recompute):
     job, step = in_progress_step(chain)
     seq = refreshed(job).last_seq
     results = race(
-        lambda: services.step_done(step=step, actor=chain.hub_floor, good=100),
-        lambda: services.step_done(step=step, actor=chain.hub_owner, good=90, scrap=10),
+        lambda: step_done(step=step, actor=chain.hub_floor, good=100),
+        lambda: step_done(step=step, actor=chain.hub_owner, good=90, scrap=10),
     )
     outcomes = sorted(r[0] for r in results)
     assert outcomes == ["ok", "refused"]
@@ -102,12 +103,8 @@ def test_two_step_done_at_once_make_one_transition(chain, slow_recompute):
 def test_two_calls_with_the_same_idempotency_key_apply_once(chain, slow_recompute):
     job, step = in_progress_step(chain)
     results = race(
-        lambda: services.step_done(
-            step=step, actor=chain.hub_floor, good=100, idempotency_key="tap-42"
-        ),
-        lambda: services.step_done(
-            step=step, actor=chain.hub_floor, good=100, idempotency_key="tap-42"
-        ),
+        lambda: step_done(step=step, actor=chain.hub_floor, good=100, idempotency_key="tap-42"),
+        lambda: step_done(step=step, actor=chain.hub_floor, good=100, idempotency_key="tap-42"),
     )
     assert [r[0] for r in results] == ["ok", "ok"]
     assert {r[1].pk for r in results} == {step.pk}
@@ -121,12 +118,12 @@ def test_two_calls_with_the_same_idempotency_key_apply_once(chain, slow_recomput
 def test_two_accepts_at_once_make_one_acceptance_and_one_document(chain, slow_recompute):
     job = post_job(chain)
     turn = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
     results = race(
-        lambda: services.order_accept(order=order, actor=chain.turner_owner),
-        lambda: services.order_accept(order=order, actor=chain.turner_owner),
+        lambda: order_accept(order=order, actor=chain.turner_owner),
+        lambda: order_accept(order=order, actor=chain.turner_owner),
     )
     assert sorted(r[0] for r in results) == ["ok", "refused"]
     assert next(r[1] for r in results if r[0] == "refused").code == "not_requested"

@@ -15,7 +15,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from core import realtime
-from orders import broadcast, livepath, services
+from orders import broadcast, livepath
 from orders.access import job_access
 from orders.consumers import (
     CLOSE_BAD_REQUEST,
@@ -25,6 +25,9 @@ from orders.consumers import (
     visible_in,
 )
 from orders.models import ProgressEvent, Step
+from orders.services.jobs import job_update, step_remove
+from orders.services.progress import handoff_ship, step_done, step_hold, step_start
+from orders.services.routing import order_accept, order_request, order_withdraw
 from shopnet.asgi import application
 from tests.conftest import client_for
 from tests.orders.conftest import add, post_job, terms
@@ -236,7 +239,7 @@ async def test_a_seq_from_the_future_starts_the_stream_at_the_present(chain, rou
         "job": str(job.uuid),
         "seq": head,
     }
-    await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+    await run(step_start, step=steps["L"], actor=chain.turner_floor)
     assert (await communicator.receive_json_from(timeout=5))["seq"] == head + 1
     await communicator.disconnect()
 
@@ -246,7 +249,7 @@ async def test_a_live_event_arrives_as_exact_json_primitives(chain, routed_job):
     job, steps, _ = routed_job
     head = await run(last_seq, job)
     communicator = await watch(f"/ws/jobs/{job.uuid}/?after={head}", chain.hub_owner)
-    step = await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+    step = await run(step_start, step=steps["L"], actor=chain.turner_floor)
     frame = await communicator.receive_from(timeout=5)
     event = await run(lambda: step.events.get(kind="step.started"))
     assert json.loads(frame) == await run(expected_payload, event)
@@ -264,15 +267,13 @@ async def test_each_party_receives_only_the_events_it_may_see(chain, routed_job)
         assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
 
     # Turning is the turner's: the hub sees it, the grinder's floor does not.
-    await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+    await run(step_start, step=steps["L"], actor=chain.turner_floor)
     assert (await hub.receive_json_from(timeout=5))["kind"] == "step.started"
     assert await grinder.receive_nothing(timeout=QUIET)
 
     # Parts shipped to grinding: both see the hand-off.
-    await run(services.step_done, step=steps["L"], actor=chain.turner_floor, good=100)
-    handoff = await run(
-        services.handoff_ship, step=steps["L"], actor=chain.turner_floor, quantity=100
-    )
+    await run(step_done, step=steps["L"], actor=chain.turner_floor, good=100)
+    handoff = await run(handoff_ship, step=steps["L"], actor=chain.turner_floor, quantity=100)
     hub_kinds = []
     while "handoff.shipped" not in hub_kinds:
         hub_kinds.append((await hub.receive_json_from(timeout=5))["kind"])
@@ -295,10 +296,10 @@ async def test_a_lost_doorbell_is_repaired_from_the_log(chain, routed_job, monke
 
     real_send = realtime._send
     monkeypatch.setattr(realtime, "_send", lambda groups, message: None)  # Redis "blips"
-    await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+    await run(step_start, step=steps["L"], actor=chain.turner_floor)
     assert await communicator.receive_nothing(timeout=QUIET)
     monkeypatch.setattr(realtime, "_send", real_send)
-    await run(services.step_hold, step=steps["L"], actor=chain.turner_floor, reason="段取り")
+    await run(step_hold, step=steps["L"], actor=chain.turner_floor, reason="tooling")
 
     # The second doorbell reveals the gap; the consumer replays both from the log, in order.
     received = [await communicator.receive_json_from(timeout=5) for _ in range(2)]
@@ -322,7 +323,7 @@ async def test_a_repeated_message_is_forwarded_once(chain, routed_job):
     real_send = realtime._send
     realtime._send = capture
     try:
-        await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+        await run(step_start, step=steps["L"], actor=chain.turner_floor)
     finally:
         realtime._send = real_send
     _groups, message = captured[0]
@@ -347,7 +348,7 @@ async def test_heartbeats_carry_the_seq_and_reconcile_repairs_a_lost_last_event(
 
     # The only doorbell is lost and nothing else happens: the reconcile finds it in the log.
     monkeypatch.setattr(realtime, "_send", lambda groups, message: None)
-    await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+    await run(step_start, step=steps["L"], actor=chain.turner_floor)
     message = await communicator.receive_json_from(timeout=5)
     while message["type"] == "heartbeat":
         message = await communicator.receive_json_from(timeout=5)
@@ -410,14 +411,14 @@ async def test_the_would_be_supplier_is_told_live_that_a_request_was_withdrawn(c
     def setup():
         job = post_job(chain)
         step = add(job, chain, "L")
-        order = services.order_request(
+        order = order_request(
             job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[step], terms=terms()
         )
         return job, order
 
     job, order = await run(setup)
     communicator = await watch(f"/ws/jobs/{job.uuid}/", chain.stranger_owner)
-    await run(services.order_withdraw, order=order, actor=chain.hub_owner)
+    await run(order_withdraw, order=order, actor=chain.hub_owner)
     message = await communicator.receive_json_from(timeout=5)
     assert (message["kind"], message["order"]) == ("order.withdrawn", str(order.uuid))
     await communicator.disconnect()
@@ -438,14 +439,14 @@ async def test_the_floor_stream_gives_floor_staff_their_steps_and_managers_their
             "type": "hello",
             "workshop": str(chain.turner.uuid),
         }
-    started = await run(services.step_start, step=steps["L"], actor=chain.turner_floor)
+    started = await run(step_start, step=steps["L"], actor=chain.turner_floor)
     for communicator in (floor, owner):
         message = await communicator.receive_json_from(timeout=5)
         assert (message["kind"], message["step"]) == ("step.started", str(started.uuid))
 
     def request_more():
         extra = add(job, chain, "M")
-        return services.order_request(
+        return order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[extra], terms=terms()
         )
 
@@ -539,7 +540,7 @@ def test_publishing_fails_quietly_when_the_layer_is_down(chain, routed_job, monk
             raise ConnectionError("redis is down")
 
     monkeypatch.setattr(realtime, "get_channel_layer", Down)
-    step = services.step_start(step=steps["L"], actor=chain.turner_floor)
+    step = step_start(step=steps["L"], actor=chain.turner_floor)
     assert step.status == "in_progress"
     assert job.events.filter(kind="step.started", step=step).exists()
     assert "Could not publish step.started" in caplog.text
@@ -547,7 +548,7 @@ def test_publishing_fails_quietly_when_the_layer_is_down(chain, routed_job, monk
 
 def test_the_hubs_notes_never_reach_another_party_through_the_log(chain, routed_job):
     job, _, _ = routed_job
-    services.job_update(job=job, actor=chain.hub_owner, data={"notes": "社外秘: 単価交渉中"})
+    job_update(job=job, actor=chain.hub_owner, data={"notes": "社外秘: 単価交渉中"})
     for user in (chain.turner_owner, chain.grinder_floor):
         response = client_for(user).get(f"/api/v1/jobs/{job.uuid}/events")
         assert response.status_code == 200
@@ -557,15 +558,15 @@ def test_the_hubs_notes_never_reach_another_party_through_the_log(chain, routed_
 def test_a_withdrawn_request_no_longer_shows_what_happens_to_its_steps(chain):
     job = post_job(chain)
     step = add(job, chain, "L")
-    first = services.order_request(
+    first = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[step], terms=terms()
     )
-    services.order_withdraw(order=first, actor=chain.hub_owner)
-    second = services.order_request(
+    order_withdraw(order=first, actor=chain.hub_owner)
+    second = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
-    services.order_accept(order=second, actor=chain.turner_owner)
-    services.step_start(step=Step.objects.get(pk=step.pk), actor=chain.turner_floor)
+    order_accept(order=second, actor=chain.turner_owner)
+    step_start(step=Step.objects.get(pk=step.pk), actor=chain.turner_floor)
     access = job_access(chain.stranger_owner, job)
     kinds = set(access.events().values_list("kind", flat=True))
     assert "order.withdrawn" in kinds  # its own request's fate
@@ -587,10 +588,10 @@ async def test_the_hub_hears_a_step_removed_and_its_floor_a_step_sent_out(chain)
     floor, _ = await open_stream(f"/ws/workshops/{chain.hub.uuid}/floor/", chain.hub_floor)
     for communicator in (hub, floor):
         assert (await communicator.receive_json_from(timeout=5))["type"] == "hello"
-    await run(services.step_remove, step=drop, actor=chain.hub_owner)
+    await run(step_remove, step=drop, actor=chain.hub_owner)
     assert (await hub.receive_json_from(timeout=5))["kind"] == "step.removed"
     await run(
-        services.order_request,
+        order_request,
         job=job,
         actor=chain.hub_owner,
         supplier=chain.turner,
@@ -608,7 +609,7 @@ async def test_the_hub_hears_a_step_removed_and_its_floor_a_step_sent_out(chain)
 async def test_a_supplier_follows_the_step_it_passed_on_to_a_sub_supplier(chain, routed_job):
     _job, steps, _ = routed_job
     owner = await watch(f"/ws/workshops/{chain.turner.uuid}/floor/", chain.turner_owner)
-    await run(services.step_hold, step=steps["G"], actor=chain.grinder_floor, reason="段取り")
+    await run(step_hold, step=steps["G"], actor=chain.grinder_floor, reason="tooling")
     message = await owner.receive_json_from(timeout=5)
     assert (message["kind"], message["step"]) == ("step.held", str(steps["G"].uuid))
     await owner.disconnect()

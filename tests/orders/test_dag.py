@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders import services
 from orders.dag import StepGraph
 from orders.models import Job, Step, StepLink
+from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
 
 from .conftest import add, post_job
 
@@ -75,26 +75,24 @@ def test_readiness_waits_for_every_branch_and_for_parts_from_another_shop(chain,
     turn, grind = steps["L"], steps["G"]
     graph = StepGraph.load(job)
     assert graph.ready_ids(requested=set()) == set()  # turning is already ready, not planned
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=100)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100)
     graph = StepGraph.load(job)
     # Grinding is at the grinder: it waits for the turner's parts to arrive.
     with CaptureQueriesContext(connection) as queries:
         assert graph.ready_ids(requested=set()) == set()
     assert len(queries) == 1  # the hand-offs, read because a step needs them
-    handoff = services.handoff_ship(
-        step=turn, actor=chain.turner_floor, quantity=100, to_step=grind
-    )
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100, to_step=grind)
     graph = StepGraph.load(job)
     assert graph.ready_ids(requested=set()) == set()  # shipped is not arrived
-    services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
     grind.refresh_from_db()
     assert grind.status == "ready"
 
 
 def test_readiness_reads_nothing_more_when_no_step_waits_on_parts(chain):
     job, s = diamond(chain)
-    services.step_start(step=s["L"], actor=chain.hub_owner)
+    step_start(step=s["L"], actor=chain.hub_owner)
     Step.objects.filter(pk=s["L"].pk).update(status="done")
     Step.objects.filter(pk__in=[s["M"].pk, s["G"].pk]).update(status="planned")
     graph = StepGraph.load(job)

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
-from orders import services
+from core.services import Refused
 from orders.models import Job, Order, OrderDocument, OrderStatus, ProgressEvent
 from orders.pdf import (
     FONT_FILE,
@@ -24,8 +24,8 @@ from orders.pdf import (
     register_japanese_font,
     render_order_document,
 )
-from orders.services import Refused
-from orders.services.documents import DOCUMENT_ITEMS, document_diff
+from orders.services.documents import DOCUMENT_ITEMS, document_diff, document_issue
+from orders.services.routing import order_accept, order_change_terms, order_request
 from workshops import services as workshop_services
 from workshops.models import Process
 
@@ -72,19 +72,19 @@ def turning_job(addressed) -> tuple[Job, object]:
 @pytest.fixture
 def accepted(addressed, turning_job) -> Order:
     job, turn = turning_job
-    order = services.order_request(
+    order = order_request(
         job=job,
         actor=addressed.hub_owner,
         supplier=addressed.turner,
         steps=[turn],
         terms=terms(inspection_due_date=in_days(12), terms_note="梱包は通い箱で"),
     )
-    return services.order_accept(order=order, actor=addressed.turner_owner)
+    return order_accept(order=order, actor=addressed.turner_owner)
 
 
 @pytest.fixture
 def changed(addressed, accepted) -> Order:
-    return services.order_change_terms(
+    return order_change_terms(
         order=accepted,
         actor=addressed.hub_owner,
         terms={"price": 130000, "payment_due_date": in_days(45)},
@@ -165,14 +165,14 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
 
 def test_it_rounds_the_consumption_tax_down_to_the_yen(addressed, turning_job):
     job, turn = turning_job
-    order = services.order_request(
+    order = order_request(
         job=job,
         actor=addressed.hub_owner,
         supplier=addressed.turner,
         steps=[turn],
         terms=terms(price=12345),
     )
-    services.order_accept(order=order, actor=addressed.turner_owner)
+    order_accept(order=order, actor=addressed.turner_owner)
 
     content = order.documents.get().content
     assert (content["price"], content["tax"], content["total"]) == (12345, 1234, 13579)
@@ -180,7 +180,7 @@ def test_it_rounds_the_consumption_tax_down_to_the_yen(addressed, turning_job):
 
 def test_it_issues_no_document_before_the_supplier_accepts(addressed, turning_job):
     job, turn = turning_job
-    services.order_request(
+    order_request(
         job=job,
         actor=addressed.hub_owner,
         supplier=addressed.turner,
@@ -221,7 +221,7 @@ def test_it_leaves_the_first_version_as_issued(addressed, accepted):
     first = OrderDocument.objects.get(order=accepted, version=1)
     before = (first.content, first.content_sha256, first.issued_at, first.retain_until)
 
-    services.order_change_terms(
+    order_change_terms(
         order=accepted,
         actor=addressed.hub_owner,
         terms={"price": 130000},
@@ -250,7 +250,7 @@ def test_it_keeps_a_document_issued_on_29_february_until_28_february(
     Order.objects.filter(pk=accepted.pk).update(payment_due_date=dt.date(2028, 1, 31))
     accepted.refresh_from_db()
     with transaction.atomic():
-        document = services.document_issue(
+        document = document_issue(
             order=accepted,
             job=accepted.job,
             actor=addressed.hub_owner,
@@ -351,7 +351,7 @@ def test_it_refuses_a_payment_due_more_than_60_days_after_delivery(addressed, tu
 
     # Counting the day of delivery as day 1, day 61 is delivery + 60 days.
     with pytest.raises(Refused) as refused:
-        services.order_request(
+        order_request(
             job=job,
             actor=addressed.hub_owner,
             supplier=addressed.turner,
@@ -368,7 +368,7 @@ def test_it_refuses_a_payment_due_more_than_60_days_after_delivery(addressed, tu
 
 def test_it_accepts_a_payment_due_on_the_60th_day_counting_the_delivery_day(addressed, turning_job):
     job, turn = turning_job
-    order = services.order_request(
+    order = order_request(
         job=job,
         actor=addressed.hub_owner,
         supplier=addressed.turner,
@@ -381,7 +381,7 @@ def test_it_accepts_a_payment_due_on_the_60th_day_counting_the_delivery_day(addr
 def test_it_refuses_a_change_of_terms_beyond_60_days_and_issues_nothing(addressed, accepted):
     before = snapshot()
     with pytest.raises(Refused) as refused:
-        services.order_change_terms(
+        order_change_terms(
             order=accepted,
             actor=addressed.hub_owner,
             terms={"payment_due_date": in_days(75)},
@@ -398,7 +398,7 @@ def test_it_refuses_an_unknown_payment_method(addressed, turning_job, method):
     job, turn = turning_job
     before = snapshot()
     with pytest.raises(Refused) as refused:
-        services.order_request(
+        order_request(
             job=job,
             actor=addressed.hub_owner,
             supplier=addressed.turner,
@@ -416,7 +416,7 @@ def test_it_refuses_a_price_that_is_not_more_than_zero(addressed, turning_job, p
     job, turn = turning_job
     before = snapshot()
     with pytest.raises(Refused) as refused:
-        services.order_request(
+        order_request(
             job=job,
             actor=addressed.hub_owner,
             supplier=addressed.turner,
@@ -510,14 +510,14 @@ def test_it_prints_every_item_label_and_its_value(addressed, accepted):
 
 def test_it_prints_no_inspection_when_there_is_none(addressed, turning_job):
     job, turn = turning_job
-    order = services.order_request(
+    order = order_request(
         job=job,
         actor=addressed.hub_owner,
         supplier=addressed.turner,
         steps=[turn],
         terms=terms(),
     )
-    services.order_accept(order=order, actor=addressed.turner_owner)
+    order_accept(order=order, actor=addressed.turner_owner)
 
     text = pdf_text(render_order_document(order.documents.get()))
     assert "検査を完了する期日検査なし" in text
@@ -541,14 +541,14 @@ def test_it_prints_the_changes_from_the_previous_version(accepted, changed):
 def test_it_refuses_a_previous_version_of_another_order(addressed, accepted, changed):
     job = accepted.job
     other_step = add(job, addressed, "M", 2)
-    other = services.order_request(
+    other = order_request(
         job=job,
         actor=addressed.hub_owner,
         supplier=addressed.turner,
         steps=[other_step],
         terms=terms(price=5000),
     )
-    services.order_accept(order=other, actor=addressed.turner_owner)
+    order_accept(order=other, actor=addressed.turner_owner)
     second = accepted.documents.get(version=2)
 
     with pytest.raises(ValueError):

@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders import services
-from orders.models import Job, Step, StepStatus
+from orders.models import HoldReason, Job, Step, StepStatus
+from orders.services.progress import handoff_ship, step_done, step_hold, step_start
+from orders.services.routing import order_accept, order_request
 from tests.conftest import client_for
 from tests.orders.conftest import add, in_days, post_job, terms
 
@@ -22,10 +23,10 @@ def turner_job(chain, **data):
     """A job with one turning step ordered from the turner, so the step is ready there."""
     job = post_job(chain, **data)
     step = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
+    order_accept(order=order, actor=chain.turner_owner)
     step.refresh_from_db()
     return job, step
 
@@ -38,11 +39,11 @@ def test_the_queue_shows_ready_and_running_steps_most_urgent_first(chain):
     _, relaxed = turner_job(chain, part_name="ゆとり", due_date=in_days(40))
     _, soon = turner_job(chain, part_name="近い納期", due_date=in_days(5))
     _, held = turner_job(chain, part_name="保留中", due_date=in_days(2))
-    services.step_hold(step=held, actor=chain.turner_floor, reason="材料待ち")
+    step_hold(step=held, actor=chain.turner_floor, reason="material")
     _late_job, late = turner_job(chain, part_name="遅れ", due_date=in_days(30))
     Step.objects.filter(pk=late.pk).update(late_risk=True)
     _, urgent = turner_job(chain, part_name="特急", due_date=in_days(40), priority=2)
-    services.step_start(step=relaxed, actor=chain.turner_floor)
+    step_start(step=relaxed, actor=chain.turner_floor)
 
     response = client_for(chain.turner_floor).get("/floor/")
     assert response.status_code == 200
@@ -73,13 +74,13 @@ def test_done_steps_with_parts_left_offer_shipping_and_the_next_shop_sees_them_a
 ):
     _job, steps, _ = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=98, scrap=2)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=98, scrap=2)
     html = client_for(chain.turner_floor).get("/floor/").content.decode()
     assert f'id="floor-ship-{turn.uuid}"' in html
     assert "松本研削" in html and 'value="98"' in html
 
-    services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=98)
+    handoff_ship(step=turn, actor=chain.turner_floor, quantity=98)
     html = client_for(chain.turner_floor).get("/floor/").content.decode()
     assert f'id="floor-ship-{turn.uuid}"' not in html  # all shipped
     grinder = client_for(chain.grinder_floor).get("/floor/").content.decode()
@@ -174,17 +175,17 @@ def test_the_floor_page_reads_a_fixed_number_of_queries_whatever_the_queue(chain
     for n in range(8):
         _job, step = turner_job(chain, part_name=f"部品{n}")
         if n % 2:
-            services.step_start(step=step, actor=chain.turner_floor)
+            step_start(step=step, actor=chain.turner_floor)
         if n == 3:
-            services.step_done(step=step, actor=chain.turner_floor, good=100)
+            step_done(step=step, actor=chain.turner_floor, good=100)
     assert count() == small
     assert small <= 12, small
 
 
 def test_steps_of_a_cancelled_job_do_not_wait_to_be_shipped(chain):
     job, step = turner_job(chain)
-    services.step_start(step=step, actor=chain.turner_floor)
-    services.step_done(step=step, actor=chain.turner_floor, good=100)
+    step_start(step=step, actor=chain.turner_floor)
+    step_done(step=step, actor=chain.turner_floor, good=100)
     Job.objects.filter(pk=job.pk).update(status="cancelled")
     html = client_for(chain.turner_floor).get("/floor/").content.decode()
     assert f'id="floor-ship-{step.uuid}"' not in html
@@ -197,15 +198,13 @@ def test_the_card_counts_what_the_step_can_work_on_as_the_service_does(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
     mill = add(job, chain, "M", after=[turn])
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, mill], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
-    services.step_start(step=Step.objects.get(pk=turn.pk), actor=chain.turner_floor)
-    services.step_done(
-        step=Step.objects.get(pk=turn.pk), actor=chain.turner_floor, good=95, scrap=5
-    )
-    services.step_start(step=Step.objects.get(pk=mill.pk), actor=chain.turner_floor)
+    order_accept(order=order, actor=chain.turner_owner)
+    step_start(step=Step.objects.get(pk=turn.pk), actor=chain.turner_floor)
+    step_done(step=Step.objects.get(pk=turn.pk), actor=chain.turner_floor, good=95, scrap=5)
+    step_start(step=Step.objects.get(pk=mill.pk), actor=chain.turner_floor)
     html = client_for(chain.turner_floor).get("/floor/").content.decode()
     card = html[html.index(f'id="floor-step-{mill.uuid}"') :]
     card = card[: card.index("</section>")]
@@ -217,14 +216,14 @@ def test_the_card_counts_what_the_step_can_work_on_as_the_service_does(chain):
 def test_a_delivery_to_the_buyer_is_for_its_managers_not_its_floor(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
+    order_accept(order=order, actor=chain.turner_owner)
     turn = Step.objects.get(pk=turn.pk)
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=100)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
     floor = client_for(chain.hub_floor).get("/floor/").content.decode()
     assert f"floor-handoff-{handoff.uuid}" not in floor
     owner = client_for(chain.hub_owner).get(f"/floor/?workshop={chain.hub.uuid}")
@@ -237,11 +236,11 @@ def test_the_floor_station_reads_a_pinned_number_of_queries(
 ):
     job, done = turner_job(chain, part_name="出荷待ち")
     add(job, chain, "ASM", after=[done])
-    services.step_start(step=done, actor=chain.turner_floor)
-    services.step_done(step=done, actor=chain.turner_floor, good=100)
+    step_start(step=done, actor=chain.turner_floor)
+    step_done(step=done, actor=chain.turner_floor, good=100)
     for n in range(count):
         _job, step = turner_job(chain, part_name=f"部品{n}")
-        services.step_start(step=step, actor=chain.turner_floor)
+        step_start(step=step, actor=chain.turner_floor)
     client = client_for(chain.turner_floor)
     # session, user; the user's membership; the queue; the steps to ship; their successors;
     # the links and the hand-offs received for the parts available; the drawings the steps
@@ -249,3 +248,33 @@ def test_the_floor_station_reads_a_pinned_number_of_queries(
     # orders, their steps); the hand-offs arriving; the navigation's memberships
     with django_assert_num_queries(15):
         assert client.get("/floor/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "other"),
+    [
+        ("ja", "工具・治具待ち: φ8 エンドミル", "Waiting for tools"),
+        ("en", "Waiting for tools or jigs: φ8 エンドミル", "工具・治具待ち"),
+    ],
+)
+def test_a_held_card_shows_the_reason_in_the_viewers_language(chain, language, label, other):
+    _job, held = turner_job(chain, part_name="保留中", due_date=in_days(2))
+    step_hold(step=held, actor=chain.turner_floor, reason="tooling", note="φ8 エンドミル")
+    client = client_for(chain.turner_floor)
+    client.cookies["shopnet_language"] = language
+
+    html = client.get("/floor/").content.decode()
+
+    card = html.split(f'id="floor-step-{held.uuid}"')[1]
+    assert label in card and other not in card
+
+
+def test_the_floor_offers_each_hold_reason_by_its_code(chain):
+    _job, step = turner_job(chain)
+    step_start(step=step, actor=chain.turner_floor)
+
+    html = client_for(chain.turner_floor).get("/floor/").content.decode()
+
+    offered = re.findall(r'<input type="radio" name="reason" value="([a-z]+)"', html)
+    assert offered == list(HoldReason.values)
+    assert "設備故障" in html and 'name="note"' in html

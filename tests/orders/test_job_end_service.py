@@ -1,4 +1,4 @@
-"""The hub cancels or closes a job (`services.job_cancel`, `services.job_close`): who may, from
+"""The hub cancels or closes a job (`job_cancel`, `job_close`): who may, from
 which states, what happens to the orders and the unfinished steps, and what the log says."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone, translation
 
 from board import services as board_services
-from orders import services
 from orders.models import (
     END_REASONS,
     Job,
@@ -20,6 +19,9 @@ from orders.models import (
     Step,
     StepStatus,
 )
+from orders.services.jobs import job_cancel, job_close
+from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
+from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, post_job, refreshed, terms
 from tests.orders.test_services import (
     assert_log_intact,
@@ -45,10 +47,10 @@ def statuses(job: Job) -> dict[str, str]:
 
 def test_the_hub_cancels_an_in_house_job_and_its_work_in_progress(chain):
     job, first, _second = two_in_house(chain)
-    services.step_start(step=first, actor=chain.hub_floor)
+    step_start(step=first, actor=chain.hub_floor)
     before = refreshed(job).last_seq
 
-    ended = services.job_cancel(
+    ended = job_cancel(
         job=job, actor=chain.hub_owner, reason="customer_cancelled", note="先方の設計変更で中止"
     )
 
@@ -82,11 +84,11 @@ def test_the_hub_cancels_an_in_house_job_and_its_work_in_progress(chain):
 def test_cancelling_withdraws_requests_and_names_their_suppliers(chain):
     job = post_job(chain)
     turn = add(job, chain, "L", title="turn")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
 
-    services.job_cancel(job=job, actor=chain.hub_owner, reason="design_changed")
+    job_cancel(job=job, actor=chain.hub_owner, reason="design_changed")
 
     order = refreshed(order)
     assert (order.status, order.decided_by) == (OrderStatus.WITHDRAWN, chain.hub_owner)
@@ -100,12 +102,10 @@ def test_accepted_orders_are_contracts_the_hub_cannot_cancel_alone(chain, routed
     job, _steps, orders = routed_job
 
     with refused("田中旋盤", "糀谷鍍金", "松本研削", "contract") as info:
-        services.job_cancel(job=job, actor=chain.hub_owner, reason="customer_cancelled")
+        job_cancel(job=job, actor=chain.hub_owner, reason="customer_cancelled")
     assert "suppliers_agreed" in info.value.error_dict
 
-    services.job_cancel(
-        job=job, actor=chain.hub_owner, reason="customer_cancelled", suppliers_agreed=True
-    )
+    job_cancel(job=job, actor=chain.hub_owner, reason="customer_cancelled", suppliers_agreed=True)
 
     assert {o.status for o in Order.objects.filter(job=job)} == {OrderStatus.CANCELLED}
     assert set(statuses(job).values()) == {S.CANCELLED}
@@ -127,17 +127,17 @@ def test_delivered_orders_and_finished_steps_stay_as_they_were(chain):
     job = post_job(chain, quantity=10)
     turn = add(job, chain, "L", title="turn")
     add(job, chain, "ASM", after=[turn], title="assemble")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=10)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=10)
-    services.handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=10)
+    order_accept(order=order, actor=chain.turner_owner)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=10)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=10)
+    handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=10)
     assert refreshed(order).status == OrderStatus.DELIVERED
 
-    services.job_close(job=job, actor=chain.hub_owner, reason="delivered_as_made")
+    job_close(job=job, actor=chain.hub_owner, reason="delivered_as_made")
 
     job = refreshed(job)
     assert job.status == JobStatus.CLOSED
@@ -152,7 +152,7 @@ def test_delivered_orders_and_finished_steps_stay_as_they_were(chain):
 def test_only_the_hubs_owners_and_managers_end_a_job(chain, routed_job, who):
     job, _steps, _orders = routed_job
     with refused():
-        services.job_cancel(
+        job_cancel(
             job=job,
             actor=getattr(chain, who),
             reason="customer_cancelled",
@@ -163,36 +163,34 @@ def test_only_the_hubs_owners_and_managers_end_a_job(chain, routed_job, who):
 def test_it_refuses_a_reason_of_the_other_action_or_none_and_a_long_note_all_at_once(chain):
     job, _first, _second = two_in_house(chain)
     with refused("Choose a reason", "300 characters") as info:
-        services.job_cancel(
-            job=job, actor=chain.hub_owner, reason="delivered_as_made", note="x" * 301
-        )
+        job_cancel(job=job, actor=chain.hub_owner, reason="delivered_as_made", note="x" * 301)
     assert set(info.value.error_dict) == {"reason", "note"}
     with refused("Choose a reason"):
-        services.job_close(job=job, actor=chain.hub_owner, reason="")
+        job_close(job=job, actor=chain.hub_owner, reason="")
 
 
 def test_closing_needs_something_made(chain):
     job, first, _second = two_in_house(chain)
     with refused("cancel it instead"):
-        services.job_close(job=job, actor=chain.hub_owner, reason="rest_not_needed")
+        job_close(job=job, actor=chain.hub_owner, reason="rest_not_needed")
     run_through(chain, first)
 
-    services.job_close(job=job, actor=chain.hub_owner, reason="rest_not_needed")
+    job_close(job=job, actor=chain.hub_owner, reason="rest_not_needed")
 
     assert statuses(job) == {"first": S.DONE, "second": S.CANCELLED}
 
 
 def test_an_ended_job_cannot_be_ended_again_or_changed(chain):
     job, first, _second = two_in_house(chain)
-    services.job_cancel(job=job, actor=chain.hub_owner, reason="posted_by_mistake")
+    job_cancel(job=job, actor=chain.hub_owner, reason="posted_by_mistake")
     with refused("already cancelled"):
-        services.job_cancel(job=job, actor=chain.hub_owner, reason="posted_by_mistake")
+        job_cancel(job=job, actor=chain.hub_owner, reason="posted_by_mistake")
     with refused("already cancelled"):
-        services.job_close(job=job, actor=chain.hub_owner, reason="other")
+        job_close(job=job, actor=chain.hub_owner, reason="other")
     with refused("finished job"):
         add(job, chain, "G")
     with refused("cannot be started"):
-        services.step_start(step=first, actor=chain.hub_floor)
+        step_start(step=first, actor=chain.hub_floor)
 
 
 def test_a_done_job_cannot_be_cancelled(chain):
@@ -200,7 +198,7 @@ def test_a_done_job_cannot_be_cancelled(chain):
     run_through(chain, first)
     run_through(chain, second)
     with refused("already done"):
-        services.job_cancel(job=job, actor=chain.hub_owner, reason="other")
+        job_cancel(job=job, actor=chain.hub_owner, reason="other")
 
 
 def test_a_step_on_the_open_board_must_be_withdrawn_first(chain):
@@ -217,20 +215,20 @@ def test_a_step_on_the_open_board_must_be_withdrawn_first(chain):
         answer_by=timezone.now() + dt.timedelta(days=2),
     )
     with refused("open board"):
-        services.job_cancel(job=job, actor=chain.hub_owner, reason="customer_cancelled")
+        job_cancel(job=job, actor=chain.hub_owner, reason="customer_cancelled")
 
     board_services.posting_withdraw(posting=posting, actor=chain.hub_owner)
-    services.job_cancel(job=job, actor=chain.hub_owner, reason="customer_cancelled")
+    job_cancel(job=job, actor=chain.hub_owner, reason="customer_cancelled")
 
     assert refreshed(job).status == JobStatus.CANCELLED
 
 
 def test_a_retried_cancel_applies_once(chain):
     job, _first, _second = two_in_house(chain)
-    first = services.job_cancel(
+    first = job_cancel(
         job=job, actor=chain.hub_owner, idempotency_key="k1", reason="customer_cancelled"
     )
-    again = services.job_cancel(
+    again = job_cancel(
         job=job, actor=chain.hub_owner, idempotency_key="k1", reason="customer_cancelled"
     )
     assert first.pk == again.pk and getattr(again, "_replayed", False)

@@ -18,7 +18,6 @@ import pytest
 from django.utils import timezone
 
 from board.models import Posting, PostingStatus
-from orders import services
 from orders.load import (
     committed_hours,
     declared_capacity,
@@ -27,6 +26,7 @@ from orders.load import (
     workshop_load,
 )
 from orders.models import Job, Step, StepStatus
+from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, in_days, post_job, terms
 from workshops.models import Capability, Process
 
@@ -81,11 +81,11 @@ def scene(chain):
     plate = add(job, chain, "PLT", 2, after=[grind])
     assemble = add(job, chain, "ASM", 10, after=[plate])
     inspect = add(job, chain, "INS", 1, after=[assemble])
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, mill], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
-    services.order_request(
+    order_accept(order=order, actor=chain.turner_owner)
+    order_request(
         job=job, actor=chain.hub_owner, supplier=chain.grinder, steps=[grind], terms=terms()
     )
     posting = Posting.objects.create(
@@ -140,7 +140,7 @@ def test_a_step_counts_again_once_the_posting_is_withdrawn_or_the_request_accept
     Posting.objects.filter(pk=scene["posting"].pk).update(status=PostingStatus.WITHDRAWN)
     assert committed_hours([chain.hub.pk], today=TODAY)[(chain.hub.pk, pid("PLT"))] == weeks(2)
     request = scene["G"].orders.get(supplier=chain.grinder)
-    services.order_accept(order=request, actor=chain.grinder_owner)
+    order_accept(order=request, actor=chain.grinder_owner)
     project(Step.objects.get(pk=scene["G"].pk), 0, 0)
     hours = committed_hours([chain.hub.pk, chain.grinder.pk], today=TODAY)
     assert hours[(chain.grinder.pk, pid("G"))] == weeks(3)
@@ -149,7 +149,7 @@ def test_a_step_counts_again_once_the_posting_is_withdrawn_or_the_request_accept
 
 def test_a_requested_sub_order_leaves_the_suppliers_load(chain, scene):
     # The turner passes its turning on (a sub-order, requested): no longer its own to plan.
-    sub = services.order_request(
+    sub = order_request(
         job=scene["job"],
         actor=chain.turner_owner,
         supplier=chain.stranger,
@@ -161,7 +161,7 @@ def test_a_requested_sub_order_leaves_the_suppliers_load(chain, scene):
     project(scene["M"], 3, 9)
     hours = committed_hours([chain.turner.pk, chain.stranger.pk], today=TODAY)
     assert set(hours) == {(chain.turner.pk, pid("M"))}
-    services.order_accept(order=sub, actor=chain.stranger_owner)
+    order_accept(order=sub, actor=chain.stranger_owner)
     project(scene["L"], 7, 11)
     project(scene["M"], 3, 9)
     hours = committed_hours([chain.turner.pk, chain.stranger.pk], today=TODAY)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from orders import services
 from orders.load import week_start
 from orders.models import Step
+from orders.services.routing import order_accept, order_request
 from tests.conftest import client_for, make_user
 from tests.orders.conftest import add, post_job, terms
 from tests.orders.test_load import capacity, project
@@ -25,10 +25,10 @@ def busy_turner(chain):
     job = post_job(chain)
     turn = add(job, chain, "L", 6)
     mill = add(job, chain, "M", 12, after=[turn])
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, mill], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
+    order_accept(order=order, actor=chain.turner_owner)
     project(Step.objects.get(pk=mill.pk), 0, 2)
     project(Step.objects.get(pk=turn.pk), 7, 11)
     capacity(chain.turner, "L", 10)
@@ -119,10 +119,10 @@ def test_the_page_costs_the_same_whatever_the_number_of_steps(
     for i in range(count):
         job = post_job(chain, part_name=f"ピン{i}")
         step = add(job, chain, "L", 2)
-        order = services.order_request(
+        order = order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
         )
-        services.order_accept(order=order, actor=chain.turner_owner)
+        order_accept(order=order, actor=chain.turner_owner)
     client = client_for(chain.turner_owner)
     # session, user; the workshop (may the user manage it?); the committed steps; the declared
     # capacities; the processes named; the navigation's memberships

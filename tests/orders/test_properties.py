@@ -24,7 +24,7 @@ from django.db.models import Count
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from orders import services
+from core.services import Refused
 from orders.models import (
     FINISHED_STEP_STATES,
     HandOff,
@@ -37,7 +37,16 @@ from orders.models import (
     StepLink,
     StepStatus,
 )
-from orders.services import Refused
+from orders.services.progress import (
+    handoff_receive,
+    handoff_ship,
+    step_cancel,
+    step_done,
+    step_hold,
+    step_resume,
+    step_start,
+)
+from orders.services.routing import order_accept, order_request
 from tests.conftest import add_capability
 from tests.orders.conftest import add, in_days, post_job, terms
 from workshops.models import User
@@ -79,7 +88,7 @@ def routed_dag_job(chain) -> Job:
     inspect = add(job, chain, "INS", 1, after=[assemble])
 
     def route(buyer_owner, supplier, steps, supplier_owner, parent=None, **term_values):
-        order = services.order_request(
+        order = order_request(
             job=job,
             actor=buyer_owner,
             supplier=supplier,
@@ -87,7 +96,7 @@ def routed_dag_job(chain) -> Job:
             parent=parent,
             terms=terms(**term_values),
         )
-        return services.order_accept(order=order, actor=supplier_owner)
+        return order_accept(order=order, actor=supplier_owner)
 
     top = route(chain.hub_owner, chain.turner, [turn, grind], chain.turner_owner)
     route(
@@ -143,17 +152,13 @@ def staged_jobs(chain, people) -> list[Job]:
 
     def run(step, good, scrap=0):
         floor = people[Step.objects.get(pk=step.pk).workshop_id]
-        services.step_start(step=step, actor=floor)
-        services.step_done(step=step, actor=floor, good=good, scrap=scrap)
+        step_start(step=step, actor=floor)
+        step_done(step=step, actor=floor, good=good, scrap=scrap)
 
     def hand_on(step, received):
         step = Step.objects.get(pk=step.pk)
-        handoff = services.handoff_ship(
-            step=step, actor=people[step.workshop_id], quantity=step.good_qty
-        )
-        services.handoff_receive(
-            handoff=handoff, actor=people[handoff.to_workshop_id], quantity=received
-        )
+        handoff = handoff_ship(step=step, actor=people[step.workshop_id], quantity=step.good_qty)
+        handoff_receive(handoff=handoff, actor=people[handoff.to_workshop_id], quantity=received)
 
     stages = [clone(job)[0]]
     run(turn, QUANTITY)
@@ -381,19 +386,19 @@ def perform(chain, people, state, steps, action, index, who, qty, scrap) -> str:
     else:
         actor = getattr(chain, who)
     if action == "start":
-        services.step_start(step=step, actor=actor)
+        step_start(step=step, actor=actor)
     elif action == "done":
-        services.step_done(step=step, actor=actor, good=qty, scrap=scrap)
+        step_done(step=step, actor=actor, good=qty, scrap=scrap)
     elif action == "hold":
-        services.step_hold(step=step, actor=actor, reason="" if scrap < 0 else "material")
+        step_hold(step=step, actor=actor, reason="" if scrap < 0 else "material")
     elif action == "resume":
-        services.step_resume(step=step, actor=actor)
+        step_resume(step=step, actor=actor)
     elif action == "cancel":
-        services.step_cancel(step=step, actor=actor, reason="不要")
+        step_cancel(step=step, actor=actor, reason="不要")
     elif action == "ship":
-        services.handoff_ship(step=step, actor=actor, quantity=qty)
+        handoff_ship(step=step, actor=actor, quantity=qty)
     elif action == "receive":
-        services.handoff_receive(handoff=handoff, actor=actor, quantity=qty)
+        handoff_receive(handoff=handoff, actor=actor, quantity=qty)
     return "ok"
 
 

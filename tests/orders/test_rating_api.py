@@ -43,26 +43,27 @@ def test_the_buyer_rates_through_the_api(chain, order):
     assert Rating.objects.get(order=order).rated_by == chain.hub_owner
 
 
+SCORE = "1〜5 の点数を選んでください。"
+
+
 @pytest.mark.parametrize(
-    ("data", "errors"),
+    ("data", "code", "fields"),
     [
-        ({"quality": 6, "delivery": 4, "cost": 3}, {"quality": ["1〜5 の点数を選んでください。"]}),
+        ({"quality": 6, "delivery": 4, "cost": 3}, "max_value", {"quality": [SCORE]}),
+        ({"quality": "a", "delivery": 4, "cost": 3}, "invalid", {"quality": [SCORE]}),
+        ({"delivery": 4, "cost": 3}, "required", {"quality": [SCORE]}),
         (
-            {"quality": "a", "delivery": 4, "cost": 3},
-            {"quality": ["1〜5 の点数を選んでください。"]},
+            {"quality": 1, "delivery": 0, "cost": None},
+            "invalid",
+            {"delivery": [SCORE], "cost": [SCORE]},
         ),
-        ({"delivery": 4, "cost": 3}, {"quality": ["1〜5 の点数を選んでください。"]}),
-        ({"quality": 1, "delivery": 0, "cost": None}, None),
     ],
 )
-def test_bad_scores_are_400_and_nothing_is_written(chain, order, data, errors):
+def test_bad_scores_are_400_and_nothing_is_written(chain, order, data, code, fields):
     before = snapshot()
     response = post(chain.hub_owner, f"/api/v1/orders/{order.uuid}/rating/", data)
     assert response.status_code == 400
-    if errors is not None:
-        assert response.json() == errors
-    else:
-        assert set(response.json()) == {"delivery", "cost"}
+    assert response.json() == {"detail": SCORE, "code": code, "fields": fields}
     assert snapshot() == before
 
 
@@ -73,9 +74,17 @@ def test_refusals_carry_the_services_message_in_the_callers_language(chain, orde
     data = {"quality": 1, "delivery": 1, "cost": 1}
     response = post(chain.hub_owner, url, data)
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["この発注はすでに評価済みです。"]}
+    assert response.json() == {
+        "detail": "この発注はすでに評価済みです。",
+        "code": "already_rated",
+        "fields": {},
+    }
     response = post(chain.hub_owner, url, data, language="en")
-    assert response.json() == {"non_field_errors": ["This order has already been rated."]}
+    assert response.json() == {
+        "detail": "This order has already been rated.",
+        "code": "already_rated",
+        "fields": {},
+    }
     assert snapshot() == before
 
 
@@ -89,7 +98,9 @@ def test_the_supplier_is_refused_as_a_rater(chain, order):
     )
     assert response.status_code == 400
     assert response.json() == {
-        "non_field_errors": ["Only an owner or manager of 丸山製作所 may do this."]
+        "detail": "Only an owner or manager of 丸山製作所 may do this.",
+        "code": "not_allowed",
+        "fields": {},
     }
     assert snapshot() == before
 
@@ -113,18 +124,30 @@ def test_the_supplier_replies_once_through_the_api(chain, order):
     url = f"/api/v1/orders/{order.uuid}/rating/reply/"
     response = post(chain.turner_owner, url, {"reply": "ありがとうございます"})
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["この発注はまだ評価されていません。"]}
+    assert response.json() == {
+        "detail": "この発注はまだ評価されていません。",
+        "code": "not_rated",
+        "fields": {},
+    }
     rate(chain, order)
     response = post(chain.turner_owner, url, {"reply": ""})
     assert response.status_code == 400
-    assert response.json() == {"reply": ["返信を入力してください。"]}
+    assert response.json() == {
+        "detail": "返信を入力してください。",
+        "code": "blank",
+        "fields": {"reply": ["返信を入力してください。"]},
+    }
     response = post(chain.turner_owner, url, {"reply": "ありがとうございます"})
     assert response.status_code == 200
     assert response.json()["reply"] == "ありがとうございます"
     before = snapshot()
     response = post(chain.turner_owner, url, {"reply": "もう一度"})
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["評価への返信は 1 回までです。"]}
+    assert response.json() == {
+        "detail": "評価への返信は 1 回までです。",
+        "code": "already_replied",
+        "fields": {},
+    }
     response = post(chain.hub_owner, url, {"reply": "自作自演"})
     assert response.status_code == 400
     assert snapshot() == before

@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders import services
+from core.services import Refused
 from orders.models import OrderStatus, ProgressEvent, Rating
 from orders.selectors import delivery_record, rating_summary
-from orders.services import Refused
+from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
+from orders.services.ratings import rating_create, rating_reply
+from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, post_job, terms
 from workshops.models import Workshop
 
@@ -26,24 +28,22 @@ def delivered_order(chain, supplier=None, owner=None, floor=None):
     floor = floor or chain.turner_floor
     job = post_job(chain)
     step = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=supplier, steps=[step], terms=terms()
     )
-    services.order_accept(order=order, actor=owner)
+    order_accept(order=order, actor=owner)
     step.refresh_from_db()
-    services.step_start(step=step, actor=floor)
-    services.step_done(step=step, actor=floor, good=100)
-    handoff = services.handoff_ship(step=step, actor=floor, quantity=100)
-    services.handoff_receive(handoff=handoff, actor=chain.hub_owner, quantity=100)
+    step_start(step=step, actor=floor)
+    step_done(step=step, actor=floor, good=100)
+    handoff = handoff_ship(step=step, actor=floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.hub_owner, quantity=100)
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     return order
 
 
 def rate(chain, order, q=5, d=4, c=3, **kw):
-    return services.rating_create(
-        order=order, actor=chain.hub_owner, quality=q, delivery=d, cost=c, **kw
-    )
+    return rating_create(order=order, actor=chain.hub_owner, quality=q, delivery=d, cost=c, **kw)
 
 
 def test_the_buyer_rates_a_delivered_order_once_and_it_is_logged(chain):
@@ -64,9 +64,7 @@ def test_the_buyer_rates_a_delivered_order_once_and_it_is_logged(chain):
 def test_only_the_buyers_managers_may_rate(chain, who):
     order = delivered_order(chain)
     with pytest.raises(Refused):
-        services.rating_create(
-            order=order, actor=getattr(chain, who), quality=1, delivery=1, cost=1
-        )
+        rating_create(order=order, actor=getattr(chain, who), quality=1, delivery=1, cost=1)
     assert not Rating.objects.exists()
     assert not ProgressEvent.objects.filter(kind="order.rated").exists()
 
@@ -90,14 +88,14 @@ def test_scores_are_whole_numbers_from_1_to_5(chain, bad):
 def test_the_supplier_replies_once(chain):
     rating = rate(chain, delivered_order(chain))
     with pytest.raises(Refused):
-        services.rating_reply(rating=rating, actor=chain.hub_owner, reply="自分で返信")
+        rating_reply(rating=rating, actor=chain.hub_owner, reply="自分で返信")
     with pytest.raises(Refused):
-        services.rating_reply(rating=rating, actor=chain.turner_owner, reply="   ")
-    services.rating_reply(rating=rating, actor=chain.turner_owner, reply="ありがとうございます")
+        rating_reply(rating=rating, actor=chain.turner_owner, reply="   ")
+    rating_reply(rating=rating, actor=chain.turner_owner, reply="ありがとうございます")
     rating.refresh_from_db()
     assert rating.reply == "ありがとうございます" and rating.replied_by == chain.turner_owner
     with pytest.raises(Refused) as refused:
-        services.rating_reply(rating=rating, actor=chain.turner_owner, reply="もう一度")
+        rating_reply(rating=rating, actor=chain.turner_owner, reply="もう一度")
     assert refused.value.code == "already_replied"
     assert ProgressEvent.objects.filter(kind="order.rating_replied").count() == 1
 

@@ -10,10 +10,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders import services
 from orders.dag import StepGraph
 from orders.models import Job, ProgressEvent, Step
 from orders.services import progress
+from orders.services.jobs import job_copy, step_change, step_insert
+from orders.services.progress import (
+    recompute,
+    step_cancel,
+    step_done,
+    step_hold,
+    step_resume,
+    step_start,
+)
 from workshops.models import Process
 
 from .conftest import add, post_job
@@ -65,10 +73,10 @@ def in_house(chain) -> tuple[Job, Step, Step]:
 
 def test_a_done_that_frees_the_next_step_is_one_recompute_and_two_events(chain, spy):
     job, turn, inspect = in_house(chain)
-    services.step_start(step=turn, actor=chain.hub_floor)
+    step_start(step=turn, actor=chain.hub_floor)
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
-    services.step_done(step=turn, actor=chain.hub_floor, good=100)
+    step_done(step=turn, actor=chain.hub_floor, good=100)
     assert spy == {"projections": 1, "graphs": 1}
     assert events_after(job, seq) == ["step.done", "step.ready"]
     inspect.refresh_from_db()
@@ -77,12 +85,12 @@ def test_a_done_that_frees_the_next_step_is_one_recompute_and_two_events(chain, 
 
 def test_the_last_done_completes_the_job_once(chain, spy):
     job, turn, inspect = in_house(chain)
-    services.step_start(step=turn, actor=chain.hub_floor)
-    services.step_done(step=turn, actor=chain.hub_floor, good=100)
-    services.step_start(step=inspect, actor=chain.hub_floor)
+    step_start(step=turn, actor=chain.hub_floor)
+    step_done(step=turn, actor=chain.hub_floor, good=100)
+    step_start(step=inspect, actor=chain.hub_floor)
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
-    services.step_done(step=inspect, actor=chain.hub_floor, good=100)
+    step_done(step=inspect, actor=chain.hub_floor, good=100)
     assert spy == {"projections": 1, "graphs": 1}
     assert events_after(job, seq) == ["step.done", "job.completed"]
     assert Job.objects.get(pk=job.pk).status == "done"
@@ -97,11 +105,11 @@ def test_each_step_change_is_one_recompute_and_its_one_event(chain, spy, action,
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
     if action == "start":
-        services.step_start(step=turn, actor=chain.hub_floor)
+        step_start(step=turn, actor=chain.hub_floor)
     elif action == "hold":
-        services.step_hold(step=turn, actor=chain.hub_floor, reason="材料待ち")
+        step_hold(step=turn, actor=chain.hub_floor, reason="材料待ち")
     else:
-        services.step_cancel(step=turn, actor=chain.hub_owner)
+        step_cancel(step=turn, actor=chain.hub_owner)
     assert spy == {"projections": 1, "graphs": 1}
     # A cancelled turning step frees inspection, which waited only for it.
     expected = [kind, "step.ready"] if action == "cancel" else [kind]
@@ -110,12 +118,12 @@ def test_each_step_change_is_one_recompute_and_its_one_event(chain, spy, action,
 
 def test_a_resume_with_a_key_is_one_recompute_and_a_retry_none(chain, spy):
     job, turn, _inspect = in_house(chain)
-    services.step_start(step=turn, actor=chain.hub_floor)
-    services.step_hold(step=turn, actor=chain.hub_floor, reason="材料待ち")
+    step_start(step=turn, actor=chain.hub_floor)
+    step_hold(step=turn, actor=chain.hub_floor, reason="材料待ち")
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
-    services.step_resume(step=turn, actor=chain.hub_floor, idempotency_key="resume-1")
-    services.step_resume(step=turn, actor=chain.hub_floor, idempotency_key="resume-1")
+    step_resume(step=turn, actor=chain.hub_floor, idempotency_key="resume-1")
+    step_resume(step=turn, actor=chain.hub_floor, idempotency_key="resume-1")
     assert spy == {"projections": 1, "graphs": 1}
     assert events_after(job, seq) == ["step.resumed"]
 
@@ -126,7 +134,7 @@ def test_inserting_a_step_between_two_is_one_recompute(chain, spy):
     job, turn, inspect = in_house(chain)
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
-    step = services.step_insert(
+    step = step_insert(
         job=job,
         actor=chain.hub_owner,
         process=Process.objects.get(code="ASM"),
@@ -145,7 +153,7 @@ def test_changing_a_step_and_what_it_waits_for_is_one_recompute(chain, spy):
     extra = add(job, chain, "ASM", 1)
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
-    services.step_change(
+    step_change(
         step=inspect,
         actor=chain.hub_owner,
         data={"planned_hours": 3},
@@ -160,9 +168,7 @@ def test_a_change_that_changes_nothing_recomputes_nothing(chain, spy):
     job, turn, inspect = in_house(chain)
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
-    services.step_change(
-        step=inspect, actor=chain.hub_owner, data={"planned_hours": 1}, predecessors=[turn]
-    )
+    step_change(step=inspect, actor=chain.hub_owner, data={"planned_hours": 1}, predecessors=[turn])
     assert spy == {"projections": 0, "graphs": 0}
     assert events_after(job, seq) == []
 
@@ -170,7 +176,7 @@ def test_a_change_that_changes_nothing_recomputes_nothing(chain, spy):
 def test_copying_a_job_is_one_recompute(chain, spy):
     job, _turn, _inspect = in_house(chain)
     spy.update(projections=0, graphs=0)
-    copy = services.job_copy(job=job, actor=chain.hub_owner, due_date=job.due_date)
+    copy = job_copy(job=job, actor=chain.hub_owner, due_date=job.due_date)
     assert spy == {"projections": 1, "graphs": 1}
     assert events_after(copy, 0) == ["job.posted", "job.copied", "step.ready"]
 
@@ -178,10 +184,10 @@ def test_copying_a_job_is_one_recompute(chain, spy):
 def test_a_recompute_with_nothing_moved_writes_nothing(chain, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: STILL)
     job, turn, _inspect = in_house(chain)
-    services.step_start(step=turn, actor=chain.hub_floor)
+    step_start(step=turn, actor=chain.hub_floor)
     job = Job.objects.get(pk=job.pk)
     with CaptureQueriesContext(connection) as queries:
-        services.recompute(job)
+        recompute(job)
     writes = [q["sql"] for q in queries if not q["sql"].startswith("SELECT")]
     assert writes == []
     # The graph, the links and the orders: nothing else is read.

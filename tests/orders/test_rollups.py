@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 
-from orders import rollups, services
+from orders import rollups
 from orders.models import (
     Job,
     LeadTime,
@@ -18,6 +18,7 @@ from orders.models import (
     StepStatus,
     WorkshopDayStat,
 )
+from orders.services.progress import step_done, step_start
 from tests.orders.test_services import every_kind_scenario
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +79,9 @@ def test_a_refused_service_writes_no_rollup(chain, routed_job):
     _job, steps, _orders = routed_job
     before = rollups.snapshot()
     with pytest.raises(Refused):
-        services.step_done(step=steps["L"], actor=chain.turner_floor, good=1)  # not started
+        step_done(step=steps["L"], actor=chain.turner_floor, good=1)  # not started
     with pytest.raises(Refused):
-        services.step_start(step=steps["L"], actor=chain.stranger_owner)
+        step_start(step=steps["L"], actor=chain.stranger_owner)
     assert rollups.snapshot() == before
 
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 from board import services as board_services
 from board.selectors import route_suggestions
 from core.services import Refused
-from orders import services
 from orders.access import get_job_for
 from orders.models import HandOff, Step, StepStatus
+from orders.services.progress import handoff_ship, step_done, step_hold, step_start
+from orders.services.routing import order_accept, order_request
 from orders.views.floor import Card, floor_cards
 from orders.views.jobs import job_page_context
 from tests.orders.conftest import add, post_job, terms
@@ -29,7 +30,7 @@ def service_allows_hold(step: Step, actor) -> bool:
     """Whether `step_hold` accepts the step as it is now (nothing is kept either way)."""
     try:
         with transaction.atomic():
-            services.step_hold(step=step, actor=actor, reason="machine")
+            step_hold(step=step, actor=actor, reason="machine")
             raise _RolledBack
     except _RolledBack:
         return True
@@ -90,7 +91,7 @@ def test_a_step_on_the_open_board_is_offered_neither_by_the_route_form_nor_the_s
     suggested = {step for step, _candidates in route_suggestions(job)}
     assert suggested == {turn}
     with pytest.raises(Refused, match="引合い中"):
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.grinder, steps=[grind], terms=terms()
         )
 
@@ -103,12 +104,12 @@ def test_parts_of_a_sub_ordered_step_go_to_the_sub_orders_buyer_on_every_page(ch
     first = add(job, chain, "G", 3)
     second = add(job, chain, "G", 3, after=[first])
     add(job, chain, "ASM", 2, after=[second])
-    top = services.order_request(
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[first, second], terms=terms()
     )
-    services.order_accept(order=top, actor=chain.turner_owner)
+    order_accept(order=top, actor=chain.turner_owner)
     for step in (first, second):
-        sub = services.order_request(
+        sub = order_request(
             job=job,
             actor=chain.turner_owner,
             supplier=chain.grinder,
@@ -116,9 +117,9 @@ def test_parts_of_a_sub_ordered_step_go_to_the_sub_orders_buyer_on_every_page(ch
             terms=terms(price=30000),
             parent=top,
         )
-        services.order_accept(order=sub, actor=chain.grinder_owner)
-    services.step_start(step=first, actor=chain.grinder_floor)
-    services.step_done(step=first, actor=chain.grinder_floor, good=100)
+        order_accept(order=sub, actor=chain.grinder_owner)
+    step_start(step=first, actor=chain.grinder_floor)
+    step_done(step=first, actor=chain.grinder_floor, good=100)
 
     row = next(
         r
@@ -129,5 +130,5 @@ def test_parts_of_a_sub_ordered_step_go_to_the_sub_orders_buyer_on_every_page(ch
     _queue, to_ship, _incoming = floor_cards(chain.grinder, manages=True)
     card = next(c for c in to_ship if c.step.pk == first.pk)
     assert [dest for dest, _form in card.ship_to] == [None]
-    handoff = services.handoff_ship(step=first, actor=chain.grinder_floor, quantity=100)
+    handoff = handoff_ship(step=first, actor=chain.grinder_floor, quantity=100)
     assert HandOff.objects.get(pk=handoff.pk).to_workshop == chain.turner

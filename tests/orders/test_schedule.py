@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders import services
 from orders.models import Job, Step, StepLink, StepStatus
 from orders.schedule import Calendar, project_job
+from orders.services.progress import step_cancel, step_done, step_start
+from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, in_days, post_job, refreshed, terms
 from workshops.models import Process
 
@@ -131,10 +132,10 @@ def test_each_step_is_scheduled_in_its_own_shops_hours(chain):
     job = post_job(chain, due_date=in_days(60))
     a = add(job, chain, "L", 4, title="A")
     b = add(job, chain, "ASM", 2, after=[a], title="B")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[a], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
+    order_accept(order=order, actor=chain.turner_owner)
     friday = timezone.localdate() + dt.timedelta(days=(4 - timezone.localdate().weekday()) % 7 + 7)
     saturday, monday = friday + dt.timedelta(days=1), friday + dt.timedelta(days=3)
     project_job(refreshed(job), now=at(friday, 15))
@@ -164,14 +165,14 @@ def test_a_late_step_puts_every_step_after_it_at_risk(chain):
     after = add(job, chain, "ASM", 1, after=[slow], title="after")
     last = add(job, chain, "INS", 1, after=[after], title="last")
     aside = add(job, chain, "D", 1, title="aside")
-    order = services.order_request(
+    order = order_request(
         job=job,
         actor=chain.hub_owner,
         supplier=chain.turner,
         steps=[slow],
         terms=terms(due_date=in_days(1), payment_due_date=in_days(30)),
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
+    order_accept(order=order, actor=chain.turner_owner)
     project_job(refreshed(job), now=timezone.now())
     # `slow` misses its order's delivery date; `after` and `last` would make the job's own
     # date on their own plan, but they wait on `slow`.
@@ -184,16 +185,16 @@ def test_finished_steps_are_not_late(chain):
     first = add(job, chain, "L", 2)
     second = add(job, chain, "M", 2, after=[first])
     third = add(job, chain, "D", 2)
-    services.step_start(step=first, actor=chain.hub_floor)
-    services.step_done(step=first, actor=chain.hub_floor, good=100)
-    services.step_cancel(step=third, actor=chain.hub_owner)
+    step_start(step=first, actor=chain.hub_floor)
+    step_done(step=first, actor=chain.hub_floor, good=100)
+    step_cancel(step=third, actor=chain.hub_owner)
     # The job has run past its due date.
     Job.objects.filter(pk=job.pk).update(due_date=in_days(-3))
     project_job(refreshed(job))
     assert [refreshed(s).late_risk for s in (first, second, third)] == [False, True, False]
     assert refreshed(job).late_risk
-    services.step_start(step=second, actor=chain.hub_floor)
-    services.step_done(step=second, actor=chain.hub_floor, good=100)
+    step_start(step=second, actor=chain.hub_floor)
+    step_done(step=second, actor=chain.hub_floor, good=100)
     job = refreshed(job)
     assert job.status == "done"
     assert not job.late_risk

@@ -17,12 +17,13 @@ from django.utils import translation
 from board import services as board_services
 from core import realtime
 from core.models import IdempotencyKey
-from orders import services
+from core.services import Refused
 from orders.broadcast import event_payload
 from orders.events import EVENT_LABELS
 from orders.models import (
     HandOff,
     HandOffStatus,
+    HoldReason,
     Job,
     JobStatus,
     Order,
@@ -33,7 +34,35 @@ from orders.models import (
     StepLink,
     StepStatus,
 )
-from orders.services import TRANSITIONS, Refused
+from orders.services.jobs import (
+    job_cancel,
+    job_close,
+    job_copy,
+    job_update,
+    step_add,
+    step_link,
+    step_remove,
+    step_unlink,
+    step_update,
+)
+from orders.services.progress import (
+    TRANSITIONS,
+    handoff_receive,
+    handoff_ship,
+    step_cancel,
+    step_done,
+    step_hold,
+    step_resume,
+    step_start,
+)
+from orders.services.ratings import rating_create, rating_reply
+from orders.services.routing import (
+    order_accept,
+    order_change_terms,
+    order_decline,
+    order_request,
+    order_withdraw,
+)
 from tests.conftest import add_capability
 from tests.orders.conftest import add, in_days, post_job, refreshed, terms
 from workshops.models import Process
@@ -113,18 +142,18 @@ def do(chain, action: str, step: Step, actor="performer", **extra) -> Step:
     }
     who = floor[refreshed(step).workshop_id] if actor == "performer" else actor
     if action == "start":
-        return services.step_start(step=step, actor=who)
+        return step_start(step=step, actor=who)
     if action == "done":
         extra.setdefault("good", step.quantity)
-        return services.step_done(step=step, actor=who, **extra)
+        return step_done(step=step, actor=who, **extra)
     if action == "hold":
         extra.setdefault("reason", "machine")
-        return services.step_hold(step=step, actor=who, **extra)
+        return step_hold(step=step, actor=who, **extra)
     if action == "resume":
-        return services.step_resume(step=step, actor=who)
+        return step_resume(step=step, actor=who)
     if action == "cancel":
         who = chain.hub_owner if actor == "performer" else who
-        return services.step_cancel(step=step, actor=who)
+        return step_cancel(step=step, actor=who)
     raise AssertionError(action)
 
 
@@ -233,7 +262,7 @@ def test_it_refuses_marking_done_a_step_that_has_not_started(chain):
     _job, first, _second = two_in_house(chain)
     assert first.status == S.READY
     with refused("in progress"):
-        services.step_done(step=first, actor=chain.hub_floor, good=10)
+        step_done(step=first, actor=chain.hub_floor, good=10)
 
 
 def test_a_cancelled_predecessor_releases_its_successor(chain):
@@ -272,7 +301,7 @@ def test_it_refuses_bad_done_counts(chain, good, scrap, words):
     _job, first, _second = two_in_house(chain)
     do(chain, "start", first)
     with refused(*words):
-        services.step_done(step=first, actor=chain.hub_floor, good=good, scrap=scrap)
+        step_done(step=first, actor=chain.hub_floor, good=good, scrap=scrap)
     assert refreshed(first).status == S.IN_PROGRESS
 
 
@@ -281,14 +310,36 @@ def test_a_same_shop_successor_can_only_work_the_good_parts(chain):
     run_through(chain, first, good=90, scrap=10)
     do(chain, "start", second)
     with refused("exceed", "90"):
-        services.step_done(step=second, actor=chain.hub_floor, good=91)
-    services.step_done(step=second, actor=chain.hub_floor, good=88, scrap=2)
+        step_done(step=second, actor=chain.hub_floor, good=91)
+    step_done(step=second, actor=chain.hub_floor, good=88, scrap=2)
 
 
 def test_it_refuses_a_hold_without_reason(chain):
     _job, first, _second = two_in_house(chain)
     with refused("reason"):
-        services.step_hold(step=first, actor=chain.hub_floor, reason="  ")
+        step_hold(step=first, actor=chain.hub_floor, reason="  ")
+
+
+@pytest.mark.parametrize("reason", ["Machine down", "設備故障", "MACHINE"])
+def test_it_refuses_a_hold_reason_that_is_not_a_code(chain, reason):
+    # Labels are for people, in their language; the step keeps the code.
+    _job, first, _second = two_in_house(chain)
+    with refused("hold reasons") as info:
+        step_hold(step=first, actor=chain.hub_floor, reason=reason)
+    assert (info.value.code, list(info.value.message_dict)) == ("reason_unknown", ["reason"])
+
+
+def test_a_hold_keeps_the_code_and_the_note_and_the_event_carries_only_the_code(chain):
+    job, first, _second = two_in_house(chain)
+
+    step_hold(step=first, actor=chain.hub_floor, reason="machine", note="  主軸から異音  ")
+
+    step = refreshed(first)
+    assert (step.hold_reason, step.hold_note) == (HoldReason.MACHINE, "主軸から異音")
+    event = job.events.get(kind="step.held")
+    assert event.data == {"reason": "machine"}
+    step_resume(step=step, actor=chain.hub_floor)
+    assert (refreshed(first).hold_reason, refreshed(first).hold_note) == ("", "")
 
 
 # --- Who may act ----------------------------------------------------------------------------------
@@ -298,12 +349,12 @@ def test_floor_staff_of_the_performing_shop_run_the_step(chain, routed_job):
     job, steps, _orders = routed_job
     turn = steps["L"]
     floor = chain.turner_floor
-    services.step_hold(step=turn, actor=floor, reason="tooling")
-    services.step_resume(step=turn, actor=floor)
-    services.step_start(step=turn, actor=floor)
-    services.step_done(step=turn, actor=floor, good=100)
-    handoff = services.handoff_ship(step=turn, actor=floor, quantity=100)
-    services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
+    step_hold(step=turn, actor=floor, reason="tooling")
+    step_resume(step=turn, actor=floor)
+    step_start(step=turn, actor=floor)
+    step_done(step=turn, actor=floor, good=100)
+    handoff = handoff_ship(step=turn, actor=floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
     acts = [k for k in kinds(job) if not k.startswith(("step.ready", "order.", "handoff.received"))]
     assert acts[-5:] == [
         "step.held",
@@ -331,32 +382,32 @@ def test_only_the_performing_shop_marks_done_or_resumes_or_ships(chain, routed_j
     turn = steps["L"]
     do(chain, "start", turn)
     with refused("members of"):
-        services.step_done(step=turn, actor=chain.hub_floor, good=100)
+        step_done(step=turn, actor=chain.hub_floor, good=100)
     do(chain, "done", turn)
     with refused("members of"):
-        services.handoff_ship(step=turn, actor=chain.hub_owner, quantity=1)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+        handoff_ship(step=turn, actor=chain.hub_owner, quantity=1)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
     with refused("members of"):
-        services.handoff_receive(handoff=handoff, actor=chain.turner_floor, quantity=100)
+        handoff_receive(handoff=handoff, actor=chain.turner_floor, quantity=100)
     grind = steps["G"]
-    services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=100)
     do(chain, "hold", grind)
     with refused("members of"):
-        services.step_resume(step=grind, actor=chain.turner_owner)
+        step_resume(step=grind, actor=chain.turner_owner)
 
 
 def test_only_the_hub_cancels_a_step(chain):
     _job, first, _second = two_in_house(chain)
     with refused("owner or manager"):
-        services.step_cancel(step=first, actor=chain.hub_floor)
+        step_cancel(step=first, actor=chain.hub_floor)
     with refused("owner or manager"):
-        services.step_cancel(step=first, actor=chain.stranger_owner)
+        step_cancel(step=first, actor=chain.stranger_owner)
 
 
 def test_a_step_under_an_open_order_cannot_be_cancelled(chain, routed_job):
     _job, steps, _orders = routed_job
     with refused("open order"):
-        services.step_cancel(step=steps["L"], actor=chain.hub_owner)
+        step_cancel(step=steps["L"], actor=chain.hub_owner)
 
 
 def test_floor_staff_cannot_accept_or_request_orders(chain):
@@ -365,26 +416,26 @@ def test_floor_staff_cannot_accept_or_request_orders(chain):
     grind = add(job, chain, "G", after=[turn])
     add_capability(chain.hub, "G")
     with refused("owner or manager"):
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.hub_floor,
             supplier=chain.turner,
             steps=[turn, grind],
             terms=terms(),
         )
-    top = services.order_request(
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
     with refused("owner or manager"):
-        services.order_accept(order=top, actor=chain.turner_floor)
+        order_accept(order=top, actor=chain.turner_floor)
     with refused("owner or manager"):
-        services.order_accept(order=top, actor=chain.hub_floor)
+        order_accept(order=top, actor=chain.hub_floor)
     with refused():
-        services.order_accept(order=top, actor=chain.hub_owner)  # the buyer cannot accept
-    services.order_accept(order=top, actor=chain.turner_owner)
+        order_accept(order=top, actor=chain.hub_owner)  # the buyer cannot accept
+    order_accept(order=top, actor=chain.turner_owner)
     # The turner passes grinding back to the hub: the hub is now the supplier, and still its
     # floor staff may not accept.
-    back = services.order_request(
+    back = order_request(
         job=job,
         actor=chain.turner_owner,
         supplier=chain.hub,
@@ -393,8 +444,8 @@ def test_floor_staff_cannot_accept_or_request_orders(chain):
         terms=terms(price=20000),
     )
     with refused("owner or manager"):
-        services.order_accept(order=back, actor=chain.hub_floor)
-    services.order_accept(order=back, actor=chain.hub_owner)
+        order_accept(order=back, actor=chain.hub_floor)
+    order_accept(order=back, actor=chain.hub_owner)
     assert refreshed(grind).workshop == chain.hub
 
 
@@ -405,13 +456,13 @@ def test_routed_steps_wait_until_accepted(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
     assert refreshed(turn).status == S.READY
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
     assert refreshed(turn).status == S.PLANNED
     with refused("cannot be started"):
-        services.step_start(step=turn, actor=chain.hub_floor)
-    services.order_accept(order=order, actor=chain.turner_owner)
+        step_start(step=turn, actor=chain.hub_floor)
+    order_accept(order=order, actor=chain.turner_owner)
     turn = refreshed(turn)
     assert turn.status == S.READY and turn.workshop == chain.turner
     assert set(kinds(job)[-3:]) == {"order.accepted", "document.issued", "step.ready"}
@@ -422,25 +473,25 @@ def test_routed_steps_wait_until_accepted(chain):
 def test_routed_steps_are_ready_again_after_decline_or_withdraw(chain, how):
     job = post_job(chain)
     turn = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
     assert refreshed(turn).status == S.PLANNED
     if how == "decline":
         with refused("why"):
-            services.order_decline(order=order, actor=chain.turner_owner, reason="")
-        services.order_decline(order=order, actor=chain.turner_owner, reason="手一杯")
+            order_decline(order=order, actor=chain.turner_owner, reason="")
+        order_decline(order=order, actor=chain.turner_owner, reason="手一杯")
     else:
         with refused("owner or manager"):
-            services.order_withdraw(order=order, actor=chain.turner_owner)
-        services.order_withdraw(order=order, actor=chain.hub_owner)
+            order_withdraw(order=order, actor=chain.turner_owner)
+        order_withdraw(order=order, actor=chain.hub_owner)
     turn = refreshed(turn)
     assert turn.status == S.READY and turn.workshop == chain.hub
     assert kinds(job)[-2:] == [f"order.{how}{'d' if how == 'decline' else 'n'}", "step.ready"]
     # The step may be routed again, and the decided request cannot be decided twice.
     with refused("already"):
-        services.order_accept(order=order, actor=chain.turner_owner)
-    again = services.order_request(
+        order_accept(order=order, actor=chain.turner_owner)
+    again = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
     assert again.status == OrderStatus.REQUESTED
@@ -449,14 +500,14 @@ def test_routed_steps_are_ready_again_after_decline_or_withdraw(chain, how):
 def test_it_refuses_accepting_a_declined_request(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_decline(order=order, actor=chain.turner_owner, reason="設備故障")
+    order_decline(order=order, actor=chain.turner_owner, reason="設備故障")
     with refused("already", "declined"):
-        services.order_accept(order=order, actor=chain.turner_owner)
+        order_accept(order=order, actor=chain.turner_owner)
     with refused("already"):
-        services.order_decline(order=order, actor=chain.turner_owner, reason="again")
+        order_decline(order=order, actor=chain.turner_owner, reason="again")
     assert refreshed(order).status == OrderStatus.DECLINED
     assert not OrderDocument.objects.filter(order=order).exists()
 
@@ -464,18 +515,18 @@ def test_it_refuses_accepting_a_declined_request(chain):
 def test_it_refuses_deciding_an_accepted_order_again(chain, routed_job):
     _job, _steps, orders = routed_job
     with refused("already"):
-        services.order_accept(order=orders["top"], actor=chain.turner_owner)
+        order_accept(order=orders["top"], actor=chain.turner_owner)
     with refused("already"):
-        services.order_decline(order=orders["top"], actor=chain.turner_owner, reason="no")
+        order_decline(order=orders["top"], actor=chain.turner_owner, reason="no")
     with refused("already"):
-        services.order_withdraw(order=orders["top"], actor=chain.hub_owner)
+        order_withdraw(order=orders["top"], actor=chain.hub_owner)
 
 
 def test_it_refuses_a_supplier_without_the_capability(chain):
     job = post_job(chain)
     plate = add(job, chain, "PLT")
     with refused("capability", "plating"):
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[plate], terms=terms()
         )
 
@@ -485,12 +536,12 @@ def test_it_refuses_a_sub_supplier_without_the_capability(chain, routed_job):
     job2 = post_job(chain)
     turn = add(job2, chain, "L")
     grind = add(job2, chain, "G", after=[turn])
-    top = services.order_request(
+    top = order_request(
         job=job2, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
-    services.order_accept(order=top, actor=chain.turner_owner)
+    order_accept(order=top, actor=chain.turner_owner)
     with refused("capability"):
-        services.order_request(
+        order_request(
             job=job2,
             actor=chain.turner_owner,
             supplier=chain.stranger,
@@ -517,7 +568,7 @@ def test_it_refuses_bad_order_terms(chain, overrides, words):
     job = post_job(chain)
     turn = add(job, chain, "L")
     with refused(*words):
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.hub_owner,
             supplier=chain.turner,
@@ -529,13 +580,13 @@ def test_it_refuses_bad_order_terms(chain, overrides, words):
 def test_it_refuses_changing_terms_to_a_past_date(chain, routed_job):
     _job, _steps, orders = routed_job
     with refused("past"):
-        services.order_change_terms(
+        order_change_terms(
             order=orders["plating"],
             actor=chain.hub_owner,
             terms={"due_date": in_days(-2)},
             reason="早めて",
         )
-    order = services.order_change_terms(
+    order = order_change_terms(
         order=orders["plating"],
         actor=chain.hub_owner,
         terms={"price": 16000},
@@ -549,7 +600,7 @@ def test_a_supplier_cannot_route_a_step_it_does_not_perform(chain, routed_job):
     job, steps, orders = routed_job
     # The plating step belongs to the plater's order, not the turner's.
     with refused():
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.turner_owner,
             supplier=chain.grinder,
@@ -559,7 +610,7 @@ def test_a_supplier_cannot_route_a_step_it_does_not_perform(chain, routed_job):
         )
     # Grinding was already passed on: the turner no longer performs it.
     with refused("not yours"):
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.turner_owner,
             supplier=chain.stranger,
@@ -569,7 +620,7 @@ def test_a_supplier_cannot_route_a_step_it_does_not_perform(chain, routed_job):
         )
     # Without a parent order the turner would be routing the hub's job.
     with refused("owner or manager"):
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.turner_owner,
             supplier=chain.grinder,
@@ -583,11 +634,11 @@ def test_sub_orders_come_only_from_an_accepted_orders_steps(chain):
     turn = add(job, chain, "L")
     grind = add(job, chain, "G", after=[turn])
     assemble = add(job, chain, "ASM", after=[grind])
-    top = services.order_request(
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
     with refused("accepted order"):
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.turner_owner,
             supplier=chain.grinder,
@@ -595,10 +646,10 @@ def test_sub_orders_come_only_from_an_accepted_orders_steps(chain):
             parent=top,
             terms=terms(),
         )
-    services.order_accept(order=top, actor=chain.turner_owner)
+    order_accept(order=top, actor=chain.turner_owner)
     # A step outside the parent order, even one the turner might do, is not its to pass on.
     with refused():
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.turner_owner,
             supplier=chain.grinder,
@@ -606,7 +657,7 @@ def test_sub_orders_come_only_from_an_accepted_orders_steps(chain):
             parent=top,
             terms=terms(),
         )
-    sub = services.order_request(
+    sub = order_request(
         job=job,
         actor=chain.turner_owner,
         supplier=chain.grinder,
@@ -615,7 +666,7 @@ def test_sub_orders_come_only_from_an_accepted_orders_steps(chain):
         terms=terms(price=30000),
     )
     with refused("already routed"):
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.turner_owner,
             supplier=chain.grinder,
@@ -632,14 +683,14 @@ def test_it_refuses_a_request_for_steps_that_are_not_consecutive(chain):
     plate = add(job, chain, "PLT", after=[turn])
     mill = add(job, chain, "M", after=[plate])
     with refused("consecutive"):
-        services.order_request(
+        order_request(
             job=job,
             actor=chain.hub_owner,
             supplier=chain.turner,
             steps=[turn, mill],
             terms=terms(),
         )
-    services.order_request(
+    order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
 
@@ -647,12 +698,12 @@ def test_it_refuses_a_request_for_steps_that_are_not_consecutive(chain):
 def test_it_refuses_routing_a_started_step_or_to_oneself(chain):
     job, first, _second = two_in_house(chain)
     with refused("your own"):
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.hub, steps=[first], terms=terms()
         )
     do(chain, "start", first)
     with refused("started"):
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[first], terms=terms()
         )
 
@@ -677,14 +728,12 @@ def test_it_refuses_a_bad_job(chain, data, words):
 def test_it_refuses_bad_job_changes(chain):
     job, _first, _second = two_in_house(chain)
     with refused("past"):
-        services.job_update(job=job, actor=chain.hub_owner, data={"due_date": in_days(-1)})
+        job_update(job=job, actor=chain.hub_owner, data={"due_date": in_days(-1)})
     with refused("at least 1"):
-        services.job_update(job=job, actor=chain.hub_owner, data={"quantity": -1})
+        job_update(job=job, actor=chain.hub_owner, data={"quantity": -1})
     with refused("owner or manager"):
-        services.job_update(job=job, actor=chain.hub_floor, data={"notes": "x"})
-    services.job_update(
-        job=job, actor=chain.hub_owner, data={"notes": "急ぎ", "customer_name": "X"}
-    )
+        job_update(job=job, actor=chain.hub_floor, data={"notes": "x"})
+    job_update(job=job, actor=chain.hub_owner, data={"notes": "急ぎ", "customer_name": "X"})
     event = job.events.order_by("-seq").first()
     assert event.kind == "job.updated"
     assert event.data["changes"]["customer_name"] == ["…", "…"]  # the customer stays private
@@ -694,20 +743,16 @@ def test_it_refuses_bad_steps(chain):
     job, first, _second = two_in_house(chain)
     mill = Process.objects.get(code="M")
     with refused("at least 1"):
-        services.step_add(
-            job=job, actor=chain.hub_owner, process=mill, planned_hours=1, quantity=-1
-        )
+        step_add(job=job, actor=chain.hub_owner, process=mill, planned_hours=1, quantity=-1)
     with refused("negative"):
-        services.step_add(job=job, actor=chain.hub_owner, process=mill, planned_hours=-1)
+        step_add(job=job, actor=chain.hub_owner, process=mill, planned_hours=-1)
     with refused("at least 1"):
-        services.step_update(step=first, actor=chain.hub_owner, data={"quantity": -5})
+        step_update(step=first, actor=chain.hub_owner, data={"quantity": -5})
     with refused("negative"):
-        services.step_update(step=first, actor=chain.hub_owner, data={"planned_hours": "-0.5"})
+        step_update(step=first, actor=chain.hub_owner, data={"planned_hours": "-0.5"})
     other, _a, _b = two_in_house(chain)
     with refused("same job"):
-        services.step_add(
-            job=other, actor=chain.hub_owner, process=mill, planned_hours=1, after=[first]
-        )
+        step_add(job=other, actor=chain.hub_owner, process=mill, planned_hours=1, after=[first])
 
 
 def test_it_refuses_a_cycle_in_the_step_dag(chain):
@@ -717,12 +762,12 @@ def test_it_refuses_a_cycle_in_the_step_dag(chain):
     c = add(job, chain, "G", after=[b], title="c")
     for pred, succ in ((c, a), (b, a), (c, b), (a, a)):
         with refused("cycle"):
-            services.step_link(predecessor=pred, successor=succ, actor=chain.hub_owner)
+            step_link(predecessor=pred, successor=succ, actor=chain.hub_owner)
     _other, x, _y = two_in_house(chain)
     with refused("same job"):
-        services.step_link(predecessor=x, successor=c, actor=chain.hub_owner)
+        step_link(predecessor=x, successor=c, actor=chain.hub_owner)
     # A link that closes no cycle is fine.
-    services.step_link(predecessor=a, successor=c, actor=chain.hub_owner)
+    step_link(predecessor=a, successor=c, actor=chain.hub_owner)
     assert kinds(job)[-1] == "step.linked"
 
 
@@ -731,9 +776,9 @@ def test_linking_makes_a_ready_step_wait_and_unlinking_releases_it(chain):
     a = add(job, chain, "L")
     b = add(job, chain, "M")
     assert refreshed(b).status == S.READY
-    services.step_link(predecessor=a, successor=b, actor=chain.hub_owner)
+    step_link(predecessor=a, successor=b, actor=chain.hub_owner)
     assert refreshed(b).status == S.PLANNED
-    services.step_unlink(predecessor=a, successor=b, actor=chain.hub_owner)
+    step_unlink(predecessor=a, successor=b, actor=chain.hub_owner)
     assert refreshed(b).status == S.READY
     assert kinds(job)[-3:] == ["step.linked", "step.unlinked", "step.ready"]
 
@@ -745,8 +790,8 @@ def test_step_remove_joins_predecessors_to_successors(chain):
     b = add(job, chain, "M", after=[a, d], title="b")
     c = add(job, chain, "G", after=[b], title="c")
     add(job, chain, "INS", after=[b], title="e")
-    services.step_link(predecessor=a, successor=c, actor=chain.hub_owner)  # already implied
-    services.step_remove(step=b, actor=chain.hub_owner)
+    step_link(predecessor=a, successor=c, actor=chain.hub_owner)  # already implied
+    step_remove(step=b, actor=chain.hub_owner)
     assert not Step.objects.filter(pk=b.pk).exists()
     links = set(
         StepLink.objects.filter(successor__job=job).values_list(
@@ -762,18 +807,18 @@ def test_step_remove_joins_predecessors_to_successors(chain):
 def test_step_remove_refuses_started_or_routed_steps(chain, routed_job):
     _job, steps, _orders = routed_job
     with refused("routed"):
-        services.step_remove(step=steps["PLT"], actor=chain.hub_owner)
+        step_remove(step=steps["PLT"], actor=chain.hub_owner)
     _job2, first, _second = two_in_house(chain)
     do(chain, "start", first)
     with refused("started"):
-        services.step_remove(step=first, actor=chain.hub_owner)
+        step_remove(step=first, actor=chain.hub_owner)
 
 
 def test_job_copy_reproduces_steps_and_links(chain, routed_job):
     job, steps, _orders = routed_job
     extra = add(job, chain, "D", 1.5, title="穴")
-    services.step_link(predecessor=extra, successor=steps["ASM"], actor=chain.hub_owner)
-    copy = services.job_copy(job=job, actor=chain.hub_owner, due_date=in_days(60), quantity=50)
+    step_link(predecessor=extra, successor=steps["ASM"], actor=chain.hub_owner)
+    copy = job_copy(job=job, actor=chain.hub_owner, due_date=in_days(60), quantity=50)
     assert copy.pk != job.pk and refreshed(copy).copied_from == job
     assert copy.quantity == 50 and copy.due_date == in_days(60)
     assert copy.customer_name == job.customer_name and copy.part_name == job.part_name
@@ -802,9 +847,9 @@ def test_job_copy_reproduces_steps_and_links(chain, routed_job):
     assert job.events.filter(kind="job.copied").count() == 0
     assert_log_intact(copy)
     with refused("past"):
-        services.job_copy(job=job, actor=chain.hub_owner, due_date=in_days(-1))
+        job_copy(job=job, actor=chain.hub_owner, due_date=in_days(-1))
     with refused("owner or manager"):
-        services.job_copy(job=job, actor=chain.turner_owner, due_date=in_days(9))
+        job_copy(job=job, actor=chain.turner_owner, due_date=in_days(9))
 
 
 # --- Hand-offs ------------------------------------------------------------------------------------
@@ -816,12 +861,12 @@ def test_a_short_receipt_is_recorded_and_limits_the_next_step(chain, routed_job)
     run_through(chain, turn, good=98, scrap=2)
     assert refreshed(grind).status == S.PLANNED  # the parts are still at the turner
     with refused("at least one"):
-        services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=0)
+        handoff_ship(step=turn, actor=chain.turner_floor, quantity=0)
     with refused("at least one"):
-        services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=-4)
+        handoff_ship(step=turn, actor=chain.turner_floor, quantity=-4)
     with refused("98"):
-        services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=99)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=98, note="箱2")
+        handoff_ship(step=turn, actor=chain.turner_floor, quantity=99)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=98, note="箱2")
     assert (handoff.to_step, handoff.from_workshop, handoff.to_workshop) == (
         grind,
         chain.turner,
@@ -831,13 +876,13 @@ def test_a_short_receipt_is_recorded_and_limits_the_next_step(chain, routed_job)
     assert shipped.kind == "handoff.shipped" and shipped.data["quantity"] == 98
     assert refreshed(grind).status == S.PLANNED  # shipped is not arrived
     with refused("0"):
-        services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=1)
+        handoff_ship(step=turn, actor=chain.turner_floor, quantity=1)
 
     with refused("more than was shipped", "98"):
-        services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=99)
+        handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=99)
     with refused("negative"):
-        services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=-1)
-    received = services.handoff_receive(
+        handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=-1)
+    received = handoff_receive(
         handoff=handoff, actor=chain.grinder_floor, quantity=95, note="3個不足"
     )
     assert received.status == HandOffStatus.RECEIVED
@@ -847,36 +892,34 @@ def test_a_short_receipt_is_recorded_and_limits_the_next_step(chain, routed_job)
     assert event.handoff == handoff
     assert "3個不足" in refreshed(received).note
     with refused("already received"):
-        services.handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=95)
+        handoff_receive(handoff=handoff, actor=chain.grinder_floor, quantity=95)
 
     grind = refreshed(grind)
     assert grind.status == S.READY
     do(chain, "start", grind)
     with refused("exceed", "95"):
-        services.step_done(step=grind, actor=chain.grinder_floor, good=96)
+        step_done(step=grind, actor=chain.grinder_floor, good=96)
     with refused("exceed", "95"):
-        services.step_done(step=grind, actor=chain.grinder_floor, good=94, scrap=2)
-    services.step_done(step=grind, actor=chain.grinder_floor, good=93, scrap=2)
+        step_done(step=grind, actor=chain.grinder_floor, good=94, scrap=2)
+    step_done(step=grind, actor=chain.grinder_floor, good=93, scrap=2)
 
 
 def test_shipping_needs_a_done_step_and_a_destination(chain):
     _job, first, _second = two_in_house(chain)
     with refused("once the step is done"):
-        services.handoff_ship(step=first, actor=chain.hub_floor, quantity=1)
+        handoff_ship(step=first, actor=chain.hub_floor, quantity=1)
     run_through(chain, first)
     # The next step is at the same shop: nothing to ship.
     with refused("no shop"):
-        services.handoff_ship(step=first, actor=chain.hub_floor, quantity=1)
+        handoff_ship(step=first, actor=chain.hub_floor, quantity=1)
 
 
 def ship_and_receive(chain, step, receiver, quantity=None, to_step=None):
     step = refreshed(step)
-    handoff = services.handoff_ship(
+    handoff = handoff_ship(
         step=step, actor=do_actor(chain, step), quantity=quantity or step.good_qty, to_step=to_step
     )
-    return services.handoff_receive(
-        handoff=handoff, actor=receiver, quantity=quantity or step.good_qty
-    )
+    return handoff_receive(handoff=handoff, actor=receiver, quantity=quantity or step.good_qty)
 
 
 def do_actor(chain, step):
@@ -900,9 +943,9 @@ def test_orders_are_delivered_when_their_parts_have_left_them(chain, routed_job)
     # Turning went to the grinder, still inside the turner's order: nothing delivered yet.
     assert (status(top), status(sub)) == (OrderStatus.ACCEPTED, OrderStatus.ACCEPTED)
     run_through(chain, grind)
-    handoff = services.handoff_ship(step=grind, actor=chain.grinder_floor, quantity=100)
+    handoff = handoff_ship(step=grind, actor=chain.grinder_floor, quantity=100)
     assert handoff.to_step == plate and handoff.to_workshop == chain.plater
-    services.handoff_receive(handoff=handoff, actor=chain.plater_owner, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.plater_owner, quantity=100)
     assert (status(top), status(sub), status(plating)) == (
         OrderStatus.DELIVERED,
         OrderStatus.DELIVERED,
@@ -911,12 +954,12 @@ def test_orders_are_delivered_when_their_parts_have_left_them(chain, routed_job)
     assert refreshed(top).delivered_at is not None
     delivered = job.events.filter(kind="order.delivered")
     assert set(delivered.values_list("order_id", flat=True)) == {top.pk, sub.pk}
-    services.step_start(step=plate, actor=chain.plater_owner)
-    services.step_done(step=plate, actor=chain.plater_owner, good=100)
-    ship_handoff = services.handoff_ship(step=plate, actor=chain.plater_owner, quantity=100)
+    step_start(step=plate, actor=chain.plater_owner)
+    step_done(step=plate, actor=chain.plater_owner, good=100)
+    ship_handoff = handoff_ship(step=plate, actor=chain.plater_owner, quantity=100)
     assert ship_handoff.to_step == assemble and ship_handoff.to_workshop == chain.hub
     assert status(plating) == OrderStatus.ACCEPTED
-    services.handoff_receive(handoff=ship_handoff, actor=chain.hub_floor, quantity=100)
+    handoff_receive(handoff=ship_handoff, actor=chain.hub_floor, quantity=100)
     assert status(plating) == OrderStatus.DELIVERED
     run_through(chain, assemble)
     run_through(chain, inspect)
@@ -927,15 +970,15 @@ def test_orders_are_delivered_when_their_parts_have_left_them(chain, routed_job)
 def test_the_last_step_of_an_order_ships_back_to_its_buyer(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
+    order_accept(order=order, actor=chain.turner_owner)
     run_through(chain, turn)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
     assert handoff.to_step is None and handoff.to_workshop == chain.hub
     assert refreshed(order).status == OrderStatus.ACCEPTED
-    services.handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
     assert refreshed(order).status == OrderStatus.DELIVERED
 
 
@@ -944,13 +987,13 @@ def test_the_last_step_of_an_order_ships_back_to_its_buyer(chain):
 
 def test_a_repeated_idempotency_key_applies_once(chain):
     job, first, _second = two_in_house(chain)
-    one = services.step_start(step=first, actor=chain.hub_floor, idempotency_key="tap-1")
+    one = step_start(step=first, actor=chain.hub_floor, idempotency_key="tap-1")
     seq = last_seq(job)
-    two = services.step_start(step=first, actor=chain.hub_floor, idempotency_key="tap-1")
+    two = step_start(step=first, actor=chain.hub_floor, idempotency_key="tap-1")
     assert one.pk == two.pk and getattr(two, "_replayed", False)
     assert last_seq(job) == seq
     with refused("another request"):
-        services.step_hold(step=first, actor=chain.hub_floor, reason="x", idempotency_key="tap-1")
+        step_hold(step=first, actor=chain.hub_floor, reason="other", idempotency_key="tap-1")
 
 
 # --- Events on the wire ---------------------------------------------------------------------------
@@ -966,31 +1009,31 @@ def every_kind_scenario(chain) -> list[Job]:
     inspect = add(job, chain, "INS", 1, after=[assemble])
     spare = add(job, chain, "D", 1, title="予備")
     scratch = add(job, chain, "M", 1, title="消す")
-    services.job_update(
+    job_update(
         job=job,
         actor=chain.hub_owner,
         data={"notes": "急ぎ", "priority": 1, "due_date": in_days(25)},
     )
-    services.step_update(
+    step_update(
         step=spare, actor=chain.hub_owner, data={"planned_hours": Decimal("1.5"), "title": "予備穴"}
     )
-    services.step_link(predecessor=turn, successor=scratch, actor=chain.hub_owner)
-    services.step_unlink(predecessor=turn, successor=scratch, actor=chain.hub_owner)
-    services.step_remove(step=scratch, actor=chain.hub_owner)
+    step_link(predecessor=turn, successor=scratch, actor=chain.hub_owner)
+    step_unlink(predecessor=turn, successor=scratch, actor=chain.hub_owner)
+    step_remove(step=scratch, actor=chain.hub_owner)
 
-    declined = services.order_request(
+    declined = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[turn], terms=terms()
     )
-    services.order_decline(order=declined, actor=chain.stranger_owner, reason="多忙")
-    withdrawn = services.order_request(
+    order_decline(order=declined, actor=chain.stranger_owner, reason="多忙")
+    withdrawn = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_withdraw(order=withdrawn, actor=chain.hub_owner)
-    top = services.order_request(
+    order_withdraw(order=withdrawn, actor=chain.hub_owner)
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
-    services.order_accept(order=top, actor=chain.turner_owner)
-    sub = services.order_request(
+    order_accept(order=top, actor=chain.turner_owner)
+    sub = order_request(
         job=job,
         actor=chain.turner_owner,
         supplier=chain.grinder,
@@ -998,16 +1041,16 @@ def every_kind_scenario(chain) -> list[Job]:
         parent=top,
         terms=terms(price=30000),
     )
-    services.order_accept(order=sub, actor=chain.grinder_owner)
-    plating = services.order_request(
+    order_accept(order=sub, actor=chain.grinder_owner)
+    plating = order_request(
         job=job,
         actor=chain.hub_owner,
         supplier=chain.plater,
         steps=[plate],
         terms=terms(price=15000),
     )
-    services.order_accept(order=plating, actor=chain.plater_owner)
-    services.order_change_terms(
+    order_accept(order=plating, actor=chain.plater_owner)
+    order_change_terms(
         order=plating,
         actor=chain.hub_owner,
         terms={"price": Decimal(16000), "due_date": in_days(12)},
@@ -1020,24 +1063,24 @@ def every_kind_scenario(chain) -> list[Job]:
     ship_and_receive(chain, turn, chain.grinder_floor, quantity=99)
     run_through(chain, grind, good=99)
     ship_and_receive(chain, grind, chain.plater_owner, quantity=99)
-    services.step_start(step=plate, actor=chain.plater_owner)
-    services.step_done(step=plate, actor=chain.plater_owner, good=99)
-    handoff = services.handoff_ship(step=plate, actor=chain.plater_owner, quantity=99)
-    services.handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=97)
+    step_start(step=plate, actor=chain.plater_owner)
+    step_done(step=plate, actor=chain.plater_owner, good=99)
+    handoff = handoff_ship(step=plate, actor=chain.plater_owner, quantity=99)
+    handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=97)
     do(chain, "cancel", spare)
     run_through(chain, assemble, good=97)
     run_through(chain, inspect, good=97)
     # The plating order is delivered (its parts reached the hub): the hub rates it, the plater
     # answers.
-    rating = services.rating_create(
+    rating = rating_create(
         order=plating, actor=chain.hub_owner, quality=5, delivery=4, cost=3, comment="丁寧"
     )
-    services.rating_reply(rating=rating, actor=chain.plater_owner, reply="ありがとうございます")
+    rating_reply(rating=rating, actor=chain.plater_owner, reply="ありがとうございます")
     # Drawings: added for the turning step, revised, unlinked, shared with the turner's order.
     from tests.drawings.scenario import drawing_events
 
     drawing_events(chain, job, top, turn)
-    copy = services.job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
+    copy = job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
     return [job, copy, open_board_scenario(chain), *job_end_scenario(chain)]
 
 
@@ -1045,16 +1088,16 @@ def job_end_scenario(chain) -> list[Job]:
     """One job cancelled with an accepted order on it, one closed with what was made."""
     cancelled = post_job(chain, part_name="ピン")
     turn = add(cancelled, chain, "L")
-    order = services.order_request(
+    order = order_request(
         job=cancelled, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    services.order_accept(order=order, actor=chain.turner_owner)
-    services.job_cancel(
+    order_accept(order=order, actor=chain.turner_owner)
+    job_cancel(
         job=cancelled, actor=chain.hub_owner, reason="customer_cancelled", suppliers_agreed=True
     )
     closed, first, _second = two_in_house(chain)
     run_through(chain, first)
-    services.job_close(job=closed, actor=chain.hub_owner, reason="rest_not_needed")
+    job_close(job=closed, actor=chain.hub_owner, reason="rest_not_needed")
     return [cancelled, closed]
 
 
@@ -1154,11 +1197,11 @@ def test_a_sub_suppliers_last_step_ships_to_where_the_parts_are_owed(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
     grind = add(job, chain, "G", after=[turn])
-    top = services.order_request(
+    top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
-    services.order_accept(order=top, actor=chain.turner_owner)
-    sub = services.order_request(
+    order_accept(order=top, actor=chain.turner_owner)
+    sub = order_request(
         job=job,
         actor=chain.turner_owner,
         supplier=chain.grinder,
@@ -1166,17 +1209,17 @@ def test_a_sub_suppliers_last_step_ships_to_where_the_parts_are_owed(chain):
         parent=top,
         terms=terms(price=30000),
     )
-    services.order_accept(order=sub, actor=chain.grinder_owner)
+    order_accept(order=sub, actor=chain.grinder_owner)
     run_through(chain, turn)
     ship_and_receive(chain, turn, chain.grinder_floor)
     run_through(chain, grind)
-    handoff = services.handoff_ship(step=grind, actor=chain.grinder_floor, quantity=100)
+    handoff = handoff_ship(step=grind, actor=chain.grinder_floor, quantity=100)
     assert (handoff.to_step, handoff.to_workshop) == (None, chain.hub)
     assert (refreshed(top).status, refreshed(sub).status) == (
         OrderStatus.ACCEPTED,
         OrderStatus.ACCEPTED,
     )
-    services.handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
+    handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=100)
     assert (refreshed(top).status, refreshed(sub).status) == (
         OrderStatus.DELIVERED,
         OrderStatus.DELIVERED,
@@ -1188,7 +1231,7 @@ def test_a_started_step_cannot_be_unlinked_from_what_fed_it(chain):
     run_through(chain, first, good=60, scrap=40)
     do(chain, "start", second)
     with refused("started"):
-        services.step_unlink(predecessor=first, successor=second, actor=chain.hub_owner)
+        step_unlink(predecessor=first, successor=second, actor=chain.hub_owner)
     # Otherwise the step could report more parts than its predecessor passed on.
     with refused("exceed", "60"):
-        services.step_done(step=second, actor=chain.hub_floor, good=100)
+        step_done(step=second, actor=chain.hub_floor, good=100)

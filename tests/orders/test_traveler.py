@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from orders import services
 from orders.access import job_access
 from orders.pdf import FONT_NAME
+from orders.services.jobs import job_update, step_insert
 from orders.traveler import QR_BORDER, render_traveler, short_id, traveler_steps
 from tests.conftest import client_for
 from workshops.models import Process
@@ -145,7 +145,7 @@ def test_it_prints_the_job_header_and_every_step_in_japanese(chain, routed_job):
 
 def test_it_never_prints_the_customer_the_notes_or_a_price(chain, routed_job):
     job, _steps, orders = routed_job
-    services.job_update(job=job, actor=chain.hub_owner, data={"notes": "社外秘の覚え書き"})
+    job_update(job=job, actor=chain.hub_owner, data={"notes": "社外秘の覚え書き"})
     for user in (chain.hub_owner, chain.turner_owner, chain.grinder_owner, chain.plater_owner):
         data = fetch(user, job)
         text = pdf_text(data)
@@ -268,7 +268,7 @@ def test_it_orders_an_inserted_step_before_the_steps_that_wait_for_it(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
     inspect = add(job, chain, "INS", after=[turn])
-    deburr = services.step_insert(
+    deburr = step_insert(
         job=job,
         actor=chain.hub_owner,
         process=Process.objects.get(code="G"),

@@ -6,8 +6,18 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from orders import services
-from orders.models import Job, Order, OrderDocument, OrderStatus, ProgressEvent, Step, StepStatus
+from orders.models import (
+    HoldReason,
+    Job,
+    Order,
+    OrderDocument,
+    OrderStatus,
+    ProgressEvent,
+    Step,
+    StepStatus,
+)
+from orders.services.progress import handoff_ship, step_done, step_start
+from orders.services.routing import order_request
 from tests.conftest import client_for
 from tests.orders.conftest import add, in_days, post_job, terms
 from workshops.models import Process
@@ -162,10 +172,10 @@ def test_the_supplier_accepts_declines_and_the_document_is_issued(chain):
     job = post_job(chain)
     turn = add(job, chain, "L")
     mill = add(job, chain, "M")
-    first = services.order_request(
+    first = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
     )
-    second = services.order_request(
+    second = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[mill], terms=terms()
     )
     client = client_for(chain.turner_owner)
@@ -246,9 +256,9 @@ def test_floor_staff_start_and_finish_their_step_from_the_job_page(chain, routed
 def test_a_short_receipt_is_shown_not_absorbed(chain, routed_job):
     job, steps, _orders = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
     client = english(client_for(chain.grinder_floor))
     response = client.post(f"/handoffs/{handoff.uuid}/receive/", {"quantity": "97"}, follow=True)
     assert "3 parts short" in response.content.decode()
@@ -283,7 +293,7 @@ def test_the_job_page_costs_the_same_whatever_the_number_of_steps(
     for i in range(count):
         previous = add(job, chain, "L" if i % 2 else "ASM", after=[previous] if previous else [])
     order_steps = list(job.steps.filter(process__code="L")[:2])
-    services.order_request(
+    order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=order_steps[:1], terms=terms()
     )
     client = client_for(chain.hub_owner)
@@ -341,7 +351,7 @@ def test_the_order_list_costs_the_same_whatever_the_number_of_orders(
     for i in range(count):
         job = post_job(chain, drawing_number=f"MR-{i}")
         step = add(job, chain, "L")
-        services.order_request(
+        order_request(
             job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
         )
     client = client_for(chain.turner_owner)
@@ -352,3 +362,51 @@ def test_the_order_list_costs_the_same_whatever_the_number_of_orders(
         response = client.get("/orders/?inbox=true")
     assert response.status_code == 200
     assert response.content.decode().count("/orders/") >= count
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("ja", "設備故障: 主軸から異音"), ("en", "Machine down: 主軸から異音")]
+)
+def test_a_hold_from_the_job_page_keeps_the_code_and_shows_the_label_in_the_viewers_language(
+    chain, routed_job, language, label
+):
+    job, steps, _orders = routed_job
+    turn = steps["L"]
+    step_start(step=turn, actor=chain.turner_floor)
+    floor = client_for(chain.turner_floor)
+
+    response = floor.post(
+        f"/jobs/{job.uuid}/steps/{turn.uuid}/hold/",
+        {"idempotency_key": "h1", "reason": "machine", "note": "主軸から異音"},
+    )
+
+    assert response.status_code == 302
+    turn.refresh_from_db()
+    assert (turn.status, turn.hold_reason, turn.hold_note) == (
+        StepStatus.ON_HOLD,
+        HoldReason.MACHINE,
+        "主軸から異音",
+    )
+    hub = client_for(chain.hub_owner)
+    if language == "en":
+        hub = english(hub)
+    page = hub.get(f"/jobs/{job.uuid}/").content.decode()
+    assert label in page
+
+
+def test_the_job_page_refuses_a_hold_reason_that_is_not_offered(chain, routed_job):
+    job, steps, _orders = routed_job
+    turn = steps["L"]
+    step_start(step=turn, actor=chain.turner_floor)
+
+    response = client_for(chain.turner_floor).post(
+        f"/jobs/{job.uuid}/steps/{turn.uuid}/hold/",
+        {"idempotency_key": "h1", "reason": "設備故障"},
+        follow=True,
+    )
+
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "設備故障" in message  # 正しく選択してください。設備故障 は候補にありません。
+    turn.refresh_from_db()
+    assert (turn.status, turn.hold_reason) == (StepStatus.IN_PROGRESS, "")
+    assert not job.events.filter(kind="step.held").exists()

@@ -304,13 +304,13 @@ def test_every_url_is_in_the_matrix():
 @pytest.fixture
 def objects(chain, routed_job):
     from board import services as board_services
-    from orders import services
+    from orders.services.progress import handoff_ship, step_done, step_start
 
     job, steps, orders = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
-    services.step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
-    handoff = services.handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100, scrap=0)
+    handoff = handoff_ship(step=turn, actor=chain.turner_floor, quantity=100)
     # The open board: the hub posts a milling step to the district; only the turner mills,
     # and offers.
     import datetime as dt

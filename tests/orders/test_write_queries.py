@@ -36,8 +36,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from orders import services
 from orders.models import Step
+from orders.services.progress import step_done, step_hold, step_start
 
 from .conftest import add
 
@@ -65,12 +65,16 @@ def test_a_floor_tap_through_the_api_costs_a_pinned_number_of_queries(
         last = add(job, chain, "INS", 1, after=[last])
     assert Step.objects.filter(job=job).count() == 5 + extra_steps
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
+    step_start(step=turn, actor=chain.turner_floor)
     if action == "resume":
-        services.step_hold(step=turn, actor=chain.turner_floor, reason="材料待ち")
+        step_hold(step=turn, actor=chain.turner_floor, reason="material")
     token = Token.objects.create(user=chain.turner_floor).key
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    body = {"hold": {"reason": "材料待ち"}, "resume": {}, "done": {"good": 90, "scrap": 0}}[action]
+    body = {
+        "hold": {"reason": "material", "note": "SUS304 入荷待ち"},
+        "resume": {},
+        "done": {"good": 90, "scrap": 0},
+    }[action]
     with CaptureQueriesContext(connection) as queries:
         response = client.post(
             f"/api/v1/steps/{turn.uuid}/{action}/",
@@ -92,7 +96,7 @@ def test_the_answer_is_the_step_as_the_write_left_it(chain, routed_job):
     what a fresh read says."""
     _job, steps, _ = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
+    step_start(step=turn, actor=chain.turner_floor)
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=chain.turner_floor)}")
     tapped = client.post(
         f"/api/v1/steps/{turn.uuid}/hold/", {"reason": "材料待ち"}, content_type="application/json"
@@ -108,8 +112,8 @@ def test_a_supplier_manager_tap_answers_the_orders_it_may_see(chain, routed_job)
     _job, steps, orders = routed_job
     grind = steps["G"]
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_owner)
-    services.step_done(step=turn, actor=chain.turner_owner, good=100)
+    step_start(step=turn, actor=chain.turner_owner)
+    step_done(step=turn, actor=chain.turner_owner, good=100)
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=chain.grinder_owner)}")
     # The grinder waits for the turner's parts; a hold is allowed from planned or ready.
     tapped = client.post(
@@ -125,7 +129,7 @@ def test_a_supplier_manager_tap_answers_the_orders_it_may_see(chain, routed_job)
 def test_an_outsider_gets_a_404_and_a_non_performer_a_refusal(chain, routed_job):
     _job, steps, _ = routed_job
     turn = steps["L"]
-    services.step_start(step=turn, actor=chain.turner_floor)
+    step_start(step=turn, actor=chain.turner_floor)
     stranger = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=chain.stranger_owner)}")
     assert stranger.post(f"/api/v1/steps/{turn.uuid}/resume/").status_code == 404
     hub = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=chain.hub_owner)}")

@@ -35,6 +35,7 @@ def test_the_workshop_search_is_throttled_per_user(chain):
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "リクエストが多すぎます" in response.json()["detail"]
+    assert (response.json()["code"], response.json()["fields"]) == ("throttled", {})
     # Someone else still searches.
     assert token_client(chain.turner_owner).get("/api/v1/workshops/").status_code == 200
 

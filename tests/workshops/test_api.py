@@ -115,7 +115,8 @@ def test_it_refuses_an_anonymous_caller_with_403(workshop, url):
     # "not authenticated" into 403 rather than 401.
     assert response.status_code == 403
     assert "WWW-Authenticate" not in response
-    assert response.json()["detail"]
+    assert response.json()["code"] == "not_authenticated"
+    assert response.json()["detail"] and response.json()["fields"] == {}
 
 
 def test_it_refuses_an_anonymous_caller_a_workshop_profile_with_403(workshop):
@@ -204,7 +205,7 @@ def test_it_refuses_writes_with_405(owner, workshop, method, which):
     )
 
     assert response.status_code == 405
-    assert response.json()["detail"]
+    assert response.json()["code"] == "method_not_allowed" and response.json()["detail"]
     after = Workshop.objects.get(pk=workshop.pk)
     assert (after.name, after.updated_at) == (before.name, before.updated_at)
     assert Workshop.objects.count() == 1
@@ -375,7 +376,9 @@ def test_it_answers_bad_filter_values_with_400_and_a_message_per_field(owner, wo
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    errors = response.json()
+    assert response.json()["code"] == "invalid"
+    errors = response.json()["fields"]
+    assert response.json()["detail"] == next(iter(errors.values()))[0]
     assert set(errors) == {
         "process",
         "material",
@@ -398,9 +401,10 @@ def test_it_gives_the_messages_in_english_with_the_english_cookie(owner, worksho
     client = client_for(owner)
     client.cookies["shopnet_language"] = "en"
 
-    errors = client.get(WORKSHOPS_URL, {"size": "big", "near": "here", "process": "ZZ"}).json()
+    body = client.get(WORKSHOPS_URL, {"size": "big", "near": "here", "process": "ZZ"}).json()
 
-    assert errors == {
+    assert body["code"] == "invalid"
+    assert body["fields"] == {
         "size": ["Enter the size in mm as 120 or 120x40x30."],
         "near": ["Enter a point as latitude,longitude, e.g. 35.5613,139.7161."],
         "process": ["Select a valid choice. ZZ is not one of the available choices."],
@@ -408,9 +412,10 @@ def test_it_gives_the_messages_in_english_with_the_english_cookie(owner, worksho
 
 
 def test_it_gives_the_messages_in_japanese_by_default(owner, workshop):
-    errors = client_for(owner).get(WORKSHOPS_URL, {"process": "ZZ", "tolerance": "-1"}).json()
+    body = client_for(owner).get(WORKSHOPS_URL, {"process": "ZZ", "tolerance": "-1"}).json()
 
-    assert errors == {
+    assert body["code"] == "invalid"
+    assert body["fields"] == {
         "process": ["正しく選択してください。 ZZ は候補にありません。"],
         "tolerance": ["この値は 0.1 以上でなければなりません。"],
     }
@@ -420,8 +425,8 @@ def test_it_refuses_distance_order_without_a_point(staff, workshop):
     response = client_for(staff).get(WORKSHOPS_URL, {"ordering": "distance"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["near"]
-    assert response.json()["near"][0]
+    assert list(response.json()["fields"]) == ["near"]
+    assert response.json()["detail"] == response.json()["fields"]["near"][0] != ""
 
 
 # --- Workshop profile -------------------------------------------------------------------------
@@ -478,6 +483,7 @@ def test_it_answers_404_for_an_unknown_workshop(owner, workshop):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
 
 
 def test_it_answers_404_for_an_inactive_workshop_on_the_api_and_the_page(owner, workshop, partner):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0010_move_district_targets_to_districts'),
+        ('orders', '0011_hold_reason_code'),
     ]
 
     operations = [

@@ -1,0 +1,146 @@
+"""The API's one error handler and the one shape of every error it answers (docs/API.md).
+
+Every error under /api/v1/ has the body
+
+    {"detail": "<message in the caller's language>", "code": "<stable code>", "fields": {}}
+
+- `detail`: what went wrong, for a person: the messages that name no field, or else the first
+  message about a field.
+- `code`: for a program: a service's refusal carries its own (`Refused.code`), a rejected input
+  the code all its messages share (else `invalid`), and every other error DRF's code for it
+  (`not_found`, `permission_denied`, `not_authenticated`, `method_not_allowed`, `throttled`…).
+- `fields`: always an object: each named input with its messages; empty when none is named.
+
+A service's `Refused` and Django's `ValidationError` are 400 here, so API views call services
+without catching anything. `settings.REST_FRAMEWORK["EXCEPTION_HANDLER"]` points to
+`exception_handler`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, views
+from rest_framework.settings import api_settings
+
+from .services import Refused
+
+INVALID = "invalid"
+# Django's and DRF's names for the messages that are about no one field.
+NON_FIELD_KEYS = (NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error answer; in the schema so that integrators can rely on it."""
+
+    detail = serializers.CharField(help_text="What went wrong, in the caller's language.")
+    code = serializers.CharField(
+        help_text="A stable machine code: a refusal's own (see docs/API.md), `invalid`, "
+        "`not_found`, `permission_denied`, `not_authenticated`, `method_not_allowed`, "
+        "`throttled`, `too_large`…"
+    )
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field; empty when the error names none.",
+    )
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """A documented error answer with the shared body."""
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+REFUSED = error_response(
+    "Refused: `code` says why; `fields` holds messages per input field. In the user's language."
+)
+NOT_FOUND = error_response("No such object, or not visible to the caller (`not_found`).")
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]):
+    """DRF's handler, with refusals and Django's validation errors as 400s, the throttle's
+    message whole in the user's language, and every body in the shape above."""
+    if isinstance(exc, DjangoValidationError):
+        code = exc.code if isinstance(exc, Refused) else None
+        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+        exc.refusal_code = code
+    elif isinstance(exc, Http404):  # DRF would answer its own NotFound: the body needs it
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        exc = _throttled(exc)
+    response = views.exception_handler(exc, context)
+    if response is None:  # not an API error: a server error, left to Django
+        return None
+    response.data = error_body(exc)
+    return response
+
+
+def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+    if not isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict | list):  # an unusual APIException: keep its messages
+            return {"detail": " ".join(_flatten(detail)), "code": _code_of(exc), "fields": {}}
+        return {"detail": str(detail), "code": _code_of(exc), "fields": {}}
+    general: list[str] = []
+    fields: dict[str, list[str]] = {}
+    codes: set[str] = set()
+    details = exc.detail if isinstance(exc.detail, dict) else {NON_FIELD_ERRORS: exc.detail}
+    for name, errors in details.items():
+        messages = _flatten(errors)
+        codes.update(_flatten_codes(errors))
+        if name in NON_FIELD_KEYS:
+            general.extend(messages)
+        else:
+            fields[str(name)] = messages
+    first_field_message = next((m[0] for m in fields.values() if m), "")
+    code = getattr(exc, "refusal_code", None) or (codes.pop() if len(codes) == 1 else INVALID)
+    return {
+        "detail": " ".join(general) or first_field_message or str(_("Invalid input.")),
+        "code": code,
+        "fields": fields,
+    }
+
+
+def _code_of(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def _flatten(errors: Any) -> list[str]:
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _flatten(value)]
+    if isinstance(errors, list):
+        return [m for value in errors for m in _flatten(value)]
+    return [str(errors)]
+
+
+def _flatten_codes(errors: Any) -> list[str]:
+    if isinstance(errors, dict):
+        return [c for value in errors.values() for c in _flatten_codes(value)]
+    if isinstance(errors, list):
+        return [c for value in errors for c in _flatten_codes(value)]
+    return [getattr(errors, "code", None) or INVALID]
+
+
+def _throttled(exc: exceptions.Throttled) -> exceptions.Throttled:
+    """DRF's catalogue leaves the waiting time untranslated: say the whole sentence."""
+    wait = math.ceil(exc.wait)
+    replacement = exceptions.Throttled(
+        detail=ngettext(
+            "Too many requests. Try again in %(seconds)d second.",
+            "Too many requests. Try again in %(seconds)d seconds.",
+            wait,
+        )
+        % {"seconds": wait}
+    )
+    replacement.wait = exc.wait  # Retry-After
+    return replacement
