@@ -136,6 +136,10 @@ def _detail(request, access, *, offer_form=None, award_form=None, status=200) ->
         "access": access,
         "steps": list(posting.steps.select_related("process").order_by("position", "pk")),
         "live_config": live_config(workshop_stream(access.workshop or posting.buyer)),
+        # The offer and award forms answer from their POST-only addresses: refresh from here.
+        "live_url": _for_shop(posting, access.workshop)
+        if access.workshop
+        else reverse("posting_detail", args=[posting.uuid]),
     }
     if access.is_buyer:
         context["rows"] = offer_comparison(posting)
