@@ -22,7 +22,7 @@ from workshops.models import Workshop
 from workshops.selectors import memberships_for_request
 
 from . import services
-from .filters import PostingFilter
+from .filters import PostingFilter, active_filter_labels
 from .forms import AwardForm, InquiryForm, OfferForm, PostingForm
 from .selectors import (
     get_offer_for,
@@ -62,9 +62,11 @@ def board(request: HttpRequest) -> HttpResponse:
     filterset = PostingFilter(request.GET or None, request=request)
     invited = invited_postings(workshop)
     mine = own_postings(workshop)
+    active = []
     if filterset.is_bound and filterset.is_valid():
         invited = filterset.filter_queryset(invited)
         mine = filterset.filter_queryset(mine)
+        active = active_filter_labels(filterset)
     return render(
         request,
         "board/board.html",
@@ -72,6 +74,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "workshop": workshop,
             "managed": managed,
             "filter": filterset,
+            "active_filters": active,
             "invited": list(invited[:50]),
             "mine": list(mine[:50]),
             "live_config": live_config(workshop_stream(workshop)),

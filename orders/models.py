@@ -111,6 +111,15 @@ class StepQuerySet(models.QuerySet):
             )
         )
 
+    def with_posted_flag(self) -> StepQuerySet:
+        """Each step with `posted`: whether its own shop ever put it on the open board (the
+        job page links those steps to their postings). A subquery, not a query per step."""
+        return self.annotate(
+            posted=Exists(
+                Step.objects.filter(pk=OuterRef("pk"), postings__buyer_id=OuterRef("workshop_id"))
+            )
+        )
+
     def routable_by(self, buyer: Workshop, *, parent: Order | None = None) -> StepQuerySet:
         """The steps `buyer` may route now: the one rule the route form, the board, the route
         suggestions and `order_request` share. A step is routable when `buyer` performs it,

@@ -206,7 +206,12 @@ def job_detail(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
 def job_page_context(access: JobAccess) -> dict:
     """Everything the job page shows, in a fixed number of queries whatever the step count."""
     job = access.job
-    steps = list(access.steps().select_related("process", "workshop").order_by("position", "pk"))
+    steps = list(
+        access.steps()
+        .with_posted_flag()
+        .select_related("process", "workshop")
+        .order_by("position", "pk")
+    )
     links = list(
         StepLink.objects.filter(successor__job=job).values_list("predecessor_id", "successor_id")
     )
@@ -292,6 +297,7 @@ def job_page_context(access: JobAccess) -> dict:
         "events": events,
         "diagram": layout(steps, links, handoffs),
         "routable": access.can_manage_job() and any(r["can_edit"] for r in rows),
+        "posted": access.can_manage_job() and any(s.posted for s in steps),
         "live_config": live_config(job_stream(job)),
     }
 
