@@ -497,7 +497,7 @@ def test_it_shows_the_shops_lists_before_a_folded_filter_that_names_what_it_narr
     body = client.get("/board/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     folded = re.search(r'<details class="filters card board-filters" id="board-filters"\s*>', body)
     assert folded, "the filter is folded when nothing is wrong with it"
-    assert "絞り込み: <span class=\"active-filters\">すべて</span>" in body
+    assert '絞り込み: <span class="active-filters">すべて</span>' in body
     # The lists come right after the one-line filter, not after every checkbox of it.
     assert body.index('id="board-live"') > body.index("</details>")
     narrowed = client.get(
@@ -525,9 +525,9 @@ def test_it_counts_the_offers_a_decided_posting_received(chain, board, posting):
     offer(chain, posting, "turner", price=30000)
     assert award(chain, posting, won).status_code == 302
     body = client_for(chain.hub_owner).get("/board/").content.decode()
-    row = re.search(
-        rf'<tr>\s*<td><a href="/postings/{posting.uuid}/">.*?</tr>', body, re.S
-    ).group(0)
+    row = re.search(rf'<tr>\s*<td><a href="/postings/{posting.uuid}/">.*?</tr>', body, re.S).group(
+        0
+    )
     invited, offers = re.findall(r"<td>(\d+)</td>", row)
     assert offers == "2"
     assert int(invited) == posting.invites.count()
@@ -538,9 +538,9 @@ def test_it_does_not_count_a_withdrawn_offer(chain, board, posting):
     gone = offer(chain, posting, "turner", price=30000)
     board_services.offer_withdraw(offer=gone, actor=chain.turner_owner)
     body = client_for(chain.hub_owner).get("/board/").content.decode()
-    row = re.search(
-        rf'<tr>\s*<td><a href="/postings/{posting.uuid}/">.*?</tr>', body, re.S
-    ).group(0)
+    row = re.search(rf'<tr>\s*<td><a href="/postings/{posting.uuid}/">.*?</tr>', body, re.S).group(
+        0
+    )
     assert re.findall(r"<td>(\d+)</td>", row)[1] == "1"
 
 

@@ -18,7 +18,10 @@ WAIT = 15_000  # ms
 
 
 def test_it_refreshes_a_rejected_offer_page_from_the_postings_get_address(
-    live_server, tablet, chain, board  # noqa: F811
+    live_server,
+    tablet,
+    chain,
+    board,  # noqa: F811
 ):
     posting = board_services.posting_create(
         job=board["job"],
@@ -37,9 +40,11 @@ def test_it_refreshes_a_rejected_offer_page_from_the_postings_get_address(
     seen = []
     page.on(
         "response",
-        lambda r: seen.append((r.request.method, r.url, r.status))
-        if r.request.headers.get("x-shopnet-live")
-        else None,
+        lambda r: (
+            seen.append((r.request.method, r.url, r.status))
+            if r.request.headers.get("x-shopnet-live")
+            else None
+        ),
     )
     with page.expect_response(lambda r: bool(r.request.headers.get("x-shopnet-live"))) as answer:
         page.evaluate("window.shopnetLive.refresh()")
