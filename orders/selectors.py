@@ -13,6 +13,7 @@ from django.utils import timezone
 from workshops.models import Workshop
 
 from .models import (
+    LIVE_ORDER_STATES,
     HandOff,
     HandOffStatus,
     JobStatus,
@@ -45,6 +46,22 @@ def floor_queue(workshop) -> QuerySet[Step]:
             "pk",
         )
     )
+
+
+def floor_due_dates(workshop, steps: list[Step]) -> dict[int, dt.date]:
+    """The date each step's parts are due from `workshop`: the delivery date of the live order
+    that asks them of it, or, on the job's own shop, the job's due date. A supplier never sees
+    the hub's customer date. One query (none when every step is the job owner's)."""
+    due = {s.pk: s.job.due_date for s in steps if s.job.owner_id == workshop.pk}
+    others = [s.pk for s in steps if s.pk not in due]
+    if others:
+        for step_id, date in Order.steps.through.objects.filter(
+            step_id__in=others,
+            order__supplier=workshop,
+            order__status__in=LIVE_ORDER_STATES,
+        ).values_list("step_id", "order__due_date"):
+            due[step_id] = date
+    return due
 
 
 def floor_to_ship(workshop) -> QuerySet[Step]:
