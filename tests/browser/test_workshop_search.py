@@ -84,6 +84,7 @@ def test_owner_edits_the_profile_and_switches_to_english(live_server, tablet, di
     assert page.input_value("input[name=headcount]") == "7"
     home.refresh_from_db()
     assert home.headcount == 7
+    page.locator("#topmenu > summary").tap()
     tap_and_wait(page, page.locator("header button[name=language][value=en]"))
     assert page.get_attribute("html", "lang") == "en"
     assert page.locator("text=Capabilities").first.is_visible()
