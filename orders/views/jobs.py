@@ -18,7 +18,7 @@ from workshops.selectors import get_workshop_for
 
 from .. import services
 from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
-from ..diagram import layout
+from ..diagram import flow_order, layout
 from ..events import EVENT_LABELS
 from ..forms import (
     CancelForm,
@@ -242,7 +242,8 @@ def job_page_context(access: JobAccess) -> dict:
         ]
     )
     rows = []
-    for step in steps:
+    # The cards follow the parts: a step after the steps that feed it.
+    for step in flow_order(steps, links):
         nexts = successors.get(step.pk, [])
         mine = access.can_perform(step)
         # A next step this viewer may not see is shown as "the buyer", without its id.
@@ -295,7 +296,10 @@ def job_page_context(access: JobAccess) -> dict:
         "handoffs": handoffs,
         "incoming": incoming,
         "events": events,
-        "diagram": layout(steps, links, handoffs),
+        "diagrams": [
+            (layout(steps, links, handoffs), "across"),
+            (layout(steps, links, handoffs, down=True), "down"),
+        ],
         "routable": access.can_manage_job() and any(r["can_edit"] for r in rows),
         "posted": access.can_manage_job() and any(s.posted for s in steps),
         "live_config": live_config(job_stream(job)),

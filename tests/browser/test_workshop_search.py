@@ -33,7 +33,8 @@ def assert_touch_targets(page) -> None:
         """(min) => Array.from(document.querySelectorAll(
               'main button, main a, main input:not([type=hidden]), main select, ' +
               'main textarea, header button, header a'))
-            .filter(el => el.offsetParent !== null)
+            // offsetParent is undefined on SVG links: a hidden one has no box at all.
+            .filter(el => el.offsetParent !== null && el.getClientRects().length > 0)
             // A checkbox or radio is tapped through the label that wraps it.
             .map(el => (el.type === 'checkbox' || el.type === 'radio') && el.closest('label')
                        ? el.closest('label') : el)
