@@ -7,15 +7,16 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, Q, QuerySet, Sum, When
+from django.db.models import Avg, Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
-from workshops.models import Workshop
+from workshops.models import Membership, Workshop
 
 from .models import (
     LIVE_ORDER_STATES,
     HandOff,
     HandOffStatus,
+    Job,
     JobStatus,
     Order,
     OrderStatus,
@@ -222,3 +223,32 @@ def delivery_record(workshop, *, now=None) -> dict:
     shown = row["delivered"] >= MIN_SHOWN
     rate = round(100 * row["on_time"] / row["delivered"]) if shown else None
     return {"delivered": row["delivered"], "on_time": row["on_time"], "percent": rate}
+
+
+# --- asking a workshop for work -------------------------------------------------------------------
+
+JOBS_TO_ASK_LIMIT = 50
+
+
+def jobs_to_ask_of(user, supplier: Workshop) -> list[Job]:
+    """The jobs of the shops `user` manages that still have a step to route (the one rule,
+    `routable_by`), soonest due first, each with `routable_count`: what the user may ask
+    `supplier` for from its profile. One query per managed shop (a handful)."""
+    jobs: list[Job] = []
+    for membership in Membership.objects.managed_by(user).select_related("workshop"):
+        buyer = membership.workshop
+        if buyer.pk == supplier.pk:
+            continue
+        routable = Step.objects.routable_by(buyer).filter(job=OuterRef("pk"))
+        jobs += (
+            Job.objects.filter(owner=buyer, status__in=[JobStatus.OPEN, JobStatus.IN_PROGRESS])
+            .annotate(
+                routable_count=Subquery(
+                    routable.order_by().values("job").annotate(n=Count("pk")).values("n")[:1]
+                )
+            )
+            .filter(routable_count__gt=0)
+            .select_related("owner")
+            .order_by("due_date", "pk")[:JOBS_TO_ASK_LIMIT]
+        )
+    return sorted(jobs, key=lambda j: (j.due_date, j.pk))[:JOBS_TO_ASK_LIMIT]
