@@ -277,6 +277,24 @@ def drawings_for_posting(posting: Posting, user: User) -> list[DrawingRevision]:
     )
 
 
+def drawings_for_order(order: Order, user: User) -> list[DrawingRevision]:
+    """The current revisions shared with `order` that `user` may see, for the order page (the
+    supplier reads the drawing before accepting). The sharing rules are `job_sharing`'s; each
+    links to the viewer, which marks it with the viewer's workshop and logs the view."""
+    access = drawing_access(user, order.job)
+    if access is None:
+        return []
+    sharing = access.sharing or job_sharing(order.job)
+    ids = {pk for pk in sharing.shown(order.pk) if access.sees_drawing(pk)}
+    if not ids:
+        return []
+    return list(
+        DrawingRevision.objects.filter(drawing_id__in=ids, is_current=True)
+        .select_related("drawing")
+        .order_by("drawing__number")
+    )
+
+
 # --- access helpers ------------------------------------------------------------------------------
 
 

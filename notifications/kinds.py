@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orders.models import DeclineReason
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -121,4 +123,9 @@ def title_of(kind: str, data: dict) -> str:
 
 
 def details_of(data: dict) -> list[str]:
+    code = data.get("reason_code")
+    if code:
+        # A decline reason is stored as its code and put in words for the reader.
+        label = str(DeclineReason(code).label) if code in DeclineReason.values else code
+        data = {**data, "reason": f"{label}: {data['reason']}" if data.get("reason") else label}
     return [str(line) % data for key, line in DETAIL_LINES.items() if data.get(key)]

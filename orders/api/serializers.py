@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from ..models import (
+    DeclineReason,
     HandOff,
     Job,
     JobStatus,
@@ -195,6 +196,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "requested_at",
             "decided_at",
             "delivered_at",
+            "decline_code",
             "decline_reason",
         ]
 
@@ -333,7 +335,10 @@ class ReceiveInput(serializers.Serializer):
 
 
 class DeclineInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    """A reason from the list (`code`) and/or a note; the service says which are needed."""
+
+    code = serializers.ChoiceField(choices=DeclineReason.choices, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 # --- helpers -------------------------------------------------------------------------------------

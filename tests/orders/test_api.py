@@ -1269,3 +1269,27 @@ def test_the_events_take_a_fixed_number_of_queries(chain, django_assert_num_quer
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == total
+
+
+def test_the_api_declines_with_a_code_and_a_note(chain, requested):
+    _job, _plate, order = requested
+    response = _post(
+        client_for(chain.plater_owner),
+        order_url(order, "decline"),
+        {"code": "due_date", "reason": "3日後なら"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["decline_code"], body["decline_reason"]) == ("due_date", "3日後なら")
+    assert refreshed(order).decline_code == "due_date"
+
+
+def test_the_api_refuses_an_unknown_code_and_other_without_a_note(chain, requested):
+    _job, _plate, order = requested
+    before = _snapshot()
+    client = client_for(chain.plater_owner)
+    unknown = _post(client, order_url(order, "decline"), {"code": "bored"})
+    assert unknown.status_code == 400 and set(unknown.json()) == {"code"}
+    other = _post(client, order_url(order, "decline"), {"code": "other"})
+    assert other.status_code == 400 and set(other.json()) == {"reason"}
+    assert _snapshot() == before

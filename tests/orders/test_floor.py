@@ -9,10 +9,13 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import formats, translation
 
+from drawings import services as drawing_services
 from orders import services
 from orders.models import Job, Step, StepStatus
 from tests.conftest import client_for
+from tests.drawings.files import VALID, upload
 from tests.orders.conftest import add, in_days, post_job, terms
 
 pytestmark = pytest.mark.django_db
@@ -257,8 +260,6 @@ def test_the_floor_station_reads_a_pinned_number_of_queries(
 
 
 def test_a_suppliers_card_shows_its_orders_delivery_date_not_the_customers(chain):
-    from django.utils import formats, translation
-
     job, step = turner_job(chain, due_date=in_days(30))  # the order: in_days(10)
     html = client_for(chain.turner_floor).get("/floor/").content.decode()
     card = html[html.index(f'id="floor-step-{step.uuid}"') :]
@@ -277,9 +278,6 @@ def test_a_suppliers_card_shows_its_orders_delivery_date_not_the_customers(chain
 
 
 def test_a_card_links_its_revision_to_the_current_drawing(chain):
-    from drawings import services as drawing_services
-    from tests.drawings.files import VALID, upload
-
     job, step = turner_job(chain)
     filename, make = VALID["png"]
     first = drawing_services.drawing_upload(
