@@ -321,3 +321,20 @@ def test_the_outbox_says_waiting_only_when_something_waits(chain, routed_job):
     assert re.search(r'<section id="floor-outbox" class="card outbox" hidden', html)
     titles = re.findall(r'<(h2|p) class="[^"]*outbox-pending-title"( hidden)?', outbox)
     assert titles == [("h2", " hidden"), ("p", " hidden")]
+
+
+def test_two_next_steps_at_one_shop_are_two_buttons_that_name_their_step(chain):
+    job, turn = turner_job(chain)
+    assemble = add(job, chain, "ASM", after=[turn])
+    inspect = add(job, chain, "INS", after=[turn])
+    services.step_start(step=turn, actor=chain.turner_floor)
+    services.step_done(step=turn, actor=chain.turner_floor, good=100)
+    html = client_for(chain.turner_floor).get("/floor/").content.decode()
+    card = html[html.index(f'id="floor-ship-{turn.uuid}"') :]
+    card = card[: card.index("</section>")]
+    labels = re.findall(
+        r'<button type="submit" class="big" data-numpad="quantity">([^<]+)</button>', card
+    )
+    assert labels == [
+        f"{chain.hub.name} へ出荷（{step.process.name_ja}）" for step in (assemble, inspect)
+    ]
