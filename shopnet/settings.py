@@ -387,6 +387,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set the API reads (decline input) and writes (the order).
+    "ENUM_NAME_OVERRIDES": {"DeclineReasonEnum": "orders.models.DeclineReason"},
 }
 
 LOGGING = {

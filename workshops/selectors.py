@@ -96,12 +96,10 @@ def membership_for(user: User, workshop: Workshop) -> Membership | None:
     return Membership.objects.filter(user=user, workshop=workshop).first()
 
 
-def workshop_contacts(user: User, workshop: Workshop) -> list[Membership] | None:
-    """Who to talk to at `workshop` (its owners and managers), for a user who is a member of a
-    workshop; None for anyone else (association staff, a user of no shop): a shop's people
-    are for the shops that may work with it."""
-    if not user.is_authenticated or not Membership.objects.filter(user=user).exists():
-        return None
+def workshop_contacts(workshop: Workshop) -> list[Membership]:
+    """Who to talk to at `workshop`: its owners and managers. The profile shows them to members
+    of workshops only (not to association staff): a shop's people are for the shops that may
+    work with it."""
     people = Membership.objects.filter(workshop=workshop, role__in=MANAGING_ROLES)
     # The owner first, then the managers in the order they joined.
     return sorted(people.select_related("user"), key=lambda m: (m.role != Role.OWNER, m.pk))

@@ -42,6 +42,7 @@ from .selectors import (
     get_membership_for,
     get_workshop_for,
     membership_for,
+    memberships_for_request,
     memberships_of,
     workshop_contacts,
     workshop_profile,
@@ -117,7 +118,8 @@ def workshop_detail(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
             "workshop": workshop,
             "capabilities": workshop.capabilities.all(),
             "membership": membership,
-            "contacts": workshop_contacts(request.user, workshop),
+            # For members of a workshop (their memberships are read once per request).
+            "contacts": workshop_contacts(workshop) if memberships_for_request(request) else None,
             "distance_km": distance,
             "cycling_minutes": cycling_minutes(distance),
         },
