@@ -49,3 +49,17 @@ class PostingFilter(django_filters.FilterSet):
         if value == "invited":
             return queryset.filter(invites__workshop_id__in=managed).distinct()
         return queryset
+
+
+def active_filter_labels(filterset: PostingFilter) -> list[str]:
+    """What a valid filter narrows the board to, in words: the closed filter's one-line summary."""
+    data = filterset.form.cleaned_data
+    statuses = dict(PostingStatus.choices)
+    labels = [str(statuses[code]) for code in data.get("status") or []]
+    labels += [process.name for process in data.get("process") or []]
+    role = data.get("role")
+    if role:
+        labels.append(str(dict(POSTING_ROLE_CHOICES)[role]))
+    if data.get("job"):
+        labels.append(str(_("This job only")))
+    return labels

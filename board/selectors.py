@@ -107,13 +107,18 @@ def invited_postings(workshop: Workshop, *, now: dt.datetime | None = None) -> Q
 
 
 def own_postings(workshop: Workshop) -> QuerySet[Posting]:
-    """What `workshop` posted, with how many shops were invited and how many offer now."""
+    """What `workshop` posted, with how many shops were invited and how many offered.
+
+    An offer counts once it was made and until its maker withdraws it: the award turns the
+    offers into awarded / went elsewhere, and a decided posting still received them."""
     return (
         Posting.objects.filter(buyer=workshop)
         .select_related("job", "process", "material", "order__supplier")
         .annotate(
             invited_count=Count("invites", distinct=True),
-            offer_count=Count("offers", filter=Q(offers__status=OfferStatus.ACTIVE), distinct=True),
+            offer_count=Count(
+                "offers", filter=~Q(offers__status=OfferStatus.WITHDRAWN), distinct=True
+            ),
         )
         .order_by("-posted_at", "-pk")
     )

@@ -22,7 +22,7 @@ from workshops.models import Workshop
 from workshops.selectors import memberships_for_request
 
 from . import services
-from .filters import PostingFilter
+from .filters import PostingFilter, active_filter_labels
 from .forms import AwardForm, InquiryForm, OfferForm, PostingForm
 from .selectors import (
     get_offer_for,
@@ -62,9 +62,11 @@ def board(request: HttpRequest) -> HttpResponse:
     filterset = PostingFilter(request.GET or None, request=request)
     invited = invited_postings(workshop)
     mine = own_postings(workshop)
+    active = []
     if filterset.is_bound and filterset.is_valid():
         invited = filterset.filter_queryset(invited)
         mine = filterset.filter_queryset(mine)
+        active = active_filter_labels(filterset)
     return render(
         request,
         "board/board.html",
@@ -72,6 +74,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "workshop": workshop,
             "managed": managed,
             "filter": filterset,
+            "active_filters": active,
             "invited": list(invited[:50]),
             "mine": list(mine[:50]),
             "live_config": live_config(workshop_stream(workshop)),
@@ -136,6 +139,10 @@ def _detail(request, access, *, offer_form=None, award_form=None, status=200) ->
         "access": access,
         "steps": list(posting.steps.select_related("process").order_by("position", "pk")),
         "live_config": live_config(workshop_stream(access.workshop or posting.buyer)),
+        # The offer and award forms answer from their POST-only addresses: refresh from here.
+        "live_url": _for_shop(posting, access.workshop)
+        if access.workshop
+        else reverse("posting_detail", args=[posting.uuid]),
     }
     if access.is_buyer:
         context["rows"] = offer_comparison(posting)

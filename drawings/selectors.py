@@ -277,6 +277,24 @@ def drawings_for_posting(posting: Posting, user: User) -> list[DrawingRevision]:
     )
 
 
+def drawings_for_order(order: Order, user: User) -> list[DrawingRevision]:
+    """The current revisions shared with `order` that `user` may see, for the order page (the
+    supplier reads the drawing before accepting). The sharing rules are `job_sharing`'s; each
+    links to the viewer, which marks it with the viewer's workshop and logs the view."""
+    access = drawing_access(user, order.job)
+    if access is None:
+        return []
+    sharing = access.sharing or job_sharing(order.job)
+    ids = {pk for pk in sharing.shown(order.pk) if access.sees_drawing(pk)}
+    if not ids:
+        return []
+    return list(
+        DrawingRevision.objects.filter(drawing_id__in=ids, is_current=True)
+        .select_related("drawing")
+        .order_by("drawing__number")
+    )
+
+
 # --- access helpers ------------------------------------------------------------------------------
 
 
@@ -428,7 +446,8 @@ def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
         referenced.setdefault(step_id, set()).add(drawing_id)
     history: dict[int, list[tuple[dt.datetime, str, bool]]] = {}
     drawings: dict[int, tuple] = {}
-    for drawing_id, job_id, number, job_number, created, label, at, current in (
+    current_uuid: dict[int, str] = {}
+    for drawing_id, job_id, number, job_number, created, label, at, current, public_id in (
         DrawingRevision.objects.filter(drawing__job_id__in=job_ids)
         .values_list(
             "drawing_id",
@@ -439,10 +458,13 @@ def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
             "label",
             "created_at",
             "is_current",
+            "uuid",
         )
         .order_by("created_at", "pk")
     ):
         history.setdefault(drawing_id, []).append((at, label, current))
+        if current:
+            current_uuid[drawing_id] = str(public_id)
         drawings[drawing_id] = (job_id, number, (number != job_number, created, drawing_id))
     main: dict[int, int] = {}
     for drawing_id, (job_id, _number, rank) in drawings.items():
@@ -460,6 +482,7 @@ def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
             current = next((label for _at, label, now in revisions if now), None)
             if info.revision is None:
                 info.revision, info.number = current, drawings[drawing_id][1]
+                info.revision_uuid = current_uuid.get(drawing_id)
             if step.started_at is None:
                 continue
             at_start = [label for at, label, _now in revisions if at <= step.started_at]

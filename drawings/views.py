@@ -85,6 +85,7 @@ def _page_context(access: DrawingAccess, *, form: UploadForm | None = None) -> d
         context["form"] = form or UploadForm(job=job)
     if access.job_access is not None:
         context["live_config"] = live_config(job_stream(job))
+        context["live_url"] = reverse("job_drawings", args=[job.uuid])
     return context
 
 

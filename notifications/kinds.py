@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from orders.models import END_REASON_LABELS
+from orders.models import END_REASON_LABELS, DeclineReason
 
 
 @dataclass(frozen=True)
@@ -140,4 +140,9 @@ def details_of(data: dict) -> list[str]:
         # Stored as a code; shown in the reader's language.
         code = data["end_reason"]
         data = {**data, "end_reason": str(END_REASON_LABELS.get(code, code))}
+    code = data.get("reason_code")
+    if code:
+        # A decline reason is stored as its code and put in words for the reader.
+        label = str(DeclineReason(code).label) if code in DeclineReason.values else code
+        data = {**data, "reason": f"{label}: {data['reason']}" if data.get("reason") else label}
     return [str(line) % data for key, line in DETAIL_LINES.items() if data.get(key)]

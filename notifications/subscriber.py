@@ -163,6 +163,8 @@ def notices_for(event: ProgressEvent) -> list[Notice]:
         data = {**words, "supplier": order.supplier.name}
         if kind == "order.declined":
             data["reason"] = event.data.get("reason") or order.decline_reason
+            # A code, shown in the reader's language when the notice is read.
+            data["reason_code"] = event.data.get("code") or order.decline_code
         notices.append(
             Notice(
                 "request.accepted" if kind == "order.accepted" else "request.declined",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from .models import FINISHED_STEP_STATES, HandOff, HandOffStatus, Job, Step, StepLink, StepStatus
 
 
@@ -31,10 +33,20 @@ class StepGraph:
             self._successors[a].append(b)
 
     @classmethod
-    def load(cls, job: Job, *, related: Iterable[str] = ("workshop", "process")) -> StepGraph:
-        """The job's steps (with `related` joined) and links: two queries."""
+    def load(
+        cls,
+        job: Job,
+        *,
+        related: Iterable[str] = ("workshop", "process"),
+        steps: QuerySet[Step] | None = None,
+    ) -> StepGraph:
+        """The job's steps (with `related` joined; from `steps` when the caller needs them
+        annotated) and links: two queries."""
         steps = (
-            Step.objects.filter(job_id=job.pk).select_related(*related).order_by("position", "pk")
+            (Step.objects.all() if steps is None else steps)
+            .filter(job_id=job.pk)
+            .select_related(*related)
+            .order_by("position", "pk")
         )
         links = (
             StepLink.objects.filter(successor__job_id=job.pk)

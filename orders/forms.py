@@ -11,6 +11,7 @@ from workshops.models import Material, Process, Workshop
 from .models import (
     END_REASONS,
     HOLD_NOTE_LENGTH,
+    DeclineReason,
     HoldReason,
     Job,
     Order,
@@ -280,7 +281,27 @@ class ChangeTermsForm(TermsForm):
 
 
 class DeclineForm(IdempotentForm):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    """Why the supplier declines: one reason from the list, and a note (needed for "another
+    reason"). The service checks the same; the form says it all at once."""
+
+    code = forms.ChoiceField(
+        label=_("Reason"),
+        choices=DeclineReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose why you decline.")},
+    )
+    reason = forms.CharField(
+        label=_("Note to the buyer"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("code") == DeclineReason.OTHER and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say in a few words what the reason is."))
+        return data
 
 
 class ConfirmForm(IdempotentForm):

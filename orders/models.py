@@ -160,6 +160,15 @@ class StepQuerySet(models.QuerySet):
             )
         )
 
+    def with_posted_flag(self) -> StepQuerySet:
+        """Each step with `posted`: whether its own shop ever put it on the open board (the
+        job page links those steps to their postings). A subquery, not a query per step."""
+        return self.annotate(
+            posted=Exists(
+                Step.objects.filter(pk=OuterRef("pk"), postings__buyer_id=OuterRef("workshop_id"))
+            )
+        )
+
     def routable_by(self, buyer: Workshop, *, parent: Order | None = None) -> StepQuerySet:
         """The steps `buyer` may route now: the one rule the route form, the board, the route
         suggestions and `order_request` share. A step is routable when `buyer` performs it,
@@ -274,6 +283,18 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class DeclineReason(models.TextChoices):
+    """Why a supplier declines a request: a code stored on the order, shown in the reader's
+    language; what it adds in its own words goes in the note (`Order.decline_reason`)."""
+
+    FULLY_BOOKED = "fully_booked", _("Fully booked")
+    DUE_DATE = "due_date", _("Cannot meet the delivery date")
+    PRICE = "price", _("The price does not work for us")
+    CAPABILITY = "capability", _("Outside what we can make")
+    MATERIAL = "material", _("Cannot get the material")
+    OTHER = "other", _("Another reason")
+
+
 # An order in these states holds its steps: no second order may cover them at the same level.
 LIVE_ORDER_STATES = (OrderStatus.REQUESTED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
 
@@ -314,7 +335,11 @@ class Order(models.Model):
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
     terms_note = models.TextField(_("other terms"), blank=True)
-    decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+    decline_code = models.CharField(
+        _("reason for declining"), max_length=16, choices=DeclineReason.choices, blank=True
+    )
+    # The supplier's own words on declining (alone, from clients that send no code).
+    decline_reason = models.CharField(_("note on declining"), max_length=300, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

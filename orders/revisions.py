@@ -29,6 +29,8 @@ class StaleDrawing:
 class StepRevision:
     revision: str | None = None
     number: str | None = None
+    # The current revision's public id, for a link to its viewer (which decides who may look).
+    revision_uuid: str | None = None
     stale: list[StaleDrawing] = field(default_factory=list)
 
 

@@ -7,17 +7,19 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, Q, QuerySet, Sum, When
+from django.db.models import Avg, Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
-from workshops.models import Workshop
+from workshops.models import Membership, Workshop
 
 from .dag import StepGraph
 from .models import (
     ENDED_JOB_STATES,
+    LIVE_ORDER_STATES,
     HandOff,
     HandOffStatus,
     Job,
+    JobStatus,
     Order,
     OrderStatus,
     Rating,
@@ -47,6 +49,22 @@ def floor_queue(workshop) -> QuerySet[Step]:
             "pk",
         )
     )
+
+
+def floor_due_dates(workshop, steps: list[Step]) -> dict[int, dt.date]:
+    """The date each step's parts are due from `workshop`: the delivery date of the live order
+    that asks them of it, or, on the job's own shop, the job's due date. A supplier never sees
+    the hub's customer date. One query (none when every step is the job owner's)."""
+    due = {s.pk: s.job.due_date for s in steps if s.job.owner_id == workshop.pk}
+    others = [s.pk for s in steps if s.pk not in due]
+    if others:
+        for step_id, date in Order.steps.through.objects.filter(
+            step_id__in=others,
+            order__supplier=workshop,
+            order__status__in=LIVE_ORDER_STATES,
+        ).values_list("step_id", "order__due_date"):
+            due[step_id] = date
+    return due
 
 
 def floor_to_ship(workshop) -> QuerySet[Step]:
@@ -229,3 +247,32 @@ def contracted_orders(job: Job) -> QuerySet[Order]:
         .select_related("supplier")
         .order_by("requested_at", "pk")
     )
+
+
+# --- asking a workshop for work -------------------------------------------------------------------
+
+JOBS_TO_ASK_LIMIT = 50
+
+
+def jobs_to_ask_of(user, supplier: Workshop) -> list[Job]:
+    """The jobs of the shops `user` manages that still have a step to route (the one rule,
+    `routable_by`), soonest due first, each with `routable_count`: what the user may ask
+    `supplier` for from its profile. One query per managed shop (a handful)."""
+    jobs: list[Job] = []
+    for membership in Membership.objects.managed_by(user).select_related("workshop"):
+        buyer = membership.workshop
+        if buyer.pk == supplier.pk:
+            continue
+        routable = Step.objects.routable_by(buyer).filter(job=OuterRef("pk"))
+        jobs += (
+            Job.objects.filter(owner=buyer, status__in=[JobStatus.OPEN, JobStatus.IN_PROGRESS])
+            .annotate(
+                routable_count=Subquery(
+                    routable.order_by().values("job").annotate(n=Count("pk")).values("n")[:1]
+                )
+            )
+            .filter(routable_count__gt=0)
+            .select_related("owner")
+            .order_by("due_date", "pk")[:JOBS_TO_ASK_LIMIT]
+        )
+    return sorted(jobs, key=lambda j: (j.due_date, j.pk))[:JOBS_TO_ASK_LIMIT]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import floor, job_end, jobs, lists, load, orders, ratings, traveler
+from .views import floor, job_end, jobs, lists, load, orders, peers, ratings, traveler
 
 urlpatterns = [
     path("floor/", floor.floor, name="floor"),
@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("handoffs/<uuid:handoff_uuid>/receive/", jobs.handoff_receive, name="handoff_receive"),
     path("jobs/<uuid:job_uuid>/route/", orders.order_new, name="order_new"),
+    path(
+        "workshops/<uuid:workshop_uuid>/request/",
+        peers.workshop_request,
+        name="workshop_request",
+    ),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<uuid:order_uuid>/", orders.order_detail, name="order_detail"),
     path("orders/<uuid:order_uuid>/terms/", orders.order_change_terms, name="order_change_terms"),

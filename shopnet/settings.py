@@ -388,8 +388,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # One enum for the hold reason, whether a field allows it blank (a step's) or not (a hold).
-    "ENUM_NAME_OVERRIDES": {"HoldReasonEnum": "orders.models.HoldReason"},
+    # One enum name for each choice set the API reads and writes (a hold reason, whether a
+    # field allows it blank or not; a decline reason, in the decline input and on the order).
+    "ENUM_NAME_OVERRIDES": {
+        "HoldReasonEnum": "orders.models.HoldReason",
+        "DeclineReasonEnum": "orders.models.DeclineReason",
+    },
 }
 
 LOGGING = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import django_filters
@@ -242,3 +243,54 @@ class WorkshopFilter(django_filters.FilterSet):
             )
             return False
         return True
+
+
+# The conditions a search can drop, in the order the form shows them (ordering is not one).
+LOOSENABLE = (
+    "q",
+    "process",
+    "material",
+    "size",
+    "tolerance",
+    "lot",
+    "certification",
+    "district",
+    "near",
+)
+
+
+@dataclass
+class Loosening:
+    """One condition of a search and the search without it."""
+
+    label: str
+    value: str
+    query: str
+
+
+def loosenings(filterset: WorkshopFilter) -> list[Loosening]:
+    """For a valid search: each active condition (each code of a multiple one) with the query
+    string that drops it, for the page that found nothing."""
+    data = filterset.data
+    cleaned = filterset.form.cleaned_data
+    out = []
+    for name in LOOSENABLE:
+        raw = [v for v in data.getlist(name) if v.strip()] if name in data else []
+        if not raw:
+            continue
+        label = str(filterset.form.fields[name].label)
+        value = cleaned.get(name)
+        if isinstance(filterset.filters[name], CodeMultipleChoiceFilter) and value:
+            for item in value:
+                rest = data.copy()
+                rest.setlist(name, [v for v in raw if v != item.code])
+                rest.pop("page", None)
+                shown = getattr(item, "name", None) or item.code
+                out.append(Loosening(label, str(shown), rest.urlencode()))
+            continue
+        rest = data.copy()
+        rest.pop(name, None)
+        rest.pop("page", None)
+        shown = getattr(value, "name", None) or " ".join(raw)
+        out.append(Loosening(label, str(shown), rest.urlencode()))
+    return out

@@ -21,6 +21,7 @@ from .models import (
     Invitation,
     Machine,
     Membership,
+    Role,
     User,
     Workshop,
 )
@@ -93,6 +94,15 @@ def membership_for(user: User, workshop: Workshop) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, workshop=workshop).first()
+
+
+def workshop_contacts(workshop: Workshop) -> list[Membership]:
+    """Who to talk to at `workshop`: its owners and managers. The profile shows them to members
+    of workshops only (not to association staff): a shop's people are for the shops that may
+    work with it."""
+    people = Membership.objects.filter(workshop=workshop, role__in=MANAGING_ROLES)
+    # The owner first, then the managers in the order they joined.
+    return sorted(people.select_related("user"), key=lambda m: (m.role != Role.OWNER, m.pk))
 
 
 def districts_staffed_by(user: User) -> QuerySet[District]:

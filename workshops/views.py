@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
-from .filters import WorkshopFilter
+from .filters import WorkshopFilter, loosenings
 from .forms import (
     CapabilityForm,
     InvitationForm,
@@ -42,7 +42,9 @@ from .selectors import (
     get_membership_for,
     get_workshop_for,
     membership_for,
+    memberships_for_request,
     memberships_of,
+    workshop_contacts,
     workshop_profile,
     workshops_visible_to,
 )
@@ -79,6 +81,8 @@ def workshop_search(request: HttpRequest) -> HttpResponse:
         page = paginator.get_page(request.GET.get("page"))
         for workshop in page.object_list:
             workshop.cycling_minutes = cycling_minutes(getattr(workshop, "distance_km", None))
+    # Nothing found: say which conditions narrowed it, each with the search without it.
+    loosen = loosenings(filterset) if page is not None and not page.paginator.count else []
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -89,6 +93,7 @@ def workshop_search(request: HttpRequest) -> HttpResponse:
             "page": page,
             "origin": filterset.origin if valid else None,
             "query_string": query.urlencode(),
+            "loosen": loosen,
         },
         status=200 if valid else 400,
     )
@@ -113,6 +118,8 @@ def workshop_detail(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
             "workshop": workshop,
             "capabilities": workshop.capabilities.all(),
             "membership": membership,
+            # For members of a workshop (their memberships are read once per request).
+            "contacts": workshop_contacts(workshop) if memberships_for_request(request) else None,
             "distance_km": distance,
             "cycling_minutes": cycling_minutes(distance),
         },

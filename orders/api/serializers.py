@@ -13,6 +13,7 @@ from rest_framework import serializers
 from ..models import (
     END_REASONS,
     HOLD_NOTE_LENGTH,
+    DeclineReason,
     HandOff,
     HoldReason,
     Job,
@@ -210,6 +211,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "requested_at",
             "decided_at",
             "delivered_at",
+            "decline_code",
             "decline_reason",
         ]
 
@@ -389,7 +391,10 @@ class ReceiveInput(serializers.Serializer):
 
 
 class DeclineInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    """A reason from the list (`code`) and/or a note; the service says which are needed."""
+
+    code = serializers.ChoiceField(choices=DeclineReason.choices, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 # --- helpers -------------------------------------------------------------------------------------

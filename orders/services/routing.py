@@ -20,6 +20,7 @@ from ..events import append_event, locked_job
 from ..models import (
     FINISHED_STEP_STATES,
     LIVE_ORDER_STATES,
+    DeclineReason,
     Job,
     Order,
     OrderStatus,
@@ -281,20 +282,42 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
 
 @idempotent("order.decline", Order)
 @transaction.atomic
-def order_decline(*, order: Order, actor: User | None, reason: str) -> Order:
+def order_decline(*, order: Order, actor: User | None, reason: str = "", code: str = "") -> Order:
+    """Decline a request, saying why: a reason from the list (`code`, a DeclineReason) and/or
+    a note in the supplier's words (`reason`); "another reason" needs the note."""
     job, order = _locked_order(order)
     require_member(actor, order.supplier, manage=True)
     _still_requested(order)
     reason = (reason or "").strip()
-    if not reason:
-        raise Refused({"reason": _("Tell the buyer why you decline.")}, code="reason_required")
+    code = (code or "").strip()
+    errors: dict[str, str] = {}
+    if code and code not in DeclineReason.values:
+        errors["code"] = _("Choose a reason from the list.")
+    if not code and not reason:
+        errors["reason"] = _("Tell the buyer why you decline.")
+    elif code == DeclineReason.OTHER and not reason:
+        errors["reason"] = _("Say in a few words what the reason is.")
+    if len(reason) > 300:
+        errors["reason"] = _("At most 300 characters.")
+    if errors:
+        # One code for every way the reason falls short; the fields say which.
+        raise Refused(errors, code="decline_reason")
     order.status = OrderStatus.DECLINED
-    order.decline_reason = reason[:300]
+    order.decline_code = code
+    order.decline_reason = reason
     order.decided_by = actor
     order.decided_at = timezone.now()
-    order.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
+    order.save(
+        update_fields=["status", "decline_code", "decline_reason", "decided_by", "decided_at"]
+    )
     append_event(
-        job, "order.declined", actor=actor, workshop=order.supplier, order=order, reason=reason
+        job,
+        "order.declined",
+        actor=actor,
+        workshop=order.supplier,
+        order=order,
+        code=code,
+        reason=reason,
     )
     recompute(job, actor=actor)
     return order

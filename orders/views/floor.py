@@ -7,6 +7,7 @@ idempotency key, so a tap made while the Wi-Fi is down is sent, once, when it re
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from ..models import HoldReason, Step, StepStatus
 from ..revisions import step_revisions
 from ..selectors import (
     floor_arriving,
+    floor_due_dates,
     floor_queue,
     floor_to_ship,
     next_destinations,
@@ -62,6 +64,9 @@ class Card:
     step: Step
     revision: str | None
     available: int
+    # When the parts are due from this shop: its order's delivery date, or the job's own.
+    due_date: dt.date | None = None
+    revision_uuid: str | None = None
     # Drawings whose revision changed after this step started: (number, started on, current).
     stale_revisions: list = field(default_factory=list)
     next_steps: list[Step] = field(default_factory=list)
@@ -99,11 +104,16 @@ def floor_cards(
     workshop, *, manages: bool, focus: Step | None = None
 ) -> tuple[list[Card], list[Card], list]:
     """(the queue, done steps with parts to ship on, hand-offs on their way in) as cards with
-    their forms, in a fixed number of queries whatever the number of steps."""
-    queue = list(floor_queue(workshop)[:QUEUE_LIMIT])
-    to_ship = list(floor_to_ship(workshop)[:QUEUE_LIMIT])
-    if focus is not None and all(s.pk != focus.pk for s in queue + to_ship):
-        queue.insert(0, focus)
+    their forms, in a fixed number of queries whatever the number of steps.
+
+    With `focus` (a step a traveler's code opened) that step alone: its card, and its parts to
+    ship on when it is done."""
+    if focus is not None:
+        to_ship = list(floor_to_ship(workshop).filter(pk=focus.pk))
+        queue = [] if to_ship else [focus]
+    else:
+        queue = list(floor_queue(workshop)[:QUEUE_LIMIT])
+        to_ship = list(floor_to_ship(workshop)[:QUEUE_LIMIT])
     steps = queue + to_ship
     ids = [s.pk for s in steps]
     successors = step_successors(ids)
@@ -111,11 +121,14 @@ def floor_cards(
     # The revision of the drawing each step works to, and any that changed since it started.
     revisions = step_revisions(steps)
     destinations = next_destinations(to_ship)
+    due_dates = floor_due_dates(workshop, steps)
 
     def card(step: Step) -> Card:
         return Card(
             step=step,
             revision=revisions[step.pk].revision if step.pk in revisions else None,
+            revision_uuid=revisions[step.pk].revision_uuid if step.pk in revisions else None,
+            due_date=due_dates.get(step.pk),
             stale_revisions=revisions[step.pk].stale if step.pk in revisions else [],
             available=available[step.pk],
             next_steps=successors.get(step.pk, []),
@@ -139,10 +152,14 @@ def floor_cards(
         ]
         if item.ship_to:
             ship_cards.append(item)
-    incoming = [
-        {"handoff": h, "form": ReceiveForm(initial={"quantity": h.quantity_shipped})}
-        for h in floor_arriving(workshop, manages=manages)[:QUEUE_LIMIT]
-    ]
+    incoming = (
+        []
+        if focus is not None
+        else [
+            {"handoff": h, "form": ReceiveForm(initial={"quantity": h.quantity_shipped})}
+            for h in floor_arriving(workshop, manages=manages)[:QUEUE_LIMIT]
+        ]
+    )
     for number, item in enumerate(incoming):
         item["form"].auto_id = f"id_receive{number}_%s"
     return queue_cards, ship_cards, incoming
@@ -153,6 +170,11 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
     manages = membership.role in MANAGING_ROLES
     queue, to_ship, incoming = floor_cards(workshop, manages=manages, focus=focus)
     here = reverse("floor") + f"?workshop={workshop.uuid}"
+    # A tap on a step opened from its traveler comes back to that step; the page offers the way
+    # back to the whole queue.
+    back = here
+    if focus is not None:
+        here = reverse("floor_step", args=[focus.uuid])
     return render(
         request,
         "orders/floor.html",
@@ -167,6 +189,7 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
             "hold_reasons": HoldReason.choices,
             "here": here,
             "focus": focus,
+            "queue_url": back,
             "live_config": live_config(workshop_stream(workshop)),
         },
     )

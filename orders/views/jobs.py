@@ -18,7 +18,7 @@ from workshops.selectors import get_workshop_for
 
 from ..access import JobAccess, get_handoff_for, get_job_for, get_step_for
 from ..dag import StepGraph
-from ..diagram import layout
+from ..diagram import flow_order, layout
 from ..events import EVENT_LABELS
 from ..forms import (
     CancelForm,
@@ -32,7 +32,7 @@ from ..forms import (
     StepForm,
 )
 from ..live import job_stream, live_config
-from ..models import HandOffStatus, StepStatus
+from ..models import HandOffStatus, Step, StepStatus
 from ..selectors import next_destinations
 from ..services import jobs as job_services
 from ..services import progress
@@ -211,7 +211,7 @@ def job_detail(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
 def job_page_context(access: JobAccess) -> dict:
     """Everything the job page shows, in a fixed number of queries whatever the step count."""
     job = access.job
-    graph = StepGraph.load(job)
+    graph = StepGraph.load(job, steps=Step.objects.with_posted_flag())
     steps = [s for s in graph.steps.values() if access.sees_step(s)]
     links = graph.links
     handoffs = list(
@@ -241,7 +241,8 @@ def job_page_context(access: JobAccess) -> dict:
         ]
     )
     rows = []
-    for step in steps:
+    # The cards follow the parts: a step after the steps that feed it.
+    for step in flow_order(steps, links):
         nexts = successors.get(step.pk, [])
         mine = access.can_perform(step)
         # A next step this viewer may not see is shown as "the buyer", without its id.
@@ -294,9 +295,13 @@ def job_page_context(access: JobAccess) -> dict:
         "handoffs": handoffs,
         "incoming": incoming,
         "events": events,
-        "diagram": layout(steps, links, handoffs),
+        "diagrams": [
+            (layout(steps, links, handoffs), "across"),
+            (layout(steps, links, handoffs, down=True), "down"),
+        ],
         "routable": access.can_manage_job() and any(r["can_edit"] for r in rows),
         "can_end": access.can_manage_job() and job_may_end(job, "cancel"),
+        "posted": access.can_manage_job() and any(s.posted for s in steps),
         "live_config": live_config(job_stream(job)),
     }
 

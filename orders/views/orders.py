@@ -192,7 +192,9 @@ def _decision_form(request: HttpRequest, order: Order, form_class):
     form = form_class(request.POST)
     if form.is_valid():
         return form
-    messages.error(request, _("Tell the buyer why you decline."))
+    # Every problem at once, in the user's language (the decline form has two fields).
+    problems = [str(m) for errors in form.errors.values() for m in errors]
+    messages.error(request, " ".join(problems) or _("Tell the buyer why you decline."))
     return None
 
 
@@ -228,6 +230,7 @@ def order_decline(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
                 order=order,
                 actor=request.user,
                 idempotency_key=key,
+                code=form.cleaned_data["code"],
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:

@@ -101,6 +101,10 @@
       refusedList.appendChild(li);
     });
     outbox.querySelector(".outbox-refused-title").hidden = !box.refused.length;
+    // "Waiting to be sent" is said only when something is.
+    outbox.querySelectorAll(".outbox-pending-title").forEach(function (node) {
+      node.hidden = !box.pending.length;
+    });
     outbox.hidden = !box.pending.length && !box.refused.length;
     // Mark the cards with taps on their way.
     document.querySelectorAll(".floor-card").forEach(function (card) {

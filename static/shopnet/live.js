@@ -2,7 +2,8 @@
  *
  * A page opts in with <script type="application/json" id="live-config"> holding
  *   {"heartbeat": seconds, "streams": [{"url": "/ws/jobs/<uuid>/", "seq": N, "events": "/api/v1/jobs/<uuid>/events"}, ...]}
- * and marks the parts to refresh with data-live-region (and an id).
+ * and marks the parts to refresh with data-live-region (and an id). The regions are re-read from
+ * <body data-live-url>, the page's canonical GET address (base.html sets it).
  *
  * Job streams carry `seq`: the client keeps the last one it saw, reconnects with ?after=<seq>,
  * and, if a heartbeat reports a later seq than it has, repairs the gap from the event log.
@@ -84,10 +85,15 @@
     if (window.scrollX !== x || window.scrollY !== y) window.scrollTo(x, y);
   }
 
+  // The page's canonical GET address, never window.location: a page drawn as the answer to a
+  // POST (a form with errors) sits at an address that only accepts POST.
+  var pageUrl = document.body.getAttribute("data-live-url");
+
   function refresh() {
+    if (!pageUrl) return;
     if (refreshing) { refreshAgain = true; return; }
     refreshing = true;
-    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Shopnet-Live": "1" } })
+    fetch(pageUrl, { credentials: "same-origin", headers: { "X-Shopnet-Live": "1" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.text();

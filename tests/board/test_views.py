@@ -4,6 +4,7 @@ comparison and the suggestions, with pinned query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -476,3 +477,87 @@ def test_the_board_reads_a_pinned_number_of_queries(
     # offers on them; the shop's own postings; the processes of the filter form
     with django_assert_num_queries(7):
         assert client.get("/board/").status_code == 200
+
+
+# --- the board page at first sight -------------------------------------------------------------
+
+
+def award(chain, posting, won):
+    return client_for(chain.hub_owner).post(
+        f"/postings/{posting.uuid}/award/",
+        {
+            "offer": won.uuid,
+            "delivery_place": "本社",
+            "payment_due_date": in_days(40).isoformat(),
+            "payment_method": "bank_transfer",
+        },
+    )
+
+
+def test_it_shows_the_shops_lists_before_a_folded_filter_that_names_what_it_narrows_to(
+    chain, board, posting
+):
+    client = client_for(chain.turner_owner)
+    body = client.get("/board/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    folded = re.search(r'<details class="filters card board-filters" id="board-filters"\s*>', body)
+    assert folded, "the filter is folded when nothing is wrong with it"
+    assert '絞り込み: <span class="active-filters">すべて</span>' in body
+    # The lists come right after the one-line filter, not after every checkbox of it.
+    assert body.index('id="board-live"') > body.index("</details>")
+    narrowed = client.get(
+        "/board/",
+        {"status": "open", "process": "G", "workshop": chain.turner.uuid},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    ).content.decode()
+    summary = re.search(r'<span class="active-filters">(.*?)</span>', narrowed).group(1)
+    assert summary == "見積受付中・研削"
+    assert str(posting.uuid) in narrowed
+
+
+def test_it_shows_an_awarded_offer_with_one_chip(chain, board, posting):
+    won = offer(chain, posting, "grinder", price=25000)
+    assert award(chain, posting, won).status_code == 302
+    body = client_for(chain.grinder_owner).get("/board/", HTTP_ACCEPT_LANGUAGE="ja")
+    row = re.search(
+        rf'<tr>\s*<td><a href="/postings/{posting.uuid}/.*?</tr>', body.content.decode(), re.S
+    ).group(0)
+    assert re.findall(r'<span class="chip[^"]*">([^<]*)</span>', row) == ["決定"]
+
+
+def test_it_counts_the_offers_a_decided_posting_received(chain, board, posting):
+    won = offer(chain, posting, "grinder", price=25000)
+    offer(chain, posting, "turner", price=30000)
+    assert award(chain, posting, won).status_code == 302
+    body = client_for(chain.hub_owner).get("/board/").content.decode()
+    row = re.search(rf'<tr>\s*<td><a href="/postings/{posting.uuid}/">.*?</tr>', body, re.S).group(
+        0
+    )
+    invited, offers = re.findall(r"<td>(\d+)</td>", row)
+    assert offers == "2"
+    assert int(invited) == posting.invites.count()
+
+
+def test_it_does_not_count_a_withdrawn_offer(chain, board, posting):
+    offer(chain, posting, "grinder", price=25000)
+    gone = offer(chain, posting, "turner", price=30000)
+    board_services.offer_withdraw(offer=gone, actor=chain.turner_owner)
+    body = client_for(chain.hub_owner).get("/board/").content.decode()
+    row = re.search(rf'<tr>\s*<td><a href="/postings/{posting.uuid}/">.*?</tr>', body, re.S).group(
+        0
+    )
+    assert re.findall(r"<td>(\d+)</td>", row)[1] == "1"
+
+
+def test_the_job_page_links_its_posted_steps_to_their_postings(chain, board, posting):
+    job = board["job"]
+    link = f'href="/board/?workshop={chain.hub.uuid}&amp;job={job.uuid}"'
+    body = client_for(chain.hub_owner).get(f"/jobs/{job.uuid}/").content.decode()
+    assert body.count(link) == 2  # the header, and the posted step's card
+    grind_card = re.search(rf'id="step-{board["grind"].uuid}".*?</section>', body, re.S).group(0)
+    assert link in grind_card
+    turn_card = re.search(rf'id="step-{board["turn"].uuid}".*?</section>', body, re.S).group(0)
+    assert link not in turn_card
+    listed = client_for(chain.hub_owner).get(f"/board/?workshop={chain.hub.uuid}&job={job.uuid}")
+    assert str(posting.uuid) in listed.content.decode()
+    other = post_job(chain, part_name="別件")
+    assert link not in client_for(chain.hub_owner).get(f"/jobs/{other.uuid}/").content.decode()

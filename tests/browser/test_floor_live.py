@@ -126,6 +126,7 @@ def test_taps_made_offline_wait_as_pending_and_drain_in_order(
     outbox.wait_for(state="visible")
     assert outbox.locator("li.pending").count() == 2
     assert "未送信" in outbox.inner_text()
+    assert outbox.locator("h2.outbox-pending-title").is_visible()
     assert floor.locator(f"#floor-step-{turn.uuid} .pending-badge").is_visible()
     time.sleep(1)
     assert status_of(turn) == status_of(other) == StepStatus.READY  # nothing reached the server
@@ -176,6 +177,9 @@ def test_a_tap_the_server_refuses_is_shown_not_lost(asgi_live_server, browser, c
     assert "完了にできるのは進行中の工程だけです。" in refused.inner_text()
     assert "bad_state_done" not in refused.inner_text()
     assert floor.locator("#floor-outbox li.pending").count() == 0
+    # Nothing waits any more: the outbox says what was refused, not "waiting to be sent".
+    assert not floor.locator("#floor-outbox h2.outbox-pending-title").is_visible()
+    assert floor.locator("#floor-outbox .outbox-refused-title").is_visible()
     step = Step.objects.get(pk=turn.pk)
     assert (step.good_qty, step.scrap_qty) == (90, 10)  # the office's counts stand
     # Dismissing it is the user's choice.

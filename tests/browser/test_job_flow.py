@@ -46,7 +46,7 @@ def test_the_hub_sees_the_order_graph_and_the_customer(live_server, browser, cha
     page = context.new_page()
     sign_in_as(page, live_server, chain.hub_owner)
     page.goto(f"{live_server.url}/jobs/{job.uuid}/")
-    nodes = page.locator("svg g[data-step]")
+    nodes = page.locator(".graph-across svg g[data-step]")
     assert nodes.count() == 5
     assert "株式会社 秘密顧客" in page.inner_text("main")
     # The sub-order's price stays between its two parties.

@@ -33,7 +33,8 @@ def assert_touch_targets(page) -> None:
         """(min) => Array.from(document.querySelectorAll(
               'main button, main a, main input:not([type=hidden]), main select, ' +
               'main textarea, header button, header a'))
-            .filter(el => el.offsetParent !== null)
+            // offsetParent is undefined on SVG links: a hidden one has no box at all.
+            .filter(el => el.offsetParent !== null && el.getClientRects().length > 0)
             // A checkbox or radio is tapped through the label that wraps it.
             .map(el => (el.type === 'checkbox' || el.type === 'radio') && el.closest('label')
                        ? el.closest('label') : el)
@@ -84,6 +85,7 @@ def test_owner_edits_the_profile_and_switches_to_english(live_server, tablet, di
     assert page.input_value("input[name=headcount]") == "7"
     home.refresh_from_db()
     assert home.headcount == 7
+    page.locator("#topmenu > summary").tap()
     tap_and_wait(page, page.locator("header button[name=language][value=en]"))
     assert page.get_attribute("html", "lang") == "en"
     assert page.locator("text=Capabilities").first.is_visible()
@@ -113,3 +115,23 @@ def test_owner_invites_a_floor_member(live_server, browser, district_with_shops)
     assert "田中精機" in page.inner_text("main")
     assert home.memberships.get(user__username="yamada").role == Role.FLOOR
     newcomer.close()
+
+
+@pytest.mark.parametrize("viewport", [TABLET_PORTRAIT, {"width": 1180, "height": 820}])
+def test_a_search_that_finds_nothing_says_so_first_and_one_tap_loosens_it(
+    live_server, browser, district_with_shops, viewport
+):
+    context = browser.new_context(viewport=viewport, has_touch=True, locale="ja-JP")
+    page = context.new_page()
+    sign_in(page, live_server, "owner", "pw-owner")
+    page.goto(f"{live_server.url}/workshops/?process=G&material=S45C")
+    notice = page.locator("#no-hits")
+    assert notice.is_visible()
+    assert "すべての条件に合う工場はありません" in notice.inner_text()
+    box = notice.bounding_box()
+    assert box["y"] < viewport["height"], box  # on the first screen, not under the filters
+    assert_touch_targets(page)
+    tap_and_wait(page, notice.locator("a[data-drops='材質']"))
+    assert "material" not in page.url and "process=G" in page.url
+    assert page.locator("tbody tr").count() == 2
+    context.close()

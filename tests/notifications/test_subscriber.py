@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from board import services as board_services
 from notifications import subscriber
+from notifications.kinds import details_of
 from notifications.models import FannedOut, Notification
 from notifications.tasks import catch_up, postings_closing
 from orders.models import ProgressEvent
@@ -74,6 +75,21 @@ def test_declined_tells_the_buyer_with_the_reason(chain, act):
         order_decline(order=order, actor=chain.turner_owner, reason="旋盤が満杯")
     assert told() == [("hub-owner", "request.declined")]
     assert Notification.objects.get().data["reason"] == "旋盤が満杯"
+
+
+def test_a_declined_reason_code_is_kept_as_a_code_and_read_in_the_readers_language(chain, act):
+    job, step = one_step_job(chain)
+    order = order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+    )
+    with act():
+        order_decline(order=order, actor=chain.turner_owner, code="fully_booked")
+    data = Notification.objects.get().data
+    assert data["reason_code"] == "fully_booked" and not data["reason"]
+    with translation.override("ja"):
+        assert details_of(data) == ["理由: 手一杯で受けられない"]
+    with translation.override("en"):
+        assert details_of(data) == ["Reason: Fully booked"]
 
 
 def test_a_changed_document_tells_the_other_side(chain, act, routed_job):

@@ -1443,3 +1443,27 @@ def test_the_schema_documents_the_job_end_inputs(chain):
         component = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
         assert {"reason", "note", "suppliers_agreed"} <= set(component["properties"])
         assert reason in str(schema["components"]["schemas"])
+
+
+def test_the_api_declines_with_a_code_and_a_note(chain, requested):
+    _job, _plate, order = requested
+    response = _post(
+        client_for(chain.plater_owner),
+        order_url(order, "decline"),
+        {"code": "due_date", "reason": "3日後なら"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["decline_code"], body["decline_reason"]) == ("due_date", "3日後なら")
+    assert refreshed(order).decline_code == "due_date"
+
+
+def test_the_api_refuses_an_unknown_code_and_other_without_a_note(chain, requested):
+    _job, _plate, order = requested
+    before = _snapshot()
+    client = client_for(chain.plater_owner)
+    unknown = _post(client, order_url(order, "decline"), {"code": "bored"})
+    assert unknown.status_code == 400 and set(unknown.json()) == {"code"}
+    other = _post(client, order_url(order, "decline"), {"code": "other"})
+    assert other.status_code == 400 and set(other.json()) == {"reason"}
+    assert _snapshot() == before

@@ -315,8 +315,8 @@ def test_the_profile_costs_the_same_whatever_the_number_of_ratings(
     # their materials, their machines, certifications, districts, machines); the viewer's
     # membership there; the viewer's own workshops (distance); may the viewer see ratings;
     # the rating summary; the delivery record; the latest ratings with their buyers;
-    # the navigation's memberships
-    with django_assert_num_queries(17):
+    # the navigation's memberships (which also say the viewer may see contacts); the contacts
+    with django_assert_num_queries(18):
         response = client.get(f"/workshops/{chain.turner.uuid}/")
     assert response.status_code == 200
 

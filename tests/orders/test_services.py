@@ -1235,3 +1235,56 @@ def test_a_started_step_cannot_be_unlinked_from_what_fed_it(chain):
     # Otherwise the step could report more parts than its predecessor passed on.
     with refused("exceed", "60"):
         step_done(step=second, actor=chain.hub_floor, good=100)
+
+
+# --- declining with a reason from the list -------------------------------------------------------
+
+
+def _asked(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    order = order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    return job, order
+
+
+def test_it_stores_the_decline_code_and_note_not_their_words(chain):
+    job, order = _asked(chain)
+    with translation.override("ja"):
+        order_decline(
+            order=order, actor=chain.turner_owner, code="fully_booked", reason="来月なら可"
+        )
+    order.refresh_from_db()
+    assert (order.status, order.decline_code, order.decline_reason) == (
+        OrderStatus.DECLINED,
+        "fully_booked",
+        "来月なら可",
+    )
+    event = job.events.get(kind="order.declined")
+    assert (event.data["code"], event.data["reason"]) == ("fully_booked", "来月なら可")
+    json.dumps(event.data)
+
+
+def test_a_code_alone_is_enough_and_a_note_alone_still_works(chain):
+    _job, order = _asked(chain)
+    order_decline(order=order, actor=chain.turner_owner, code="price")
+    assert refreshed(order).decline_code == "price"
+    _job, other = _asked(chain)
+    order_decline(order=other, actor=chain.turner_owner, reason="設備点検中")
+    assert (refreshed(other).decline_code, refreshed(other).decline_reason) == ("", "設備点検中")
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "words"),
+    [
+        ("", "", ["why"]),
+        ("other", "", ["few words"]),
+        ("nonsense", "x", ["list"]),
+        ("price", "あ" * 301, ["300"]),
+    ],
+)
+def test_it_refuses_a_decline_without_a_usable_reason(chain, code, reason, words):
+    _job, order = _asked(chain)
+    with translation.override("en"), refused(*words):
+        order_decline(order=order, actor=chain.turner_owner, code=code, reason=reason)

@@ -3,9 +3,12 @@ through the services (every change lands in the event log)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
+from drawings import services as drawing_services
 from orders.models import (
     HoldReason,
     Job,
@@ -19,8 +22,9 @@ from orders.models import (
 from orders.services.progress import handoff_ship, step_done, step_start
 from orders.services.routing import order_request
 from tests.conftest import client_for
+from tests.drawings.files import VALID, upload
 from tests.orders.conftest import add, in_days, post_job, terms
-from workshops.models import Process
+from workshops.models import Material, Process
 
 pytestmark = pytest.mark.django_db
 
@@ -185,9 +189,12 @@ def test_the_supplier_accepts_declines_and_the_document_is_issued(chain):
     # Declining needs a reason.
     client.post(f"/orders/{second.uuid}/decline/", {"reason": ""})
     assert Order.objects.get(pk=second.pk).status == OrderStatus.REQUESTED
-    client.post(f"/orders/{second.uuid}/decline/", {"reason": "今月は満杯です"})
+    client.post(
+        f"/orders/{second.uuid}/decline/", {"code": "fully_booked", "reason": "今月は満杯です"}
+    )
     second.refresh_from_db()
     assert second.status == OrderStatus.DECLINED and second.decline_reason == "今月は満杯です"
+    assert second.decline_code == "fully_booked"
     # Accepting the declined request afterwards is refused, nothing changes.
     seq = Job.objects.get(pk=job.pk).last_seq
     response = english(client).post(f"/orders/{second.uuid}/accept/", {}, follow=True)
@@ -410,3 +417,82 @@ def test_the_job_page_refuses_a_hold_reason_that_is_not_offered(chain, routed_jo
     turn.refresh_from_db()
     assert (turn.status, turn.hold_reason) == (StepStatus.IN_PROGRESS, "")
     assert not job.events.filter(kind="step.held").exists()
+
+
+# --- the supplier's request page ------------------------------------------------------------------
+
+
+def _requested_of_turner(chain):
+    job = post_job(
+        chain,
+        part_name="ドライブシャフト",
+        drawing_number="MR-9001",
+        quantity=20,
+        material=Material.objects.get(code="SUS304"),
+    )
+    turn = add(job, chain, "L")
+    order = order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    return job, turn, order
+
+
+def test_the_supplier_sees_the_part_and_the_shared_drawing_before_accepting(chain):
+    job, turn, order = _requested_of_turner(chain)
+    filename, make = VALID["png"]
+    shared = drawing_services.drawing_upload(
+        job=job,
+        actor=chain.hub_owner,
+        upload=upload(filename, make()),
+        number="MR-9001",
+        steps=[turn],
+    )
+    hidden = drawing_services.drawing_upload(
+        job=job,
+        actor=chain.hub_owner,
+        upload=upload(filename, make()),
+        number="MR-9001-X",
+    )
+    body = (
+        client_for(chain.turner_owner)
+        .get(f"/orders/{order.uuid}/", HTTP_ACCEPT_LANGUAGE="ja")
+        .content.decode()
+    )
+    part = re.search(r'<section class="card" id="order-part">.*?</section>', body, re.S).group(0)
+    assert "ドライブシャフト" in part and "MR-9001" in part and "SUS304" in part
+    assert ">20<" in part
+    assert f'href="/drawings/revisions/{shared.uuid}/"' in part
+    assert str(hidden.uuid) not in body  # not shared with this order
+    # Shown before the accept button, with the decline reasons as presets.
+    assert body.index('id="order-part"') < body.index(f"/orders/{order.uuid}/accept/")
+    assert 'name="code" value="fully_booked"' in body and "手一杯で受けられない" in body
+    # The viewer behind the link marks the drawing for the supplier and logs the look.
+    assert (
+        client_for(chain.turner_owner).get(f"/drawings/revisions/{shared.uuid}/").status_code == 200
+    )
+
+
+def test_a_decline_without_a_reason_says_everything_at_once_and_writes_nothing(chain):
+    _job, _turn, order = _requested_of_turner(chain)
+    client = client_for(chain.turner_owner)
+    response = client.post(
+        f"/orders/{order.uuid}/decline/",
+        {"code": "other", "reason": ""},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REQUESTED
+    assert "理由をひとこと" in response.content.decode()
+    none = client.post(f"/orders/{order.uuid}/decline/", {}, follow=True).content.decode()
+    assert "断る理由を選んでください" in none
+
+
+def test_the_buyer_reads_the_reason_in_their_own_language(chain):
+    _job, _turn, order = _requested_of_turner(chain)
+    client_for(chain.turner_owner).post(
+        f"/orders/{order.uuid}/decline/", {"code": "due_date", "reason": "3日後なら"}
+    )
+    ja = client_for(chain.hub_owner).get(f"/orders/{order.uuid}/").content.decode()
+    assert "納期に間に合わない: 3日後なら" in ja
+    en = english(client_for(chain.hub_owner)).get(f"/orders/{order.uuid}/").content.decode()
+    assert "Cannot meet the delivery date: 3日後なら" in en

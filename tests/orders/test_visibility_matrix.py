@@ -140,6 +140,12 @@ MATRIX: dict[str, Case] = {
         only("supplier", "sub_supplier", "hub"),
     ),
     "workshop_ratings": Case("get", lambda o: f"/workshops/{o['plater'].uuid}/ratings/", only()),
+    # Asking a shop for work, from its public profile: any user who manages another shop.
+    "workshop_request": Case(
+        "get",
+        lambda o: f"/workshops/{o['plater'].uuid}/request/",
+        only("hub", "supplier", "sub_supplier", "outsider"),
+    ),
     # A shop's load is for its owners and managers.
     "workshop_load": Case(
         "get", lambda o: f"/workshops/{o['grinder'].uuid}/load/", only("sub_supplier")

@@ -680,3 +680,29 @@ def test_it_renders_the_results_in_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert len(_names(response)) == count
+
+
+# --- a search that finds nothing ------------------------------------------------------------------
+
+
+def test_it_says_so_and_offers_to_drop_each_condition(owner, workshop, partner, lathe, grinder):
+    response = _search(owner, "process=L,G&material=S45C&ordering=name", language="ja")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="no-hits"' in body and "すべての条件に合う工場はありません" in body
+    drops = re.findall(r'<a class="button secondary" href="\?([^"]+)" data-drops="([^"]+)">', body)
+    dropped = {html.unescape(query): label for query, label in drops}
+    # One link per process code, one for the material; ordering is not a condition.
+    assert dropped == {
+        "process=G&material=S45C&ordering=name": "加工法",
+        "process=L&material=S45C&ordering=name": "加工法",
+        "process=L&process=G&ordering=name": "材質",
+    }
+    assert "加工法: 旋削" in body and "加工法: 研削" in body
+    # Following the one that drops grinding finds the lathe shop.
+    assert _names(_search(owner, "process=L&material=S45C")) == ["田中精機"]
+
+
+def test_a_search_with_hits_shows_no_suggestion(owner, workshop, lathe):
+    body = _search(owner, "process=L").content.decode()
+    assert 'id="no-hits"' not in body and "田中精機" in body
