@@ -57,6 +57,7 @@ from .pdf import (
     LABEL_BG,
     TABLE_FONT,
     paragraph_style,
+    printable,
     register_japanese_font,
 )
 
@@ -195,7 +196,7 @@ class QRCode(Flowable):
 
 
 def _p(text: str, style) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
 
 
 class _Styles:
@@ -379,7 +380,7 @@ def render_traveler(
         canvas.saveState()
         canvas.setFont(FONT_NAME, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(doc.leftMargin, 9 * mm, footer_left)
+        canvas.drawString(doc.leftMargin, 9 * mm, printable(footer_left))
         canvas.drawRightString(
             doc.pagesize[0] - doc.rightMargin,
             9 * mm,
