@@ -21,9 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.forms import SizeField
 from orders.access import get_job_for
 from orders.api.views import NOT_FOUND, REFUSED
-from workshops.filters import SizeField
 from workshops.models import Certification, District, Material, Workshop
 from workshops.selectors import managed_workshop_ids
 

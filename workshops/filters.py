@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import django_filters
 from django import forms
@@ -14,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.forms import MAX_QUANTITY, DecimalField, IntegerField, SizeField
+
 from .models import Certification, District, Material, Process, Workshop
 from .selectors import (
     Point,
@@ -23,8 +24,6 @@ from .selectors import (
     with_distance,
     workshops_matching_text,
 )
-
-MAX_SIZE_MM = Decimal("100000")
 
 
 def split_commas(data, keys: tuple[str, ...]):
@@ -38,30 +37,6 @@ def split_commas(data, keys: tuple[str, ...]):
                 key, [v.strip() for raw in data.getlist(key) for v in raw.split(",") if v.strip()]
             )
     return data
-
-
-class SizeField(forms.CharField):
-    """A part's size as `L`, `LxW` or `LxWxH` in mm (× or * also accepted, full width too)."""
-
-    default_error_messages = {
-        "invalid": _("Enter the size in mm as 120 or 120x40x30."),
-        "range": _("Each side must be greater than 0 and at most 100,000 mm."),
-    }
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        parts = re.split(r"\s*[x×*]\s*", normalize_text(value).lower())
-        if not 1 <= len(parts) <= 3:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            dims = [Decimal(p) for p in parts]
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if any(not d.is_finite() or d <= 0 or d > MAX_SIZE_MM for d in dims):
-            raise ValidationError(self.error_messages["range"], code="range")
-        return dims
 
 
 class PointField(forms.CharField):
@@ -86,6 +61,16 @@ class PointField(forms.CharField):
 @extend_schema_field(OpenApiTypes.STR)
 class SizeFilter(django_filters.Filter):
     field_class = SizeField
+
+
+class DecimalFilter(django_filters.NumberFilter):
+    """A number typed as people type it (full width, separators): see core/forms.py."""
+
+    field_class = DecimalField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = IntegerField
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -127,19 +112,20 @@ class WorkshopFilter(django_filters.FilterSet):
         method="filter_nothing",
         help_text=_("L × W × H, e.g. 120x40x30"),
     )
-    tolerance = django_filters.NumberFilter(
+    tolerance = DecimalFilter(
         label=_("Tolerance (µm) or tighter"),
         method="filter_nothing",
         min_value=Decimal("0.1"),
         max_value=Decimal("100000"),
         decimal_places=1,
+        units=("μm", "um"),
     )
-    lot = django_filters.NumberFilter(
+    lot = IntegerFilter(
         label=_("Lot size"),
         method="filter_nothing",
         min_value=1,
-        max_value=10_000_000,
-        decimal_places=0,
+        max_value=MAX_QUANTITY,
+        units=("個", "本", "pcs"),
     )
     certification = CodeMultipleChoiceFilter(
         label=_("Certification"),
