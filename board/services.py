@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import realtime
+from core.forms import normalize_number
 from core.services import Refused
 from orders.events import append_event, locked_job
 from orders.models import LIVE_ORDER_STATES, Job, Step
@@ -189,7 +190,7 @@ def _still_open(posting: Posting) -> None:
 
 def _price(value: Any) -> Decimal:
     try:
-        price = Decimal(str(value).replace(",", "").strip())
+        price = Decimal(normalize_number(value, ("円",)))
         if not price.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError, TypeError):
@@ -378,6 +379,14 @@ def posting_award(
         supplier=offer.workshop,
         steps=list(posting.steps.all()),
         terms=order_terms,
+        # The shop was invited for what the posting asked, which may differ from the job's.
+        requirements={
+            "material": posting.material,
+            "size": [Decimal(str(d)) for d in posting.size_mm] or None,
+            "tolerance_um": posting.tolerance_um,
+            "lot": posting.quantity,
+            "certifications": list(posting.certifications.all()),
+        },
     )
     # order_request appended to the log through its own copy of the job row: re-read it.
     job = locked_job(job)

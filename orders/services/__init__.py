@@ -37,7 +37,9 @@ from .routing import (
     order_change_terms,
     order_decline,
     order_request,
+    order_request_problems,
     order_withdraw,
+    route_requirements,
 )
 
 __all__ = [
@@ -58,11 +60,13 @@ __all__ = [
     "order_change_terms",
     "order_decline",
     "order_request",
+    "order_request_problems",
     "order_withdraw",
     "rating_create",
     "rating_reply",
     "recompute",
     "require_member",
+    "route_requirements",
     "step_add",
     "step_cancel",
     "step_change",
