@@ -211,7 +211,9 @@ def test_it_does_not_match_a_capability_without_a_size_when_a_size_is_asked(
     assert sorted(_names(_search(owner, "process=G"))) == ["鈴木研削"]
 
 
-@pytest.mark.parametrize("size", ["abc", "1x2x3x4", "0", "-5", "10x", "1,0", "nan", "300x0", "φ1x2x3"])
+@pytest.mark.parametrize(
+    "size", ["abc", "1x2x3x4", "0", "-5", "10x", "1,0", "nan", "300x0", "φ1x2x3"]
+)
 def test_it_refuses_a_malformed_size(owner, workshop, lathe, size):
     response = _search(owner, f"size={size}", language="en")
 
