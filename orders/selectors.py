@@ -220,7 +220,8 @@ def route_candidates(
     """The shops the route form offers for `steps`, nearest first: exactly those
     `Workshop.objects.capable_of` finds under `requirements` (what `order_request` accepts),
     each with its distance, its usual lead time for the steps (the longest of their
-    processes), its load over the next weeks and its rating.
+    processes), whether the steps' quantity is within its usual lots, its load over the next
+    weeks and its rating.
 
     Queries: the shops, their capabilities for the processes, and the load (two)."""
     processes = {s.process_id for s in steps}
@@ -232,12 +233,18 @@ def route_candidates(
     if not shops:
         return []
     ids = [w.pk for w in shops]
+    quantity = max(s.quantity for s in steps)
     leads: dict[int, list[int]] = {}
-    for workshop_id, days in Capability.objects.filter(
+    outside_lots: set[int] = set()
+    for workshop_id, days, lot_min, lot_max in Capability.objects.filter(
         workshop_id__in=ids, process_id__in=processes
-    ).values_list("workshop_id", "lead_time_days"):
+    ).values_list("workshop_id", "lead_time_days", "lot_min", "lot_max"):
         if days is not None:
             leads.setdefault(workshop_id, []).append(days)
+        if (lot_min is not None and quantity < lot_min) or (
+            lot_max is not None and quantity > lot_max
+        ):
+            outside_lots.add(workshop_id)
     load = load_ratio(ids, next(iter(processes)) if len(processes) == 1 else None)
     origin = Point.of(buyer)
     rows = []
@@ -249,6 +256,7 @@ def route_candidates(
                 "shop": shop,
                 "km": distance_km(origin, here) if origin and here else None,
                 "lead_time_days": max(leads[shop.pk]) if shop.pk in leads else None,
+                "lot_ok": shop.pk not in outside_lots,
                 "load_percent": None if ratio is None else round(ratio * 100),
                 "rating": shop.rating_average if shop.rating_count else None,
                 "rating_count": shop.rating_count,

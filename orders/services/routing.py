@@ -130,12 +130,12 @@ def steps_connected(steps: list[Step]) -> bool:
 
 
 def route_requirements(job: Job, steps: Iterable[Step]) -> dict[str, Any]:
-    """What a shop must meet to be asked for `steps` of `job` directly: the job's material and
-    the largest quantity among the steps as the lot. The route form lists, and `order_request`
-    accepts, exactly the shops `Workshop.objects.capable_of(processes, **these)` finds; the
-    route suggestions ask the same."""
-    quantities = [s.quantity for s in steps]
-    return {"material": job.material, "lot": max(quantities) if quantities else None}
+    """What a shop must meet to be asked for `steps` of `job` directly: the job's material. The
+    route form lists, and `order_request` accepts, exactly the shops
+    `Workshop.objects.capable_of(processes, **these)` finds; the route suggestions ask the
+    same. The lot is not a condition: a peer may take a lot beyond its usual range and pass
+    it on (a sub-order), so the form and the suggestions show it as a warning instead."""
+    return {"material": job.material}
 
 
 def supplier_problem(

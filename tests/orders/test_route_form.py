@@ -8,14 +8,15 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
-from board.matching import capable_workshops
+from board.selectors import route_suggestions
 from orders import services
 from orders.models import Order
 from orders.selectors import route_candidates
 from tests.conftest import add_capability, client_for
 from tests.orders.conftest import add, in_days, post_job, terms
-from workshops.models import Material, Process
+from workshops.models import Material
 
 pytestmark = pytest.mark.django_db
 
@@ -77,27 +78,25 @@ def test_it_offers_exactly_the_capable_shops_with_lead_time_load_and_rating(chai
     assert re.search(r"\d+\.\d km", html)
 
 
-def test_the_route_form_and_the_suggestions_apply_the_same_rule(chain):
+def test_the_route_form_and_the_suggestions_apply_the_same_rule(chain, district):
     material = Material.objects.get(code="S45C")
     job = post_job(chain, material=material, quantity=500)
     turn = add(job, chain, "L")
-    # The stranger turns, but not in S45C; the turner only takes lots up to 1,000.
+    for shop in (chain.hub, chain.turner, chain.grinder, chain.stranger):
+        shop.districts.add(district)
+    # The stranger turns, but not in S45C; the grinder turns S45C in lots from 1,000 only.
     chain.stranger.capabilities.get(process__code="L").materials.set(
         [Material.objects.get(code="A5052")]
     )
     add_capability(chain.grinder, "L", materials=["S45C"], lot=(1000, None))
     requirements = services.route_requirements(job, [turn])
 
-    rows = {r["shop"] for r in route_candidates(chain.hub, [turn], requirements)}
-    suggested = set(
-        capable_workshops(
-            processes=[Process.objects.get(code="L")],
-            material=job.material,
-            lot=turn.quantity,
-            exclude=[chain.hub],
-        )
-    )
-    assert rows == suggested == {chain.turner}
+    rows = {r["shop"]: r for r in route_candidates(chain.hub, [turn], requirements)}
+    suggested = {s.workshop: s for _step, shops in route_suggestions(job) for s in shops}
+    assert set(rows) == set(suggested) == {chain.turner, chain.grinder}
+    # The lot is a warning on both, not a condition.
+    assert rows[chain.grinder]["lot_ok"] is suggested[chain.grinder].lot_ok is False
+    assert rows[chain.turner]["lot_ok"] is suggested[chain.turner].lot_ok is True
 
 
 def test_it_says_which_condition_ruled_every_shop_out(chain):
@@ -112,19 +111,29 @@ def test_it_says_which_condition_ruled_every_shop_out(chain):
     assert "TI_GR5" not in html
 
 
-def test_it_names_the_lot_when_the_lot_rules_every_shop_out(chain):
+def test_it_warns_of_a_lot_outside_a_shops_usual_range_without_hiding_the_shop(chain):
     job = post_job(chain, quantity=5000)
     turn = add(job, chain, "L")
-    for capability in (
-        chain.turner.capabilities.get(process__code="L"),
-        chain.stranger.capabilities.get(process__code="L"),
-    ):
-        capability.lot_max = 100
-        capability.save(update_fields=["lot_max"])
+    lathe = chain.turner.capabilities.get(process__code="L")
+    lathe.lot_max = 100
+    lathe.save(update_fields=["lot_max"])
     response = english(client_for(chain.hub_owner)).get(route_url(job, turn))
 
-    assert offered(response) == []
-    assert "lot size: 5,000" in response.content.decode()
+    assert str(chain.turner.uuid) in offered(response)
+    assert response.content.decode().count("lot size outside its usual range") == 1
+
+
+def test_the_service_names_the_material_a_supplier_does_not_list(chain):
+    job = post_job(chain, material=Material.objects.get(code="TI_GR5"))
+    turn = add(job, chain, "L")
+    with translation.override("ja"), pytest.raises(services.Refused) as refused:
+        services.order_request(
+            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+        )
+    assert refused.value.message_dict["supplier"] == [
+        "田中旋盤は次の条件を満たしていません: 材質: チタン合金 Ti-6Al-4V（60種）。"
+    ]
+    assert not Order.objects.exists()
 
 
 def test_it_reports_every_problem_in_one_submit_and_keeps_what_was_typed(chain):
