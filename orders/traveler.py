@@ -218,8 +218,7 @@ def _day(value: date | None) -> str:
 
 def _material(job: Job) -> str:
     if job.material is not None:
-        code, name = job.material.code, job.material.name
-        return code if name in ("", code) else f"{code}（{name}）"
+        return job.material.name or job.material.code
     return job.material_note or NOT_SET
 
 

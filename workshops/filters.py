@@ -139,6 +139,18 @@ class WorkshopFilter(django_filters.FilterSet):
         to_field_name="slug",
         field_name="districts",
     )
+    # The page measures from a shop chosen by name; `near` (lat,lng) is for the API, where a
+    # program has coordinates. Nobody should have to type 緯度,経度 on a tablet.
+    from_shop = django_filters.ModelChoiceFilter(
+        label=_("Distance from"),
+        queryset=Workshop.objects.active()
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by(*NAME_ORDER),
+        to_field_name="uuid",
+        method="filter_nothing",
+        empty_label=_("My workshop"),
+        help_text=_("Distances are measured from this shop."),
+    )
     near = PointFilter(
         label=_("Distance from (lat,lng)"),
         method="filter_nothing",
@@ -177,6 +189,9 @@ class WorkshopFilter(django_filters.FilterSet):
         point = self.form.cleaned_data.get("near")
         if point is not None:
             return point
+        shop = self.form.cleaned_data.get("from_shop")
+        if shop is not None:
+            return Point.of(shop)
         if self.request is not None:
             for membership in memberships_for_request(self.request):
                 point = Point.of(membership.workshop)
@@ -225,6 +240,11 @@ class WorkshopFilter(django_filters.FilterSet):
             self.form.add_error(
                 "near",
                 _("Sorting by distance needs a point: enter one, or set your workshop's location."),
+            )
+            # The page shows the shop to measure from, not the API's point.
+            self.form.add_error(
+                "from_shop",
+                _("Sorting by distance needs a shop to measure from: choose one."),
             )
             return False
         return True

@@ -115,8 +115,8 @@ class Material(LocalizedNameMixin, models.Model):
         verbose_name = _("material")
         verbose_name_plural = _("materials")
 
-    def __str__(self) -> str:
-        return self.code
+    # Shown by its name in the active language (LocalizedNameMixin), never by its code
+    # (TI_GR5 means nothing to a shop owner); the API and the search's URLs use the code.
 
 
 class Certification(LocalizedNameMixin, models.Model):

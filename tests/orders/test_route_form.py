@@ -219,3 +219,29 @@ def test_it_sends_a_request_typed_with_full_width_digits(chain):
 
     assert response.status_code == 302
     assert Order.objects.get(job=job).price == 120000
+
+
+def test_materials_and_certifications_are_shown_by_name_not_code(chain):
+    from workshops.models import Certification
+
+    job = post_job(chain, material=Material.objects.get(code="TI_GR5"))
+    turn = add(job, chain, "L")
+    lathe = chain.turner.capabilities.get(process__code="L")
+    lathe.materials.add(Material.objects.get(code="TI_GR5"))
+    chain.turner.certifications.add(Certification.objects.get(code="ISO_IEC17025"))
+    client = client_for(chain.hub_owner)
+    pages = {
+        "job": client.get(f"/jobs/{job.uuid}/"),
+        "route form": client.get(route_url(job, turn)),
+        "posting form": client.get(f"/jobs/{job.uuid}/post/"),
+        "workshop": client.get(f"/workshops/{chain.turner.uuid}/"),
+        "search": client.get("/workshops/", {"process": "L"}),
+    }
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200, name
+        assert ">TI_GR5<" not in html and "TI_GR5（" not in html, name
+        assert "ISO_IEC17025<" not in html, name
+    assert "チタン合金 Ti-6Al-4V（60種）" in pages["job"].content.decode()
+    assert "チタン合金 Ti-6Al-4V（60種）" in pages["posting form"].content.decode()
+    assert "ISO/IEC 17025" in pages["search"].content.decode()

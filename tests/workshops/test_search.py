@@ -457,6 +457,8 @@ def test_it_renders_the_distance_and_cycling_minutes(owner, workshop, partner):
 
     body = _search(owner).content.decode()
 
+    # The results, not the shops offered as the point to measure from.
+    body = body[body.index("<tbody") :]
     partner_row = body[body.index("鈴木研削") :]
     partner_row = partner_row[: partner_row.index("</tr>")]
     assert "1.6 km" in partner_row
@@ -682,9 +684,34 @@ def test_it_renders_the_results_in_a_fixed_number_of_queries(
     # 8. their capabilities with processes  9. those capabilities' materials
     # 10. their certifications  11. their districts
     # (the navigation bar re-uses the memberships of query 5)
-    # 12-15. the form's choices: processes, materials, certifications, districts
-    with django_assert_num_queries(15):
+    # 12-16. the form's choices: processes, materials, certifications, districts, and the
+    # shops a distance can be measured from
+    with django_assert_num_queries(16):
         response = client.get(SEARCH_URL, {"process": "L", "material": "SUS304"})
 
     assert response.status_code == 200
     assert len(_names(response)) == count
+
+
+def test_it_measures_distance_from_a_shop_chosen_by_name(
+    owner, workshop, partner, outsider_workshop
+):
+    # The page offers shops by name instead of a typed 緯度,経度.
+    page = client_for(owner).get(SEARCH_URL)
+    html = page.content.decode()
+    assert 'name="from_shop"' in html and 'name="near"' not in html
+    assert outsider_workshop.name in html
+
+    response = client_for(owner).get(
+        SEARCH_URL, {"from_shop": str(outsider_workshop.uuid), "ordering": "distance"}
+    )
+
+    assert response.status_code == 200
+    assert _names(response) == ["川崎プレス", "田中精機", "鈴木研削"]
+
+
+def test_it_asks_for_a_shop_when_sorting_by_distance_without_one(staff, workshop, partner):
+    response = _search(staff, "ordering=distance", language="en")
+
+    assert response.status_code == 400
+    assert "choose one" in _field_errors(response, "from_shop")
