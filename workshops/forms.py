@@ -38,6 +38,14 @@ class ServiceErrorsMixin:
         else:
             self.add_error(None, error)
 
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        """Add a service's problems (its `*_problems` check) to a form that already has
+        errors of its own, for the fields that have none yet: every error in one answer."""
+        for name, messages in problems.items():
+            field = self.service_fields.get(name, name)
+            if field not in self.errors:
+                self.add_error(field if field in self.fields else None, messages)
+
 
 class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
     certifications = forms.ModelMultipleChoiceField(

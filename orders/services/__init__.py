@@ -7,6 +7,7 @@ from .documents import document_diff, document_issue
 from .jobs import (
     job_copy,
     job_create,
+    job_problems,
     job_update,
     step_add,
     step_change,
@@ -55,6 +56,7 @@ __all__ = [
     "handoff_ship",
     "job_copy",
     "job_create",
+    "job_problems",
     "job_update",
     "order_accept",
     "order_change_terms",

@@ -50,6 +50,25 @@ def _check_quantity(quantity: Any, *, field: str = "quantity") -> None:
         raise Refused({field: _("The quantity must be at least 1.")})
 
 
+def job_problems(data: dict[str, Any], *, job: Job | None = None) -> dict[str, list[str]]:
+    """Every reason `job_create` (or, with `job`, `job_update`) would refuse `data`, by
+    field, all at once; it only reads. The job form adds them to its own field errors so
+    that one submit says everything."""
+    errors: dict[str, list[str]] = {}
+    checks = []
+    if "due_date" in data and (job is None or data["due_date"] != job.due_date):
+        checks.append((_check_due_date, data["due_date"]))
+    if "quantity" in data or job is None:
+        checks.append((_check_quantity, data.get("quantity")))
+    for check, value in checks:
+        try:
+            check(value)
+        except Refused as refused:
+            for field, messages in refused.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    return errors
+
+
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
@@ -64,8 +83,9 @@ def job_create(
 ) -> Job:
     """Post a job; `uuid` lets a seeding command give it a stable, re-findable id."""
     require_member(actor, workshop, manage=True)
-    _check_due_date(data.get("due_date"))
-    _check_quantity(data.get("quantity"))
+    errors = job_problems(data)
+    if errors:
+        raise Refused(errors)
     job = Job(
         owner=workshop, created_by=actor, **{k: v for k, v in data.items() if k in JOB_FIELDS}
     )
@@ -84,10 +104,9 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
     require_member(actor, job.owner, manage=True)
     if job.status in (JobStatus.DONE, JobStatus.CANCELLED):
         raise Refused(_("A finished job cannot be changed."))
-    if "due_date" in data and data["due_date"] != job.due_date:
-        _check_due_date(data["due_date"])
-    if "quantity" in data:
-        _check_quantity(data["quantity"])
+    errors = job_problems(data, job=job)
+    if errors:
+        raise Refused(errors)
     changes = {}
     for field in JOB_FIELDS:
         if field in data and getattr(job, field) != data[field]:

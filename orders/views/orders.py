@@ -134,9 +134,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
             terms=form.terms(),
             parent=parent,
         )
-        for field, errors in problems.items():
-            if field not in form.errors:
-                form.add_error(field if field in form.fields else None, errors)
+        form.add_problems(problems)
     return render(
         request,
         "orders/order_form.html",
