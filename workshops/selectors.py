@@ -284,7 +284,8 @@ def capability_shortfall(
         reasons.append(_("work size: %(size)s mm") % {"size": dims})
     if tolerance_um is not None and none_left(tolerance_um=tolerance_um):
         reasons.append(
-            _("tolerance: %(tolerance)s µm") % {"tolerance": f"{tolerance_um.normalize():f}"}
+            _("tolerance: %(tolerance)s µm")
+            % {"tolerance": f"{Decimal(str(tolerance_um)).normalize():f}"}
         )
     if lot is not None and none_left(lot=lot):
         reasons.append(_("lot size: %(lot)s") % {"lot": f"{lot:,}"})

@@ -99,10 +99,15 @@ def test_it_asks_for_material_size_tolerance_lot_and_certifications(chain, board
     Posting.objects.all().update(status=PostingStatus.WITHDRAWN)
     # Both grind to 5 µm within 500×300×300: 2 µm or 600 mm finds nobody, and nothing is written.
     before = kinds(board["job"])
-    for extra in ({"tolerance_um": 2}, {"size_mm": [600, 10, 10]}):
-        with pytest.raises(Refused) as refused:
+    for extra, condition in (
+        ({"tolerance_um": 2}, "公差: 2 µm"),
+        ({"size_mm": [600, 10, 10]}, "ワークサイズ: 600×10×10 mm"),
+    ):
+        with translation.override("ja"), pytest.raises(Refused) as refused:
             post(chain, board, **extra)
         assert refused.value.code == "nobody_capable"
+        # The refusal names the condition that ruled every shop out.
+        assert f"対象外になった条件: {condition}。" in refused.value.messages[0]
     assert kinds(board["job"]) == before
 
 
