@@ -73,6 +73,11 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = IntegerField
 
 
+@extend_schema_field(OpenApiTypes.UUID)
+class WorkshopChoiceFilter(django_filters.ModelChoiceFilter):
+    """A workshop by its public id."""
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class PointFilter(django_filters.Filter):
     field_class = PointField
@@ -141,7 +146,7 @@ class WorkshopFilter(django_filters.FilterSet):
     )
     # The page measures from a shop chosen by name; `near` (lat,lng) is for the API, where a
     # program has coordinates. Nobody should have to type 緯度,経度 on a tablet.
-    from_shop = django_filters.ModelChoiceFilter(
+    from_shop = WorkshopChoiceFilter(
         label=_("Distance from"),
         queryset=Workshop.objects.active()
         .filter(latitude__isnull=False, longitude__isnull=False)
