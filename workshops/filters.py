@@ -246,10 +246,5 @@ class WorkshopFilter(django_filters.FilterSet):
                 "near",
                 _("Sorting by distance needs a point: enter one, or set your workshop's location."),
             )
-            # The page shows the shop to measure from, not the API's point.
-            self.form.add_error(
-                "from_shop",
-                _("Sorting by distance needs a shop to measure from: choose one."),
-            )
             return False
         return True

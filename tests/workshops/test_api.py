@@ -32,6 +32,7 @@ FILTER_PARAMETERS = {
     "certification",
     "district",
     "near",
+    "from_shop",
     "ordering",
 }
 

@@ -710,8 +710,10 @@ def test_it_measures_distance_from_a_shop_chosen_by_name(
     assert _names(response) == ["川崎プレス", "田中精機", "鈴木研削"]
 
 
-def test_it_asks_for_a_shop_when_sorting_by_distance_without_one(staff, workshop, partner):
+def test_it_shows_why_it_cannot_sort_by_distance_without_a_point(staff, workshop, partner):
     response = _search(staff, "ordering=distance", language="en")
 
     assert response.status_code == 400
-    assert "choose one" in _field_errors(response, "from_shop")
+    # The point field, hidden otherwise, comes back with the reason beside the shop choice.
+    assert 'name="from_shop"' in response.content.decode()
+    assert "Sorting by distance needs a point" in _field_errors(response, "near")
