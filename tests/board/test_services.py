@@ -366,3 +366,20 @@ def test_capabilities_added_later_do_not_widen_a_posting(chain, board):
     assert not posting.invites.filter(workshop=chain.plater).exists()
     with pytest.raises(Refused):
         offer(chain, posting, shop="plater")
+
+
+@pytest.mark.parametrize(
+    ("typed", "price"), [("２８，０００", 28000), ("28,000円", 28000), ("￥２８０００", 28000)]
+)
+def test_it_reads_an_offer_price_as_typed_in_japanese(chain, board, typed, price):
+    posting = post(chain, board)
+    assert offer(chain, posting, shop="grinder", price=typed).price == price
+
+
+@pytest.mark.parametrize("typed", ["2,80,00", "28.000,5", "たくさん"])
+def test_it_refuses_an_offer_price_it_cannot_read(chain, board, typed):
+    posting = post(chain, board)
+    with pytest.raises(Refused) as refused:
+        offer(chain, posting, shop="grinder", price=typed)
+    assert "price" in refused.value.message_dict
+    assert not Offer.objects.exists()
