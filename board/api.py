@@ -22,8 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import NOT_FOUND, REFUSED
+from core.forms import SizeField
 from orders.access import get_job_for
-from workshops.filters import SizeField
 from workshops.models import Certification, District, Material, Workshop
 from workshops.selectors import managed_workshop_ids
 

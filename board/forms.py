@@ -7,8 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MAX_QUANTITY, DecimalField, IntegerField, SizeField, normalize_number
 from orders.forms import DateInput, TermsForm
-from workshops.filters import SizeField
 from workshops.forms import ServiceErrorsMixin
 from workshops.models import Certification, District, Material
 
@@ -45,21 +45,27 @@ class PostingForm(ServiceErrorsMixin, forms.Form):
         error_messages={"required": _("Say by when offers are wanted.")},
     )
     due_date = forms.DateField(label=_("Delivery date"), widget=DateInput())
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    quantity = IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, units=("個", "本", "pcs")
+    )
     material = forms.ModelChoiceField(
         label=_("Material"), queryset=Material.objects.all(), required=False, to_field_name="code"
     )
     size_mm = SizeField(
         label=_("Work size (mm)"),
         required=False,
-        help_text=_("As 120 or 120x40x30: only shops whose machines take it are asked."),
+        help_text=_(
+            "As 120x40x30, or φ40x900 for a shaft (diameter × length): only shops whose "
+            "machines take it are asked."
+        ),
     )
-    tolerance_um = forms.DecimalField(
+    tolerance_um = DecimalField(
         label=_("Tightest tolerance (µm)"),
         required=False,
         min_value=Decimal("0.1"),
         max_digits=7,
         decimal_places=1,
+        units=("μm", "um"),
     )
     certifications = forms.ModelMultipleChoiceField(
         label=_("Certifications required"),
@@ -98,8 +104,8 @@ class OfferForm(ServiceErrorsMixin, forms.Form):
     promised_date = forms.DateField(
         label=_("Promised delivery date"), widget=DateInput(), required=False
     )
-    lead_time_days = forms.IntegerField(
-        label=_("or lead time (days)"), required=False, min_value=0, max_value=730
+    lead_time_days = IntegerField(
+        label=_("or lead time (days)"), required=False, min_value=0, max_value=730, units=("日",)
     )
     valid_until = forms.DateField(
         label=_("Valid until"),
@@ -109,6 +115,10 @@ class OfferForm(ServiceErrorsMixin, forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean_price(self) -> str:
+        # Read by the service, which explains what it cannot read (the API sends it too).
+        return normalize_number(self.cleaned_data["price"], ("円",))
 
     @classmethod
     def for_offer(cls, offer: Offer | None, data=None) -> OfferForm:

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workshops.models import Capability, Certification, District, Material, Process, Workshop
-from workshops.selectors import Point, capabilities_matching, distance_km
+from workshops.selectors import Point, distance_km
 
 # How the route suggestion weighs what it knows (they add up to 1). Fit first: a shop that
 # lists the material and the lot size is the safest choice; then the trip between shops, which
@@ -40,24 +40,17 @@ def capable_workshops(
     certifications: Iterable[Certification] = (),
     exclude: Iterable[Workshop] = (),
 ) -> QuerySet[Workshop]:
-    """Active workshops that can do every one of `processes` under every given requirement,
-    each process on one capability row (its material, envelope, tolerance and lot), holding
-    every certification asked for, in at least one of `districts` (all districts if none)."""
-    qs = Workshop.objects.active()
-    materials = [material] if material is not None else []
-    for process in processes:
-        fitting = capabilities_matching(
-            materials=materials,
-            size=[Decimal(str(d)) for d in size_mm] if size_mm else None,
-            tolerance_um=tolerance_um,
-            lot=lot,
-        ).filter(process=process)
-        qs = qs.filter(pk__in=fitting.values("workshop_id"))
-    certs = list(certifications)
-    if certs:
-        qs = qs.annotate(
-            wanted_certs=Count("certifications", filter=Q(certifications__in=certs), distinct=True)
-        ).filter(wanted_certs=len(certs))
+    """Active workshops that can do every one of `processes` under every given requirement
+    (`Workshop.objects.capable_of`, the rule the route form and `order_request` use too), in
+    at least one of `districts` (all districts if none)."""
+    qs = Workshop.objects.capable_of(
+        {p.pk for p in processes},
+        material=material,
+        size=[Decimal(str(d)) for d in size_mm] if size_mm else None,
+        tolerance_um=tolerance_um,
+        lot=lot,
+        certifications=list(certifications),
+    )
     district_list = list(districts)
     if district_list:
         qs = qs.filter(districts__in=district_list)

@@ -229,8 +229,9 @@ def route_suggestions(job: Job) -> list[tuple[Step, list[Suggestion]]]:
             capable_workshops(
                 processes=[process],
                 districts=districts,
+                # The route form's rule (orders.services.route_requirements): the lot only
+                # weighs in the ranking, as rank_candidates' lot_ok.
                 material=job.material,
-                lot=max(s.quantity for s in steps if s.process_id == process_id),
                 exclude=[hub],
             )
             if districts

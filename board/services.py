@@ -19,14 +19,17 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import realtime
+from core.forms import normalize_number
 from core.services import Refused
 from orders.events import append_event, locked_job
 from orders.models import LIVE_ORDER_STATES, Job, Step
 from orders.services.routing import TERM_FIELDS, check_routable, order_request, steps_connected
 from workshops.access import require_member
 from workshops.models import Certification, District, Material, User, Workshop
+from workshops.selectors import capability_shortfall
 
 from .matching import capable_workshops
 from .models import Offer, OfferStatus, Posting, PostingInvite, PostingStatus
@@ -63,6 +66,49 @@ def _check_steps(job: Job, buyer: Workshop, steps: list[Step]) -> None:
         )
 
 
+def posting_problems(
+    *,
+    job: Job,
+    steps: list[Step],
+    districts: Iterable[District] | None,
+    answer_by: dt.datetime | None,
+    due_date: dt.date | None = None,
+    quantity: int | None = None,
+    description: str = "",
+) -> dict[str, list[str]]:
+    """Every reason `posting_create` would refuse these terms, by field, at once; it only
+    reads. The posting form adds them to its own field errors, so one submit says all."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(str(message))
+
+    if steps:
+        try:
+            _check_steps(job, job.owner, steps)
+        except Refused as refused:
+            for field, messages in refused.message_dict.items():
+                for message in messages:
+                    add(field, message)
+    else:
+        add("steps", _("Choose at least one step of this job."))
+    now = timezone.now()
+    due_date = due_date or job.due_date
+    if due_date < timezone.localdate():
+        add("due_date", _("The delivery date cannot be in the past."))
+    if not isinstance(answer_by, dt.datetime) or answer_by <= now:
+        add("answer_by", _("The answer-by time must be in the future."))
+    elif timezone.localdate(answer_by) > due_date:
+        add("answer_by", _("Ask for answers before the delivery date."))
+    if quantity is not None and quantity < 1:
+        add("quantity", _("The quantity must be at least 1."))
+    if districts is not None and not list(districts):
+        add("districts", _("Choose at least one district."))
+    if len((description or "").strip()) > MAX_TEXT:
+        add("description", _("At most 2,000 characters."))
+    return errors
+
+
 @transaction.atomic
 def posting_create(
     *,
@@ -94,27 +140,22 @@ def posting_create(
         .order_by("position", "pk")
     )
     _check_steps(job, buyer, steps)
-    errors: dict[str, str] = {}
-    now = timezone.now()
-    today = timezone.localdate()
-    due_date = due_date or job.due_date
-    if due_date < today:
-        errors["due_date"] = _("The delivery date cannot be in the past.")
-    if not isinstance(answer_by, dt.datetime) or answer_by <= now:
-        errors["answer_by"] = _("The answer-by time must be in the future.")
-    elif timezone.localdate(answer_by) > due_date:
-        errors["answer_by"] = _("Ask for answers before the delivery date.")
-    quantity = quantity or max(s.quantity for s in steps)
-    if quantity < 1:
-        errors["quantity"] = _("The quantity must be at least 1.")
     district_list = list(districts)
-    if not district_list:
-        errors["districts"] = _("Choose at least one district.")
-    description = (description or "").strip()
-    if len(description) > MAX_TEXT:
-        errors["description"] = _("At most 2,000 characters.")
+    errors = posting_problems(
+        job=job,
+        steps=steps,
+        districts=district_list,
+        answer_by=answer_by,
+        due_date=due_date,
+        quantity=quantity,
+        description=description,
+    )
     if errors:
         raise Refused(errors, code="posting_terms")
+    now = timezone.now()
+    due_date = due_date or job.due_date
+    quantity = quantity or max(s.quantity for s in steps)
+    description = (description or "").strip()
     material = material if material is not None else job.material
     certs = list(certifications)
     capable = capable_workshops(
@@ -136,8 +177,21 @@ def posting_create(
             )
     invited = list(capable.order_by("pk"))
     if not invited:
+        shortfall = capability_shortfall(
+            {s.process_id for s in steps},
+            among=Workshop.objects.filter(districts__in=district_list).exclude(pk=buyer.pk),
+            material=material,
+            size=[Decimal(str(d)) for d in size_mm] if size_mm else None,
+            tolerance_um=tolerance_um,
+            lot=quantity,
+            certifications=certs,
+        )
         raise Refused(
-            _("No workshop in the chosen districts can do these steps as asked."),
+            _(
+                "No workshop in the chosen districts can do these steps as asked. "
+                "Ruled out by: %(conditions)s."
+            )
+            % {"conditions": pgettext("list separator", ", ").join(shortfall)},
             code="nobody_capable",
         )
     posting = Posting.objects.create(
@@ -194,7 +248,7 @@ def _still_open(posting: Posting) -> None:
 
 def _price(value: Any) -> Decimal:
     try:
-        price = Decimal(str(value).replace(",", "").strip())
+        price = Decimal(normalize_number(value, ("円",)))
         if not price.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError, TypeError):
@@ -386,6 +440,14 @@ def posting_award(
         supplier=offer.workshop,
         steps=list(posting.steps.all()),
         terms=order_terms,
+        # The shop was invited for what the posting asked, which may differ from the job's.
+        requirements={
+            "material": posting.material,
+            "size": [Decimal(str(d)) for d in posting.size_mm] or None,
+            "tolerance_um": posting.tolerance_um,
+            "lot": posting.quantity,
+            "certifications": list(posting.certifications.all()),
+        },
     )
     # order_request appended to the log through its own copy of the job row: re-read it.
     job = locked_job(job)

@@ -129,7 +129,25 @@ def posting_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
                 _("Posted to %(count)d capable workshops.") % {"count": posting.invites.count()},
             )
             return redirect("posting_detail", posting.uuid)
-    return render(request, "board/posting_form.html", {"job": job, "form": form})
+    elif request.method == "POST":
+        data = form.cleaned_data
+        form.add_problems(
+            services.posting_problems(
+                job=job,
+                steps=list(data.get("steps") or []),
+                districts=data.get("districts"),
+                answer_by=data.get("answer_by"),
+                due_date=data.get("due_date"),
+                quantity=data.get("quantity"),
+                description=data.get("description") or "",
+            )
+        )
+    return render(
+        request,
+        "board/posting_form.html",
+        {"job": job, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _detail(request, access, *, offer_form=None, award_form=None, status=200) -> HttpResponse:

@@ -31,6 +31,22 @@ class Refused(ValidationError):
         self.code = code or getattr(message, "code", None) or REFUSED_CODE
 
 
+class Problems(dict):
+    """Every reason a service would refuse, by field, gathered so that one answer says them
+    all; `code` is the first one's, which a `Refused(problems)` answers with."""
+
+    code: str | None = None
+
+    def add(self, field: str, message: Any, code: str) -> None:
+        self.setdefault(field, []).append(str(message))
+        self.code = self.code or code
+
+    def add_refused(self, refused: Refused) -> None:
+        for field, messages in refused.message_dict.items():
+            for message in messages:
+                self.add(field, message, refused.code)
+
+
 class Replayed(Exception):
     """Raised inside `idempotent` to hand back the object an earlier call produced."""
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 BOM = "\ufeff"
 
@@ -114,7 +115,14 @@ def tables(data: dict[str, Any]) -> dict[str, Callable[[], tuple[list[str], Iter
             ),
         ),
         "targets": lambda: (
-            [_("Measure"), _("Target"), _("From"), _("By"), _("Now"), _("Progress (%)")],
+            [
+                _("Measure"),
+                _("Target"),
+                pgettext("date range", "From"),
+                pgettext("date range", "By"),
+                _("Now"),
+                _("Progress (%)"),
+            ],
             [
                 [t["label"], t["target"], t["starts_on"], t["ends_on"], t["value"], t["percent"]]
                 for t in data["targets"]

@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workshops.models import District, Process, Workshop
 
@@ -60,10 +61,14 @@ class DashboardForm(forms.Form):
 
 class DashboardFilter(django_filters.FilterSet):
     start = django_filters.DateFilter(
-        label=_("From"), method="noop", widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        method="noop",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = django_filters.DateFilter(
-        label=_("To"), method="noop", widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        method="noop",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     process = django_filters.ModelChoiceFilter(
         label=_("Process"),

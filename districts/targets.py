@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.services import Refused
 from workshops.models import District, User
@@ -23,10 +23,10 @@ class TargetForm(forms.Form):
     metric = forms.ChoiceField(label=gettext_lazy("Measure"), choices=TargetMetric.choices)
     value = forms.IntegerField(label=gettext_lazy("Target"), min_value=1, max_value=10_000_000)
     starts_on = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     ends_on = forms.DateField(
-        label=gettext_lazy("By"), widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "By"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
 

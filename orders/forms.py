@@ -5,6 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MAX_QUANTITY, DecimalField, IntegerField, NumberTextInput
 from workshops.forms import ServiceErrorsMixin
 from workshops.models import Material, Process, Workshop
 
@@ -20,6 +21,8 @@ from .models import (
     Step,
 )
 from .services.jobs import agreement_missing
+
+QUANTITY_UNITS = ("個", "本", "枚", "台", "pcs")
 
 
 class DateInput(forms.DateInput):
@@ -37,10 +40,22 @@ class IdempotentForm(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
 
+def quantity_field(label, *, min_value: int = 1, **kwargs) -> IntegerField:
+    """A count of parts: 1 or more unless zero means something (good parts, parts received)."""
+    return IntegerField(
+        label=label,
+        min_value=min_value,
+        max_value=MAX_QUANTITY,
+        units=QUANTITY_UNITS,
+        **kwargs,
+    )
+
+
 class JobForm(ServiceErrorsMixin, forms.ModelForm):
     material = forms.ModelChoiceField(
         label=_("Material"), queryset=Material.objects.all(), required=False
     )
+    quantity = quantity_field(_("Quantity"))
 
     class Meta:
         model = Job
@@ -57,7 +72,6 @@ class JobForm(ServiceErrorsMixin, forms.ModelForm):
         ]
         widgets = {
             "due_date": DateInput(),
-            "quantity": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "priority": forms.RadioSelect,
         }
@@ -69,7 +83,7 @@ class JobForm(ServiceErrorsMixin, forms.ModelForm):
 
 class CopyJobForm(forms.Form):
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
+    quantity = quantity_field(_("Quantity"), required=False)
 
 
 class StepForm(ServiceErrorsMixin, forms.Form):
@@ -80,19 +94,16 @@ class StepForm(ServiceErrorsMixin, forms.Form):
         max_length=200,
         help_text=_("Optional, e.g. which sub-part."),
     )
-    planned_hours = forms.DecimalField(
+    planned_hours = DecimalField(
         label=_("Planned hours"),
         min_value=0,
+        max_value=9999,
         max_digits=7,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.25"}),
+        units=("時間", "h"),
     )
-    quantity = forms.IntegerField(
-        label=_("Quantity"),
-        min_value=1,
-        required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text=_("Blank: the job's quantity."),
+    quantity = quantity_field(
+        _("Quantity"), required=False, help_text=_("Blank: the job's quantity.")
     )
     after = forms.ModelMultipleChoiceField(
         label=_("After these steps"),
@@ -145,15 +156,9 @@ class HoldForm(IdempotentForm):
 
 
 class DoneForm(IdempotentForm):
-    good = forms.IntegerField(
-        label=_("Good"), min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
-    )
-    scrap = forms.IntegerField(
-        label=_("Scrap"),
-        min_value=0,
-        initial=0,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    # Zero is a real answer here: a batch can end with no good parts, or with no scrap.
+    good = quantity_field(_("Good"), min_value=0)
+    scrap = quantity_field(_("Scrap"), min_value=0, initial=0)
 
 
 class CancelForm(IdempotentForm):
@@ -192,31 +197,25 @@ class JobEndForm(ServiceErrorsMixin, IdempotentForm):
 
 
 class ShipForm(IdempotentForm):
-    quantity = forms.IntegerField(
-        label=_("Quantity shipped"),
-        min_value=1,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    quantity = quantity_field(_("Quantity shipped"))
     to_step = forms.UUIDField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
 class ReceiveForm(IdempotentForm):
-    quantity = forms.IntegerField(
-        label=_("Quantity received"),
-        min_value=0,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    # Zero: the parcel arrived empty or everything was lost; the shortfall is recorded.
+    quantity = quantity_field(_("Quantity received"), min_value=0)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
 class TermsForm(ServiceErrorsMixin, forms.Form):
-    price = forms.DecimalField(
+    price = DecimalField(
         label=_("Price (excl. tax, JPY)"),
         min_value=1,
         max_digits=12,
         decimal_places=0,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        units=("円",),
+        widget=NumberTextInput(),
     )
     due_date = forms.DateField(label=_("Delivery date"), widget=DateInput())
     delivery_place = forms.CharField(label=_("Delivery place"), max_length=300)

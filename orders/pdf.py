@@ -11,7 +11,9 @@ Font License, which allows redistribution unchanged with the licence attached an
 PDFs without further obligations) in `shopnet/fonts/`, and ReportLab embeds the subset it uses.
 
 `register_japanese_font()` and `paragraph_style()` are shared with other printed forms (the job
-traveler): register once per process, then use `FONT_NAME`.
+traveler): register once per process, then use `FONT_NAME`. Every string goes through
+`printable()` first: people type symbols the font has no glyph for (the micro sign of 「5µm」 is
+U+00B5; IPAexGothic only has the Greek mu U+03BC), and a missing glyph prints as an empty box.
 """
 
 from __future__ import annotations
@@ -66,6 +68,31 @@ def register_japanese_font() -> str:
         if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(FONT_NAME, str(fonts_dir() / FONT_FILE)))
     return FONT_NAME
+
+
+# Symbols common in tolerances and finishes that IPAexGothic lacks, and the look-alike it has.
+# ±, °, ø, φ, √, ∅ and Ra need none. `missing_glyphs()` finds any other gap.
+GLYPH_SUBSTITUTES = str.maketrans(
+    {
+        "\u00b5": "\u03bc",  # MICRO SIGN → GREEK SMALL LETTER MU (µm → μm)
+        "\u2300": "\u2205",  # DIAMETER SIGN ⌀ → EMPTY SET ∅, the usual stand-in for ⌀
+        "\u339b": "\u03bcm",  # SQUARE MU M ㎛ → μm
+        "\u2012": "-",  # FIGURE DASH
+        "\u2212": "\uff0d",  # MINUS SIGN → FULLWIDTH HYPHEN-MINUS
+    }
+)
+
+
+def printable(text: str) -> str:
+    """`text` with each character the bundled font cannot draw replaced by its look-alike."""
+    return text.translate(GLYPH_SUBSTITUTES)
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """The characters of `text` (other than line breaks) that the bundled font has no glyph for."""
+    register_japanese_font()
+    glyphs = pdfmetrics.getFont(FONT_NAME).face.charToGlyph
+    return {ch for ch in text if ch not in "\r\n" and ord(ch) not in glyphs}
 
 
 def paragraph_style(name: str, size: float = 9.5, **options: Any) -> ParagraphStyle:
@@ -157,7 +184,7 @@ def item_text(key: str, value: Any, content: dict[str, Any] | None = None) -> st
 
 
 def _para(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
 
 
 # --- The document ----------------------------------------------------------------------------
@@ -283,7 +310,7 @@ def _footer(number: str, version: int) -> Callable:
         canvas.saveState()
         canvas.setFont(FONT_NAME, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(doc.leftMargin, 10 * mm, f"発注書 {number}（第{version}版）")
+        canvas.drawString(doc.leftMargin, 10 * mm, printable(f"発注書 {number}（第{version}版）"))
         canvas.drawRightString(
             doc.pagesize[0] - doc.rightMargin, 10 * mm, f"{canvas.getPageNumber()} ページ"
         )

@@ -10,9 +10,11 @@ from typing import Any
 from django.db.models import Avg, Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
-from workshops.models import Membership, Workshop
+from workshops.models import Capability, Membership, Workshop
+from workshops.selectors import Point, distance_km
 
 from .dag import StepGraph
+from .load import load_ratio
 from .models import (
     ENDED_JOB_STATES,
     LIVE_ORDER_STATES,
@@ -276,3 +278,60 @@ def jobs_to_ask_of(user, supplier: Workshop) -> list[Job]:
             .order_by("due_date", "pk")[:JOBS_TO_ASK_LIMIT]
         )
     return sorted(jobs, key=lambda j: (j.due_date, j.pk))[:JOBS_TO_ASK_LIMIT]
+
+
+# --- The route form's suppliers -------------------------------------------------------------
+
+ROUTE_FORM_SUPPLIERS = 50
+
+
+def route_candidates(
+    buyer: Workshop, steps: list[Step], requirements: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The shops the route form offers for `steps`, nearest first: exactly those
+    `Workshop.objects.capable_of` finds under `requirements` (what `order_request` accepts),
+    each with its distance, its usual lead time for the steps (the longest of their
+    processes), whether the steps' quantity is within its usual lots, its load over the next
+    weeks and its rating.
+
+    Queries: the shops, their capabilities for the processes, and the load (two)."""
+    processes = {s.process_id for s in steps}
+    shops = list(
+        Workshop.objects.capable_of(processes, **requirements)
+        .exclude(pk=buyer.pk)
+        .order_by("name_kana", "name")[:ROUTE_FORM_SUPPLIERS]
+    )
+    if not shops:
+        return []
+    ids = [w.pk for w in shops]
+    quantity = max(s.quantity for s in steps)
+    leads: dict[int, list[int]] = {}
+    outside_lots: set[int] = set()
+    for workshop_id, days, lot_min, lot_max in Capability.objects.filter(
+        workshop_id__in=ids, process_id__in=processes
+    ).values_list("workshop_id", "lead_time_days", "lot_min", "lot_max"):
+        if days is not None:
+            leads.setdefault(workshop_id, []).append(days)
+        if (lot_min is not None and quantity < lot_min) or (
+            lot_max is not None and quantity > lot_max
+        ):
+            outside_lots.add(workshop_id)
+    load = load_ratio(ids, next(iter(processes)) if len(processes) == 1 else None)
+    origin = Point.of(buyer)
+    rows = []
+    for shop in shops:
+        here = Point.of(shop)
+        ratio = load.get(shop.pk)
+        rows.append(
+            {
+                "shop": shop,
+                "km": distance_km(origin, here) if origin and here else None,
+                "lead_time_days": max(leads[shop.pk]) if shop.pk in leads else None,
+                "lot_ok": shop.pk not in outside_lots,
+                "load_percent": None if ratio is None else round(ratio * 100),
+                "rating": shop.rating_average if shop.rating_count else None,
+                "rating_count": shop.rating_count,
+            }
+        )
+    rows.sort(key=lambda r: (r["km"] is None, r["km"] or 0, r["shop"].name_kana or r["shop"].name))
+    return rows

@@ -56,6 +56,7 @@ from .pdf import (
     LABEL_BG,
     TABLE_FONT,
     paragraph_style,
+    printable,
     register_japanese_font,
 )
 
@@ -165,7 +166,7 @@ class QRCode(Flowable):
 
 
 def _p(text: str, style) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
 
 
 class _Styles:
@@ -187,8 +188,7 @@ def _day(value: date | None) -> str:
 
 def _material(job: Job) -> str:
     if job.material is not None:
-        code, name = job.material.code, job.material.name
-        return code if name in ("", code) else f"{code}（{name}）"
+        return job.material.name or job.material.code
     return job.material_note or NOT_SET
 
 
@@ -349,7 +349,7 @@ def render_traveler(
         canvas.saveState()
         canvas.setFont(FONT_NAME, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(doc.leftMargin, 9 * mm, footer_left)
+        canvas.drawString(doc.leftMargin, 9 * mm, printable(footer_left))
         canvas.drawRightString(
             doc.pagesize[0] - doc.rightMargin,
             9 * mm,

@@ -113,3 +113,80 @@ def test_api_errors_are_in_the_users_language(owner):
     assert body["fields"]["size"] and all(
         any("\u3040" <= ch <= "\u30ff" for ch in message) for message in messages
     ), body
+
+
+# Words whose Japanese depends on what they qualify: "From" is 出荷元 on a hand-off, 開始日 on
+# a date range and 差出人 on a message; "Open" is 受付中 for a posting and 未着手 for a job.
+# English lets one short msgid serve all of them; Japanese cannot, so the screen that uses
+# one must say which it means with a msgctxt (pgettext / {% translate … context … %}).
+CONTEXT_DEPENDENT = {
+    "from",
+    "to",
+    "by",
+    "since",
+    "until",
+    "before",
+    "after",
+    "open",
+    "due",
+    "start",
+    "end",
+}
+
+
+def _app_of(path: str) -> str:
+    """The app a `#:` reference belongs to: templates/<app>/… count as <app>."""
+    parts = path.split("/")
+    if parts[0] == "templates":
+        return parts[1] if len(parts) > 2 else "shopnet"
+    return parts[0]
+
+
+def test_a_context_dependent_word_used_by_two_apps_has_a_msgctxt():
+    """The rule: a msgid that is one of CONTEXT_DEPENDENT (trailing colon ignored, any case)
+    and is referenced from two or more apps must carry a msgctxt. Two apps are two screens
+    that were written without each other in mind; within one app the same word usually means
+    the same thing (a floor card's and a job page's 「開始」 button are one action). The
+    dashboard's date range once shared "From"/"To" with the job page's hand-offs and read
+    出荷元/出荷先."""
+    shared = []
+    for entry in polib.pofile(str(PO)):
+        if entry.obsolete or entry.msgctxt:
+            continue
+        word = entry.msgid.strip().rstrip(":").lower()
+        apps = {_app_of(path) for path, _line in entry.occurrences}
+        if word in CONTEXT_DEPENDENT and len(apps) > 1:
+            shared.append((entry.msgid, sorted(apps)))
+    assert shared == []
+
+
+def test_the_dashboard_date_range_reads_start_and_end_dates():
+    catalogue = {(e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(PO))}
+    assert catalogue[("date range", "From")] == "開始日"
+    assert catalogue[("date range", "To")] == "終了日"
+    assert catalogue[("shipment", "From")] == "出荷元"
+
+
+@pytest.mark.parametrize(
+    ("avoid", "use", "except_when"),
+    [
+        ("サインイン", "ログイン", None),
+        # The hub: 元請け throughout, never the bare 元請.
+        ("元請(?!け)", "元請け", None),
+        # The association's area is 地域; 地区 is only the postal sub-area.
+        ("地区", "地域", r"(?i)area|postal"),
+        # Plating, assembly and inspection are not 加工法.
+        ("加工法", "加工・処理", None),
+    ],
+)
+def test_one_word_per_concept_in_japanese(avoid, use, except_when):
+    import re
+
+    found = [
+        (e.msgid, e.msgstr)
+        for e in polib.pofile(str(PO))
+        if not e.obsolete
+        and re.search(avoid, e.msgstr or "")
+        and not (except_when and re.search(except_when, e.msgid))
+    ]
+    assert found == [], f"say {use}"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import django_filters
 from django import forms
@@ -15,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.forms import MAX_QUANTITY, DecimalField, IntegerField, SizeField
+
 from .models import Certification, District, Material, Process, Workshop
 from .selectors import (
     Point,
@@ -24,8 +25,6 @@ from .selectors import (
     with_distance,
     workshops_matching_text,
 )
-
-MAX_SIZE_MM = Decimal("100000")
 
 
 def split_commas(data, keys: tuple[str, ...]):
@@ -39,30 +38,6 @@ def split_commas(data, keys: tuple[str, ...]):
                 key, [v.strip() for raw in data.getlist(key) for v in raw.split(",") if v.strip()]
             )
     return data
-
-
-class SizeField(forms.CharField):
-    """A part's size as `L`, `LxW` or `LxWxH` in mm (× or * also accepted, full width too)."""
-
-    default_error_messages = {
-        "invalid": _("Enter the size in mm as 120 or 120x40x30."),
-        "range": _("Each side must be greater than 0 and at most 100,000 mm."),
-    }
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        parts = re.split(r"\s*[x×*]\s*", normalize_text(value).lower())
-        if not 1 <= len(parts) <= 3:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            dims = [Decimal(p) for p in parts]
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if any(not d.is_finite() or d <= 0 or d > MAX_SIZE_MM for d in dims):
-            raise ValidationError(self.error_messages["range"], code="range")
-        return dims
 
 
 class PointField(forms.CharField):
@@ -87,6 +62,21 @@ class PointField(forms.CharField):
 @extend_schema_field(OpenApiTypes.STR)
 class SizeFilter(django_filters.Filter):
     field_class = SizeField
+
+
+class DecimalFilter(django_filters.NumberFilter):
+    """A number typed as people type it (full width, separators): see core/forms.py."""
+
+    field_class = DecimalField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = IntegerField
+
+
+@extend_schema_field(OpenApiTypes.UUID)
+class WorkshopChoiceFilter(django_filters.ModelChoiceFilter):
+    """A workshop by its public id."""
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -128,19 +118,20 @@ class WorkshopFilter(django_filters.FilterSet):
         method="filter_nothing",
         help_text=_("L × W × H, e.g. 120x40x30"),
     )
-    tolerance = django_filters.NumberFilter(
+    tolerance = DecimalFilter(
         label=_("Tolerance (µm) or tighter"),
         method="filter_nothing",
         min_value=Decimal("0.1"),
         max_value=Decimal("100000"),
         decimal_places=1,
+        units=("μm", "um"),
     )
-    lot = django_filters.NumberFilter(
+    lot = IntegerFilter(
         label=_("Lot size"),
         method="filter_nothing",
         min_value=1,
-        max_value=10_000_000,
-        decimal_places=0,
+        max_value=MAX_QUANTITY,
+        units=("個", "本", "pcs"),
     )
     certification = CodeMultipleChoiceFilter(
         label=_("Certification"),
@@ -153,6 +144,18 @@ class WorkshopFilter(django_filters.FilterSet):
         queryset=District.objects.all(),
         to_field_name="slug",
         field_name="districts",
+    )
+    # The page measures from a shop chosen by name; `near` (lat,lng) is for the API, where a
+    # program has coordinates. Nobody should have to type 緯度,経度 on a tablet.
+    from_shop = WorkshopChoiceFilter(
+        label=_("Distance from"),
+        queryset=Workshop.objects.active()
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by(*NAME_ORDER),
+        to_field_name="uuid",
+        method="filter_nothing",
+        empty_label=_("My workshop"),
+        help_text=_("Distances are measured from this shop."),
     )
     near = PointFilter(
         label=_("Distance from (lat,lng)"),
@@ -192,6 +195,9 @@ class WorkshopFilter(django_filters.FilterSet):
         point = self.form.cleaned_data.get("near")
         if point is not None:
             return point
+        shop = self.form.cleaned_data.get("from_shop")
+        if shop is not None:
+            return Point.of(shop)
         if self.request is not None:
             for membership in memberships_for_request(self.request):
                 point = Point.of(membership.workshop)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import MAX_SIZE_MM, DecimalField, IntegerField, RangeField
 
 from .models import (
     Capability,
@@ -23,12 +27,24 @@ from .services import CAPABILITY_FIELDS, PROFILE_FIELDS
 class ServiceErrorsMixin:
     """Put a service's ValidationError on the form, field by field where it says which."""
 
+    # A service field shown through another form field (lot_min and lot_max → lots).
+    service_fields: dict[str, str] = {}
+
     def add_service_errors(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
+            for name, errors in error.error_dict.items():
+                field = self.service_fields.get(name, name)
                 self.add_error(field if field in self.fields else None, errors)
         else:
             self.add_error(None, error)
+
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        """Add a service's problems (its `*_problems` check) to a form that already has
+        errors of its own, for the fields that have none yet: every error in one answer."""
+        for name, messages in problems.items():
+            field = self.service_fields.get(name, name)
+            if field not in self.errors:
+                self.add_error(field if field in self.fields else None, messages)
 
 
 class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
@@ -53,11 +69,27 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
-            "latitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
-            "longitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
-            "founded_year": forms.NumberInput(attrs={"inputmode": "numeric"}),
-            "headcount": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
+        field_classes = {
+            "latitude": DecimalField,
+            "longitude": DecimalField,
+            "founded_year": IntegerField,
+            "headcount": IntegerField,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bounds = {
+            "latitude": (-90, 90),
+            "longitude": (-180, 180),
+            "headcount": (1, 1_000_000),
+            "founded_year": (1600, None),  # the future is refused below, with its own words
+        }
+        for name, (low, high) in bounds.items():
+            if name in self.fields:
+                self.fields[name].min_value, self.fields[name].max_value = low, high
+        if "headcount" in self.fields:
+            self.fields["headcount"].units = ("人", "名")
 
     def clean_founded_year(self):
         year = self.cleaned_data.get("founded_year")
@@ -67,8 +99,11 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        # A coordinate refused on its own is not also reported as missing from the pair.
+        if "latitude" in self.errors or "longitude" in self.errors:
+            return data
         if (data.get("latitude") is None) != (data.get("longitude") is None):
-            raise ValidationError(_("Enter both latitude and longitude, or neither."))
+            self.add_error(None, _("Enter both latitude and longitude, or neither."))
         return data
 
 
@@ -85,7 +120,12 @@ class MachineForm(ServiceErrorsMixin, forms.ModelForm):
     class Meta:
         model = Machine
         fields = ["maker", "model_name", "count"]
-        widgets = {"count": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1})}
+        field_classes = {"count": IntegerField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["count"].min_value, self.fields["count"].max_value = 1, 10_000
+        self.fields["count"].units = ("台",)
 
 
 class CapabilityForm(ServiceErrorsMixin, forms.ModelForm):
@@ -103,18 +143,54 @@ class CapabilityForm(ServiceErrorsMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    lots = RangeField(
+        label=_("Lot size"),
+        required=False,
+        help_text=_("As 10〜500. Leave an end open for no limit: 10〜 or 〜500."),
+    )
+
+    service_fields = {"lot_min": "lots", "lot_max": "lots"}
+
     class Meta:
         model = Capability
-        fields = ["process", "materials", *CAPABILITY_FIELDS, "machines"]
+        fields = [
+            "process",
+            "materials",
+            *(f for f in CAPABILITY_FIELDS if f not in ("lot_min", "lot_max")),
+            "machines",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {
+            "max_length_mm": DecimalField,
+            "max_width_mm": DecimalField,
+            "max_height_mm": DecimalField,
+            "tolerance_um": DecimalField,
+            "lead_time_days": IntegerField,
+            "capacity_hours_per_week": IntegerField,
+        }
 
     def __init__(self, *args, workshop: Workshop, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["machines"].queryset = Machine.objects.filter(workshop=workshop)
-        for name in ("max_length_mm", "max_width_mm", "max_height_mm", "tolerance_um"):
-            self.fields[name].widget.attrs.update({"inputmode": "decimal", "min": "0.1"})
-        for name in ("lot_min", "lot_max", "lead_time_days", "capacity_hours_per_week"):
-            self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": "0"})
+        bounds = {
+            "max_length_mm": (Decimal("0.1"), MAX_SIZE_MM, ("mm",)),
+            "max_width_mm": (Decimal("0.1"), MAX_SIZE_MM, ("mm",)),
+            "max_height_mm": (Decimal("0.1"), MAX_SIZE_MM, ("mm",)),
+            "tolerance_um": (Decimal("0.1"), Decimal("100000"), ("μm", "um")),
+            "lead_time_days": (0, 730, ("日",)),
+            "capacity_hours_per_week": (0, 168 * 100, ("時間", "h")),
+        }
+        for name, (low, high, units) in bounds.items():
+            field = self.fields[name]
+            field.min_value, field.max_value, field.units = low, high, units
+        if self.instance.pk and not self.is_bound:
+            self.initial["lots"] = (self.instance.lot_min, self.instance.lot_max)
+
+    def clean(self):
+        data = super().clean()
+        if "lots" in data:
+            data["lot_min"], data["lot_max"] = data["lots"] or (None, None)
+        return data
 
     def _post_clean(self):
         # Model validation happens in the service, which is the one place the rules live.

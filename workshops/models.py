@@ -115,8 +115,8 @@ class Material(LocalizedNameMixin, models.Model):
         verbose_name = _("material")
         verbose_name_plural = _("materials")
 
-    def __str__(self) -> str:
-        return self.code
+    # Shown by its name in the active language (LocalizedNameMixin), never by its code
+    # (TI_GR5 means nothing to a shop owner); the API and the search's URLs use the code.
 
 
 class Certification(LocalizedNameMixin, models.Model):
@@ -146,20 +146,44 @@ class WorkshopQuerySet(models.QuerySet):
     def active(self) -> WorkshopQuerySet:
         return self.filter(is_active=True)
 
-    def capable_of(self, process_ids) -> WorkshopQuerySet:
-        """Active workshops that list a capability for every one of `process_ids`: the shops
-        the route form offers and `order_request` accepts."""
+    def capable_of(
+        self,
+        process_ids,
+        *,
+        material: Material | None = None,
+        size=None,
+        tolerance_um=None,
+        lot: int | None = None,
+        certifications=(),
+    ) -> WorkshopQuerySet:
+        """Active workshops that can do every one of `process_ids` under every requirement
+        given, each process on one capability row (its materials, envelope, tolerance and
+        lots), holding every certification asked for. The one rule the route form, the route
+        suggestions, the open board's invitations and `order_request` share."""
         wanted = set(process_ids)
         qs = self.active()
-        if not wanted:
-            return qs
-        return qs.filter(
-            pk__in=Capability.objects.filter(process_id__in=wanted)
-            .values("workshop_id")
-            .annotate(n=models.Count("process_id", distinct=True))
-            .filter(n=len(wanted))
-            .values("workshop_id")
-        )
+        requirements = {"material": material, "size": size, "tolerance_um": tolerance_um}
+        if not any(v is not None and v != [] for v in requirements.values()) and lot is None:
+            if wanted:
+                qs = qs.filter(
+                    pk__in=Capability.objects.filter(process_id__in=wanted)
+                    .values("workshop_id")
+                    .annotate(n=models.Count("process_id", distinct=True))
+                    .filter(n=len(wanted))
+                    .values("workshop_id")
+                )
+        else:
+            for process_id in wanted:
+                fitting = Capability.objects.meeting(
+                    materials=[material] if material is not None else [],
+                    size=size,
+                    tolerance_um=tolerance_um,
+                    lot=lot,
+                ).filter(process_id=process_id)
+                qs = qs.filter(pk__in=fitting.values("workshop_id"))
+        for certification in certifications:
+            qs = qs.filter(pk__in=certification.workshops.values("pk"))
+        return qs
 
 
 class Workshop(models.Model):
@@ -342,6 +366,29 @@ class Machine(models.Model):
 
 
 class CapabilityQuerySet(models.QuerySet):
+    def meeting(
+        self,
+        *,
+        materials=(),
+        size=None,
+        tolerance_um=None,
+        lot: int | None = None,
+    ) -> CapabilityQuerySet:
+        """Capabilities that meet every given requirement at once (one row, one process)."""
+        qs = self
+        for material in materials:
+            qs = qs.filter(pk__in=Capability.objects.filter(materials=material).values("pk"))
+        if size:
+            qs = qs.fitting_size(size)
+        if tolerance_um is not None:
+            qs = qs.filter(tolerance_um__lte=tolerance_um)
+        if lot is not None:
+            qs = qs.filter(
+                Q(lot_min__isnull=True) | Q(lot_min__lte=lot),
+                Q(lot_max__isnull=True) | Q(lot_max__gte=lot),
+            )
+        return qs
+
     def fitting_size(self, dims: list[float]) -> CapabilityQuerySet:
         """Capabilities whose work envelope takes a box of `dims`, turned any way round.
 

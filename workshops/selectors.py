@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.functions import Cast, Sqrt
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import (
     MANAGING_ROLES,
@@ -255,16 +256,54 @@ def capabilities_matching(
     lot: int | None = None,
 ) -> QuerySet[Capability]:
     """Capabilities that meet every given requirement at once (one row, one process)."""
-    qs = Capability.objects.all()
-    for material in materials:
-        qs = qs.filter(pk__in=Capability.objects.filter(materials=material).values("pk"))
-    if size:
-        qs = qs.fitting_size(size)
-    if tolerance_um is not None:
-        qs = qs.filter(tolerance_um__lte=tolerance_um)
-    if lot is not None:
-        qs = qs.filter(
-            Q(lot_min__isnull=True) | Q(lot_min__lte=lot),
-            Q(lot_max__isnull=True) | Q(lot_max__gte=lot),
+    return Capability.objects.meeting(
+        materials=materials, size=size, tolerance_um=tolerance_um, lot=lot
+    )
+
+
+def capability_shortfall(
+    process_ids: Iterable[int],
+    *,
+    among: QuerySet[Workshop] | None = None,
+    material=None,
+    size: list[Decimal] | None = None,
+    tolerance_um: Decimal | None = None,
+    lot: int | None = None,
+    certifications: Iterable = (),
+) -> list[str]:
+    """When `Workshop.objects.capable_of` finds no shop `among` those given: the conditions
+    that rule every one out, named so that a shop owner can act on them (ask for another
+    material, split the lot …).
+
+    Each condition is tried on its own with the processes; those that leave no shop are named.
+    When each alone leaves some shop, it is the combination, and that is said instead. One
+    query per condition given."""
+    process_ids = set(process_ids)
+    shops = among if among is not None else Workshop.objects.all()
+
+    def none_left(**requirement) -> bool:
+        return not shops.capable_of(process_ids, **requirement).exists()
+
+    if none_left():
+        return [_("process: %(processes)s") % {"processes": _("the chosen steps' processes")}]
+    reasons = []
+    if material is not None and none_left(material=material):
+        reasons.append(_("material: %(material)s") % {"material": material.name})
+    if size and none_left(size=size):
+        dims = "×".join(f"{Decimal(d).normalize():f}" for d in size)
+        reasons.append(_("work size: %(size)s mm") % {"size": dims})
+    if tolerance_um is not None and none_left(tolerance_um=tolerance_um):
+        reasons.append(
+            _("tolerance: %(tolerance)s µm")
+            % {"tolerance": f"{Decimal(str(tolerance_um)).normalize():f}"}
         )
-    return qs
+    if lot is not None and none_left(lot=lot):
+        reasons.append(_("lot size: %(lot)s") % {"lot": f"{lot:,}"})
+    for certification in certifications:
+        if none_left(certifications=[certification]):
+            reasons.append(
+                _("certification: %(certification)s") % {"certification": certification.name}
+            )
+    if not reasons:
+        reasons.append(_("these conditions together (each alone is met by some shop)"))
+    return reasons

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.services import Refused, idempotent
+from core.services import Problems, Refused, idempotent
 from workshops.access import require_member
 from workshops.models import Process, User, Workshop
 
@@ -56,6 +56,24 @@ def _check_quantity(quantity: Any, *, field: str = "quantity") -> None:
         raise Refused({field: _("The quantity must be at least 1.")}, code="quantity_too_small")
 
 
+def job_problems(data: dict[str, Any], *, job: Job | None = None) -> Problems:
+    """Every reason `job_create` (or, with `job`, `job_update`) would refuse `data`, by
+    field, all at once; it only reads. The job form adds them to its own field errors so
+    that one submit says everything."""
+    errors = Problems()
+    checks = []
+    if "due_date" in data and (job is None or data["due_date"] != job.due_date):
+        checks.append((_check_due_date, data["due_date"]))
+    if "quantity" in data or job is None:
+        checks.append((_check_quantity, data.get("quantity")))
+    for check, value in checks:
+        try:
+            check(value)
+        except Refused as refused:
+            errors.add_refused(refused)
+    return errors
+
+
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
@@ -76,8 +94,9 @@ def job_create(
 def _job_create(
     workshop: Workshop, *, actor: User | None, data: dict[str, Any], uuid: Any = None
 ) -> Job:
-    _check_due_date(data.get("due_date"))
-    _check_quantity(data.get("quantity"))
+    errors = job_problems(data)
+    if errors:
+        raise Refused(errors)
     job = Job(
         owner=workshop, created_by=actor, **{k: v for k, v in data.items() if k in JOB_FIELDS}
     )
@@ -96,10 +115,9 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
     require_member(actor, job.owner, manage=True)
     if job.status in ENDED_JOB_STATES:
         raise Refused(_("A finished job cannot be changed."), code="job_finished")
-    if "due_date" in data and data["due_date"] != job.due_date:
-        _check_due_date(data["due_date"])
-    if "quantity" in data:
-        _check_quantity(data["quantity"])
+    errors = job_problems(data, job=job)
+    if errors:
+        raise Refused(errors)
     changes = {}
     for field in JOB_FIELDS:
         if field in data and getattr(job, field) != data[field]:

@@ -10,10 +10,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from core.services import Refused, idempotent
+from core.services import Problems, Refused, idempotent
 from workshops.access import require_member
 from workshops.models import Capability, User, Workshop
+from workshops.selectors import capability_shortfall
 
 from .. import rollups
 from ..events import append_event, locked_job
@@ -132,24 +134,97 @@ def steps_connected(steps: list[Step]) -> bool:
     return len({find(pk) for pk in ids}) == 1
 
 
-def _check_supplier(supplier: Workshop, steps: Iterable[Step]) -> None:
+def route_requirements(job: Job, steps: Iterable[Step]) -> dict[str, Any]:
+    """What a shop must meet to be asked for `steps` of `job` directly: the job's material. The
+    route form lists, and `order_request` accepts, exactly the shops
+    `Workshop.objects.capable_of(processes, **these)` finds; the route suggestions ask the
+    same. The lot is not a condition: a peer may take a lot beyond its usual range and pass
+    it on (a sub-order), so the form and the suggestions show it as a warning instead."""
+    return {"material": job.material}
+
+
+def supplier_problem(
+    supplier: Workshop, steps: Iterable[Step], requirements: dict[str, Any]
+) -> str | None:
+    """Why `supplier` may not be asked for `steps` under `requirements`, or None."""
     if not supplier.is_active:
-        raise Refused(
-            {"supplier": _("That workshop is not active on shopnet.")}, code="supplier_inactive"
-        )
+        return _("That workshop is not active on shopnet.")
     steps = list(steps)
-    if Workshop.objects.capable_of({s.process_id for s in steps}).filter(pk=supplier.pk).exists():
-        return
+    processes = {s.process_id for s in steps}
+    if Workshop.objects.capable_of(processes, **requirements).filter(pk=supplier.pk).exists():
+        return None
     able = set(Capability.objects.filter(workshop=supplier).values_list("process_id", flat=True))
     missing = sorted({s.process.name for s in steps if s.process_id not in able})
     if missing:
-        raise Refused(
-            {
-                "supplier": _("%(shop)s does not list the capability for: %(processes)s.")
-                % {"shop": supplier.name, "processes": ", ".join(missing)}
-            },
-            code="no_capability",
+        return _("%(shop)s does not list the capability for: %(processes)s.") % {
+            "shop": supplier.name,
+            "processes": ", ".join(missing),
+        }
+    shortfall = capability_shortfall(
+        processes, among=Workshop.objects.filter(pk=supplier.pk), **requirements
+    )
+    return _("%(shop)s does not meet: %(conditions)s.") % {
+        "shop": supplier.name,
+        "conditions": pgettext("list separator", ", ").join(shortfall),
+    }
+
+
+def order_request_problems(
+    *,
+    job: Job,
+    buyer: Workshop,
+    supplier: Workshop | None,
+    steps: list[Step],
+    terms: dict[str, Any],
+    parent: Order | None = None,
+    requirements: dict[str, Any] | None = None,
+) -> Problems:
+    """Every reason `order_request` would refuse, by field, all at once (it reads, never
+    writes): the route form shows them together instead of one layer per submit. A part left
+    out (no supplier chosen yet) is not checked."""
+    errors = Problems()
+    if supplier is not None and supplier.pk == buyer.pk:
+        errors.add("supplier", _("Choose another workshop: this one is your own."), "own_workshop")
+    try:
+        check_routable(steps, buyer)
+    except Refused as refused:
+        errors.add_refused(refused)
+    for step in steps:
+        live = step.orders.filter(status__in=LIVE_ORDER_STATES)
+        live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
+        if live.exists():
+            errors.add(
+                "steps",
+                _("Step %(step)s is already routed.") % {"step": step.label},
+                "already_routed",
+            )
+        elif parent is None and Step.objects.on_open_board().filter(pk=step.pk).exists():
+            errors.add(
+                "steps",
+                _("Step %(step)s is on the open board. Award or withdraw the posting first.")
+                % {"step": step.label},
+                "on_board",
+            )
+        if parent is not None and not parent.steps.filter(pk=step.pk).exists():
+            errors.add("steps", _("Only steps of your own order can be passed on."), "not_yours")
+    if len(steps) > 1 and not steps_connected(steps):
+        errors.add(
+            "steps",
+            _("One request covers consecutive steps. Send separate requests instead."),
+            "not_consecutive",
         )
+    if supplier is not None and supplier.pk != buyer.pk and steps:
+        if requirements is None:
+            requirements = route_requirements(job, steps)
+        problem = supplier_problem(supplier, steps, requirements)
+        if problem:
+            code = "supplier_inactive" if not supplier.is_active else "no_capability"
+            errors.add("supplier", problem, code)
+    try:
+        check_terms(terms)
+    except Refused as refused:
+        errors.add_refused(refused)
+    return errors
 
 
 @idempotent("order.request", Order)
@@ -162,9 +237,12 @@ def order_request(
     steps: Iterable[Step],
     terms: dict[str, Any],
     parent: Order | None = None,
+    requirements: dict[str, Any] | None = None,
 ) -> Order:
     """Ask `supplier` to do `steps` on the given terms. Without `parent`, the hub routes its own
-    steps; with `parent`, that order's supplier passes some of its steps on (a sub-order)."""
+    steps; with `parent`, that order's supplier passes some of its steps on (a sub-order).
+    Refused with every problem at once (`order_request_problems`). `requirements` are what
+    the supplier must meet (`route_requirements` unless an award brings the posting's)."""
     job = locked_job(job)
     if parent is not None:
         parent = Order.objects.select_for_update().get(pk=parent.pk)
@@ -176,44 +254,22 @@ def order_request(
     else:
         buyer = job.owner
     require_member(actor, buyer, manage=True)
-    if supplier.pk == buyer.pk:
-        raise Refused(
-            {"supplier": _("Choose another workshop: this one is your own.")}, code="own_workshop"
-        )
     steps = list(
         Step.objects.select_related("process")
         .select_for_update()
         .filter(pk__in=[s.pk for s in steps], job=job)
     )
-    check_routable(steps, buyer)
-    for step in steps:
-        live = step.orders.filter(status__in=LIVE_ORDER_STATES)
-        live = live.filter(parent=parent) if parent else live.filter(parent__isnull=True)
-        if live.exists():
-            raise Refused(
-                {"steps": _("Step %(step)s is already routed.") % {"step": step.label}},
-                code="already_routed",
-            )
-        if parent is None and Step.objects.on_open_board().filter(pk=step.pk).exists():
-            raise Refused(
-                {
-                    "steps": _(
-                        "Step %(step)s is on the open board. Award or withdraw the posting first."
-                    )
-                    % {"step": step.label}
-                },
-                code="on_board",
-            )
-        if parent is not None and not parent.steps.filter(pk=step.pk).exists():
-            raise Refused(
-                {"steps": _("Only steps of your own order can be passed on.")}, code="not_yours"
-            )
-    if len(steps) > 1 and not steps_connected(steps):
-        raise Refused(
-            {"steps": _("One request covers consecutive steps. Send separate requests instead.")},
-            code="not_consecutive",
-        )
-    _check_supplier(supplier, steps)
+    errors = order_request_problems(
+        job=job,
+        buyer=buyer,
+        supplier=supplier,
+        steps=steps,
+        terms=terms,
+        parent=parent,
+        requirements=requirements,
+    )
+    if errors:
+        raise Refused(errors)
     cleaned = check_terms(terms)
     order = Order.objects.create(
         job=job,

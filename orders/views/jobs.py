@@ -64,6 +64,8 @@ def job_new(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
         else:
             messages.success(request, _("The job was posted. Now add its steps."))
             return redirect("job_detail", job_uuid=job.uuid)
+    elif request.method == "POST":
+        form.add_problems(job_services.job_problems(form.cleaned_data))
     return render(
         request,
         "orders/job_form.html",
@@ -93,6 +95,8 @@ def job_edit(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         else:
             messages.success(request, _("The job was saved."))
             return redirect("job_detail", job_uuid=job.uuid)
+    elif request.method == "POST":
+        form.add_problems(job_services.job_problems(form.cleaned_data, job=job))
     return render(
         request,
         "orders/job_form.html",

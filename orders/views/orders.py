@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from workshops.models import Workshop
-from workshops.selectors import Point, distance_km, managed_workshop_ids, memberships_for_request
+from workshops.selectors import (
+    capability_shortfall,
+    managed_workshop_ids,
+    memberships_for_request,
+)
 
 from ..access import (
     JobAccess,
@@ -38,6 +42,7 @@ from ..live import workshops_config
 from ..models import Order, OrderStatus, Step
 from ..pdf import render_order_document
 from ..ratings import order_rating
+from ..selectors import route_candidates
 from ..services import routing
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 from ..services.ratings import rating_create, rating_reply
@@ -54,18 +59,12 @@ def _routable_steps(access, parent: Order | None):
     )
 
 
-def _capable_suppliers(steps: list[Step], exclude: Workshop):
-    """Active workshops with a capability for every chosen step's process."""
-    return (
-        Workshop.objects.capable_of({s.process_id for s in steps})
-        .exclude(pk=exclude.pk)
-        .order_by("name_kana", "name")
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
+    """The route form. The steps are chosen first (a GET); the page then offers only the shops
+    that `order_request` would accept for them, with what tells them apart, and shows every
+    problem of a refused request at once."""
     access = get_job_for(request.user, job_uuid)
     parent = None
     parent_uuid = request.GET.get("parent") or request.POST.get("parent")
@@ -79,26 +78,33 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
             raise Http404("No such job.")
         buyer = access.job.owner
     routable = _routable_steps(access, parent)
-    chosen = list(routable.filter(uuid__in=request.GET.getlist("step"))) or []
-    suppliers = (
-        _capable_suppliers(chosen, buyer)
-        if chosen
-        else Workshop.objects.active().exclude(pk=buyer.pk).order_by("name_kana", "name")
+    posted = request.method == "POST"
+    wanted_steps = request.POST.getlist("steps") if posted else request.GET.getlist("step")
+    chosen = list(routable.filter(uuid__in=[u for u in wanted_steps if is_uuid(u)]))
+    requirements = routing.route_requirements(access.job, chosen)
+    supplier_rows = route_candidates(buyer, chosen, requirements) if chosen else []
+    ruled_out = (
+        capability_shortfall(
+            {s.process_id for s in chosen},
+            among=Workshop.objects.exclude(pk=buyer.pk),
+            **requirements,
+        )
+        if chosen and not supplier_rows
+        else []
     )
     initial = {"steps": chosen, "delivery_place": f"{buyer.name} {buyer.address}".strip()}
     wanted = request.GET.get("supplier")
-    if wanted and is_uuid(wanted) and suppliers.filter(uuid=wanted).exists():
+    if wanted and any(str(r["shop"].uuid) == wanted for r in supplier_rows):
         # From a route suggestion's "request directly".
         initial["supplier"] = wanted
     form = OrderRequestForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if posted else None,
         routable=routable,
+        # Any active shop may be posted: the service explains why one cannot be asked.
         suppliers=Workshop.objects.active().exclude(pk=buyer.pk),
         initial=initial,
     )
-    if request.method != "POST":
-        form.fields["supplier"].queryset = suppliers
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             order = routing.order_request(
                 job=access.job,
@@ -117,14 +123,18 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
                 _("The request was sent to %(shop)s.") % {"shop": order.supplier.name},
             )
             return redirect("order_detail", order_uuid=order.uuid)
-    origin = Point.of(buyer)
-    supplier_rows = []
-    for shop in suppliers[:50]:
-        point = Point.of(shop)
-        supplier_rows.append(
-            {"shop": shop, "km": distance_km(origin, point) if origin and point else None}
+    elif posted:
+        # The fields the form could read are checked by the service's rules too, so that
+        # everything wrong is said in this one answer, not one layer per submit.
+        problems = routing.order_request_problems(
+            job=access.job,
+            buyer=buyer,
+            supplier=form.cleaned_data.get("supplier"),
+            steps=chosen,
+            terms=form.terms(),
+            parent=parent,
         )
-    supplier_rows.sort(key=lambda r: (r["km"] is None, r["km"] or 0))
+        form.add_problems(problems)
     return render(
         request,
         "orders/order_form.html",
@@ -135,6 +145,8 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
             "parent": parent,
             "chosen": chosen,
             "supplier_rows": supplier_rows,
+            "ruled_out": ruled_out,
+            "requirements": requirements,
         },
         status=400 if form.errors else 200,
     )

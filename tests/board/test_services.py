@@ -99,10 +99,15 @@ def test_it_asks_for_material_size_tolerance_lot_and_certifications(chain, board
     Posting.objects.all().update(status=PostingStatus.WITHDRAWN)
     # Both grind to 5 µm within 500×300×300: 2 µm or 600 mm finds nobody, and nothing is written.
     before = kinds(board["job"])
-    for extra in ({"tolerance_um": 2}, {"size_mm": [600, 10, 10]}):
-        with pytest.raises(Refused) as refused:
+    for extra, condition in (
+        ({"tolerance_um": 2}, "公差: 2 µm"),
+        ({"size_mm": [600, 10, 10]}, "ワークサイズ: 600×10×10 mm"),
+    ):
+        with translation.override("ja"), pytest.raises(Refused) as refused:
             post(chain, board, **extra)
         assert refused.value.code == "nobody_capable"
+        # The refusal names the condition that ruled every shop out.
+        assert f"対象外になった条件: {condition}。" in refused.value.messages[0]
     assert kinds(board["job"]) == before
 
 
@@ -361,3 +366,20 @@ def test_capabilities_added_later_do_not_widen_a_posting(chain, board):
     assert not posting.invites.filter(workshop=chain.plater).exists()
     with pytest.raises(Refused):
         offer(chain, posting, shop="plater")
+
+
+@pytest.mark.parametrize(
+    ("typed", "price"), [("２８，０００", 28000), ("28,000円", 28000), ("￥２８０００", 28000)]
+)
+def test_it_reads_an_offer_price_as_typed_in_japanese(chain, board, typed, price):
+    posting = post(chain, board)
+    assert offer(chain, posting, shop="grinder", price=typed).price == price
+
+
+@pytest.mark.parametrize("typed", ["2,80,00", "28.000,5", "たくさん"])
+def test_it_refuses_an_offer_price_it_cannot_read(chain, board, typed):
+    posting = post(chain, board)
+    with pytest.raises(Refused) as refused:
+        offer(chain, posting, shop="grinder", price=typed)
+    assert "price" in refused.value.message_dict
+    assert not Offer.objects.exists()

@@ -90,10 +90,13 @@ def test_a_bad_posting_shows_the_reason_and_keeps_what_was_typed(chain, board):
         },
         HTTP_ACCEPT_LANGUAGE="ja",
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert "残す文章" in body
     assert "100,000 mm" in body or "100,000" in body
+    # The past answer-by time is said in the same answer as the size, not on a second submit.
+    assert "回答期限は現在より後にしてください。" in body
+    assert set(response.context["form"].errors) == {"size_mm", "answer_by"}
     assert Posting.objects.count() == 0
 
 

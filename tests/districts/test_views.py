@@ -155,7 +155,7 @@ def test_the_csv_is_utf8_with_a_bom_and_japanese_headers(hm):
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body[3:].decode("utf-8"))))
-    assert rows[0] == ["工程コード", "加工法", "完了工程", "良品", "不良"]
+    assert rows[0] == ["工程コード", "加工・処理", "完了工程", "良品", "不良"]
     by_code = {row[0]: row for row in rows[1:]}
     assert by_code["L"][1:] == ["旋削", "4", "100", "1"]
     assert by_code["G"][2] == "3社未満"

@@ -21,6 +21,8 @@ from orders.pdf import (
     FONT_LICENSE_FILE,
     FONT_NAME,
     fonts_dir,
+    missing_glyphs,
+    printable,
     register_japanese_font,
     render_order_document,
 )
@@ -570,3 +572,30 @@ def test_it_bundles_the_font_with_its_licence():
 
 def test_it_keeps_the_order_accepted_through_a_change_of_terms(accepted, changed):
     assert refreshed_order(accepted).status == OrderStatus.ACCEPTED
+
+
+TOLERANCE_SYMBOLS = "膜厚5µm ±0.01 ⌀40 ø12 φ8 Ra0.8 √ 30° ㎛"
+
+
+def test_it_prints_tolerance_symbols_with_glyphs_the_embedded_font_has(addressed, turning_job):
+    job, turn = turning_job
+    order = order_request(
+        job=job,
+        actor=addressed.hub_owner,
+        supplier=addressed.turner,
+        steps=[turn],
+        terms=terms(terms_note=TOLERANCE_SYMBOLS),
+    )
+    order = order_accept(order=order, actor=addressed.turner_owner)
+    text = pdf_text(render_order_document(order.documents.get()))
+
+    # The micro sign U+00B5 has no glyph in IPAexGothic; the Greek mu it prints as does.
+    assert "膜厚5μm" in text and "\u00b5" not in text
+    for symbol in ("±0.01", "∅40", "ø12", "φ8", "Ra0.8", "√", "30°"):
+        assert symbol in text, symbol
+    assert missing_glyphs(text) == set()
+
+
+def test_it_knows_which_characters_the_font_lacks():
+    assert missing_glyphs("5µm ⌀40") == {"\u00b5", "\u2300"}
+    assert missing_glyphs(printable("5µm ⌀40 ㎛")) == set()

@@ -19,7 +19,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from orders.access import job_access
-from orders.pdf import FONT_NAME
+from orders.pdf import FONT_NAME, missing_glyphs
 from orders.services.jobs import job_update, step_insert
 from orders.traveler import QR_BORDER, render_traveler, short_id, traveler_steps
 from tests.conftest import client_for
@@ -141,6 +141,17 @@ def test_it_prints_the_job_header_and_every_step_in_japanese(chain, routed_job):
     for step in steps.values():
         assert re.sub(r"\s+", "", step.process.name_ja) in text, step.process.code
         assert step.workshop.name in text
+
+
+def test_it_prints_tolerance_symbols_in_a_step_title_with_glyphs_the_font_has(chain, routed_job):
+    job, steps, _orders = routed_job
+    step = next(iter(steps.values()))
+    step.title = "膜厚5µm Ra0.8 ⌀40±0.01"
+    step.save(update_fields=["title"])
+    text = pdf_text(fetch(chain.hub_owner, job))
+
+    assert "膜厚5μmRa0.8∅40±0.01" in text and "\u00b5" not in text
+    assert missing_glyphs(text) == set()
 
 
 def test_it_never_prints_the_customer_the_notes_or_a_price(chain, routed_job):

@@ -75,6 +75,46 @@ def test_it_refuses_a_negative_quantity_in_japanese(chain):
     assert not Job.objects.exists()
 
 
+def test_the_job_form_reports_a_bad_quantity_and_a_past_due_date_in_one_submit(chain):
+    response = client_for(chain.hub_owner).post(
+        f"/workshops/{chain.hub.uuid}/jobs/new/",
+        {"part_name": "X", "quantity": "-1", "due_date": in_days(-1).isoformat(), "priority": "0"},
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    # The form's own bound and the service's date rule, together; 1以上, not 「0 以上」.
+    assert errors["quantity"] == ["1以上の値を入力してください。"]
+    assert errors["due_date"] == ["納期に過去の日付は指定できません。"]
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"), [("１２，０００", 12000), ("12,000個", 12000), ("３", 3)]
+)
+def test_the_job_form_reads_quantities_as_typed_in_japanese(chain, typed, saved):
+    response = client_for(chain.hub_owner).post(
+        f"/workshops/{chain.hub.uuid}/jobs/new/",
+        {"part_name": "X", "quantity": typed, "due_date": in_days(3).isoformat(), "priority": "0"},
+    )
+    assert response.status_code == 302
+    assert Job.objects.get().quantity == saved
+
+
+def test_the_job_form_refuses_an_absurd_quantity_with_its_maximum(chain):
+    response = client_for(chain.hub_owner).post(
+        f"/workshops/{chain.hub.uuid}/jobs/new/",
+        {
+            "part_name": "X",
+            "quantity": "99,999,999,999",
+            "due_date": in_days(3).isoformat(),
+            "priority": "0",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["quantity"] == ["10,000,000以下の値を入力してください。"]
+    assert not Job.objects.exists()
+
+
 def test_it_adds_steps_as_a_dag_and_refuses_a_cycle(chain):
     job = post_job(chain)
     a = add(job, chain, "L")

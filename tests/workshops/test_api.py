@@ -32,6 +32,7 @@ FILTER_PARAMETERS = {
     "certification",
     "district",
     "near",
+    "from_shop",
     "ordering",
 }
 
@@ -405,7 +406,7 @@ def test_it_gives_the_messages_in_english_with_the_english_cookie(owner, worksho
 
     assert body["code"] == "invalid"
     assert body["fields"] == {
-        "size": ["Enter the size in mm as 120 or 120x40x30."],
+        "size": ["Enter the size in mm as 120x40x30, or φ40x900 for a shaft."],
         "near": ["Enter a point as latitude,longitude, e.g. 35.5613,139.7161."],
         "process": ["Select a valid choice. ZZ is not one of the available choices."],
     }
@@ -417,7 +418,7 @@ def test_it_gives_the_messages_in_japanese_by_default(owner, workshop):
     assert body["code"] == "invalid"
     assert body["fields"] == {
         "process": ["正しく選択してください。 ZZ は候補にありません。"],
-        "tolerance": ["この値は 0.1 以上でなければなりません。"],
+        "tolerance": ["0.1以上の値を入力してください。"],
     }
 
 

@@ -172,8 +172,13 @@ def test_it_requires_every_material(owner, workshop, partner, lathe, query):
     [
         ("300", True),
         ("301", False),
-        ("100x300", True),  # turned onto its side
-        ("101x101", False),  # the envelope's middle side is 100
+        # Two numbers are a shaft, diameter × length: the box around it is d × d × length.
+        ("50x300", True),
+        ("φ50×300", True),
+        ("Φ５０×３００", True),  # full width, as a Japanese keyboard gives it
+        ("ø50x300", True),
+        ("51x300", False),  # the envelope's thinnest side is 50
+        ("φ40x301", False),
         ("300x100x50", True),  # exactly the envelope
         ("50x300x100", True),
         ("45x290x90", True),
@@ -181,10 +186,11 @@ def test_it_requires_every_material(owner, workshop, partner, lathe, query):
         # the envelope's thinnest (50): no way round fits.
         ("60x290x90", False),
         ("310x10x10", False),
-        ("300×100", True),  # multiplication sign
+        ("300×100×50", True),  # multiplication sign
         ("290X90x45", True),  # capital X
-        ("300 x 100", True),
-        ("３００ｘ１００", True),  # full width
+        ("300 x 100 x 50", True),
+        ("３００ｘ１００ｘ５０", True),  # full width
+        ("300x100x50mm", True),
         ("３０１", False),
         ("299.5*99.5*49.5", True),
     ],
@@ -205,14 +211,16 @@ def test_it_does_not_match_a_capability_without_a_size_when_a_size_is_asked(
     assert sorted(_names(_search(owner, "process=G"))) == ["鈴木研削"]
 
 
-@pytest.mark.parametrize("size", ["abc", "1x2x3x4", "0", "-5", "10x", "1,000", "nan", "300x0"])
+@pytest.mark.parametrize(
+    "size", ["abc", "1x2x3x4", "0", "-5", "10x", "1,0", "nan", "300x0", "φ1x2x3"]
+)
 def test_it_refuses_a_malformed_size(owner, workshop, lathe, size):
     response = _search(owner, f"size={size}", language="en")
 
     assert response.status_code == 400
     assert _names(response) == []
     assert _field_errors(response, "size") in (
-        "Enter the size in mm as 120 or 120x40x30.",
+        "Enter the size in mm as 120x40x30, or φ40x900 for a shaft.",
         "Each side must be greater than 0 and at most 100,000 mm.",
     )
 
@@ -246,7 +254,7 @@ def test_it_refuses_a_tolerance_that_is_not_positive(owner, workshop, tolerance)
     response = _search(owner, f"tolerance={tolerance}")
 
     assert response.status_code == 400
-    assert "0.1 以上でなければなりません" in _field_errors(response, "tolerance")
+    assert "0.1以上の値を入力してください" in _field_errors(response, "tolerance")
 
 
 # --- Lot ----------------------------------------------------------------------------------------
@@ -449,6 +457,8 @@ def test_it_renders_the_distance_and_cycling_minutes(owner, workshop, partner):
 
     body = _search(owner).content.decode()
 
+    # The results, not the shops offered as the point to measure from.
+    body = body[body.index("<tbody") :]
     partner_row = body[body.index("鈴木研削") :]
     partner_row = partner_row[: partner_row.index("</tr>")]
     assert "1.6 km" in partner_row
@@ -556,12 +566,12 @@ def test_it_accepts_its_own_form_submitted_untouched_by_a_user_without_location(
     ("query", "field", "message"),
     [
         ("process=ZZ", "process", "Select a valid choice. ZZ is not one of the available choices."),
-        ("size=abc", "size", "Enter the size in mm as 120 or 120x40x30."),
+        ("size=abc", "size", "Enter the size in mm as 120x40x30, or φ40x900 for a shaft."),
         ("size=0x10", "size", "Each side must be greater than 0 and at most 100,000 mm."),
-        ("tolerance=-1", "tolerance", "Ensure this value is greater than or equal to 0.1."),
+        ("tolerance=-1", "tolerance", "Enter 0.1 or more."),
         ("near=abc", "near", "Enter a point as latitude,longitude, e.g. 35.5613,139.7161."),
         ("near=91,139", "near", "Enter a point as latitude,longitude, e.g. 35.5613,139.7161."),
-        ("lot=0", "lot", "Ensure this value is greater than or equal to 1."),
+        ("lot=0", "lot", "Enter 1 or more."),
         (
             "ordering=cheapest",
             "ordering",
@@ -674,8 +684,9 @@ def test_it_renders_the_results_in_a_fixed_number_of_queries(
     # 8. their capabilities with processes  9. those capabilities' materials
     # 10. their certifications  11. their districts
     # (the navigation bar re-uses the memberships of query 5)
-    # 12-15. the form's choices: processes, materials, certifications, districts
-    with django_assert_num_queries(15):
+    # 12-16. the form's choices: processes, materials, certifications, districts, and the
+    # shops a distance can be measured from
+    with django_assert_num_queries(16):
         response = client.get(SEARCH_URL, {"process": "L", "material": "SUS304"})
 
     assert response.status_code == 200
@@ -706,3 +717,29 @@ def test_it_says_so_and_offers_to_drop_each_condition(owner, workshop, partner, 
 def test_a_search_with_hits_shows_no_suggestion(owner, workshop, lathe):
     body = _search(owner, "process=L").content.decode()
     assert 'id="no-hits"' not in body and "田中精機" in body
+
+
+def test_it_measures_distance_from_a_shop_chosen_by_name(
+    owner, workshop, partner, outsider_workshop
+):
+    # The page offers shops by name instead of a typed 緯度,経度.
+    page = client_for(owner).get(SEARCH_URL)
+    html = page.content.decode()
+    assert 'name="from_shop"' in html and 'name="near"' not in html
+    assert outsider_workshop.name in html
+
+    response = client_for(owner).get(
+        SEARCH_URL, {"from_shop": str(outsider_workshop.uuid), "ordering": "distance"}
+    )
+
+    assert response.status_code == 200
+    assert _names(response) == ["川崎プレス", "田中精機", "鈴木研削"]
+
+
+def test_it_shows_why_it_cannot_sort_by_distance_without_a_point(staff, workshop, partner):
+    response = _search(staff, "ordering=distance", language="en")
+
+    assert response.status_code == 400
+    # The point field, hidden otherwise, comes back with the reason beside the shop choice.
+    assert 'name="from_shop"' in response.content.decode()
+    assert "Sorting by distance needs a point" in _field_errors(response, "near")

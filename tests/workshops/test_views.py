@@ -138,8 +138,7 @@ def capability_post(process_code="M", **overrides) -> dict:
         "max_width_mm": "400",
         "max_height_mm": "300",
         "tolerance_um": "10",
-        "lot_min": "1",
-        "lot_max": "100",
+        "lots": "1〜100",
         "lead_time_days": "5",
         "capacity_hours_per_week": "40",
         "notes": "5軸",
@@ -611,13 +610,13 @@ BAD_PROFILES = [
     pytest.param(
         {"latitude": "200"},
         "latitude",
-        "Ensure this value is less than or equal to 90",
+        "Enter 90 or less.",
         id="latitude-200",
     ),
     pytest.param(
         {"headcount": "-1"},
         "headcount",
-        "Ensure this value is greater than or equal",
+        "Enter 1 or more.",
         id="headcount-negative",
     ),
     pytest.param(
@@ -657,8 +656,8 @@ def test_it_refuses_a_bad_profile_with_400_and_saves_nothing(
 @pytest.mark.parametrize(
     ("overrides", "english_text"),
     [
-        pytest.param({"latitude": "200"}, "Ensure this value", id="latitude-200"),
-        pytest.param({"headcount": "-1"}, "Ensure this value", id="headcount-negative"),
+        pytest.param({"latitude": "200"}, "Enter 90 or less.", id="latitude-200"),
+        pytest.param({"headcount": "-1"}, "Enter 1 or more.", id="headcount-negative"),
         pytest.param(
             {"founded_year": "2999"},
             "The founded year cannot be in the future",
@@ -682,12 +681,14 @@ def test_it_shows_profile_errors_in_japanese_by_default(workshop, owner, overrid
     assert english_text not in errors
 
 
-def test_it_shows_the_latitude_range_error_in_django_japanese(workshop, owner):
+def test_it_shows_the_latitude_range_error_in_japanese(workshop, owner):
     response = client_for(owner).post(
         reverse("workshop_edit", args=[workshop.uuid]), profile_data(workshop, latitude="200")
     )
 
-    assert "この値は 90 以下でなければなりません。" in error_texts(response)
+    assert "90以下の値を入力してください。" in error_texts(response)
+    # Only the field's own error: the pair is not also reported as half missing.
+    assert "緯度と経度は両方" not in error_texts(response)
 
 
 # --- Logo upload ----------------------------------------------------------------------------------
@@ -870,7 +871,10 @@ BAD_CAPABILITIES = [
     pytest.param({"max_height_mm": "0"}, "max_height_mm", id="zero-size"),
     pytest.param({"max_width_mm": ""}, "max_length_mm", id="only-two-sizes"),
     pytest.param({"tolerance_um": "0"}, "tolerance_um", id="tolerance-zero"),
-    pytest.param({"lot_min": "50", "lot_max": "10"}, "lot_max", id="lot-min-above-max"),
+    pytest.param({"lots": "50〜10"}, "lots", id="lot-min-above-max"),
+    pytest.param({"lots": "１０〜５"}, "lots", id="full-width-lot-min-above-max"),
+    pytest.param({"lots": "10〜99,999,999,999"}, "lots", id="absurd-lot"),
+    pytest.param({"max_length_mm": "99,999,999,999"}, "max_length_mm", id="absurd-size"),
     pytest.param({"process": "999999"}, "process", id="unknown-process"),
     pytest.param({"process": "L"}, "process", id="process-not-an-id"),
     pytest.param({"materials": ["999999"]}, "materials", id="unknown-material"),
