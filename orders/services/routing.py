@@ -346,18 +346,17 @@ def order_decline(*, order: Order, actor: User | None, reason: str = "", code: s
     _still_requested(order)
     reason = (reason or "").strip()
     code = (code or "").strip()
-    errors: dict[str, str] = {}
+    errors = Problems()
     if code and code not in DeclineReason.values:
-        errors["code"] = _("Choose a reason from the list.")
+        errors.add("code", _("Choose a reason from the list."), "unknown_decline_reason")
     if not code and not reason:
-        errors["reason"] = _("Tell the buyer why you decline.")
+        errors.add("reason", _("Tell the buyer why you decline."), "reason_required")
     elif code == DeclineReason.OTHER and not reason:
-        errors["reason"] = _("Say in a few words what the reason is.")
+        errors.add("reason", _("Say in a few words what the reason is."), "reason_required")
     if len(reason) > 300:
-        errors["reason"] = _("At most 300 characters.")
+        errors.add("reason", _("At most 300 characters."), "reason_too_long")
     if errors:
-        # One code for every way the reason falls short; the fields say which.
-        raise Refused(errors, code="decline_reason")
+        raise Refused(errors)
     order.status = OrderStatus.DECLINED
     order.decline_code = code
     order.decline_reason = reason

@@ -107,7 +107,7 @@ def test_each_step_change_is_one_recompute_and_its_one_event(chain, spy, action,
     if action == "start":
         step_start(step=turn, actor=chain.hub_floor)
     elif action == "hold":
-        step_hold(step=turn, actor=chain.hub_floor, reason="材料待ち")
+        step_hold(step=turn, actor=chain.hub_floor, reason="material")
     else:
         step_cancel(step=turn, actor=chain.hub_owner)
     assert spy == {"projections": 1, "graphs": 1}
@@ -119,7 +119,7 @@ def test_each_step_change_is_one_recompute_and_its_one_event(chain, spy, action,
 def test_a_resume_with_a_key_is_one_recompute_and_a_retry_none(chain, spy):
     job, turn, _inspect = in_house(chain)
     step_start(step=turn, actor=chain.hub_floor)
-    step_hold(step=turn, actor=chain.hub_floor, reason="材料待ち")
+    step_hold(step=turn, actor=chain.hub_floor, reason="material")
     seq = last_seq(job)
     spy.update(projections=0, graphs=0)
     step_resume(step=turn, actor=chain.hub_floor, idempotency_key="resume-1")

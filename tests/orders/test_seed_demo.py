@@ -5,6 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from districts.filters import default_scope
+from districts.metrics.processes import process_table
+from districts.metrics.scope import process_labels
 from workshops import demo_data
 from workshops.models import (
     AuditEvent,
@@ -119,8 +122,6 @@ def test_the_demo_district_has_a_year_of_history_the_dashboard_shows():
 
     from django.utils import timezone
 
-    from districts import metrics
-    from districts.filters import default_scope
     from orders import rollups
     from orders.demo_history import HISTORY_PREFIX
     from orders.models import Job, JobStatus, ProgressEvent
@@ -147,7 +148,7 @@ def test_the_demo_district_has_a_year_of_history_the_dashboard_shows():
 
     # Every process the district offers is drawn from at least three shops: no 「3社未満」.
     scope = default_scope(District.objects.get(slug=demo_data.DISTRICT["slug"]))
-    table = metrics.process_table(scope, metrics.process_labels())
+    table = process_table(scope, process_labels())
     for key in ("throughput", "lead_times", "capacity"):
         rows = table[key]
         shown = [r for r in rows if not r["suppressed"]]

@@ -99,7 +99,7 @@ def test_the_answer_is_the_step_as_the_write_left_it(chain, routed_job):
     step_start(step=turn, actor=chain.turner_floor)
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=chain.turner_floor)}")
     tapped = client.post(
-        f"/api/v1/steps/{turn.uuid}/hold/", {"reason": "材料待ち"}, content_type="application/json"
+        f"/api/v1/steps/{turn.uuid}/hold/", {"reason": "material"}, content_type="application/json"
     ).json()
     read = client.get(f"/api/v1/jobs/{turn.job.uuid}/steps/").json()
     assert tapped == next(s for s in read if s["id"] == str(turn.uuid))
@@ -117,7 +117,7 @@ def test_a_supplier_manager_tap_answers_the_orders_it_may_see(chain, routed_job)
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=chain.grinder_owner)}")
     # The grinder waits for the turner's parts; a hold is allowed from planned or ready.
     tapped = client.post(
-        f"/api/v1/steps/{grind.uuid}/hold/", {"reason": "材料待ち"}, content_type="application/json"
+        f"/api/v1/steps/{grind.uuid}/hold/", {"reason": "material"}, content_type="application/json"
     ).json()
     read = client.get(f"/api/v1/jobs/{grind.job.uuid}/steps/").json()
     fresh = next(s for s in read if s["id"] == str(grind.uuid))
@@ -134,7 +134,7 @@ def test_an_outsider_gets_a_404_and_a_non_performer_a_refusal(chain, routed_job)
     assert stranger.post(f"/api/v1/steps/{turn.uuid}/resume/").status_code == 404
     hub = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=chain.hub_owner)}")
     response = hub.post(
-        f"/api/v1/steps/{turn.uuid}/hold/", {"reason": "材料待ち"}, content_type="application/json"
+        f"/api/v1/steps/{turn.uuid}/hold/", {"reason": "material"}, content_type="application/json"
     )
     assert response.status_code == 400
     turn.refresh_from_db()
