@@ -137,10 +137,12 @@ class Batch:
                 for key, fn, args, _future in requests:
                     calls.setdefault(key, (fn, args))
                 self.trips += 1
+                waiters = [future for *_, future in requests]
+                trip = asyncio.ensure_future(db(_answer_all, calls))
                 try:
-                    answers = await db(_answer_all, calls)
+                    answers = await _unless_all_gone(trip, waiters)
                 except asyncio.CancelledError:
-                    for *_, future in requests:
+                    for future in waiters:
                         future.cancel()
                     raise
                 except Exception as exc:
@@ -148,6 +150,8 @@ class Batch:
                         if not future.done():
                             future.set_exception(exc)
                     continue
+                if answers is None:
+                    continue  # every socket that asked has gone: the trip was called off
                 for key, _fn, _args, future in requests:
                     if future.done():
                         continue
@@ -161,6 +165,27 @@ class Batch:
             for *_, future in self.pending:  # only when this loop is being torn down
                 future.cancel()
             self.pending = []
+
+
+async def _unless_all_gone(trip: asyncio.Future, waiters: list[asyncio.Future]) -> Any:
+    """The trip's answers, or None when every socket that asked has gone before it ran (as
+    when daphne kills a burst of sockets): the trip is then called off, so the database is not
+    asked about sockets that no longer exist."""
+    try:
+        while not trip.done():
+            open_ = [f for f in waiters if not f.done()]
+            if not open_:
+                trip.cancel()
+                try:
+                    await trip
+                except asyncio.CancelledError:
+                    return None
+                return None  # it had already run: nobody is left to answer
+            await asyncio.wait([trip, *open_], return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        trip.cancel()
+        raise
+    return trip.result()
 
 
 _batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batch] = weakref.WeakKeyDictionary()

@@ -520,6 +520,25 @@ async def test_a_join_that_fails_once_is_tried_again(chain, routed_job, monkeypa
 
 
 @pytest.mark.asyncio
+async def test_a_batch_trip_is_called_off_when_every_socket_that_asked_has_gone():
+    calls = []
+    with Saturated():
+        # The streams' thread is busy: the trip waits for it while its sockets are killed.
+        batch = livepath.Batch()
+        asked = [asyncio.ensure_future(batch.ask(("k", n), calls.append, n)) for n in range(3)]
+        await asyncio.sleep(0.05)
+        for waiter in asked:
+            waiter.cancel()
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    # The thread is free again, and nobody is left to answer: nothing was asked of it.
+    assert calls == []
+    assert batch.task is None and batch.trips == 1
+    # The next handshake is served as usual.
+    assert await batch.ask(("k", 9), str, 9) == "9"
+
+
+@pytest.mark.asyncio
 async def test_a_batch_answers_each_key_once_and_never_joins_a_call_under_way():
     calls = []
     running, release = threading.Event(), threading.Event()
