@@ -1288,3 +1288,33 @@ def test_it_refuses_a_decline_without_a_usable_reason(chain, code, reason, words
     _job, order = _asked(chain)
     with translation.override("en"), refused(*words):
         order_decline(order=order, actor=chain.turner_owner, code=code, reason=reason)
+
+
+def test_a_refused_request_names_every_problem_and_answers_the_first_ones_code(chain):
+    job = post_job(chain)
+    turn = add(job, chain, "L")
+    with pytest.raises(Refused) as own:
+        order_request(
+            job=job, actor=chain.hub_owner, supplier=chain.hub, steps=[turn], terms=terms()
+        )
+    assert own.value.code == "own_workshop"
+    assert set(own.value.message_dict) == {"supplier"}
+    order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
+    )
+    before = ProgressEvent.objects.count()
+
+    # Routed already, to a shop that cannot turn, on terms that pay too late: all at once.
+    with pytest.raises(Refused) as again:
+        order_request(
+            job=job,
+            actor=chain.hub_owner,
+            supplier=chain.plater,
+            steps=[turn],
+            terms=terms(payment_due_date=in_days(120)),
+        )
+
+    assert again.value.code == "already_routed"
+    assert {"steps", "supplier"} <= set(again.value.message_dict)
+    assert len(again.value.message_dict) >= 3
+    assert ProgressEvent.objects.count() == before
