@@ -94,6 +94,13 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     )
     initial = {"steps": chosen, "delivery_place": f"{buyer.name} {buyer.address}".strip()}
     wanted = request.GET.get("supplier")
+    # The shop a profile's "ask this shop" or a suggestion came for, carried while the steps
+    # are chosen (only an active shop other than the buyer; anything else is ignored).
+    wanted_supplier = (
+        Workshop.objects.active().exclude(pk=buyer.pk).filter(uuid=wanted).first()
+        if wanted and is_uuid(wanted) and not chosen
+        else None
+    )
     if wanted and any(str(r["shop"].uuid) == wanted for r in supplier_rows):
         # From a route suggestion's "request directly".
         initial["supplier"] = wanted
@@ -145,6 +152,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
             "parent": parent,
             "chosen": chosen,
             "supplier_rows": supplier_rows,
+            "wanted_supplier": wanted_supplier,
             "ruled_out": ruled_out,
             "requirements": requirements,
         },

@@ -60,11 +60,13 @@ def test_the_request_page_lists_the_jobs_with_steps_to_route_and_leads_to_the_ro
     row = re.search(rf"<tr>\s*<td><a href=\"/jobs/{job.uuid}/\">.*?</tr>", body, re.S).group(0)
     assert re.search(r'<td class="num">2</td>', row)
     assert "完了済み" not in body
-    route = client_for(chain.hub_owner).get(f"/jobs/{job.uuid}/route/?supplier={chain.plater.uuid}")
+    hub = client_for(chain.hub_owner)
+    route = hub.get(f"/jobs/{job.uuid}/route/?supplier={chain.plater.uuid}")
     assert route.status_code == 200
-    assert re.search(
-        rf'<option value="{chain.plater.uuid}" selected>', route.content.decode()
-    ) or re.search(rf'value="{chain.plater.uuid}"[^>]*checked', route.content.decode())
+    # The steps are chosen first; the shop asked for rides along with them.
+    first = route.content.decode()
+    assert f'<input type="hidden" name="supplier" value="{chain.plater.uuid}">' in first
+    assert chain.plater.name in first
 
 
 def test_the_request_page_refuses_the_wrong_method_and_who_manages_no_other_shop(chain):
