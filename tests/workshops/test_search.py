@@ -705,11 +705,11 @@ def test_it_says_so_and_offers_to_drop_each_condition(owner, workshop, partner, 
     dropped = {html.unescape(query): label for query, label in drops}
     # One link per process code, one for the material; ordering is not a condition.
     assert dropped == {
-        "process=G&material=S45C&ordering=name": "加工法",
-        "process=L&material=S45C&ordering=name": "加工法",
+        "process=G&material=S45C&ordering=name": "加工・処理",
+        "process=L&material=S45C&ordering=name": "加工・処理",
         "process=L&process=G&ordering=name": "材質",
     }
-    assert "加工法: 旋削" in body and "加工法: 研削" in body
+    assert "加工・処理: 旋削" in body and "加工・処理: 研削" in body
     # Following the one that drops grinding finds the lathe shop.
     assert _names(_search(owner, "process=L&material=S45C")) == ["田中精機"]
 
