@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # The demo hub's owner: a party to every demo job, and a member of the shop whose step the
 # demo leaves in progress.
-DEMO_USER = "maruyama_owner"
+# A hub whose demo job has a step in progress at the hub itself (it may hold and resume it).
+DEMO_USER = "kamata_owner"
 STARTUP_TIMEOUT = 30.0
 # The demo step goes back and forth between these, one event each time.
 TOGGLE = {"in_progress": "hold", "on_hold": "resume"}
@@ -245,7 +246,7 @@ class HTTPResult:
 class Cluster:
     """PostgreSQL database + private Redis + N daphnes, seeded with the demo district.
 
-    `token` is the API token of DEMO_USER; `job` and `step` name the demo shaft job and its
+    `token` is the API token of DEMO_USER; `job` and `step` name a demo job and its
     step that the demo leaves in progress at the hub (so the hub owner may hold and resume it).
     """
 
@@ -406,7 +407,7 @@ class Cluster:
         for job in jobs:
             steps = self.request("GET", f"/api/v1/jobs/{job['id']}/steps/").json()
             for step in steps:
-                if step["status"] == "in_progress":
+                if step["status"] == "in_progress" and step["workshop"]["id"] == job["owner"]["id"]:
                     self.job, self.step = job["id"], step["id"]
                     return
         raise RuntimeError("the demo data has no step in progress")
