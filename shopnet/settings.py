@@ -473,6 +473,25 @@ WORKER_SCHEDULE["notifications_send_due"] = {
     "task": "notifications.tasks.send_due",
     "every": env.int("SCHEDULE_NOTIFICATIONS_SEND_DUE", default=60),
 }
+# --- Webhooks (docs/WEBHOOKS.md) ----------------------------------------------------
+INSTALLED_APPS += ["integrations"]
+WEBHOOKS_ENABLED = env_bool("WEBHOOKS_ENABLED", default=True)
+# Seconds to connect and to wait for an answer: a slow receiver must not hold a worker.
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)
+# Attempts per delivery, the first retry's wait in seconds (doubling after each failure), and
+# the failures in a row after which an endpoint is turned off and its shop told.
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_BACKOFF = env.float("WEBHOOKS_BACKOFF", default=30.0)
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=20)
+WEBHOOKS_MAX_PER_WORKSHOP = env.int("WEBHOOKS_MAX_PER_WORKSHOP", default=10)
+# Development and tests only: also allow http:// and loopback receivers (never in production).
+WEBHOOKS_ALLOW_LOCAL = env_bool("WEBHOOKS_ALLOW_LOCAL", default=False)
+if WEBHOOKS_ALLOW_LOCAL and not DEBUG:
+    raise ImproperlyConfigured("WEBHOOKS_ALLOW_LOCAL is for development: set DEBUG too.")
+WORKER_SCHEDULE["webhooks_sweep"] = {
+    "task": "integrations.tasks.sweep",
+    "every": env.int("SCHEDULE_WEBHOOKS_SWEEP", default=300),
+}
 # Links in mail and push point here (no request to take the host from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # The digest's hour (Japan time) for people who have not chosen one.

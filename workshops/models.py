@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import LogEntry
@@ -523,9 +523,9 @@ class TokenScope(models.TextChoices):
     """What an API token may do. `write` includes `read`; `webhooks` manages the shop's webhook
     endpoints through the API."""
 
-    READ = "read", _("Read")
-    WRITE = "write", _("Read and write")
-    WEBHOOKS = "webhooks", _("Webhooks")
+    READ = "read", pgettext_lazy("token scope", "Read")
+    WRITE = "write", pgettext_lazy("token scope", "Read and write")
+    WEBHOOKS = "webhooks", pgettext_lazy("token scope", "Webhooks")
 
 
 class ApiTokenQuerySet(models.QuerySet):
