@@ -47,12 +47,15 @@ def live_token(key: str) -> ApiToken | None:
 
 
 def user_for_key(key: str | None):
-    """The active user a key (either kind) acts as, or None."""
+    """The active user a key (either kind) acts as on a live stream, or None."""
     if not key:
         return None
     if is_workshop_key(key):
         token = live_token(key)
-        return token.created_by if token is not None else None
+        # A stream is a read: a token without the read scope opens none.
+        if token is None or not token.allows(TokenScope.READ):
+            return None
+        return token.created_by
     found = Token.objects.select_related("user").filter(key=key).first()
     if found is None or not found.user.is_active:
         return None

@@ -44,6 +44,16 @@ async def test_a_revoked_token_cannot_open_a_socket(chain, routed_job):
     await communicator.disconnect()
 
 
+@pytest.mark.asyncio
+async def test_a_token_without_the_read_scope_opens_no_stream(chain, routed_job):
+    job, _, _ = routed_job
+    _, key = await run(make_token, chain, "webhooks")
+    communicator, connected = await open_stream(f"/ws/jobs/{job.uuid}/", origin=None, token=key)
+    assert connected
+    assert await closed_with(communicator) == CLOSE_UNAUTHENTICATED
+    await communicator.disconnect()
+
+
 def test_the_pulse_recheck_refuses_a_revoked_token_even_without_the_doorbell(chain):
     """If the group message is lost, the next periodic re-check closes the socket."""
     token, key = make_token(chain, "read")
