@@ -133,3 +133,20 @@ def test_the_delivery_log_page_costs_the_same_whatever_its_length(chain, routed_
     # session, user, the manage check, the endpoint, the page's count, the deliveries with
     # their events and jobs (one join), the change log, and the base template's own.
     assert log_page_queries(client, chain, endpoint) == one
+
+
+def test_the_webhook_list_costs_the_same_whatever_its_length(owner, workshop):
+    client = client_for(owner)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(page(workshop)).status_code == 200
+        return len(captured)
+
+    endpoint_create(workshop=workshop, actor=owner, url=URL, kinds=["step.done"])
+    one = queries()
+    for i in range(4):
+        endpoint_create(workshop=workshop, actor=owner, url=f"{URL}/{i}", kinds=["step.done"])
+    # session, user, the manage check, the endpoints with their delivery counts (one query),
+    # and the base template's own.
+    assert queries() == one
