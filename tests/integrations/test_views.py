@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from integrations.models import DeliveryStatus, WebhookEndpoint, WebhookLog
 from integrations.services import endpoint_create
+from orders.models import ProgressEvent
 from tests.conftest import client_for
 from tests.integrations.test_webhooks import _resolver
 
@@ -111,8 +112,6 @@ def log_page_queries(client, chain, endpoint) -> int:
 
 
 def test_the_delivery_log_page_costs_the_same_whatever_its_length(chain, routed_job):
-    from orders.models import ProgressEvent
-
     job, _, _ = routed_job
     endpoint, _ = endpoint_create(
         workshop=chain.hub, actor=chain.hub_owner, url=URL, kinds=["step.added"]

@@ -4,18 +4,22 @@ no request to a loopback, private or link-local address."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from integrations import addresses, signing
+from integrations import addresses, services, signing, tasks
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookLog
 from integrations.services import endpoint_create, endpoint_enable
 from notifications.models import Notification
+from orders.models import ProgressEvent
 from orders.services.progress import step_hold, step_start
 from tests.conftest import client_for
 from tests.integrations.conftest import body_of
+from tests.tasks import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +234,33 @@ def _resolver(names: dict):
         return result
 
     return getaddrinfo
+
+
+def test_the_sweep_sends_what_a_lost_task_left_and_a_claim_is_taken_once(
+    chain, routed_job, receiver, local, django_capture_on_commit_callbacks
+):
+    _, steps, _ = routed_job
+    register(chain, receiver.url)
+    local.WEBHOOKS_ENABLED = False  # no task rings: the delivery is planned by hand, as if lost
+    step_start(step=steps["L"], actor=chain.turner_owner)
+    local.WEBHOOKS_ENABLED = True
+    event = ProgressEvent.objects.get(kind="step.started")
+    (delivery_id,) = services.deliveries_plan(event_ids=[event.pk])
+    assert services.deliveries_plan(event_ids=[event.pk]) == []  # planned once: nothing new
+    assert WebhookDelivery.objects.count() == 1
+
+    later = timezone.now() + dt.timedelta(minutes=5)
+    first = services.delivery_claim(delivery_id=delivery_id, now=later)
+    assert first is not None
+    assert services.delivery_claim(delivery_id=delivery_id, now=later) is None  # leased
+    assert services.deliveries_due(now=later) == []
+    # The worker died mid-attempt: after the lease, the sweep sends it again.
+    WebhookDelivery.objects.filter(pk=delivery_id).update(
+        next_attempt_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep.call() == 1
+    run_tasks()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
+    assert len(receiver.received) == 1

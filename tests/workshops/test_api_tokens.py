@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -188,8 +189,6 @@ def test_operators_tokens_still_work_with_every_scope(owner, workshop):
 
 
 def test_only_a_manager_may_make_or_revoke_through_the_service(owner, floor, workshop):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError):
         make(workshop, floor, "read")
     token, _ = make(workshop, owner, "read")
