@@ -22,7 +22,7 @@ class WebhookEndpoint(models.Model):
     workshop = models.ForeignKey(
         "workshops.Workshop", on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.CharField(_("URL"), max_length=500)  # checked by `addresses.check`
     kinds = models.JSONField(_("events"), default=list)
     secret = models.CharField(max_length=64, editable=False)
     is_active = models.BooleanField(default=True)
