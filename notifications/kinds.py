@@ -107,6 +107,12 @@ KINDS = {
             _("%(hub)s closed the job with what was made: %(job)s"),
         ),
         Kind(
+            "webhook.disabled",
+            _("A webhook of my shop was turned off"),
+            "immediate",
+            _("Webhook turned off after repeated failures: %(url)s"),
+        ),
+        Kind(
             "rating.received",
             _("A rating received"),
             "digest",

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import realtime
-from workshops.models import User
+from workshops.models import MANAGING_ROLES, User, Workshop
 
+from . import subscriber
+from .delivery import plan_deliveries
 from .kinds import KINDS
 from .models import DigestSetting, EmailMode, Notification, Preference, PushSubscription
 from .selectors import unread_counts
@@ -71,3 +73,24 @@ def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str, device:
 @transaction.atomic
 def push_unsubscribe(*, subscription) -> None:
     subscription.delete()
+
+
+@transaction.atomic
+def notify_managers(
+    *, workshop: Workshop, kind: str, key: str, link: str, data: dict
+) -> list[Notification]:
+    """Tell a workshop's active owners and managers of something about the shop itself, not a
+    job (a webhook turned off): once per `key` and person, by their mail and push choices."""
+    users = User.objects.filter(
+        is_active=True, memberships__workshop=workshop, memberships__role__in=MANAGING_ROLES
+    ).distinct()
+    created = subscriber.store(
+        [
+            Notification(user=user, kind=kind, key=key, workshop=workshop, link=link, data=data)
+            for user in users
+        ]
+    )
+    if created:
+        plan_deliveries(created)
+        realtime.unread_changed(unread_counts({n.user_id for n in created}))
+    return created

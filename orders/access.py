@@ -50,7 +50,7 @@ class JobAccess:
     """What one user may see of one job; built once per request by `get_job_for`."""
 
     job: Job
-    user: User
+    user: User | None  # None: a workshop's view (`workshop_job_access`)
     managed: set[int]
     floor: set[int]
     is_hub_manager: bool
@@ -127,6 +127,16 @@ def _see(
 
 def job_access(user: User, job: Job) -> JobAccess | None:
     managed, floor = user_roles(user)
+    return _job_access(user, managed, floor, job)
+
+
+def workshop_job_access(workshop_id: int, job: Job) -> JobAccess | None:
+    """What a workshop's managers may see of a job, with no person in mind: what the shop's
+    integrations are sent (webhooks). None when the shop may see nothing of it."""
+    return _job_access(None, {workshop_id}, set(), job)
+
+
+def _job_access(user: User | None, managed: set[int], floor: set[int], job: Job):
     if not managed and not floor:
         return None
     access = JobAccess(

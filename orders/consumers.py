@@ -41,9 +41,9 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user, get_use
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from rest_framework.authtoken.models import Token
 
 from core import realtime
+from workshops import tokens
 from workshops.models import MANAGING_ROLES, Membership
 
 from . import broadcast
@@ -99,10 +99,7 @@ def authenticate(scope: dict[str, Any]):
     """The user the socket's credential names (a token, or the browser's session), or anonymous.
     Runs on the streams' database thread, after the handshake is accepted."""
     if scope.get("auth") == "token":
-        token = Token.objects.select_related("user").filter(key=scope.get("token")).first()
-        if token is None or not token.user.is_active:
-            return AnonymousUser()
-        return token.user
+        return tokens.user_for_key(scope.get("token")) or AnonymousUser()
     session = scope.get("session")
     if scope.get("auth") == "session" and session is not None:
         return get_user(SimpleNamespace(session=session))
@@ -115,9 +112,8 @@ def still_signed_in(scope: dict[str, Any]) -> bool:
     if user is None or not user.is_authenticated:
         return False
     if scope.get("auth") == "token":
-        return Token.objects.filter(
-            key=scope.get("token"), user=user, user__is_active=True
-        ).exists()
+        key = scope.get("token")
+        return bool(key) and (key, user.pk) in tokens.live_pairs({key})
     session = scope.get("session")
     key = getattr(session, "session_key", None)
     if not key:
@@ -135,13 +131,13 @@ def signed_in_batch(scopes: list[dict[str, Any]]) -> list[bool]:
     sessions in the database: two). Another session engine is asked socket by socket."""
 
     answers: dict[int, bool] = {}
-    tokens, sessions = {}, {}
+    keys, sessions = {}, {}
     for i, scope in enumerate(scopes):
         user = scope.get("user")
         if user is None or not user.is_authenticated:
             answers[i] = False
         elif scope.get("auth") == "token":
-            tokens[i] = (scope.get("token"), user.pk)
+            keys[i] = (scope.get("token"), user.pk)
         elif settings.SESSION_ENGINE in DB_SESSION_ENGINES:
             key = getattr(scope.get("session"), "session_key", None)
             if key:
@@ -150,13 +146,9 @@ def signed_in_batch(scopes: list[dict[str, Any]]) -> list[bool]:
                 answers[i] = False
         else:
             answers[i] = still_signed_in(scope)
-    if tokens:
-        valid = set(
-            Token.objects.filter(
-                key__in={key for key, _ in tokens.values()}, user__is_active=True
-            ).values_list("key", "user_id")
-        )
-        answers.update({i: pair in valid for i, pair in tokens.items()})
+    if keys:
+        valid = tokens.live_pairs({key for key, _ in keys.values() if key})
+        answers.update({i: pair in valid for i, pair in keys.items()})
     if sessions:
         store_class = import_module(settings.SESSION_ENGINE).SessionStore
         rows = store_class.get_model_class().objects.filter(

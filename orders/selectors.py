@@ -24,6 +24,7 @@ from .models import (
     JobStatus,
     Order,
     OrderStatus,
+    ProgressEvent,
     Rating,
     Step,
     StepLink,
@@ -335,3 +336,34 @@ def route_candidates(
         )
     rows.sort(key=lambda r: (r["km"] is None, r["km"] or 0, r["shop"].name_kana or r["shop"].name))
     return rows
+
+
+def wire_events(events: QuerySet[ProgressEvent], *, limit: int) -> list[dict[str, Any]]:
+    """Events as the API's event cursor answers them (and webhooks send them), oldest first:
+    public ids, never primary keys. One query."""
+    rows = events.order_by("seq").values(
+        "seq",
+        "kind",
+        "created_at",
+        "data",
+        "actor__display_name",
+        "actor__username",
+        "workshop__uuid",
+        "step__uuid",
+        "order__uuid",
+        "handoff__uuid",
+    )[:limit]
+    return [
+        {
+            "seq": row["seq"],
+            "kind": row["kind"],
+            "at": row["created_at"],
+            "actor": row["actor__display_name"] or row["actor__username"],
+            "workshop": row["workshop__uuid"],
+            "step": row["step__uuid"],
+            "order": row["order__uuid"],
+            "handoff": row["handoff__uuid"],
+            "data": row["data"],
+        }
+        for row in rows
+    ]

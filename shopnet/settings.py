@@ -15,6 +15,8 @@ from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from shopnet import api_docs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "core",
     "workshops",
@@ -354,9 +357,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shopnet <noreply@sho
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "workshops.tokens.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "workshops.tokens.TokenScopes",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -384,7 +390,10 @@ for _scope, _rate in API_THROTTLE_RATES.items():
         )
 SPECTACULAR_SETTINGS = {
     "TITLE": "shopnet API",
-    "DESCRIPTION": "Shared ordering platform for machine shops (仲間まわし).",
+    "DESCRIPTION": api_docs.DESCRIPTION,
+    # The docs page's Swagger UI comes from our own static files (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -463,6 +472,25 @@ WORKER_SCHEDULE["postings_closing"] = {
 WORKER_SCHEDULE["notifications_send_due"] = {
     "task": "notifications.tasks.send_due",
     "every": env.int("SCHEDULE_NOTIFICATIONS_SEND_DUE", default=60),
+}
+# --- Webhooks (docs/WEBHOOKS.md) ----------------------------------------------------
+INSTALLED_APPS += ["integrations"]
+WEBHOOKS_ENABLED = env_bool("WEBHOOKS_ENABLED", default=True)
+# Seconds to connect and to wait for an answer: a slow receiver must not hold a worker.
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)
+# Attempts per delivery, the first retry's wait in seconds (doubling after each failure), and
+# the failures in a row after which an endpoint is turned off and its shop told.
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_BACKOFF = env.float("WEBHOOKS_BACKOFF", default=30.0)
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=20)
+WEBHOOKS_MAX_PER_WORKSHOP = env.int("WEBHOOKS_MAX_PER_WORKSHOP", default=10)
+# Development and tests only: also allow http:// and loopback receivers (never in production).
+WEBHOOKS_ALLOW_LOCAL = env_bool("WEBHOOKS_ALLOW_LOCAL", default=False)
+if WEBHOOKS_ALLOW_LOCAL and not DEBUG:
+    raise ImproperlyConfigured("WEBHOOKS_ALLOW_LOCAL is for development: set DEBUG too.")
+WORKER_SCHEDULE["webhooks_sweep"] = {
+    "task": "integrations.tasks.sweep",
+    "every": env.int("SCHEDULE_WEBHOOKS_SWEEP", default=300),
 }
 # Links in mail and push point here (no request to take the host from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("drawings.urls")),
     path("", include("board.urls")),
     path("", include("notifications.urls")),
+    path("", include("integrations.urls")),
     path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

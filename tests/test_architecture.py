@@ -25,6 +25,7 @@ LAYERS = {
     "districts": 3,
     "drawings": 3,
     "notifications": 3,
+    "integrations": 3,
     "shopnet": 4,
 }
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import (
+    ApiToken,
     AuditEvent,
     Certification,
     District,
@@ -130,3 +131,14 @@ class MembershipAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "workshop", "actor", "action"]
     list_filter = ["action"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Read-only: tokens are made and revoked by the shop's managers on its token page (the
+    service logs who did it and closes the token's sockets). The digest is never shown."""
+
+    list_display = ["name", "workshop", "scopes", "created_by", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "workshop__name", "hint"]
+    exclude = ["digest"]

@@ -18,6 +18,7 @@ from .models import (
     Material,
     Process,
     Role,
+    TokenScope,
     User,
     Workshop,
 )
@@ -200,6 +201,20 @@ class CapabilityForm(ServiceErrorsMixin, forms.ModelForm):
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.FLOOR)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What uses it, e.g. the production-management system."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[TokenScope.READ],
+    )
 
 
 class RoleForm(forms.Form):

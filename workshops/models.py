@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import LogEntry
@@ -499,6 +499,8 @@ AUDIT_ACTION_LABELS = {
     "membership.role_changed": _("Role changed"),
     "membership.removed": _("Member removed"),
     "membership.password_set": _("Member's password set"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
 }
 
 
@@ -515,3 +517,68 @@ class AuditEvent(LogEntry):
     @property
     def action_label(self) -> str:
         return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do. `write` includes `read`; `webhooks` manages the shop's webhook
+    endpoints through the API."""
+
+    READ = "read", pgettext_lazy("token scope", "Read")
+    WRITE = "write", pgettext_lazy("token scope", "Read and write")
+    WEBHOOKS = "webhooks", pgettext_lazy("token scope", "Webhooks")
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> ApiTokenQuerySet:
+        """Tokens that authenticate: not revoked, their maker active and still an owner or
+        manager of their workshop, the workshop active. The one answer to "does this token
+        still hold", for HTTP and for sockets alike."""
+        return self.filter(
+            revoked_at=None,
+            created_by__is_active=True,
+            workshop__is_active=True,
+            workshop__memberships__user=F("created_by"),
+            workshop__memberships__role__in=MANAGING_ROLES,
+        )
+
+
+class ApiToken(models.Model):
+    """A named API token a manager made for a workshop on its token page. The secret is shown
+    once and kept only as its SHA-256 digest (the secret is 240 random bits, so a fast hash is
+    enough). It acts as the manager who made it, and only while they manage the workshop.
+    Operators' tokens (`issue_token`, DRF's `authtoken`) are separate and unchanged."""
+
+    PREFIX = "shn_"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    scopes = models.JSONField(_("scopes"), default=list)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False)  # the key's first characters
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, scope: str) -> bool:
+        if scope == TokenScope.READ:
+            return bool({TokenScope.READ, TokenScope.WRITE} & set(self.scopes))
+        return scope in self.scopes
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [str(label) for value, label in TokenScope.choices if value in self.scopes]

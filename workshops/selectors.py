@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from .models import (
     MANAGING_ROLES,
+    ApiToken,
     Capability,
     District,
     Invitation,
@@ -143,6 +144,19 @@ def get_invitation_for(user: User, workshop: Workshop, invitation_uuid: UUID | s
         return Invitation.objects.get(workshop=workshop, uuid=invitation_uuid)
     except (Invitation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such invitation.") from None
+
+
+def get_api_token_for(user: User, workshop: Workshop, token_uuid: UUID | str) -> ApiToken:
+    """One of `workshop`'s tokens (the caller has already checked `user` manages it); else 404."""
+    try:
+        return ApiToken.objects.get(workshop=workshop, uuid=token_uuid)
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such token.") from None
+
+
+def api_tokens_of(workshop: Workshop):
+    """The workshop's tokens for its token page: newest first, with who made or revoked them."""
+    return ApiToken.objects.filter(workshop=workshop).select_related("created_by", "revoked_by")
 
 
 # --- Profile -----------------------------------------------------------------------------------

@@ -28,8 +28,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework.authtoken.models import Token
 
 from core import realtime
+from core.services import Refused
 
+from . import tokens
+from .access import require_member
 from .models import (
+    ApiToken,
     AuditEvent,
     Capability,
     District,
@@ -38,6 +42,7 @@ from .models import (
     Machine,
     Membership,
     Role,
+    TokenScope,
     User,
     Workshop,
 )
@@ -562,3 +567,52 @@ def member_password_set(*, membership: Membership, actor: User, password: str) -
     Token.objects.filter(user=user).delete()
     _sockets_recheck(user)
     _audit(membership.workshop, actor, "membership.password_set", user=user.username)
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(
+    *, workshop: Workshop, actor: User, name: str, scopes: Iterable[str]
+) -> tuple[ApiToken, str]:
+    """A new token for `workshop`, made by one of its managers. Returns (token, key): the key is
+    shown once and never stored (only its digest)."""
+    require_member(actor, workshop, manage=True)
+    scopes = [value for value in TokenScope.values if value in set(scopes)]
+    errors = {}
+    if not name.strip():
+        errors["name"] = _("Give the token a name.")
+    if not scopes:
+        errors["scopes"] = _("Choose at least one scope.")
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    key = tokens.new_key()
+    token = ApiToken(
+        workshop=workshop,
+        name=name.strip(),
+        scopes=scopes,
+        digest=tokens.digest_of(key),
+        hint=key[:12],
+        created_by=actor,
+    )
+    token.full_clean()
+    token.save()
+    _audit(workshop, actor, "api_token.created", name=token.name, scopes=",".join(scopes))
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    """Revoke at once: HTTP refuses it from the next request, and the maker's open sockets
+    re-check after commit (`access.changed`), so those opened with it close (4401)."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    require_member(actor, token.workshop, manage=True)
+    if token.revoked_at is not None:
+        raise Refused(_("This token is already revoked."), code="already_revoked")
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    _audit(token.workshop, actor, "api_token.revoked", name=token.name)
+    realtime.access_changed(token.created_by)
+    return token

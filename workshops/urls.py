@@ -65,5 +65,11 @@ urlpatterns = [
     path(
         "workshops/<uuid:workshop_uuid>/history/", views.workshop_history, name="workshop_history"
     ),
+    path("workshops/<uuid:workshop_uuid>/tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "workshops/<uuid:workshop_uuid>/tokens/<uuid:token_uuid>/revoke/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .filters import WorkshopFilter, loosenings
 from .forms import (
+    ApiTokenForm,
     CapabilityForm,
     InvitationForm,
     LogoForm,
@@ -32,10 +33,12 @@ from .forms import (
 from .models import AuditEvent, Invitation, Membership, Role
 from .selectors import (
     Point,
+    api_tokens_of,
     capabilities_of,
     cycling_minutes,
     distance_km,
     districts_staffed_by,
+    get_api_token_for,
     get_capability_for,
     get_invitation_for,
     get_machine_for,
@@ -514,3 +517,49 @@ def member_password(
         {"workshop": workshop, "membership": membership, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def api_tokens(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    """The shop's API tokens: make one (its key shown once, on this answer only), see when each
+    was last used, revoke. Owners and managers only."""
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_key = services.api_token_create(
+                workshop=workshop,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = ApiTokenForm()
+    return render(
+        request,
+        "workshops/api_tokens.html",
+        {"workshop": workshop, "tokens": api_tokens_of(workshop), "form": form, "new_key": new_key},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, workshop_uuid: UUID, token_uuid: UUID) -> HttpResponse:
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    token = get_api_token_for(request.user, workshop, token_uuid)
+    try:
+        services.api_token_revoke(token=token, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The token was revoked. It no longer works."))
+    return redirect("api_tokens", workshop_uuid=workshop.uuid)

@@ -51,6 +51,7 @@ from ..models import (
     StepLink,
 )
 from ..ratings import get_rated_workshop_for, order_rating, ratings_of, workshop_record
+from ..selectors import wire_events
 from ..services.jobs import job_cancel, job_close
 from ..services.progress import (
     handoff_receive,
@@ -275,40 +276,12 @@ class JobEvents(APIView):
         access = get_job_for(request.user, job_uuid)
         query = EventQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rows = list(
-            access.events()
-            .filter(seq__gt=query.validated_data["after"])
-            .order_by("seq")
-            .values(
-                "seq",
-                "kind",
-                "created_at",
-                "data",
-                "actor__display_name",
-                "actor__username",
-                "workshop__uuid",
-                "step__uuid",
-                "order__uuid",
-                "handoff__uuid",
-            )[: EVENTS_PAGE + 1]
+        rows = wire_events(
+            access.events().filter(seq__gt=query.validated_data["after"]), limit=EVENTS_PAGE + 1
         )
         more = len(rows) > EVENTS_PAGE
-        rows = rows[:EVENTS_PAGE]
-        events = [
-            {
-                "seq": row["seq"],
-                "kind": row["kind"],
-                "at": row["created_at"],
-                "actor": row["actor__display_name"] or row["actor__username"],
-                "workshop": row["workshop__uuid"],
-                "step": row["step__uuid"],
-                "order": row["order__uuid"],
-                "handoff": row["handoff__uuid"],
-                "data": row["data"],
-            }
-            for row in rows
-        ]
-        page = {"results": events, "next_after": rows[-1]["seq"] if more else None}
+        events = rows[:EVENTS_PAGE]
+        page = {"results": events, "next_after": events[-1]["seq"] if more else None}
         return Response(EventPageSerializer(page).data)
 
 
