@@ -34,8 +34,8 @@ from ..forms import (
 from ..live import job_stream, live_config
 from ..models import HandOffStatus, Step, StepStatus
 from ..selectors import next_destinations
+from ..services import handoffs, progress
 from ..services import jobs as job_services
-from ..services import progress
 from ..services.jobs import job_may_end
 from ..services.progress import allows
 
@@ -340,6 +340,7 @@ def _perform(action: str, step, user, form, key: str | None) -> None:
             idempotency_key=key,
             good=form.cleaned_data["good"],
             scrap=form.cleaned_data["scrap"],
+            scrap_cause=form.cleaned_data.get("scrap_cause", ""),
         )
     elif action == "hold":
         progress.step_hold(
@@ -406,7 +407,7 @@ def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResp
             if to_step is None:
                 raise Http404("No such step.")
         try:
-            progress.handoff_ship(
+            handoffs.handoff_ship(
                 step=step,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,
@@ -430,11 +431,13 @@ def handoff_receive(request: HttpRequest, handoff_uuid: UUID) -> HttpResponse:
     form = ReceiveForm(request.POST)
     if form.is_valid():
         try:
-            received = progress.handoff_receive(
+            received = handoffs.handoff_receive(
                 handoff=handoff,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,
                 quantity=form.cleaned_data["quantity"],
+                rejected=form.cleaned_data.get("rejected") or 0,
+                cause=form.cleaned_data.get("cause") or "",
                 note=form.cleaned_data.get("note", ""),
             )
         except ValidationError as error:

@@ -24,9 +24,8 @@ from orders.models import (
     Step,
     StepStatus,
 )
+from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.progress import (
-    handoff_receive,
-    handoff_ship,
     step_done,
     step_hold,
     step_resume,
@@ -1313,6 +1312,7 @@ def _long_job(chain, n: int) -> Job:
         [
             HandOff(
                 job=job,
+                part_id=a.part_id,
                 from_step=a,
                 to_step=b,
                 from_workshop=chain.hub,

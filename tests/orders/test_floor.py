@@ -13,7 +13,8 @@ from django.utils import formats, translation
 
 from drawings import services as drawing_services
 from orders.models import HoldReason, Job, Step, StepStatus
-from orders.services.progress import handoff_ship, step_done, step_hold, step_start
+from orders.services.handoffs import handoff_ship
+from orders.services.progress import step_done, step_hold, step_start
 from orders.services.routing import order_accept, order_request
 from tests.conftest import client_for
 from tests.drawings.files import VALID, upload

@@ -14,7 +14,8 @@ from board.selectors import route_suggestions
 from core.services import Refused
 from orders.access import get_job_for
 from orders.models import HandOff, Step, StepStatus
-from orders.services.progress import handoff_ship, step_done, step_hold, step_start
+from orders.services.handoffs import handoff_ship
+from orders.services.progress import step_done, step_hold, step_start
 from orders.services.routing import order_accept, order_request
 from orders.views.floor import Card, floor_cards
 from orders.views.jobs import job_page_context

@@ -34,6 +34,7 @@ from orders.models import (
     StepLink,
     StepStatus,
 )
+from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.jobs import (
     job_cancel,
     job_close,
@@ -47,8 +48,6 @@ from orders.services.jobs import (
 )
 from orders.services.progress import (
     TRANSITIONS,
-    handoff_receive,
-    handoff_ship,
     step_cancel,
     step_done,
     step_hold,

@@ -19,7 +19,8 @@ from orders.models import (
     Step,
     StepStatus,
 )
-from orders.services.progress import handoff_ship, step_done, step_start
+from orders.services.handoffs import handoff_ship
+from orders.services.progress import step_done, step_start
 from orders.services.routing import order_request
 from tests.conftest import client_for
 from tests.drawings.files import VALID, upload

@@ -310,7 +310,8 @@ def test_every_url_is_in_the_matrix():
 @pytest.fixture
 def objects(chain, routed_job):
     from board import services as board_services
-    from orders.services.progress import handoff_ship, step_done, step_start
+    from orders.services.handoffs import handoff_ship
+    from orders.services.progress import step_done, step_start
 
     job, steps, orders = routed_job
     turn = steps["L"]
