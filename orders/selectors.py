@@ -271,45 +271,73 @@ def ship_plan(steps: list[Step]) -> dict[int, list[Destination]]:
     """Where each done step's parts go and how many it may still ship to each: what it made
     good, less what it shipped anywhere, and no more than each destination is owed less what
     it already has (a return puts back what came back). A rework step ships towards the places
-    of the step it redoes. Six queries for any number of steps."""
+    of the step it redoes. Four queries for any number of steps; a fifth when a destination
+    assembles the part, a sixth when one is the buyer."""
     plan = _destinations(steps)
     if not plan:
         return plan
     family = {s.pk: (s.rework_of_id or s.pk) for s in steps}
+    origins = set(family.values())
+    # One read of every shipment from the steps (and their reworks) and every return of them.
     members: dict[int, set[int]] = {}
-    for origin, member in Step.objects.filter(
-        Q(pk__in=set(family.values())) | Q(rework_of_id__in=set(family.values()))
-    ).values_list(Coalesce("rework_of_id", "pk"), "pk"):
-        members.setdefault(origin, set()).add(member)
-    all_members = set().union(*members.values()) if members else set()
     shipped_from: dict[int, int] = {}
     to_place: dict[tuple[int, int | None], int] = {}
     returned: dict[tuple[int, int | None], int] = {}
-    for h in HandOff.objects.filter(from_step_id__in=all_members, kind=HandOffKind.SHIP).values(
-        "pk", "from_step_id", "to_step_id", "quantity_shipped"
-    ):
-        shipped_from[h["from_step_id"]] = (
-            shipped_from.get(h["from_step_id"], 0) + h["quantity_shipped"]
+    rows = HandOff.objects.filter(
+        Q(kind=HandOffKind.SHIP)
+        & (Q(from_step_id__in=origins) | Q(from_step__rework_of_id__in=origins))
+        | Q(kind=HandOffKind.RETURN)
+        & (
+            Q(return_of__from_step_id__in=origins)
+            | Q(return_of__from_step__rework_of_id__in=origins)
         )
-        key = (h["from_step_id"], h["to_step_id"])
-        to_place[key] = to_place.get(key, 0) + h["quantity_shipped"]
-    for from_id, to_id, n in HandOff.objects.filter(
-        kind=HandOffKind.RETURN, return_of__from_step_id__in=all_members
-    ).values_list("return_of__from_step_id", "return_of__to_step_id", "quantity_shipped"):
-        returned[(from_id, to_id)] = returned.get((from_id, to_id), 0) + n
-    dest_ids = {d.step.pk for found in plan.values() for d in found if d.step is not None}
-    per_unit = {
-        (step_id, part_id): n
-        for step_id, part_id, n in StepInput.objects.filter(step_id__in=dest_ids).values_list(
-            "step_id", "part_id", "per_unit"
-        )
+    ).values_list(
+        "kind",
+        "from_step_id",
+        "from_step__rework_of_id",
+        "to_step_id",
+        "return_of__from_step_id",
+        "return_of__from_step__rework_of_id",
+        "return_of__to_step_id",
+        "quantity_shipped",
+    )
+    for kind, from_id, origin, to_id, ret_from, ret_origin, ret_to, n in rows:
+        if kind == HandOffKind.SHIP:
+            members.setdefault(origin or from_id, set()).add(from_id)
+            shipped_from[from_id] = shipped_from.get(from_id, 0) + n
+            to_place[(from_id, to_id)] = to_place.get((from_id, to_id), 0) + n
+        else:
+            members.setdefault(ret_origin or ret_from, set()).add(ret_from)
+            returned[(ret_from, ret_to)] = returned.get((ret_from, ret_to), 0) + n
+    dest_ids = {
+        d.step.pk
+        for step in steps
+        for d in plan[step.pk]
+        if d.step is not None and d.step.part_id != step.part_id
     }
-    items = {
-        (order_id, part_id): n
-        for order_id, part_id, n in OrderItem.objects.filter(
-            order_id__in={d.order.pk for found in plan.values() for d in found if d.order}
-        ).values_list("order_id", "part_id", "quantity")
+    per_unit = (
+        {
+            (step_id, part_id): n
+            for step_id, part_id, n in StepInput.objects.filter(step_id__in=dest_ids).values_list(
+                "step_id", "part_id", "per_unit"
+            )
+        }
+        if dest_ids
+        else {}
+    )
+    buyer_orders = {
+        d.order.pk for found in plan.values() for d in found if d.step is None and d.order
     }
+    items = (
+        {
+            (order_id, part_id): n
+            for order_id, part_id, n in OrderItem.objects.filter(
+                order_id__in=buyer_orders
+            ).values_list("order_id", "part_id", "quantity")
+        }
+        if buyer_orders
+        else {}
+    )
     parts = {s.pk: s.part for s in steps}
     for step in steps:
         origin = family[step.pk]
@@ -324,7 +352,7 @@ def ship_plan(steps: list[Step]) -> dict[int, list[Destination]]:
                 d.need = step.quantity
             d.shipped = sum(
                 to_place.get((m, to_id), 0) - returned.get((m, to_id), 0)
-                for m in members.get(origin, {step.pk})
+                for m in members.get(origin, set()) | {origin}
             )
             d.left = max(min(own_left, d.need - d.shipped), 0)
             d.part_name = parts[step.pk].name if parts[step.pk] is not None else ""

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +94,10 @@ def handoff_ship(
     if not match:
         raise Refused(_("There is no shop to ship these parts to."), code="no_destination")
     destination = match[0]
-    quantity = _count(quantity)
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise Refused({"quantity": _("Enter a whole number.")}, code="not_a_number") from None
     if quantity < 1:
         raise Refused({"quantity": _("Ship at least one part.")}, code="negative")
     if quantity > destination.left:
@@ -242,9 +245,8 @@ def handoff_receive(
         part=str(handoff.part.uuid),
         quantity=quantity,
         shortfall=handoff.shortfall,
-        rejected=rejected,
-        cause=handoff.defect_cause,
-        handoff_kind=handoff.kind,
+        **({"rejected": rejected, "cause": handoff.defect_cause} if rejected else {}),
+        **({"handoff_kind": handoff.kind} if handoff.kind != HandOffKind.SHIP else {}),
     )
     if handoff.inspected:
         _settle_delivered_orders(job, handoff, actor)
@@ -362,31 +364,59 @@ def handoff_inspect(
 def _settle_delivered_orders(job: Job, handoff: HandOff, actor: User | None) -> None:
     """分納: an accepted order is delivered when every step it covers is finished and, for
     each of its items, the parts that left it (to the buyer, or on to the next shop the buyer
-    routed them to) and were accepted there add up to the quantity ordered."""
+    routed them to) and were accepted there make what it owes (`owed_per_part`)."""
     if handoff.kind != HandOffKind.SHIP or handoff.from_step_id is None:
         return
     for order in Order.objects.filter(
         job=job, status=OrderStatus.ACCEPTED, steps=handoff.from_step_id
     ).distinct():
-        step_ids = set(order.steps.values_list("pk", flat=True))
+        steps = list(order.steps.all())
+        step_ids = {s.pk for s in steps}
         if handoff.to_step_id in step_ids:
             continue  # moved between shops inside the order (to or from a sub-supplier)
-        if order.steps.exclude(status__in=FINISHED_STEP_STATES).exists():
+        if any(s.status not in FINISHED_STEP_STATES for s in steps):
             continue
-        accepted = dict(
+        accepted: dict[int, int] = {}
+        scrapped: dict[int, int] = {}
+        for part_id, n, rejected, action in (
             HandOff.objects.filter(job=job, kind=HandOffKind.SHIP, from_step_id__in=step_ids)
             .exclude(to_step_id__in=step_ids)
-            .values("part_id")
-            .annotate(n=Sum("quantity_accepted", default=0))
-            .values_list("part_id", "n")
-        )
-        if any(accepted.get(item.part_id, 0) < item.quantity for item in order.items.all()):
+            .values_list("part_id", "quantity_accepted", "quantity_rejected", "reject_action")
+        ):
+            accepted[part_id] = accepted.get(part_id, 0) + (n or 0)
+            if action == RejectAction.SCRAP:
+                scrapped[part_id] = scrapped.get(part_id, 0) + (rejected or 0)
+        owed = owed_per_part(order, steps, scrapped)
+        if any(accepted.get(part_id, 0) < n for part_id, n in owed.items()):
             continue
         order.status = OrderStatus.DELIVERED
         order.delivered_at = timezone.now()
         order.save(update_fields=["status", "delivered_at"])
         append_event(job, "order.delivered", actor=actor, workshop=order.buyer, order=order)
         rollups.order_delivered(order)
+
+
+def owed_per_part(order: Order, steps: list[Step], scrapped: dict[int, int]) -> dict[int, int]:
+    """What a finished order still has to hand over, per part: the quantity ordered, or what
+    its last steps of that part made good when that is less (the supplier's own scrap is on
+    the record with its cause, not a delivery still to come), less rejects the buyer scrapped
+    instead of returning. A short receipt is never owed away: it stays to be delivered."""
+    ids = {s.pk for s in steps}
+    followed = set(
+        StepLink.objects.filter(
+            predecessor_id__in=ids, successor_id__in=ids, successor__rework_of__isnull=True
+        )
+        .filter(predecessor__part_id=F("successor__part_id"))
+        .values_list("predecessor_id", flat=True)
+    )
+    made: dict[int, int] = {}
+    for step in steps:
+        if step.pk not in followed and step.status == StepStatus.DONE:
+            made[step.part_id] = made.get(step.part_id, 0) + (step.good_qty or 0)
+    return {
+        item.part_id: min(item.quantity, made.get(item.part_id, 0)) - scrapped.get(item.part_id, 0)
+        for item in order.items.all()
+    }
 
 
 # --- returns and rework --------------------------------------------------------------------------

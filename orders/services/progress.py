@@ -193,7 +193,7 @@ def step_done(
         step=step,
         good=good,
         scrap=scrap,
-        scrap_cause=scrap_cause,
+        **({"scrap_cause": scrap_cause} if scrap_cause else {}),
     )
     rollups.step_done(step)
     recompute(job, actor=actor)

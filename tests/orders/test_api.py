@@ -486,7 +486,11 @@ def test_it_gives_the_hub_the_whole_event_log_in_order(chain, routed_job):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+09:00", accepted["at"])
     added = next(e for e in page["results"] if e["kind"] == "step.added")
     assert added["step"] == str(steps["L"].uuid)
-    assert added["data"] == {"process": "L", "after": []}
+    assert added["data"] == {
+        "process": "L",
+        "part": str(steps["L"].part.uuid),
+        "after": [],
+    }
 
 
 def test_events_after_a_seq_replay_exactly_the_missed_ones_in_order(chain, routed_job):

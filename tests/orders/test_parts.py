@@ -441,3 +441,63 @@ def test_a_step_stays_on_its_part_and_a_job_copy_keeps_the_parts(chain, branched
         ("ASM", "ギアユニット"),
     }
     assert StepInput.objects.filter(step__job=copy).count() == 2
+
+
+def parts_scenario(chain) -> list[Job]:
+    """Every event the parts bring, for the every-kind tests: parts added, changed and removed,
+    an assembly's inputs, supplied material, an inspection after receipt, a return, a rework
+    that reopens a finished job."""
+    job = post_job(chain, part_name="ユニット", quantity=2)
+    unit = Part.objects.get(job=job)
+    pin = part_add(job=job, actor=chain.hub_owner, data={"name": "ピン", "quantity": 4})
+    part_update(part=pin, actor=chain.hub_owner, data={"revision": "B"})
+    spare = part_add(job=job, actor=chain.hub_owner, data={"name": "予備", "quantity": 1})
+    part_remove(part=spare, actor=chain.hub_owner)
+    _step(job, chain, "L", pin, 4)
+    join = _step(job, chain, "ASM", unit, 2)
+    step_inputs_set(step=join, actor=chain.hub_owner, inputs=[(pin, 2)])
+
+    supplied = post_job(chain, part_name="カラー", quantity=10)
+    turn = _step(supplied, chain, "L", None, 10)
+    order = order_request(
+        job=supplied,
+        actor=chain.hub_owner,
+        supplier=chain.turner,
+        steps=[turn],
+        terms=terms(
+            inspection_due_date=in_days(12), material_supply="free", supply_note="SUS304 丸棒"
+        ),
+    )
+    order_accept(order=order, actor=chain.turner_owner)
+    material = supply_ship(order=order, actor=chain.hub_owner, quantity=10)
+    handoff_receive(handoff=material, actor=chain.turner_floor, quantity=10)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=10)
+    delivery = handoff_ship(step=turn, actor=chain.turner_floor, quantity=10)
+    handoff_receive(handoff=delivery, actor=chain.hub_owner, quantity=10)
+    handoff_inspect(
+        handoff=delivery,
+        actor=chain.hub_owner,
+        accepted=9,
+        rejected=1,
+        cause="appearance",
+        reject_action="return",
+    )
+    back = handoff_return(handoff=delivery, actor=chain.hub_owner, quantity=1, cause="appearance")
+    handoff_receive(handoff=back, actor=chain.turner_owner, quantity=1)
+    rework = return_resolve(handoff=back, actor=chain.turner_owner, action="replace")
+    step_start(step=rework, actor=chain.turner_floor)
+    step_done(step=rework, actor=chain.turner_floor, good=1)
+    again = handoff_ship(step=rework, actor=chain.turner_floor, quantity=1)
+    handoff_receive(handoff=again, actor=chain.hub_owner, quantity=1)
+    handoff_inspect(handoff=again, actor=chain.hub_owner, accepted=1)
+    assert refreshed(order).status == OrderStatus.DELIVERED
+    return [job, supplied]
+
+
+def test_the_parts_scenario_reopens_and_finishes_the_job_and_delivers_the_order(chain):
+    _job, supplied = parts_scenario(chain)
+    kinds = list(supplied.events.order_by("seq").values_list("kind", flat=True))
+    assert kinds.count("job.completed") == 2
+    assert "job.reopened" in kinds
+    assert refreshed(supplied).status == JobStatus.DONE

@@ -127,9 +127,9 @@ def test_parts_of_a_sub_ordered_step_go_to_the_sub_orders_buyer_on_every_page(ch
         for r in job_page_context(get_job_for(chain.grinder_owner, job.uuid))["rows"]
         if r["step"].pk == first.pk
     )
-    assert [dest for dest, _form in row["ship_to"]] == [None]
+    assert [(d.step, d.shop) for d, _form in row["ship_to"]] == [(None, chain.turner)]
     _queue, to_ship, _incoming = floor_cards(chain.grinder, manages=True)
     card = next(c for c in to_ship if c.step.pk == first.pk)
-    assert [dest for dest, _form in card.ship_to] == [None]
+    assert [(d.step, d.shop) for d, _form in card.ship_to] == [(None, chain.turner)]
     handoff = handoff_ship(step=first, actor=chain.grinder_floor, quantity=100)
     assert HandOff.objects.get(pk=handoff.pk).to_workshop == chain.turner
