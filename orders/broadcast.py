@@ -39,7 +39,8 @@ def event_route(event) -> dict[str, Any]:
         performers.append(event.step.workshop_id)
     if event.handoff_id:
         handoff = event.handoff
-        steps.append(handoff.from_step_id)
+        if handoff.from_step_id:  # supplied material comes from no step
+            steps.append(handoff.from_step_id)
         performers.append(handoff.from_workshop_id)
         if handoff.to_step_id:
             # A delivery with no next step (to the buyer) is received by the buyer's managers,

@@ -14,8 +14,9 @@ from workshops.demo_data import demo_uuid
 from workshops.models import Membership, Process, Role, Workshop
 
 from .models import Job
+from .services.handoffs import handoff_receive, handoff_ship
 from .services.jobs import job_create, step_add
-from .services.progress import handoff_receive, handoff_ship, step_done, step_start
+from .services.progress import step_done, step_start
 from .services.routing import order_accept, order_request
 
 DEMO_NAMESPACE = uuid.UUID("9a3f1c52-0d7e-4b8e-a2b4-6d1f0e7c3b11")

@@ -32,7 +32,9 @@ from .models import (
     Job,
     JobStatus,
     Order,
+    OrderItem,
     OrderStatus,
+    Part,
     ProgressEvent,
     Step,
     StepLink,
@@ -130,6 +132,7 @@ def _build(district: District, rng: random.Random, count: int) -> int:
             for i, part, mat, hub, created, quantity, steps in plans
         ]
     )
+    parts = Part.objects.make_main(job_rows)
     step_rows = []
     for job, (_i, _p, _m, _hub, _c, quantity, steps) in zip(job_rows, plans, strict=True):
         started_one, previous_shop = False, None
@@ -150,6 +153,7 @@ def _build(district: District, rng: random.Random, count: int) -> int:
             step_rows.append(
                 Step(
                     job=job,
+                    part=parts[job.pk],
                     process_id=process[code],
                     position=(position + 1) * 10,
                     planned_hours=Decimal(rng.choice([2, 4, 6, 8, 12])),
@@ -238,6 +242,7 @@ def _orders_and_log(jobs: list[Job], by_job: dict[int, list[Step]], now, rng) ->
                 if delivered:
                     handoff = HandOff(
                         job=job,
+                        part_id=step.part_id,
                         from_step=step,
                         to_step=None,
                         from_workshop_id=step.workshop_id,
@@ -245,6 +250,8 @@ def _orders_and_log(jobs: list[Job], by_job: dict[int, list[Step]], now, rng) ->
                         status=HandOffStatus.RECEIVED,
                         quantity_shipped=step.good_qty or 0,
                         quantity_received=step.good_qty or 0,
+                        quantity_accepted=step.good_qty or 0,
+                        quantity_rejected=0,
                         shipped_at=delivered - dt.timedelta(hours=2),
                         received_at=delivered,
                     )
@@ -273,6 +280,12 @@ def _orders_and_log(jobs: list[Job], by_job: dict[int, list[Step]], now, rng) ->
     Order.steps.through.objects.bulk_create(
         [
             Order.steps.through(order_id=o.pk, step_id=s.pk)
+            for o, s in zip(orders, order_steps, strict=True)
+        ]
+    )
+    OrderItem.objects.bulk_create(
+        [
+            OrderItem(order=o, part_id=s.part_id, quantity=s.quantity)
             for o, s in zip(orders, order_steps, strict=True)
         ]
     )

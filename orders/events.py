@@ -21,6 +21,12 @@ EVENT_LABELS = {
     "job.completed": _("Job completed"),
     "job.cancelled": _("Job cancelled"),
     "job.closed": _("Job closed with what was made"),
+    "job.reopened": _("Job reopened for returned parts"),
+    "part.added": _("Part added"),
+    "part.updated": _("Part changed"),
+    "part.removed": _("Part removed"),
+    "step.inputs_set": _("Assembly parts set"),
+    "step.rework_opened": _("Rework step opened for returned parts"),
     "step.added": _("Step added"),
     "step.updated": _("Step changed"),
     "step.removed": _("Step removed"),
@@ -52,6 +58,9 @@ EVENT_LABELS = {
     "offer.withdrawn": _("Offer withdrawn"),
     "handoff.shipped": _("Parts shipped"),
     "handoff.received": _("Parts received"),
+    "handoff.inspected": _("Parts inspected (検収)"),
+    "handoff.returned": _("Parts returned to the supplier"),
+    "handoff.supplied": _("Material supplied by the buyer"),
     # Drawings: added and revised are job-wide (every party hears of a new revision; the event
     # names the drawing number and revision, never the file); shared concerns one order.
     "drawing.added": _("Drawing added"),

@@ -13,11 +13,14 @@ from .models import (
     END_REASONS,
     HOLD_NOTE_LENGTH,
     DeclineReason,
+    DefectCause,
     HoldReason,
     Job,
+    MaterialSupply,
     Order,
     PaymentMethod,
     Priority,
+    RejectAction,
     Step,
 )
 from .services.jobs import agreement_missing
@@ -159,6 +162,9 @@ class DoneForm(IdempotentForm):
     # Zero is a real answer here: a batch can end with no good parts, or with no scrap.
     good = quantity_field(_("Good"), min_value=0)
     scrap = quantity_field(_("Scrap"), min_value=0, initial=0)
+    scrap_cause = forms.ChoiceField(
+        label=_("Cause of scrap"), choices=[("", "—"), *DefectCause.choices], required=False
+    )
 
 
 class CancelForm(IdempotentForm):
@@ -205,7 +211,52 @@ class ShipForm(IdempotentForm):
 class ReceiveForm(IdempotentForm):
     # Zero: the parcel arrived empty or everything was lost; the shortfall is recorded.
     quantity = quantity_field(_("Quantity received"), min_value=0)
+    # Counted at receipt (unless the buyer inspects later): parts that cannot be used.
+    rejected = quantity_field(_("Rejected"), min_value=0, initial=0, required=False)
+    cause = forms.ChoiceField(
+        label=_("Cause"), choices=[("", "—"), *DefectCause.choices], required=False
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args, inspect_later: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if inspect_later:
+            del self.fields["rejected"], self.fields["cause"]
+
+
+class InspectForm(ServiceErrorsMixin, IdempotentForm):
+    """検収: how many of the received parts are accepted and rejected, and what becomes of the
+    rejects."""
+
+    accepted = quantity_field(_("Accepted"), min_value=0)
+    rejected = quantity_field(_("Rejected"), min_value=0, initial=0)
+    cause = forms.ChoiceField(
+        label=_("Cause"), choices=[("", "—"), *DefectCause.choices], required=False
+    )
+    reject_action = forms.ChoiceField(
+        label=_("Rejected parts"), choices=[("", "—"), *RejectAction.choices], required=False
+    )
+    inspected_on = forms.DateField(label=_("Inspection date"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ReturnForm(ServiceErrorsMixin, IdempotentForm):
+    quantity = quantity_field(_("Quantity returned"))
+    cause = forms.ChoiceField(label=_("Cause"), choices=DefectCause.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class SupplyForm(IdempotentForm):
+    quantity = quantity_field(_("Quantity supplied"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class ReworkForm(IdempotentForm):
+    action = forms.ChoiceField(
+        label=_("What to do"),
+        choices=[("rework", _("Rework")), ("replace", _("Make replacements"))],
+        widget=forms.RadioSelect,
+    )
 
 
 class TermsForm(ServiceErrorsMixin, forms.Form):
@@ -234,6 +285,31 @@ class TermsForm(ServiceErrorsMixin, forms.Form):
     terms_note = forms.CharField(
         label=_("Other terms"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    material_supply = forms.ChoiceField(
+        label=_("Material supply"),
+        choices=MaterialSupply.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        initial=MaterialSupply.NONE,
+    )
+    supply_note = forms.CharField(
+        label=_("Supplied material or parts"), required=False, max_length=300
+    )
+    supply_price = DecimalField(
+        label=_("Price of supplied material (excl. tax, JPY)"),
+        required=False,
+        min_value=1,
+        max_digits=12,
+        decimal_places=0,
+        units=("円",),
+        widget=NumberTextInput(),
+    )
+    supply_settlement_date = forms.DateField(
+        label=_("Settlement date for supplied material"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Not before the supplier is paid for the goods made from it."),
+    )
 
     def terms(self) -> dict:
         return {k: self.cleaned_data.get(k) for k in self.fields if k in TERMS_KEYS}
@@ -247,6 +323,10 @@ TERMS_KEYS = (
     "payment_due_date",
     "payment_method",
     "terms_note",
+    "material_supply",
+    "supply_note",
+    "supply_price",
+    "supply_settlement_date",
 )
 
 

@@ -115,6 +115,76 @@ class Job(models.Model):
         return str(END_REASON_LABELS.get(self.end_reason, self.end_reason))
 
 
+class PartQuerySet(models.QuerySet):
+    def make_main(self, jobs: list[Job]) -> dict[int, Part]:
+        """One part per job, from the job's own fields, in one insert (for seeding in bulk)."""
+        parts = self.bulk_create(
+            [
+                Part(
+                    job=job,
+                    name=job.part_name,
+                    drawing_number=job.drawing_number,
+                    material_id=job.material_id,
+                    material_note=job.material_note,
+                    quantity=job.quantity,
+                    position=0,
+                )
+                for job in jobs
+            ]
+        )
+        return {part.job_id: part for part in parts}
+
+    def main_for(self, job: Job) -> Part:
+        """The job's first part, made from the job's own fields when it has none yet: a job
+        posted with one part (every job before parts, every job a seed or a test makes
+        directly) keeps working unchanged."""
+        part = self.filter(job_id=job.pk).order_by("position", "pk").first()
+        if part is None:
+            part = self.create(
+                job=job,
+                name=job.part_name,
+                drawing_number=job.drawing_number,
+                material_id=job.material_id,
+                material_note=job.material_note,
+                quantity=job.quantity,
+                position=0,
+            )
+        return part
+
+
+class Part(models.Model):
+    """部品: one kind of part a job makes, with its own drawing, material, quantity and steps.
+
+    A job of one part (most jobs) has one row, made from the job's own fields. Assembly steps
+    consume parts (`StepInput`), so the step DAG says what joins where."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="parts")
+    name = models.CharField(_("part name"), max_length=200)
+    drawing_number = models.CharField(_("drawing number"), max_length=100, blank=True)
+    revision = models.CharField(_("revision"), max_length=20, blank=True)
+    material = models.ForeignKey(
+        Material, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("material")
+    )
+    material_note = models.CharField(_("material (other)"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    position = models.PositiveIntegerField(default=0)
+
+    objects = PartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["job", "position", "pk"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.drawing_number})" if self.drawing_number else self.name
+
+    @property
+    def material_label(self) -> str:
+        return str(self.material) if self.material_id else self.material_note
+
+
 class StepStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     READY = "ready", _("Ready")
@@ -136,6 +206,18 @@ class HoldReason(models.TextChoices):
 
 
 HOLD_NOTE_LENGTH = 200
+
+
+class DefectCause(models.TextChoices):
+    """Why parts were scrapped at a step or rejected at inspection: a code, shown in the
+    reader's language; the note says the rest."""
+
+    MACHINING = "machining", _("Machining defect")
+    MATERIAL = "material", _("Material defect")
+    DIMENSION = "dimension", _("Out of tolerance")
+    APPEARANCE = "appearance", _("Surface or appearance defect")
+    OTHER = "other", _("Other")
+
 
 # States from which nothing moves on.
 FINISHED_STEP_STATES = (StepStatus.DONE, StepStatus.CANCELLED)
@@ -191,6 +273,11 @@ class Step(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="steps")
+    # The part this step works on; an assembly step's part is what it assembles, and what it
+    # consumes is in `inputs`. Filled with the job's first part when a caller leaves it out.
+    part = models.ForeignKey(
+        Part, on_delete=models.CASCADE, related_name="steps", verbose_name=_("part")
+    )
     process = models.ForeignKey(Process, on_delete=models.PROTECT, verbose_name=_("process"))
     title = models.CharField(_("title"), max_length=200, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -212,6 +299,14 @@ class Step(models.Model):
     hold_note = models.CharField(_("hold note"), max_length=HOLD_NOTE_LENGTH, blank=True)
     good_qty = models.PositiveIntegerField(_("good"), null=True, blank=True)
     scrap_qty = models.PositiveIntegerField(_("scrap"), null=True, blank=True)
+    scrap_cause = models.CharField(
+        _("cause of scrap"), max_length=16, choices=DefectCause.choices, blank=True
+    )
+    # A rework (手直し) or replacement (再製作) of parts returned to this shop: made again at
+    # the shop of the step whose parts came back, and shipped where that step's parts went.
+    rework_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="reworks"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     projected_start = models.DateTimeField(null=True, blank=True)
@@ -244,9 +339,32 @@ class Step(models.Model):
     def __str__(self) -> str:
         return self.title or str(self.process)
 
+    def save(self, *args, **kwargs):
+        if self.part_id is None and self.job_id is not None:
+            self.part = Part.objects.main_for(self.job)
+        super().save(*args, **kwargs)
+
     @property
     def label(self) -> str:
         return f"{self.process.name} {self.title}".strip()
+
+
+class StepInput(models.Model):
+    """An assembly step consumes `per_unit` of `part` for each unit it makes."""
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="inputs")
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="consumed_by")
+    per_unit = models.PositiveIntegerField(_("per unit"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["step", "part__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "part"], name="unique_step_input"),
+            models.CheckConstraint(condition=Q(per_unit__gte=1), name="step_input_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} × {self.per_unit}"
 
 
 class StepLink(models.Model):
@@ -272,6 +390,14 @@ class PaymentMethod(models.TextChoices):
     # recorded claims are left out until documents carry the claim's amount and dates.
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     CASH = "cash", _("Cash")
+
+
+class MaterialSupply(models.TextChoices):
+    """材料支給: whether the buyer supplies the material or parts the supplier works on."""
+
+    NONE = "", _("The supplier provides the material")
+    FREE = "free", _("Supplied by the buyer free of charge (無償支給)")
+    PAID = "paid", _("Supplied by the buyer for a fee (有償支給)")
 
 
 class OrderStatus(models.TextChoices):
@@ -335,6 +461,20 @@ class Order(models.Model):
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
     terms_note = models.TextField(_("other terms"), blank=True)
+    material_supply = models.CharField(
+        _("material supply"), max_length=8, choices=MaterialSupply.choices, blank=True
+    )
+    supply_note = models.CharField(_("supplied material"), max_length=300, blank=True)
+    supply_price = models.DecimalField(
+        _("price of supplied material (excl. tax, JPY)"),
+        max_digits=12,
+        decimal_places=0,
+        null=True,
+        blank=True,
+    )
+    supply_settlement_date = models.DateField(
+        _("settlement date for supplied material"), null=True, blank=True
+    )
     decline_code = models.CharField(
         _("reason for declining"), max_length=16, choices=DeclineReason.choices, blank=True
     )
@@ -380,6 +520,24 @@ class Order(models.Model):
     @property
     def total(self):
         return self.price + self.tax_amount
+
+
+class OrderItem(models.Model):
+    """One part of an order and how many of it the supplier owes (給付の内容, one line per part).
+    The order is delivered when each item's quantity has been received and accepted."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="order_items")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["order", "part__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "part"], name="unique_order_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} × {self.quantity}"
 
 
 class OrderDocumentQuerySet(models.QuerySet):
@@ -437,12 +595,36 @@ class HandOffStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
 
 
+class HandOffKind(models.TextChoices):
+    SHIP = "ship", _("Shipment")
+    RETURN = "return", _("Return")
+    SUPPLY = "supply", _("Supplied material")
+
+
+class RejectAction(models.TextChoices):
+    """What the buyer does with rejected parts."""
+
+    RETURN = "return", _("Return to the supplier")
+    SCRAP = "scrap", _("Scrap")
+
+
 class HandOff(models.Model):
     """引渡し: parts shipped by one shop and received by the next (or by the buyer)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="handoffs")
-    from_step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="handoffs_out")
+    kind = models.CharField(max_length=8, choices=HandOffKind.choices, default=HandOffKind.SHIP)
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="handoffs")
+    # None for material the buyer supplies (it comes from no step), and for a return of parts
+    # the buyer itself received (they left no step there).
+    from_step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="handoffs_out"
+    )
+    # The order the parts are owed under (the supplier's order for a shipment or a return, the
+    # order that says so for supplied material), when there is one.
+    order = models.ForeignKey(
+        "Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="handoffs"
+    )
     # None: delivered to the buyer of the order (the end of that shop's part of the chain).
     to_step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="handoffs_in"
@@ -460,6 +642,29 @@ class HandOff(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     received_at = models.DateTimeField(null=True, blank=True)
+    # 検収: accepted + rejected = received once inspected (at receipt, or later by the buyer
+    # when the order sets an inspection date).
+    quantity_accepted = models.PositiveIntegerField(null=True, blank=True)
+    quantity_rejected = models.PositiveIntegerField(null=True, blank=True)
+    inspected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    inspected_on = models.DateField(_("inspection date"), null=True, blank=True)
+    reject_action = models.CharField(
+        _("rejected parts"), max_length=8, choices=RejectAction.choices, blank=True
+    )
+    # Why parts were rejected (on the inspected hand-off) or sent back (on a return).
+    defect_cause = models.CharField(
+        _("cause"), max_length=16, choices=DefectCause.choices, blank=True
+    )
+    # A return: the hand-off whose rejected parts it sends back.
+    return_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
+    )
+    # A return, once its supplier decided: the rework or replacement step it opened.
+    resolved_by_step = models.ForeignKey(
+        Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -471,17 +676,44 @@ class HandOff(models.Model):
                 condition=Q(quantity_received__isnull=True)
                 | Q(quantity_received__lte=models.F("quantity_shipped")),
                 name="handoff_received_not_more_than_shipped",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_accepted__isnull=True)
+                | Q(
+                    quantity_received__isnull=False,
+                    quantity_rejected__isnull=False,
+                    quantity_received=models.F("quantity_accepted") + models.F("quantity_rejected"),
+                ),
+                name="handoff_accepted_and_rejected_make_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_step__isnull=False) | Q(kind__in=("supply", "return")),
+                name="handoff_from_a_step_unless_supplied",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.from_workshop} → {self.to_workshop} × {self.quantity_shipped}"
+
+    def save(self, *args, **kwargs):
+        if self.part_id is None and self.from_step_id is not None:
+            self.part_id = Step.objects.values_list("part_id", flat=True).get(pk=self.from_step_id)
+        super().save(*args, **kwargs)
 
     @property
     def shortfall(self) -> int:
         if self.quantity_received is None:
             return 0
         return self.quantity_shipped - self.quantity_received
+
+    @property
+    def inspected(self) -> bool:
+        return self.quantity_accepted is not None
+
+    @property
+    def returnable(self) -> int:
+        """Rejected parts not yet sent back."""
+        return max((self.quantity_rejected or 0) - getattr(self, "returned", 0), 0)
 
 
 class ProgressEvent(models.Model):

@@ -172,8 +172,10 @@ def item_text(key: str, value: Any, content: dict[str, Any] | None = None) -> st
         if content.get("payment_method") == value and content.get("payment_method_ja"):
             return content["payment_method_ja"]
         return PAYMENT_METHOD_JA.get(value, value or NOT_SET)
+    if key == "parts":
+        return "\n".join(_part_line(p) for p in value or []) or NOT_SET
     if key == "supplied_materials":
-        return NOTHING if not value else str(value)
+        return NOTHING if not value else _supply(value)
     if key == "terms_note":
         return value or NOTHING
     if key == "reason":
@@ -181,6 +183,21 @@ def item_text(key: str, value: Any, content: dict[str, Any] | None = None) -> st
     if value in (None, ""):
         return NOT_SET
     return str(value)
+
+
+def _part_line(part: dict) -> str:
+    drawing = " ".join(x for x in (part.get("drawing_number"), part.get("revision")) if x)
+    bits = [part.get("name") or "", f"（{drawing}）" if drawing else "", part.get("material") or ""]
+    return f"{' '.join(b for b in bits if b)} × {part.get('quantity')}個"
+
+
+def _supply(value: dict) -> str:
+    """材料支給 as the document states it: kind, what, and for a fee its price and settlement."""
+    text = f"{value.get('kind_ja') or value.get('kind')}：{value.get('what') or ''}"
+    if value.get("price") is not None:
+        text += f"\n対価 {yen(value['price'])}（税抜）"
+        text += f"、決済期日 {ja_date(value.get('settlement_date'), empty=NOT_SET)}"
+    return text
 
 
 def _para(text: str, style: ParagraphStyle) -> Paragraph:

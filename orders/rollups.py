@@ -187,12 +187,17 @@ def raw_rollups() -> dict[type[Model], dict[tuple, dict[str, int]]]:
                 "process_id": process,
                 "seconds": seconds_between(started, finished),
             }
+    completed: set[int] = set()
     for job_id, at, owner, created in (
         ProgressEvent.objects.filter(kind="job.completed")
-        .order_by()
+        .order_by("job_id", "seq")
         .values_list("job_id", "created_at", "job__owner_id", "job__created_at")
         .iterator(chunk_size=CHUNK)
     ):
+        # A job reopened by returned parts completes again: it counts once, when first done.
+        if job_id in completed:
+            continue
+        completed.add(job_id)
         shops[(day_of(at), owner)]["jobs_completed"] += 1
         leads[(LeadTime.Kind.JOB.value, job_id)] = {
             "day": day_of(at),

@@ -25,7 +25,9 @@ from .models import (
     Job,
     JobStatus,
     Order,
+    OrderItem,
     OrderStatus,
+    Part,
     ProgressEvent,
     Step,
     StepStatus,
@@ -100,6 +102,7 @@ def _batch(rng, shops, able, processes, now, days, offset, count) -> None:
         )
         plans.append((hub, route, created, finished, done))
     jobs = Job.objects.bulk_create(job_rows, batch_size=BATCH)
+    parts = Part.objects.make_main(jobs)
     step_rows, step_plan = [], []
     for job, (hub, route, created, finished, done) in zip(jobs, plans, strict=True):
         span = (finished - created) / len(route)
@@ -116,6 +119,7 @@ def _batch(rng, shops, able, processes, now, days, offset, count) -> None:
             step_rows.append(
                 Step(
                     job=job,
+                    part=parts[job.pk],
                     process_id=process,
                     position=position,
                     planned_hours=Decimal(rng.choice([1, 2, 4, 8])),
@@ -210,6 +214,7 @@ def _batch(rng, shops, able, processes, now, days, offset, count) -> None:
             handoffs.append(
                 HandOff(
                     job=job,
+                    part_id=step.part_id,
                     from_step=step,
                     to_step=None,
                     from_workshop_id=order.supplier_id,
@@ -217,11 +222,20 @@ def _batch(rng, shops, able, processes, now, days, offset, count) -> None:
                     status=HandOffStatus.RECEIVED,
                     quantity_shipped=step.good_qty or 1,
                     quantity_received=step.good_qty or 1,
+                    quantity_accepted=step.good_qty or 1,
+                    quantity_rejected=0,
                     shipped_at=delivered - dt.timedelta(hours=2),
                     received_at=delivered,
                 )
             )
             event(job, "order.delivered", delivered, workshop_id=order.buyer_id, order=order)
+    OrderItem.objects.bulk_create(
+        [
+            OrderItem(order=o, part_id=s.part_id, quantity=s.quantity)
+            for o, (s, _d, _x) in zip(orders, order_steps, strict=True)
+        ],
+        batch_size=BATCH,
+    )
     HandOff.objects.bulk_create(handoffs, batch_size=BATCH)
     ProgressEvent.objects.bulk_create(events, batch_size=BATCH)
     for job in jobs:

@@ -65,23 +65,29 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)), tz)
 
 
-def step_orders(job: Job) -> tuple[set[int], dict[int, dt.date]]:
-    """(the steps a request is waiting on, the date each step is owed by its nearest order),
-    in one query. A step with no order is owed on the job's due date."""
+def step_orders(job: Job) -> tuple[set[int], dict[int, dt.date], dict[int, set[int]]]:
+    """(the steps a request is waiting on, the date each step is owed by its nearest order,
+    each accepted order's steps where the order says the buyer supplies material), in one
+    query. A step with no order is owed on the job's due date."""
     requested: set[int] = set()
     step_due: dict[int, dt.date] = {}
-    for step_id, status, due in (
+    supplied: dict[int, set[int]] = {}
+    for step_id, order_id, status, due, supply in (
         Order.steps.through.objects.filter(
             order__job_id=job.pk,
             order__status__in=(OrderStatus.REQUESTED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED),
         )
-        .values_list("step_id", "order__status", "order__due_date")
+        .values_list(
+            "step_id", "order_id", "order__status", "order__due_date", "order__material_supply"
+        )
         .order_by("order__due_date")
     ):
         if status == OrderStatus.REQUESTED:
             requested.add(step_id)
+        elif status == OrderStatus.ACCEPTED and supply:
+            supplied.setdefault(order_id, set()).add(step_id)
         step_due.setdefault(step_id, due)
-    return requested, step_due
+    return requested, step_due, supplied
 
 
 def project_job(
@@ -97,7 +103,7 @@ def project_job(
     if graph is None:
         graph = StepGraph.load(job, related=("workshop",))
     if step_due is None:
-        _requested, step_due = step_orders(job)
+        _requested, step_due, _supplied = step_orders(job)
     steps = list(graph.steps.values())
 
     calendars: dict[int, Calendar] = {}

@@ -4,10 +4,12 @@ available, ratings and delivery records. Who may see what is in `access.py`."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Avg, Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from workshops.models import Capability, Membership, Workshop
@@ -19,14 +21,17 @@ from .models import (
     ENDED_JOB_STATES,
     LIVE_ORDER_STATES,
     HandOff,
+    HandOffKind,
     HandOffStatus,
     Job,
     JobStatus,
     Order,
+    OrderItem,
     OrderStatus,
     ProgressEvent,
     Rating,
     Step,
+    StepInput,
     StepLink,
     StepStatus,
 )
@@ -75,7 +80,13 @@ def floor_to_ship(workshop) -> QuerySet[Step]:
     return (
         Step.objects.filter(workshop=workshop, status=StepStatus.DONE)
         .exclude(job__status__in=ENDED_JOB_STATES)
-        .annotate(shipped=Sum("handoffs_out__quantity_shipped", default=0))
+        .annotate(
+            shipped=Sum(
+                "handoffs_out__quantity_shipped",
+                filter=Q(handoffs_out__kind=HandOffKind.SHIP),
+                default=0,
+            )
+        )
         .filter(good_qty__gt=F("shipped"))
         .select_related(*_FLOOR_RELATED)
         .order_by("job__due_date", "pk")
@@ -89,18 +100,95 @@ def floor_arriving(workshop, *, manages: bool) -> QuerySet[HandOff]:
     if not manages:
         arriving = arriving.filter(to_step__isnull=False)
     return arriving.select_related(
-        "job", "from_workshop", "from_step__process", "to_step__process"
+        "job", "part", "from_workshop", "from_step__process", "to_step__process"
     ).order_by("shipped_at", "pk")
 
 
-_FLOOR_RELATED = ("job", "job__owner", "process", "workshop")
+def floor_shortfalls(steps: list[Step]) -> dict[int, list[HandOff]]:
+    """Hand-offs that arrived short (or with rejects) at each of `steps`: one query."""
+    found: dict[int, list[HandOff]] = {}
+    if not steps:
+        return found
+    for h in (
+        HandOff.objects.filter(
+            to_step_id__in=[s.pk for s in steps],
+            kind=HandOffKind.SHIP,
+            status=HandOffStatus.RECEIVED,
+        )
+        .filter(Q(quantity_received__lt=F("quantity_shipped")) | Q(quantity_rejected__gt=0))
+        .select_related("from_workshop")
+        .order_by("received_at", "pk")
+    ):
+        found.setdefault(h.to_step_id, []).append(h)
+    return found
+
+
+def floor_returns_to_decide(workshop) -> QuerySet[HandOff]:
+    """Returned parts `workshop` received and has not yet reworked or replaced."""
+    return (
+        HandOff.objects.filter(
+            to_workshop=workshop,
+            kind=HandOffKind.RETURN,
+            status=HandOffStatus.RECEIVED,
+            resolved_by_step__isnull=True,
+            quantity_received__gt=0,
+        )
+        .exclude(job__status__in=(JobStatus.CLOSED, JobStatus.CANCELLED))
+        .select_related("job", "part", "from_workshop", "to_step__process")
+        .order_by("received_at", "pk")
+    )
+
+
+def order_deliveries(order: Order) -> dict[str, Any]:
+    """An order's hand-offs as its parties see them: shipments that left it (分納, each with
+    what was accepted, rejected and returned), returns, and supplied material; per item, how
+    many were accepted so far. Three queries."""
+    step_ids = set(order.steps.values_list("pk", flat=True))
+    handoffs = list(
+        HandOff.objects.filter(
+            Q(order=order) | Q(kind=HandOffKind.SHIP, from_step_id__in=step_ids, order__isnull=True)
+        )
+        .exclude(kind=HandOffKind.SHIP, to_step_id__in=step_ids)
+        .select_related("part", "from_workshop", "to_workshop", "from_step__process")
+        .order_by("shipped_at", "pk")
+    )
+    returned: dict[int, int] = {}
+    for h in handoffs:
+        if h.kind == HandOffKind.RETURN and h.return_of_id:
+            returned[h.return_of_id] = returned.get(h.return_of_id, 0) + h.quantity_shipped
+    accepted: dict[int, int] = {}
+    for h in handoffs:
+        h.returned = returned.get(h.pk, 0)
+        if h.kind == HandOffKind.SHIP:
+            accepted[h.part_id] = accepted.get(h.part_id, 0) + (h.quantity_accepted or 0)
+    items = list(order.items.select_related("part__material"))
+    for item in items:
+        item.accepted = accepted.get(item.part_id, 0)
+        item.outstanding = max(item.quantity - item.accepted, 0)
+    awaiting = [h for h in handoffs if h.status == HandOffStatus.RECEIVED and not h.inspected]
+    return {
+        "handoffs": handoffs,
+        "items": items,
+        "awaiting_inspection": awaiting,
+        "inspection_overdue": bool(
+            awaiting
+            and order.inspection_due_date
+            and order.inspection_due_date < timezone.localdate()
+        ),
+    }
+
+
+_FLOOR_RELATED = ("job", "job__owner", "process", "workshop", "part")
 
 
 def step_successors(step_ids) -> dict[int, list[Step]]:
-    """The steps each of `step_ids` feeds, with their process and shop, in one query."""
+    """The steps each of `step_ids` feeds, with their process and shop, in one query. A rework
+    step is not a successor for the parts' way on: it ships where the step it redoes ships."""
     successors: dict[int, list[Step]] = {}
-    for link in StepLink.objects.filter(predecessor_id__in=step_ids).select_related(
-        "successor__process", "successor__workshop"
+    for link in (
+        StepLink.objects.filter(predecessor_id__in=step_ids)
+        .exclude(successor__rework_of_id=F("predecessor_id"))
+        .select_related("successor__process", "successor__workshop", "successor__part")
     ):
         successors.setdefault(link.predecessor_id, []).append(link.successor)
     return successors
@@ -114,10 +202,34 @@ def next_destinations(steps: list[Step]) -> dict[int, list[tuple[Step | None, Wo
     step's shop performs it, that order's buyer. Parts go straight to where they are owed, as
     they do to a successor at another shop: a sub-order's last step that is also its parent
     order's last step goes to the parent's buyer, not back to the sub-order's buyer, who does
-    not perform the step and so could never ship the parts on."""
+    not perform the step and so could never ship the parts on. A rework step's parts go where
+    the parts of the step it redoes went."""
+    return {pk: [(d.step, d.shop) for d in found] for pk, found in _destinations(steps).items()}
+
+
+@dataclass
+class Destination:
+    """One place a step's parts go: a step at another shop, or (`step` None) the buyer of
+    `order`; `need` is how many of the part that place is owed."""
+
+    step: Step | None
+    shop: Workshop
+    order: Order | None = None
+    need: int = 0
+    shipped: int = 0  # shipped there so far, less what came back
+    left: int = 0  # what this step may still ship there
+    part_name: str = ""
+
+    @property
+    def key(self) -> str:
+        return str(self.step.uuid) if self.step is not None else "buyer"
+
+
+def _destinations(steps: list[Step]) -> dict[int, list[Destination]]:
     if not steps:
         return {}
-    successors = step_successors([s.pk for s in steps])
+    originals = {s.pk: (s.rework_of if s.rework_of_id else s) for s in steps}
+    successors = step_successors({o.pk for o in originals.values()})
     orders = {
         o.pk: o
         for o in Order.objects.filter(job_id__in={s.job_id for s in steps}).select_related("buyer")
@@ -128,20 +240,19 @@ def next_destinations(steps: list[Step]) -> dict[int, list[tuple[Step | None, Wo
         order_id__in=list(orders)
     ).values_list("order_id", "step_id"):
         order_steps[order_id].add(step_id)
-    result: dict[int, list[tuple[Step | None, Workshop]]] = {}
+    result: dict[int, list[Destination]] = {}
     for step in steps:
-        nexts = successors.get(step.pk, [])
-        found: list[tuple[Step | None, Workshop]] = [
-            (n, n.workshop) for n in nexts if n.workshop_id != step.workshop_id
-        ]
+        origin = originals[step.pk]
+        nexts = successors.get(origin.pk, [])
+        found = [Destination(n, n.workshop) for n in nexts if n.workshop_id != origin.workshop_id]
         # The order under which the step's shop performs it (a sub-order if any).
         order = next(
             (
                 o
                 for o in orders.values()
                 if o.status in performing
-                and o.supplier_id == step.workshop_id
-                and step.pk in order_steps[o.pk]
+                and o.supplier_id == origin.workshop_id
+                and origin.pk in order_steps[o.pk]
             ),
             None,
         )
@@ -149,9 +260,147 @@ def next_destinations(steps: list[Step]) -> dict[int, list[tuple[Step | None, Wo
         if not found and order is not None and not following & order_steps[order.pk]:
             while order.parent_id in orders and not following & order_steps[order.parent_id]:
                 order = orders[order.parent_id]
-            found.append((None, order.buyer))
+            found.append(Destination(None, order.buyer, order=order))
+        else:
+            for d in found:
+                d.order = order
         result[step.pk] = found
     return result
+
+
+def ship_plan(steps: list[Step]) -> dict[int, list[Destination]]:
+    """Where each done step's parts go and how many it may still ship to each: what it made
+    good, less what it shipped anywhere, and no more than each destination is owed less what
+    it already has (a return puts back what came back). A rework step ships towards the places
+    of the step it redoes. Four queries for any number of steps; a fifth when a destination
+    assembles the part, a sixth when one is the buyer."""
+    plan = _destinations(steps)
+    if not plan:
+        return plan
+    family = {s.pk: (s.rework_of_id or s.pk) for s in steps}
+    origins = set(family.values())
+    # One read of every shipment from the steps (and their reworks) and every return of them.
+    members: dict[int, set[int]] = {}
+    shipped_from: dict[int, int] = {}
+    to_place: dict[tuple[int, int | None], int] = {}
+    returned: dict[tuple[int, int | None], int] = {}
+    rows = HandOff.objects.filter(
+        Q(kind=HandOffKind.SHIP)
+        & (Q(from_step_id__in=origins) | Q(from_step__rework_of_id__in=origins))
+        | Q(kind=HandOffKind.RETURN)
+        & (
+            Q(return_of__from_step_id__in=origins)
+            | Q(return_of__from_step__rework_of_id__in=origins)
+        )
+    ).values_list(
+        "kind",
+        "from_step_id",
+        "from_step__rework_of_id",
+        "to_step_id",
+        "return_of__from_step_id",
+        "return_of__from_step__rework_of_id",
+        "return_of__to_step_id",
+        "quantity_shipped",
+    )
+    for kind, from_id, origin, to_id, ret_from, ret_origin, ret_to, n in rows:
+        if kind == HandOffKind.SHIP:
+            members.setdefault(origin or from_id, set()).add(from_id)
+            shipped_from[from_id] = shipped_from.get(from_id, 0) + n
+            to_place[(from_id, to_id)] = to_place.get((from_id, to_id), 0) + n
+        else:
+            members.setdefault(ret_origin or ret_from, set()).add(ret_from)
+            returned[(ret_from, ret_to)] = returned.get((ret_from, ret_to), 0) + n
+    dest_ids = {
+        d.step.pk
+        for step in steps
+        for d in plan[step.pk]
+        if d.step is not None and d.step.part_id != step.part_id
+    }
+    per_unit = (
+        {
+            (step_id, part_id): n
+            for step_id, part_id, n in StepInput.objects.filter(step_id__in=dest_ids).values_list(
+                "step_id", "part_id", "per_unit"
+            )
+        }
+        if dest_ids
+        else {}
+    )
+    buyer_orders = {
+        d.order.pk for found in plan.values() for d in found if d.step is None and d.order
+    }
+    items = (
+        {
+            (order_id, part_id): n
+            for order_id, part_id, n in OrderItem.objects.filter(
+                order_id__in=buyer_orders
+            ).values_list("order_id", "part_id", "quantity")
+        }
+        if buyer_orders
+        else {}
+    )
+    parts = {s.pk: s.part for s in steps}
+    for step in steps:
+        origin = family[step.pk]
+        own_left = (step.good_qty or 0) - shipped_from.get(step.pk, 0)
+        for d in plan[step.pk]:
+            to_id = d.step.pk if d.step is not None else None
+            if d.step is not None:
+                d.need = per_unit.get((d.step.pk, step.part_id), 1) * d.step.quantity
+            elif d.order is not None:
+                d.need = items.get((d.order.pk, step.part_id), step.quantity)
+            else:
+                d.need = step.quantity
+            d.shipped = sum(
+                to_place.get((m, to_id), 0) - returned.get((m, to_id), 0)
+                for m in members.get(origin, set()) | {origin}
+            )
+            d.left = max(min(own_left, d.need - d.shipped), 0)
+            d.part_name = parts[step.pk].name if parts[step.pk] is not None else ""
+    return plan
+
+
+def supply_targets(order: Order) -> list[Step]:
+    """The steps of an order that start from material: those with no predecessor inside it
+    (rework steps aside). Two queries."""
+    steps = list(order.steps.select_related("part").order_by("position", "pk"))
+    return _first_steps(steps, _links_within({s.pk for s in steps}))
+
+
+def _links_within(ids: set[int]) -> set[int]:
+    return set(
+        StepLink.objects.filter(successor_id__in=ids, predecessor_id__in=ids).values_list(
+            "successor_id", flat=True
+        )
+    )
+
+
+def _first_steps(steps: list[Step], fed: set[int]) -> list[Step]:
+    return [s for s in steps if s.pk not in fed and not s.rework_of_id]
+
+
+def awaiting_supply(graph: StepGraph, supplied: dict[int, set[int]]) -> set[int]:
+    """The steps that wait for material their buyer supplies and that has not arrived:
+    `supplied` is each accepted order's steps (for orders that say the buyer supplies
+    material). No query without such an order, else one."""
+    if not supplied:
+        return set()
+    waiting: set[int] = set()
+    for step_ids in supplied.values():
+        inside = {pk for pk in step_ids if pk in graph}
+        fed = {pk for pk in inside if set(graph.predecessors(pk)) & inside}
+        waiting |= {s.pk for s in _first_steps([graph.step(pk) for pk in inside], fed)}
+    if not waiting:
+        return set()
+    arrived = set(
+        HandOff.objects.filter(
+            to_step_id__in=waiting,
+            kind=HandOffKind.SUPPLY,
+            status=HandOffStatus.RECEIVED,
+            quantity_received__gt=0,
+        ).values_list("to_step_id", flat=True)
+    )
+    return waiting - arrived
 
 
 def parts_available(steps: list[Step], *, graph: StepGraph | None = None) -> dict[int, int]:
@@ -176,25 +425,43 @@ def parts_available(steps: list[Step], *, graph: StepGraph | None = None) -> dic
     )
     if graph is None or crossing:
         for from_id, to_id, n in (
-            HandOff.objects.filter(to_step_id__in=ids, status=HandOffStatus.RECEIVED)
-            .values("from_step_id", "to_step_id")
-            .annotate(n=Sum("quantity_received"))
-            .values_list("from_step_id", "to_step_id", "n")
+            HandOff.objects.filter(
+                to_step_id__in=ids, status=HandOffStatus.RECEIVED, kind=HandOffKind.SHIP
+            )
+            # A rework step's parts count as those of the step it redoes.
+            .annotate(source=Coalesce("from_step__rework_of_id", "from_step_id"))
+            .values("source", "to_step_id")
+            # Rejected parts are not worked on: what was accepted at receipt.
+            .annotate(n=Sum("quantity_accepted"))
+            .values_list("source", "to_step_id", "n")
         ):
             received[(from_id, to_id)] = n or 0
+    per_unit: dict[tuple[int, int], int] = {}
+    if any(p.part_id != step.part_id for step in steps for p in predecessors.get(step.pk, [])):
+        per_unit = {
+            (step_id, part_id): n
+            for step_id, part_id, n in StepInput.objects.filter(step_id__in=ids).values_list(
+                "step_id", "part_id", "per_unit"
+            )
+        }
     available = {}
     for step in steps:
         done = [p for p in predecessors.get(step.pk, []) if p.status == StepStatus.DONE]
-        if not done:
+        if not done or step.rework_of_id:
+            # A rework step works on the parts that came back: its own quantity.
             available[step.pk] = step.quantity
             continue
         counts = [
-            (p.good_qty or 0)
-            if p.workshop_id == step.workshop_id
-            else received.get((p.pk, step.pk), 0)
+            (
+                (p.good_qty or 0)
+                if p.workshop_id == step.workshop_id
+                else received.get((p.pk, step.pk), 0)
+            )
+            // per_unit.get((step.pk, p.part_id), 1)
             for p in done
+            if not p.rework_of_id
         ]
-        available[step.pk] = max(min(counts), 0)
+        available[step.pk] = max(min(counts), 0) if counts else step.quantity
     return available
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import floor, job_end, jobs, lists, load, orders, peers, ratings, traveler
+from .views import handoffs as handoff_views
 
 urlpatterns = [
     path("floor/", floor.floor, name="floor"),
@@ -27,6 +28,18 @@ urlpatterns = [
         name="step_action",
     ),
     path("handoffs/<uuid:handoff_uuid>/receive/", jobs.handoff_receive, name="handoff_receive"),
+    path(
+        "handoffs/<uuid:handoff_uuid>/inspect/",
+        handoff_views.handoff_inspect,
+        name="handoff_inspect",
+    ),
+    path(
+        "handoffs/<uuid:handoff_uuid>/return/", handoff_views.handoff_return, name="handoff_return"
+    ),
+    path(
+        "handoffs/<uuid:handoff_uuid>/rework/", handoff_views.handoff_rework, name="handoff_rework"
+    ),
+    path("orders/<uuid:order_uuid>/supply/", handoff_views.order_supply, name="order_supply"),
     path("jobs/<uuid:job_uuid>/route/", orders.order_new, name="order_new"),
     path(
         "workshops/<uuid:workshop_uuid>/request/",

@@ -402,6 +402,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HoldReasonEnum": "orders.models.HoldReason",
         "DeclineReasonEnum": "orders.models.DeclineReason",
+        "DefectCauseEnum": "orders.models.DefectCause",
     },
 }
 

@@ -14,6 +14,7 @@ from ..models import (
     END_REASONS,
     HOLD_NOTE_LENGTH,
     DeclineReason,
+    DefectCause,
     HandOff,
     HoldReason,
     Job,
@@ -323,6 +324,13 @@ class EventQuerySerializer(serializers.Serializer):
 class DoneInput(serializers.Serializer):
     good = serializers.IntegerField(min_value=0)
     scrap = serializers.IntegerField(min_value=0, default=0)
+    scrap_cause = serializers.ChoiceField(
+        choices=DefectCause.choices,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why parts were scrapped, as a code.",
+    )
 
 
 class HoldInput(serializers.Serializer):
@@ -387,6 +395,18 @@ class ShipInput(serializers.Serializer):
 
 class ReceiveInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=0)
+    rejected = serializers.IntegerField(
+        min_value=0,
+        default=0,
+        help_text="Parts rejected at receipt (0 when the buyer inspects later).",
+    )
+    cause = serializers.ChoiceField(
+        choices=DefectCause.choices,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why parts were rejected, as a code; required with rejects.",
+    )
     note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
 

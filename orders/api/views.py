@@ -52,10 +52,9 @@ from ..models import (
 )
 from ..ratings import get_rated_workshop_for, order_rating, ratings_of, workshop_record
 from ..selectors import wire_events
+from ..services.handoffs import handoff_receive, handoff_ship
 from ..services.jobs import job_cancel, job_close
 from ..services.progress import (
-    handoff_receive,
-    handoff_ship,
     step_cancel,
     step_done,
     step_hold,

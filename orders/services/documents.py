@@ -42,6 +42,7 @@ DOCUMENT_ITEMS: list[tuple[str, str]] = [
     ("ordered_on", "製造委託をした日"),
     ("part", "品名・図番"),
     ("material", "材質"),
+    ("parts", "部品（品名・図番・版・材質・数量）"),
     ("items", "給付の内容"),
     ("due_date", "給付を受領する期日（納期）"),
     ("delivery_place", "給付を受領する場所（納入場所）"),
@@ -51,7 +52,7 @@ DOCUMENT_ITEMS: list[tuple[str, str]] = [
     ("total", "合計金額（税込）"),
     ("payment_due_date", "代金の支払期日"),
     ("payment_method", "支払方法"),
-    ("supplied_materials", "原材料等の有償支給"),
+    ("supplied_materials", "原材料等の支給"),
     ("terms_note", "その他の取引条件"),
     ("reason", "変更の理由"),
 ]
@@ -60,6 +61,11 @@ PAYMENT_METHOD_JA = {
     "bank_transfer": "銀行振込（現金）",
     "cash": "現金",
 }
+
+
+# The document is the Japanese record (第4条): the supply terms in its words, whatever the
+# reader's language.
+SUPPLY_JA = {"free": "無償支給", "paid": "有償支給"}
 
 
 def _party(workshop) -> dict[str, str]:
@@ -108,7 +114,29 @@ def document_content(order: Order, job: Job, *, version: int, reason: str) -> di
         "payment_due_date": _iso(order.payment_due_date),
         "payment_method": order.payment_method,
         "payment_method_ja": PAYMENT_METHOD_JA.get(order.payment_method, order.payment_method),
-        "supplied_materials": None,
+        "parts": [
+            {
+                "name": item.part.name,
+                "drawing_number": item.part.drawing_number,
+                "revision": item.part.revision,
+                "material": (
+                    item.part.material.code if item.part.material_id else item.part.material_note
+                ),
+                "quantity": item.quantity,
+            }
+            for item in order.items.select_related("part__material")
+        ],
+        "supplied_materials": (
+            {
+                "kind": order.material_supply,
+                "kind_ja": SUPPLY_JA.get(order.material_supply, order.material_supply),
+                "what": order.supply_note,
+                "price": int(order.supply_price) if order.supply_price is not None else None,
+                "settlement_date": _iso(order.supply_settlement_date),
+            }
+            if order.material_supply
+            else None
+        ),
         "terms_note": order.terms_note,
         "reason": reason,
         "sub_order": order.parent_id is not None,

@@ -26,7 +26,9 @@ from ..models import (
     JobStatus,
     Order,
     OrderStatus,
+    Part,
     Step,
+    StepInput,
     StepLink,
     StepStatus,
 )
@@ -105,6 +107,7 @@ def _job_create(
     job.full_clean(exclude=["last_seq"])
     job.save()
     job = locked_job(job)
+    Part.objects.main_for(job)
     append_event(job, "job.posted", actor=actor, workshop=workshop, part_name=job.part_name)
     return job
 
@@ -127,6 +130,7 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
         return job
     job.full_clean(exclude=["last_seq"])
     job.save(update_fields=[*changes, "updated_at"])
+    _sync_single_part(job, changes)
     # The customer and the notes are the hub's own: the log others may read says only that
     # they changed.
     for private in ("customer_name", "notes"):
@@ -135,6 +139,29 @@ def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
     append_event(job, "job.updated", actor=actor, workshop=job.owner, changes=changes)
     recompute(job)
     return job
+
+
+# A job's fields that its only part mirrors: a one-part job is edited as the job.
+PART_MIRROR = {
+    "part_name": "name",
+    "drawing_number": "drawing_number",
+    "material": "material",
+    "material_note": "material_note",
+    "quantity": "quantity",
+}
+
+
+def _sync_single_part(job: Job, changes: dict[str, Any]) -> None:
+    parts = list(job.parts.all()[:2])
+    if len(parts) != 1:
+        return
+    part = parts[0]
+    fields = [PART_MIRROR[f] for f in changes if f in PART_MIRROR]
+    for field in changes:
+        if field in PART_MIRROR:
+            setattr(part, PART_MIRROR[field], getattr(job, field))
+    if fields:
+        part.save(update_fields=fields)
 
 
 def _check_step_values(*, planned_hours: Any, quantity: Any) -> None:
@@ -164,8 +191,10 @@ def step_add(
     title: str = "",
     after: Iterable[Step] = (),
     position: int | None = None,
+    part: Part | None = None,
 ) -> Step:
-    """Add a step, done in-house until routed, after the given predecessor steps."""
+    """Add a step, done in-house until routed, after the given predecessor steps, on `part`
+    (the job's first part when not given)."""
     job = locked_job(job)
     require_member(actor, job.owner, manage=True)
     step = _step_add(
@@ -177,6 +206,7 @@ def step_add(
         title=title,
         after=after,
         position=position,
+        part=part,
     )
     recompute(job)
     return step
@@ -192,11 +222,16 @@ def _step_add(
     title: str,
     after: Iterable[Step],
     position: int | None = None,
+    part: Part | None = None,
 ) -> Step:
     """Add a step to the locked `job` and say so; the caller recomputes."""
     if job.status in ENDED_JOB_STATES:
         raise Refused(_("A finished job cannot be changed."), code="job_finished")
-    quantity = job.quantity if quantity in (None, "") else quantity
+    if part is None:
+        part = Part.objects.main_for(job)
+    elif part.job_id != job.pk:
+        raise Refused({"part": _("Choose a part of this job.")}, code="other_job")
+    quantity = part.quantity if quantity in (None, "") else quantity
     _check_step_values(planned_hours=planned_hours, quantity=quantity)
     after = list(after)
     if any(p.job_id != job.pk for p in after):
@@ -206,6 +241,7 @@ def _step_add(
         position = (last or 0) + 10
     step = Step.objects.create(
         job=job,
+        part=part,
         process=process,
         title=title,
         planned_hours=Decimal(str(planned_hours)),
@@ -222,6 +258,7 @@ def _step_add(
         workshop=job.owner,
         step=step,
         process=process.code,
+        part=str(part.uuid),
         after=[str(p.uuid) for p in after],
     )
     return step
@@ -384,9 +421,11 @@ def step_insert(
     title: str = "",
     after: Iterable[Step] = (),
     before: Iterable[Step] = (),
+    part: Part | None = None,
 ) -> Step:
     """Add a step after some steps and, optionally, before others: the `before` steps then wait
-    for the new step instead of for the `after` steps (an insertion into the flow)."""
+    for the new step instead of for the `after` steps (an insertion into the flow). Its part is
+    `part`, else the part of the step it follows."""
     after, before = list(after), list(before)
     if {s.pk for s in after} & {s.pk for s in before}:
         raise Refused(
@@ -394,6 +433,8 @@ def step_insert(
         )
     job = locked_job(job)
     require_member(actor, job.owner, manage=True)
+    if part is None and after:
+        part = Part.objects.get(pk=after[0].part_id)
     step = _step_add(
         job,
         actor=actor,
@@ -402,6 +443,7 @@ def step_insert(
         quantity=quantity,
         title=title,
         after=after,
+        part=part,
     )
     bypassed = {s.pk for s in after}
     for successor in before:
@@ -450,15 +492,32 @@ def job_copy(*, job: Job, actor: User | None, due_date: date, quantity: int | No
     Job.objects.filter(pk=copy.pk).update(copied_from=job)
     copy.copied_from = job
     ratio = Decimal(copy.quantity) / Decimal(job.quantity)
+
+    def scaled(n: int) -> int:
+        return max(1, int((Decimal(n) * ratio).to_integral_value()))
+
+    parts: dict[int, Part] = {}
+    first = Part.objects.main_for(copy)
+    for n, old_part in enumerate(job.parts.order_by("position", "pk")):
+        values = {f: getattr(old_part, f) for f in ("name", "drawing_number", "revision")}
+        values.update(material_id=old_part.material_id, material_note=old_part.material_note)
+        if n == 0:
+            Part.objects.filter(pk=first.pk).update(**values, quantity=scaled(old_part.quantity))
+            parts[old_part.pk] = first
+        else:
+            parts[old_part.pk] = Part.objects.create(
+                job=copy, position=old_part.position, quantity=scaled(old_part.quantity), **values
+            )
     mapping: dict[int, Step] = {}
-    for old in job.steps.order_by("position", "pk"):
+    for old in job.steps.filter(rework_of__isnull=True).order_by("position", "pk"):
         mapping[old.pk] = Step.objects.create(
             job=copy,
+            part=parts[old.part_id],
             process_id=old.process_id,
             title=old.title,
             position=old.position,
             planned_hours=old.planned_hours,
-            quantity=max(1, int((Decimal(old.quantity) * ratio).to_integral_value())),
+            quantity=scaled(old.quantity),
             workshop=copy.owner,
         )
     StepLink.objects.bulk_create(
@@ -467,7 +526,13 @@ def job_copy(*, job: Job, actor: User | None, due_date: date, quantity: int | No
             for a, b in StepLink.objects.filter(successor__job=job).values_list(
                 "predecessor_id", "successor_id"
             )
+            if a in mapping and b in mapping
         ]
+    )
+    StepInput.objects.bulk_create(
+        StepInput(step=mapping[i.step_id], part=parts[i.part_id], per_unit=i.per_unit)
+        for i in StepInput.objects.filter(step__job=job)
+        if i.step_id in mapping
     )
     append_event(
         copy,

@@ -18,18 +18,16 @@ from ..models import (
     ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
     HOLD_NOTE_LENGTH,
-    HandOff,
-    HandOffStatus,
+    DefectCause,
     HoldReason,
     Job,
     JobStatus,
-    Order,
     OrderStatus,
     Step,
     StepStatus,
 )
 from ..schedule import project_job, step_orders
-from ..selectors import next_destinations, parts_available
+from ..selectors import awaiting_supply, parts_available
 
 S = StepStatus
 
@@ -95,8 +93,9 @@ def recompute(job: Job, *, actor: User | None = None, graph: StepGraph | None = 
         graph = getattr(job, "_step_graph", None)
     if graph is None:
         graph = StepGraph.load(job, related=("workshop",))
-    requested, step_due = step_orders(job)
-    _refresh_readiness(job, graph, requested=requested, actor=actor)
+    requested, step_due, supplied = step_orders(job)
+    waiting = requested | awaiting_supply(graph, supplied)
+    _refresh_readiness(job, graph, requested=waiting, actor=actor)
     _refresh_job_status(job, graph, actor=actor)
     project_job(job, graph=graph, step_due=step_due)
 
@@ -104,7 +103,8 @@ def recompute(job: Job, *, actor: User | None = None, graph: StepGraph | None = 
 def _refresh_readiness(
     job: Job, graph: StepGraph, *, requested: set[int], actor: User | None
 ) -> None:
-    """Planned steps whose predecessors are done (and whose parts have arrived) become ready."""
+    """Planned steps whose predecessors are done (and whose parts have arrived) become ready;
+    `requested` are steps that wait on something else (an answer, supplied material)."""
     ready = graph.ready_ids(requested=requested)
     if not ready:
         return
@@ -128,8 +128,10 @@ def _refresh_job_status(job: Job, graph: StepGraph, *, actor: User | None) -> No
         job.status = new_status
         job.save(update_fields=["status", "updated_at"])
         if new_status == JobStatus.DONE:
+            again = job.events.filter(kind="job.completed").exists()
             event = append_event(job, "job.completed", actor=actor, workshop=job.owner)
-            rollups.job_completed(job, at=event.created_at)
+            if not again:  # a job reopened by returned parts is counted once
+                rollups.job_completed(job, at=event.created_at)
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -156,7 +158,11 @@ def step_start(*, step: Step, actor: User | None) -> Step:
 
 @idempotent("step.done", Step)
 @transaction.atomic
-def step_done(*, step: Step, actor: User | None, good: int, scrap: int = 0) -> Step:
+def step_done(
+    *, step: Step, actor: User | None, good: int, scrap: int = 0, scrap_cause: str = ""
+) -> Step:
+    """Mark a step done with how many parts came out good and how many were scrapped, and, for
+    scrap, why (a `DefectCause` code)."""
     job, step = _locked_step(step)
     _performer_may(actor, step)
     _check("done", step)
@@ -172,12 +178,22 @@ def step_done(*, step: Step, actor: User | None, good: int, scrap: int = 0) -> S
             % {"n": good + scrap, "available": available},
             code="too_many",
         )
+    scrap_cause = (scrap_cause or "").strip() if scrap else ""
+    if scrap_cause and scrap_cause not in DefectCause.values:
+        raise Refused({"scrap_cause": _("Choose the cause of the scrap.")}, code="cause_unknown")
     step.status = S.DONE
-    step.good_qty, step.scrap_qty = good, scrap
+    step.good_qty, step.scrap_qty, step.scrap_cause = good, scrap, scrap_cause
     step.finished_at = timezone.now()
-    step.save(update_fields=["status", "good_qty", "scrap_qty", "finished_at"])
+    step.save(update_fields=["status", "good_qty", "scrap_qty", "scrap_cause", "finished_at"])
     append_event(
-        job, "step.done", actor=actor, workshop=step.workshop, step=step, good=good, scrap=scrap
+        job,
+        "step.done",
+        actor=actor,
+        workshop=step.workshop,
+        step=step,
+        good=good,
+        scrap=scrap,
+        **({"scrap_cause": scrap_cause} if scrap_cause else {}),
     )
     rollups.step_done(step)
     recompute(job, actor=actor)
@@ -247,129 +263,3 @@ def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
     append_event(job, "step.cancelled", actor=actor, workshop=job.owner, step=step, reason=reason)
     recompute(job, actor=actor)
     return step
-
-
-# --- hand-offs -----------------------------------------------------------------------------------
-
-
-@idempotent("handoff.ship", HandOff)
-@transaction.atomic
-def handoff_ship(
-    *,
-    step: Step,
-    actor: User | None,
-    quantity: int,
-    to_step: Step | None = None,
-    note: str = "",
-) -> HandOff:
-    job, step = _locked_step(step)
-    _performer_may(actor, step)
-    if step.status != S.DONE:
-        raise Refused(_("Parts can be shipped once the step is done."), code="not_done")
-    destinations = next_destinations([step])[step.pk]
-    if to_step is not None:
-        match = [d for d in destinations if d[0] is not None and d[0].pk == to_step.pk]
-    else:
-        match = [d for d in destinations if d[0] is None] or destinations[:1]
-    if not match:
-        raise Refused(_("There is no shop to ship these parts to."), code="no_destination")
-    destination_step, destination_shop = match[0]
-    quantity = int(quantity) if quantity is not None else -1
-    if quantity < 1:
-        raise Refused({"quantity": _("Ship at least one part.")}, code="negative")
-    already = sum(
-        h.quantity_shipped for h in HandOff.objects.filter(from_step=step, to_step=destination_step)
-    )
-    if already + quantity > (step.good_qty or 0):
-        raise Refused(
-            {
-                "quantity": _("Only %(left)s good parts are left to ship from this step.")
-                % {"left": max((step.good_qty or 0) - already, 0)}
-            },
-            code="too_many",
-        )
-    handoff = HandOff.objects.create(
-        job=job,
-        from_step=step,
-        to_step=destination_step,
-        from_workshop=step.workshop,
-        to_workshop=destination_shop,
-        status=HandOffStatus.SHIPPED,
-        quantity_shipped=quantity,
-        shipped_by=actor,
-        note=note[:300],
-    )
-    append_event(
-        job,
-        "handoff.shipped",
-        actor=actor,
-        workshop=step.workshop,
-        step=step,
-        handoff=handoff,
-        to_workshop=str(destination_shop.uuid),
-        to_step=str(destination_step.uuid) if destination_step else None,
-        quantity=quantity,
-    )
-    return handoff
-
-
-@idempotent("handoff.receive", HandOff)
-@transaction.atomic
-def handoff_receive(
-    *, handoff: HandOff, actor: User | None, quantity: int, note: str = ""
-) -> HandOff:
-    job = locked_job(handoff.job_id)
-    handoff = HandOff.objects.select_for_update().select_related("to_workshop").get(pk=handoff.pk)
-    require_member(actor, handoff.to_workshop)
-    if handoff.status == HandOffStatus.RECEIVED:
-        raise Refused(_("These parts were already received."), code="already_received")
-    quantity = int(quantity) if quantity is not None else -1
-    if quantity < 0:
-        raise Refused({"quantity": _("The quantity cannot be negative.")}, code="negative")
-    if quantity > handoff.quantity_shipped:
-        raise Refused(
-            {
-                "quantity": _("You cannot receive more than was shipped (%(n)s).")
-                % {"n": handoff.quantity_shipped}
-            },
-            code="too_many",
-        )
-    handoff.status = HandOffStatus.RECEIVED
-    handoff.quantity_received = quantity
-    handoff.received_by = actor
-    handoff.received_at = timezone.now()
-    if note:
-        handoff.note = (handoff.note + " / " + note)[:300] if handoff.note else note[:300]
-    handoff.save(
-        update_fields=["status", "quantity_received", "received_by", "received_at", "note"]
-    )
-    append_event(
-        job,
-        "handoff.received",
-        actor=actor,
-        workshop=handoff.to_workshop,
-        step=handoff.to_step or handoff.from_step,
-        handoff=handoff,
-        quantity=quantity,
-        shortfall=handoff.shortfall,
-    )
-    _settle_delivered_orders(job, handoff, actor)
-    recompute(job, actor=actor)
-    return handoff
-
-
-def _settle_delivered_orders(job: Job, handoff: HandOff, actor: User | None) -> None:
-    """An accepted order is delivered when all its steps are done and its parts have left it
-    and arrived: at the buyer, or at the next shop the buyer routed them to."""
-    for order in Order.objects.filter(
-        job=job, status=OrderStatus.ACCEPTED, steps=handoff.from_step
-    ).distinct():
-        if handoff.to_step_id and order.steps.filter(pk=handoff.to_step_id).exists():
-            continue  # moved between shops inside the order (to or from a sub-supplier)
-        if order.steps.exclude(status__in=FINISHED_STEP_STATES).exists():
-            continue
-        order.status = OrderStatus.DELIVERED
-        order.delivered_at = timezone.now()
-        order.save(update_fields=["status", "delivered_at"])
-        append_event(job, "order.delivered", actor=actor, workshop=order.buyer, order=order)
-        rollups.order_delivered(order)

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -24,7 +25,9 @@ from ..models import (
     LIVE_ORDER_STATES,
     DeclineReason,
     Job,
+    MaterialSupply,
     Order,
+    OrderItem,
     OrderStatus,
     PaymentMethod,
     Step,
@@ -46,6 +49,10 @@ TERM_FIELDS = (
     "payment_due_date",
     "payment_method",
     "terms_note",
+    "material_supply",
+    "supply_note",
+    "supply_price",
+    "supply_settlement_date",
 )
 
 
@@ -91,6 +98,7 @@ def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
         errors["payment_method"] = _(
             "Choose how the price is paid (promissory notes are not allowed)."
         )
+    errors.update(_supply_problems(terms, cleaned))
     if errors:
         raise Refused(errors, code="terms")
     cleaned["delivery_place"] = terms["delivery_place"].strip()
@@ -227,6 +235,66 @@ def order_request_problems(
     return errors
 
 
+def _supply_problems(terms: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, str]:
+    """材料支給 on the terms: none, free, or for a price settled on a date. Fills `cleaned`."""
+    errors: dict[str, str] = {}
+    supply = terms.get("material_supply") or ""
+    if supply not in MaterialSupply.values:
+        errors["material_supply"] = _("Choose whether the buyer supplies material.")
+        return errors
+    cleaned["material_supply"] = supply
+    cleaned["supply_note"] = (terms.get("supply_note") or "").strip()[:300]
+    cleaned["supply_price"] = None
+    cleaned["supply_settlement_date"] = None
+    if supply == MaterialSupply.NONE:
+        cleaned["supply_note"] = ""
+        return errors
+    if not cleaned["supply_note"]:
+        errors["supply_note"] = _("Say what material or parts the buyer supplies.")
+    if supply == MaterialSupply.PAID:
+        try:
+            price = Decimal(str(terms.get("supply_price")))
+            if not price.is_finite() or price <= 0 or price != price.to_integral_value():
+                raise InvalidOperation
+            cleaned["supply_price"] = price
+        except (InvalidOperation, ValueError, TypeError):
+            errors["supply_price"] = _(
+                "Give the price of the supplied material in whole yen, more than 0."
+            )
+        settle = terms.get("supply_settlement_date")
+        if not isinstance(settle, date):
+            errors["supply_settlement_date"] = _(
+                "Enter when the supplied material is settled (paid for)."
+            )
+        else:
+            cleaned["supply_settlement_date"] = settle
+            due = terms.get("due_date")
+            if isinstance(due, date) and settle < due:
+                # 取適法 第4条 / 旧下請法 第4条第2項第1号: the supplier may not be made to pay for
+                # supplied material before it is paid for the goods made from it.
+                errors["supply_settlement_date"] = _(
+                    "The supplied material cannot be settled before the delivery date: the "
+                    "supplier may not be made to pay for it before it is paid for the goods."
+                )
+    return errors
+
+
+def order_items_for(steps: list[Step]) -> dict[int, int]:
+    """What an order of `steps` owes, per part: the quantity its last steps of each part make
+    (the steps of that part with no step of the same part after them inside the order)."""
+    ids = {s.pk for s in steps}
+    followed = set(
+        StepLink.objects.filter(predecessor_id__in=ids, successor_id__in=ids)
+        .filter(predecessor__part_id=F("successor__part_id"))
+        .values_list("predecessor_id", flat=True)
+    )
+    items: dict[int, int] = {}
+    for step in steps:
+        if step.pk not in followed:
+            items[step.part_id] = items.get(step.part_id, 0) + step.quantity
+    return items
+
+
 @idempotent("order.request", Order)
 @transaction.atomic
 def order_request(
@@ -280,6 +348,10 @@ def order_request(
         **{k: cleaned.get(k) for k in TERM_FIELDS},
     )
     order.steps.set(steps)
+    OrderItem.objects.bulk_create(
+        OrderItem(order=order, part_id=part_id, quantity=quantity)
+        for part_id, quantity in order_items_for(steps).items()
+    )
     # Until the supplier accepts, nobody may start these steps.
     Step.objects.filter(pk__in=[s.pk for s in steps], status=StepStatus.READY).update(
         status=StepStatus.PLANNED

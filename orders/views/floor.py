@@ -20,17 +20,20 @@ from django.views.decorators.http import require_GET
 from workshops.models import MANAGING_ROLES, Membership, Role
 
 from ..access import get_step_by_uuid_for
-from ..forms import ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
+from ..forms import ConfirmForm, DoneForm, HoldForm, ReceiveForm, ReworkForm, ShipForm
 from ..live import live_config, workshop_stream
-from ..models import HoldReason, Step, StepStatus
+from ..models import DefectCause, HandOffKind, HoldReason, Step, StepStatus
 from ..revisions import step_revisions
 from ..selectors import (
+    Destination,
     floor_arriving,
     floor_due_dates,
     floor_queue,
+    floor_returns_to_decide,
+    floor_shortfalls,
     floor_to_ship,
-    next_destinations,
     parts_available,
+    ship_plan,
     step_successors,
 )
 from ..services.progress import allows
@@ -70,8 +73,11 @@ class Card:
     # Drawings whose revision changed after this step started: (number, started on, current).
     stale_revisions: list = field(default_factory=list)
     next_steps: list[Step] = field(default_factory=list)
-    ship_to: list[tuple[Step | None, ShipForm]] = field(default_factory=list)
+    # Where the parts go, each with how many may still go there and its form.
+    ship_to: list[tuple[Destination, ShipForm]] = field(default_factory=list)
     left_to_ship: int = 0
+    # Parts that arrived short for this step, by hand-off: shown in red until the step is done.
+    shortfalls: list = field(default_factory=list)
     focused: bool = False
 
     @property
@@ -120,8 +126,9 @@ def floor_cards(
     available = parts_available(steps)
     # The revision of the drawing each step works to, and any that changed since it started.
     revisions = step_revisions(steps)
-    destinations = next_destinations(to_ship)
+    destinations = ship_plan(to_ship)
     due_dates = floor_due_dates(workshop, steps)
+    shortfalls = floor_shortfalls(queue)
 
     def card(step: Step) -> Card:
         return Card(
@@ -132,6 +139,7 @@ def floor_cards(
             stale_revisions=revisions[step.pk].stale if step.pk in revisions else [],
             available=available[step.pk],
             next_steps=successors.get(step.pk, []),
+            shortfalls=shortfalls.get(step.pk, []),
             focused=focus is not None and step.pk == focus.pk,
         )
 
@@ -144,11 +152,12 @@ def floor_cards(
             (
                 dest,
                 ShipForm(
-                    initial={"quantity": item.left_to_ship},
+                    initial={"quantity": dest.left},
                     auto_id=f"id_ship{number}_{index}_%s",
                 ),
             )
-            for index, (dest, _shop) in enumerate(destinations[step.pk])
+            for index, dest in enumerate(destinations[step.pk])
+            if dest.left > 0
         ]
         if item.ship_to:
             ship_cards.append(item)
@@ -156,7 +165,13 @@ def floor_cards(
         []
         if focus is not None
         else [
-            {"handoff": h, "form": ReceiveForm(initial={"quantity": h.quantity_shipped})}
+            {
+                "handoff": h,
+                "form": ReceiveForm(
+                    initial={"quantity": h.quantity_shipped, "rejected": 0},
+                    inspect_later=h.kind == HandOffKind.RETURN,
+                ),
+            }
             for h in floor_arriving(workshop, manages=manages)[:QUEUE_LIMIT]
         ]
     )
@@ -165,10 +180,21 @@ def floor_cards(
     return queue_cards, ship_cards, incoming
 
 
+def floor_returns(workshop, *, manages: bool) -> list[dict]:
+    """Returned parts this shop has received and not yet decided on: for its managers."""
+    if not manages:
+        return []
+    return [
+        {"handoff": h, "form": ReworkForm(auto_id=f"id_rework{n}_%s")}
+        for n, h in enumerate(floor_returns_to_decide(workshop)[:QUEUE_LIMIT])
+    ]
+
+
 def _render(request: HttpRequest, membership: Membership, memberships, focus=None):
     workshop = membership.workshop
     manages = membership.role in MANAGING_ROLES
     queue, to_ship, incoming = floor_cards(workshop, manages=manages, focus=focus)
+    returns = floor_returns(workshop, manages=manages) if focus is None else []
     here = reverse("floor") + f"?workshop={workshop.uuid}"
     # A tap on a step opened from its traveler comes back to that step; the page offers the way
     # back to the whole queue.
@@ -186,7 +212,9 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
             "queue": queue,
             "to_ship": to_ship,
             "incoming": incoming,
+            "returns": returns,
             "hold_reasons": HoldReason.choices,
+            "defect_causes": DefectCause.choices,
             "here": here,
             "focus": focus,
             "queue_url": back,

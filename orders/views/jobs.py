@@ -32,10 +32,10 @@ from ..forms import (
     StepForm,
 )
 from ..live import job_stream, live_config
-from ..models import HandOffStatus, Step, StepStatus
-from ..selectors import next_destinations
+from ..models import HandOffKind, HandOffStatus, Step, StepStatus
+from ..selectors import ship_plan
+from ..services import handoffs, progress
 from ..services import jobs as job_services
-from ..services import progress
 from ..services.jobs import job_may_end
 from ..services.progress import allows
 
@@ -215,12 +215,14 @@ def job_detail(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
 def job_page_context(access: JobAccess) -> dict:
     """Everything the job page shows, in a fixed number of queries whatever the step count."""
     job = access.job
-    graph = StepGraph.load(job, steps=Step.objects.with_posted_flag())
+    graph = StepGraph.load(
+        job, steps=Step.objects.with_posted_flag(), related=("workshop", "process", "part")
+    )
     steps = [s for s in graph.steps.values() if access.sees_step(s)]
     links = graph.links
     handoffs = list(
         access.handoffs().select_related(
-            "from_step__process", "to_step__process", "from_workshop", "to_workshop"
+            "part", "from_step__process", "to_step__process", "from_workshop", "to_workshop"
         )
     )
     events = list(
@@ -233,9 +235,11 @@ def job_page_context(access: JobAccess) -> dict:
             successors.setdefault(a, []).append(by_id[b])
     shipped_from: dict[int, int] = {}
     for h in handoffs:
-        shipped_from[h.from_step_id] = shipped_from.get(h.from_step_id, 0) + h.quantity_shipped
-    # Where the parts of each done step of the viewer's go next (no query when there are none).
-    destinations = next_destinations(
+        if h.kind == HandOffKind.SHIP:
+            shipped_from[h.from_step_id] = shipped_from.get(h.from_step_id, 0) + h.quantity_shipped
+    # Where the parts of each done step of the viewer's go next, and how many may still go to
+    # each (no query when there are none).
+    destinations = ship_plan(
         [
             s
             for s in steps
@@ -249,13 +253,12 @@ def job_page_context(access: JobAccess) -> dict:
     for step in flow_order(steps, links):
         nexts = successors.get(step.pk, [])
         mine = access.can_perform(step)
-        # A next step this viewer may not see is shown as "the buyer", without its id.
-        ship_to = list(
-            dict.fromkeys(
-                dest if dest is not None and access.sees_step(dest) else None
-                for dest, _shop in destinations.get(step.pk, [])
-            )
-        )
+        # A next step this viewer may not see is not named, nor its id given.
+        ship_to = [
+            d
+            for d in destinations.get(step.pk, [])
+            if d.left > 0 and (d.step is None or access.sees_step(d.step))
+        ]
         left_to_ship = (step.good_qty or 0) - shipped_from.get(step.pk, 0)
         rows.append(
             {
@@ -271,9 +274,7 @@ def job_page_context(access: JobAccess) -> dict:
                 and step.status in (S.PLANNED, S.READY)
                 and step.workshop_id == job.owner_id,
                 # One form (and so one idempotency key) per destination.
-                "ship_to": [
-                    (dest, ShipForm(initial={"quantity": left_to_ship})) for dest in ship_to
-                ]
+                "ship_to": [(dest, ShipForm(initial={"quantity": dest.left})) for dest in ship_to]
                 if mine and step.status == S.DONE and left_to_ship > 0
                 else [],
                 "left_to_ship": left_to_ship,
@@ -291,9 +292,14 @@ def job_page_context(access: JobAccess) -> dict:
     orders = [{"order": o, "price_visible": access.can_see_price(o)} for o in access.orders]
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
+    parts = list(job.parts.select_related("material"))
     return {
         "access": access,
         "job": job,
+        # Parts by name only for those who see the whole job; a supplier sees its steps' parts.
+        "parts": parts
+        if access.can_manage_job()
+        else [p for p in parts if any(s.part_id == p.pk for s in steps)],
         "rows": rows,
         "orders": orders,
         "handoffs": handoffs,
@@ -340,6 +346,7 @@ def _perform(action: str, step, user, form, key: str | None) -> None:
             idempotency_key=key,
             good=form.cleaned_data["good"],
             scrap=form.cleaned_data["scrap"],
+            scrap_cause=form.cleaned_data.get("scrap_cause", ""),
         )
     elif action == "hold":
         progress.step_hold(
@@ -406,7 +413,7 @@ def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResp
             if to_step is None:
                 raise Http404("No such step.")
         try:
-            progress.handoff_ship(
+            handoffs.handoff_ship(
                 step=step,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,
@@ -430,11 +437,13 @@ def handoff_receive(request: HttpRequest, handoff_uuid: UUID) -> HttpResponse:
     form = ReceiveForm(request.POST)
     if form.is_valid():
         try:
-            received = progress.handoff_receive(
+            received = handoffs.handoff_receive(
                 handoff=handoff,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,
                 quantity=form.cleaned_data["quantity"],
+                rejected=form.cleaned_data.get("rejected") or 0,
+                cause=form.cleaned_data.get("cause") or "",
                 note=form.cleaned_data.get("note", ""),
             )
         except ValidationError as error:

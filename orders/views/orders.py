@@ -34,15 +34,18 @@ from ..forms import (
     ChangeTermsForm,
     ConfirmForm,
     DeclineForm,
+    InspectForm,
     OrderRequestForm,
     RatingForm,
     RatingReplyForm,
+    ReturnForm,
+    SupplyForm,
 )
 from ..live import workshops_config
-from ..models import Order, OrderStatus, Step
+from ..models import HandOffKind, HandOffStatus, Order, OrderStatus, RejectAction, Step
 from ..pdf import render_order_document
 from ..ratings import order_rating
-from ..selectors import route_candidates
+from ..selectors import order_deliveries, route_candidates
 from ..services import routing
 from ..services.documents import DOCUMENT_ITEMS, document_diff
 from ..services.ratings import rating_create, rating_reply
@@ -182,6 +185,36 @@ def render_order_detail(
         )
     is_supplier = order.supplier_id in access.managed
     is_buyer = order.buyer_id in access.managed
+    deliveries = order_deliveries(order)
+    for h in deliveries["handoffs"]:
+        receiving = h.to_workshop_id in access.managed
+        h.inspect_form = (
+            InspectForm(
+                initial={"accepted": h.quantity_received, "rejected": 0},
+                auto_id=f"id_inspect_{h.pk}_%s",
+            )
+            if receiving and h.status == HandOffStatus.RECEIVED and not h.inspected
+            else None
+        )
+        h.return_form = (
+            ReturnForm(
+                initial={
+                    "quantity": (h.quantity_rejected or 0) - h.returned,
+                    "cause": h.defect_cause,
+                },
+                auto_id=f"id_return_{h.pk}_%s",
+            )
+            if receiving
+            and h.kind == HandOffKind.SHIP
+            and (h.quantity_rejected or 0) > h.returned
+            and h.reject_action != RejectAction.SCRAP
+            else None
+        )
+    supply_form = (
+        SupplyForm()
+        if is_buyer and order.material_supply and order.status == OrderStatus.ACCEPTED
+        else None
+    )
     return render(
         request,
         "orders/order_detail.html",
@@ -200,6 +233,8 @@ def render_order_detail(
             "confirm_form": ConfirmForm(),
             "decline_form": DeclineForm(),
             "terms_form": ChangeTermsForm.for_order(order) if is_buyer else None,
+            "deliveries": deliveries,
+            "supply_form": supply_form,
             **rating_context(access, order, **rating_forms),
         },
         status=status,

@@ -14,8 +14,9 @@ from notifications.kinds import details_of
 from notifications.models import FannedOut, Notification
 from notifications.tasks import catch_up, postings_closing
 from orders.models import ProgressEvent
+from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.jobs import job_cancel, job_close
-from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
+from orders.services.progress import step_done, step_start
 from orders.services.ratings import rating_create
 from orders.services.routing import order_accept, order_change_terms, order_decline, order_request
 from tests.board.test_services import offer, post

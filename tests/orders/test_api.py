@@ -24,9 +24,8 @@ from orders.models import (
     Step,
     StepStatus,
 )
+from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.progress import (
-    handoff_receive,
-    handoff_ship,
     step_done,
     step_hold,
     step_resume,
@@ -487,7 +486,11 @@ def test_it_gives_the_hub_the_whole_event_log_in_order(chain, routed_job):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+09:00", accepted["at"])
     added = next(e for e in page["results"] if e["kind"] == "step.added")
     assert added["step"] == str(steps["L"].uuid)
-    assert added["data"] == {"process": "L", "after": []}
+    assert added["data"] == {
+        "process": "L",
+        "part": str(steps["L"].part.uuid),
+        "after": [],
+    }
 
 
 def test_events_after_a_seq_replay_exactly_the_missed_ones_in_order(chain, routed_job):
@@ -1315,6 +1318,7 @@ def _long_job(chain, n: int) -> Job:
         [
             HandOff(
                 job=job,
+                part_id=a.part_id,
                 from_step=a,
                 to_step=b,
                 from_workshop=chain.hub,

@@ -25,8 +25,9 @@ from orders.consumers import (
     visible_in,
 )
 from orders.models import ProgressEvent, Step
+from orders.services.handoffs import handoff_ship
 from orders.services.jobs import job_update, step_remove
-from orders.services.progress import handoff_ship, step_done, step_hold, step_start
+from orders.services.progress import step_done, step_hold, step_start
 from orders.services.routing import order_accept, order_request, order_withdraw
 from shopnet.asgi import application
 from tests.conftest import client_for

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.dag import StepGraph
 from orders.models import Job, Step, StepLink
-from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
+from orders.services.handoffs import handoff_receive, handoff_ship
+from orders.services.progress import step_done, step_start
 
 from .conftest import add, post_job
 

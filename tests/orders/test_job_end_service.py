@@ -19,8 +19,9 @@ from orders.models import (
     Step,
     StepStatus,
 )
+from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.jobs import job_cancel, job_close
-from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
+from orders.services.progress import step_done, step_start
 from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, post_job, refreshed, terms
 from tests.orders.test_services import (

@@ -31,15 +31,16 @@ from orders.models import (
     HandOffStatus,
     Job,
     Order,
+    OrderItem,
     OrderStatus,
+    Part,
     ProgressEvent,
     Step,
     StepLink,
     StepStatus,
 )
+from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.progress import (
-    handoff_receive,
-    handoff_ship,
     step_cancel,
     step_done,
     step_hold,
@@ -191,9 +192,15 @@ def clone(template: Job) -> tuple[Job, list[Step]]:
     building it through the services for every example would take most of the time budget."""
     template = Job.objects.get(pk=template.pk)  # its last_seq as it is now
     job = Job.objects.create(**_fields(template))
+    parts = {
+        old.pk: Part.objects.create(**_fields(old, job_id=job.pk))
+        for old in Part.objects.filter(job=template).order_by("pk")
+    }
     steps = {}
     for old in Step.objects.filter(job=template).order_by("pk"):
-        steps[old.pk] = Step.objects.create(**_fields(old, job_id=job.pk))
+        steps[old.pk] = Step.objects.create(
+            **_fields(old, job_id=job.pk, part_id=parts[old.part_id].pk)
+        )
     StepLink.objects.bulk_create(
         StepLink(predecessor=steps[a], successor=steps[b])
         for a, b in StepLink.objects.filter(successor__job=template).values_list(
@@ -205,12 +212,18 @@ def clone(template: Job) -> tuple[Job, list[Step]]:
         parent = orders[old.parent_id].pk if old.parent_id else None
         orders[old.pk] = Order.objects.create(**_fields(old, job_id=job.pk, parent_id=parent))
         orders[old.pk].steps.set([steps[s] for s in old.steps.values_list("pk", flat=True)])
+        OrderItem.objects.bulk_create(
+            OrderItem(**_fields(item, order_id=orders[old.pk].pk, part_id=parts[item.part_id].pk))
+            for item in old.items.all()
+        )
     HandOff.objects.bulk_create(
         HandOff(
             **_fields(
                 h,
                 job_id=job.pk,
-                from_step_id=steps[h.from_step_id].pk,
+                part_id=parts[h.part_id].pk,
+                order_id=orders[h.order_id].pk if h.order_id else None,
+                from_step_id=steps[h.from_step_id].pk if h.from_step_id else None,
                 to_step_id=steps[h.to_step_id].pk if h.to_step_id else None,
             )
         )

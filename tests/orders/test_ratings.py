@@ -12,7 +12,8 @@ from django.utils import timezone
 from core.services import Refused
 from orders.models import OrderStatus, ProgressEvent, Rating
 from orders.selectors import delivery_record, rating_summary
-from orders.services.progress import handoff_receive, handoff_ship, step_done, step_start
+from orders.services.handoffs import handoff_receive, handoff_ship
+from orders.services.progress import step_done, step_start
 from orders.services.ratings import rating_create, rating_reply
 from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, post_job, terms

@@ -14,7 +14,8 @@ from board.selectors import route_suggestions
 from core.services import Refused
 from orders.access import get_job_for
 from orders.models import HandOff, Step, StepStatus
-from orders.services.progress import handoff_ship, step_done, step_hold, step_start
+from orders.services.handoffs import handoff_ship
+from orders.services.progress import step_done, step_hold, step_start
 from orders.services.routing import order_accept, order_request
 from orders.views.floor import Card, floor_cards
 from orders.views.jobs import job_page_context
@@ -126,9 +127,9 @@ def test_parts_of_a_sub_ordered_step_go_to_the_sub_orders_buyer_on_every_page(ch
         for r in job_page_context(get_job_for(chain.grinder_owner, job.uuid))["rows"]
         if r["step"].pk == first.pk
     )
-    assert [dest for dest, _form in row["ship_to"]] == [None]
+    assert [(d.step, d.shop) for d, _form in row["ship_to"]] == [(None, chain.turner)]
     _queue, to_ship, _incoming = floor_cards(chain.grinder, manages=True)
     card = next(c for c in to_ship if c.step.pk == first.pk)
-    assert [dest for dest, _form in card.ship_to] == [None]
+    assert [(d.step, d.shop) for d, _form in card.ship_to] == [(None, chain.turner)]
     handoff = handoff_ship(step=first, actor=chain.grinder_floor, quantity=100)
     assert HandOff.objects.get(pk=handoff.pk).to_workshop == chain.turner

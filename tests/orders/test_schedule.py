@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.models import Job, Step, StepLink, StepStatus
+from orders.models import Job, Part, Step, StepLink, StepStatus
 from orders.schedule import Calendar, project_job
 from orders.services.progress import step_cancel, step_done, step_start
 from orders.services.routing import order_accept, order_request
@@ -209,9 +209,11 @@ def wide_job(chain, n: int) -> Job:
     this is about the projection's cost, not the services')."""
     job = post_job(chain, due_date=in_days(60))
     process = Process.objects.get(code="L")
+    part = Part.objects.main_for(job)
     steps = Step.objects.bulk_create(
         Step(
             job=job,
+            part=part,
             process=process,
             position=i,
             planned_hours=Decimal(i % 5 + 1),

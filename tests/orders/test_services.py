@@ -34,6 +34,7 @@ from orders.models import (
     StepLink,
     StepStatus,
 )
+from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.jobs import (
     job_cancel,
     job_close,
@@ -47,8 +48,6 @@ from orders.services.jobs import (
 )
 from orders.services.progress import (
     TRANSITIONS,
-    handoff_receive,
-    handoff_ship,
     step_cancel,
     step_done,
     step_hold,
@@ -888,7 +887,7 @@ def test_a_short_receipt_is_recorded_and_limits_the_next_step(chain, routed_job)
     assert received.status == HandOffStatus.RECEIVED
     assert refreshed(received).shortfall == 3 and received.quantity_received == 95
     event = job.events.get(kind="handoff.received")
-    assert event.data == {"quantity": 95, "shortfall": 3}
+    assert event.data == {"quantity": 95, "shortfall": 3, "part": str(turn.part.uuid)}
     assert event.handoff == handoff
     assert "3個不足" in refreshed(received).note
     with refused("already received"):
@@ -1066,12 +1065,12 @@ def every_kind_scenario(chain) -> list[Job]:
     step_start(step=plate, actor=chain.plater_owner)
     step_done(step=plate, actor=chain.plater_owner, good=99)
     handoff = handoff_ship(step=plate, actor=chain.plater_owner, quantity=99)
-    handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=97)
+    handoff_receive(handoff=handoff, actor=chain.hub_floor, quantity=99)
     do(chain, "cancel", spare)
-    run_through(chain, assemble, good=97)
-    run_through(chain, inspect, good=97)
-    # The plating order is delivered (its parts reached the hub): the hub rates it, the plater
-    # answers.
+    run_through(chain, assemble, good=99)
+    run_through(chain, inspect, good=99)
+    # The plating order is delivered (every part it made reached the hub and was accepted): the
+    # hub rates it, the plater answers.
     rating = rating_create(
         order=plating, actor=chain.hub_owner, quality=5, delivery=4, cost=3, comment="丁寧"
     )
@@ -1081,7 +1080,9 @@ def every_kind_scenario(chain) -> list[Job]:
 
     drawing_events(chain, job, top, turn)
     copy = job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
-    return [job, copy, open_board_scenario(chain), *job_end_scenario(chain)]
+    from tests.orders.test_parts import parts_scenario
+
+    return [job, copy, open_board_scenario(chain), *job_end_scenario(chain), *parts_scenario(chain)]
 
 
 def job_end_scenario(chain) -> list[Job]:

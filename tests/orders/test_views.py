@@ -19,7 +19,8 @@ from orders.models import (
     Step,
     StepStatus,
 )
-from orders.services.progress import handoff_ship, step_done, step_start
+from orders.services.handoffs import handoff_ship
+from orders.services.progress import step_done, step_start
 from orders.services.routing import order_request
 from tests.conftest import client_for
 from tests.drawings.files import VALID, upload
@@ -346,8 +347,8 @@ def test_the_job_page_costs_the_same_whatever_the_number_of_steps(
     client = client_for(chain.hub_owner)
     # session, user; the job; the user's memberships (access); orders; order-step pairs;
     # steps (id, shop); visible steps with process and shop; links; hand-offs; events;
-    # the navigation's memberships
-    with django_assert_num_queries(12):
+    # the navigation's memberships; the job's parts
+    with django_assert_num_queries(13):
         response = client.get(f"/jobs/{job.uuid}/")
     assert response.status_code == 200
     assert response.content.decode().count("step-card") == count

@@ -96,6 +96,26 @@ MATRIX: dict[str, Case] = {
     "handoff_receive": Case(
         "post", lambda o: f"/handoffs/{o['handoff'].uuid}/receive/", everyone(), {"quantity": 1}
     ),
+    # Inspecting, returning and reworking a hand-off: its page access is the hand-off's (the
+    # services then refuse whoever may not act, without a 404).
+    "handoff_inspect": Case(
+        "post", lambda o: f"/handoffs/{o['handoff'].uuid}/inspect/", everyone(), {"accepted": 1}
+    ),
+    "handoff_return": Case(
+        "post",
+        lambda o: f"/handoffs/{o['handoff'].uuid}/return/",
+        everyone(),
+        {"quantity": 1, "cause": "other"},
+    ),
+    "handoff_rework": Case(
+        "post", lambda o: f"/handoffs/{o['handoff'].uuid}/rework/", everyone(), {"action": "rework"}
+    ),
+    "order_supply": Case(
+        "post",
+        lambda o: f"/orders/{o['sub'].uuid}/supply/",
+        only("supplier", "sub_supplier", "hub"),
+        {"quantity": 1},
+    ),
     "order_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/route/", only("hub")),
     "order_list": Case("get", lambda o: "/orders/", signed_in()),
     # The sub-order (turner → grinder): its two parties; the hub sees it on the job page but
@@ -310,7 +330,8 @@ def test_every_url_is_in_the_matrix():
 @pytest.fixture
 def objects(chain, routed_job):
     from board import services as board_services
-    from orders.services.progress import handoff_ship, step_done, step_start
+    from orders.services.handoffs import handoff_ship
+    from orders.services.progress import step_done, step_start
 
     job, steps, orders = routed_job
     turn = steps["L"]
