@@ -84,7 +84,8 @@ def main() -> None:
         print(f"Load average at start: {at_start}, at end: {load()}; {args.rounds} rounds")
         print()
         print(
-            "| checkout | healthz p50 ms | hold/resume p50 ms | ratio | CPU ms per healthz | per tap |"
+            "| checkout | healthz p50 ms | hold/resume p50 ms | ratio "
+            "| CPU ms per healthz | per tap |"
         )
         print("|---|---:|---:|---:|---:|---:|")
         for name, s in state.items():
