@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from .models import IdempotencyKey
@@ -60,6 +60,34 @@ def _target_of(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
+def _claim(user: Any, key: str, action: str) -> IdempotencyKey | None:
+    """Insert the key's row, or None when the user already has that key: one statement
+    (`ON CONFLICT DO NOTHING`), so no savepoint is needed to survive the conflict. Like a
+    plain insert, it waits on the unique index for a concurrent request with the same key
+    until that one commits (then None) or rolls back (then this one's row)."""
+    record = IdempotencyKey(user=user, key=key, action=action)
+    connection = transaction.get_connection()
+    opts = IdempotencyKey._meta
+    fields = [opts.get_field(name) for name in ("user", "key", "action", "result", "created_at")]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
+    conflict = ", ".join(quote(opts.get_field(name).column) for name in ("user", "key"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(opts.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(opts.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding = False
+    return record
+
+
 def idempotent(action: str, model: type[T]) -> Callable:
     """Make a service safe to retry: the same (user, key) applies once; a repeat returns the
     object the first call returned, without changing anything or writing another event.
@@ -85,12 +113,8 @@ def idempotent(action: str, model: type[T]) -> Callable:
                 )
             target = _target_of(kwargs)
             with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotencyKey.objects.create(
-                            user=actor, key=idempotency_key, action=action
-                        )
-                except IntegrityError:
+                record = _claim(actor, idempotency_key, action)
+                if record is None:
                     record = IdempotencyKey.objects.get(user=actor, key=idempotency_key)
                     # A key names one request: the same action on the same object.
                     if record.action != action or record.result.get("target") != target:

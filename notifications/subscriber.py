@@ -1,16 +1,16 @@
 """The one subscriber that decides who is told of what.
 
 Every event of a job's log passes here twice:
-1. inside the change's transaction, `on_event` only notes the event; once the transaction
-   commits, one task per transaction (`fan_out`) is enqueued for all of its events, so a tap
-   pays for one small insert and never for the deciding or the sending;
+1. inside the change's transaction, `on_event` only notes the event in one task per
+   transaction (`fan_out`), written with the change and for all of its events, so a tap pays
+   for one small insert and never for the deciding or the sending;
 2. on the worker, `fan_out` asks `notices_for` who should be told (relevance: the people whose
    turn it is, by role) and keeps only those who may see the event (visibility: the same
    access helpers the pages use, and the event must be in that person's own view of the log),
    never the person who did it.
 
-A worker that never ran `fan_out` (the process died between commit and enqueue) loses
-nothing: `catch_up` reads the log for events no fan-out has marked (`FannedOut`).
+A fan-out that never ran (its task gave up, or was lost) loses nothing: `catch_up` reads the
+log for events no fan-out has marked (`FannedOut`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from board.models import Offer, OfferStatus, Posting, PostingStatus
 from board.selectors import get_posting_for
@@ -73,39 +75,74 @@ LATE_RISK_KINDS = frozenset(
 
 
 def on_event(event: ProgressEvent) -> None:
-    """Note `event`; after commit, one `fan_out` task for every event of the transaction."""
+    """Note `event` in the one `fan_out` task of its transaction.
+
+    With the database's task queue (the settings'), the task row is written in the change's
+    own transaction, at its first event: it commits with the change or not at all, and the
+    change pays one insert (one update per further event) instead of a transaction of its own
+    after the commit. Another queue gets the task after the commit (`_flush`)."""
     if not settings.NOTIFICATIONS_ENABLED:
         return
     connection = transaction.get_connection()
     pending = getattr(connection, "_notification_events", None)
+    marker = getattr(connection, "_notification_marker", None)
+    # The callback registered with the pending events is still there: they are still to commit
+    # (a rolled-back savepoint takes its callbacks, and its task row, with it).
     registered = pending is not None and any(
-        callback is _flush for _, callback, _ in connection.run_on_commit
+        callback is marker for _, callback, _ in connection.run_on_commit
     )
     if not registered:
-        # A fresh transaction, or the last one's callback was rolled back with its events.
-        pending = connection._notification_events = []
-        transaction.on_commit(_flush)
+        # A fresh transaction, or the last one's task was rolled back with its events.
+        pending = connection._notification_events = [event.pk]
+        connection._notification_task = None
+        if _queue_in_transaction():
+            from .tasks import fan_out  # here: tasks imports this module
+
+            connection._notification_task = fan_out.enqueue(pending).id
+
+            def marker() -> None:
+                _committed()
+
+        else:
+            marker = _flush
+        connection._notification_marker = marker
+        transaction.on_commit(marker)
+        return
     pending.append(event.pk)
+    if connection._notification_task is not None:
+        # The task already written names this event too (inside the same transaction).
+        DBTaskResult.objects.filter(id=connection._notification_task).update(
+            args_kwargs={"args": [list(pending)], "kwargs": {}}
+        )
+
+
+def _queue_in_transaction() -> bool:
+    from .tasks import fan_out
+
+    return isinstance(fan_out.get_backend(), DatabaseBackend)
+
+
+def _committed() -> None:
+    connection = transaction.get_connection()
+    connection._notification_events = None
+    connection._notification_task = None
+    connection._notification_marker = None
 
 
 def _flush() -> None:
+    """After the commit, for a task queue outside the database: enqueue the transaction's
+    events. A failure is logged: the change is committed, `catch_up` finds the events."""
     connection = transaction.get_connection()
     event_ids = getattr(connection, "_notification_events", None) or []
     connection._notification_events = None
+    connection._notification_marker = None
     if not event_ids:
         return
-    from .tasks import fan_out  # here: tasks imports this module
+    from .tasks import fan_out
 
     try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # The doorbell's commit need not wait for the disk: the events it names are
-                # already durable, and a doorbell lost in a crash is rung again by `catch_up`.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            fan_out.enqueue(event_ids)
+        fan_out.enqueue(event_ids)
     except Exception:
-        # The change is committed; `catch_up` will find these events in the log.
         logger.warning("Could not enqueue the fan-out of %s", event_ids, exc_info=True)
 
 

@@ -19,6 +19,7 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from workshops.access import remember_roles
 from workshops.models import User
 from workshops.selectors import user_roles
 
@@ -45,6 +46,17 @@ def jobs_visible_to(user: User) -> QuerySet[Job]:
     return Job.objects.filter(Q(owner_id__in=managed) | Exists(party) | Exists(performing))
 
 
+@dataclass(frozen=True)
+class StepAround:
+    """What the answer about one step shows beyond its row, as `step_access` read it: the
+    public ids of its visible predecessors (in the order of their positions) and of the
+    visible orders covering it (in the order they were requested)."""
+
+    step_id: int
+    predecessors: list[str]
+    orders: list[str]
+
+
 @dataclass
 class JobAccess:
     """What one user may see of one job; built once per request by `get_job_for`."""
@@ -56,6 +68,9 @@ class JobAccess:
     is_hub_manager: bool
     orders: list[Order] = field(default_factory=list)
     step_ids: set[int] = field(default_factory=set)
+    # The access around one step (`step_access`) also knows what an answer about that step
+    # shows: its visible predecessors and the visible orders covering it (`StepAround`).
+    around: StepAround | None = None
 
     @property
     def order_ids(self) -> set[int]:
@@ -164,14 +179,20 @@ def _job_access(user: User | None, managed: set[int], floor: set[int], job: Job)
 def step_access(access: JobAccess, step: Step) -> JobAccess:
     """What `access`'s user sees of one step, the steps it waits for and the orders covering
     them, by the rule of `job_access`: enough to answer for that step (its visible
-    predecessors and orders), not for the rest of the job. `access` need only know the user's
-    shops and the job. Two queries (one for floor staff, who see no orders)."""
+    predecessors and orders, kept in `around`), not for the rest of the job. `access` need
+    only know the user's shops and the job. Two queries (one for floor staff, who see no
+    orders)."""
     step_shops = {step.pk: step.workshop_id}
-    step_shops.update(
+    links = sorted(
         StepLink.objects.filter(successor=step).values_list(
-            "predecessor_id", "predecessor__workshop_id"
+            "predecessor__position",
+            "pk",
+            "predecessor_id",
+            "predecessor__workshop_id",
+            "predecessor__uuid",
         )
     )
+    step_shops.update((predecessor, shop) for _p, _pk, predecessor, shop, _uuid in links)
     orders: dict[int, Order] = {}
     order_steps: dict[int, set[int]] = {}
     # Only the hub's and the parties' managers see orders: floor staff are spared the query.
@@ -193,6 +214,11 @@ def step_access(access: JobAccess, step: Step) -> JobAccess:
         is_hub_manager=access.is_hub_manager,
     )
     _see(narrowed, list(orders.values()), order_steps, step_shops)
+    narrowed.around = StepAround(
+        step_id=step.pk,
+        predecessors=[str(uuid) for _p, _pk, pk, _shop, uuid in links if pk in narrowed.step_ids],
+        orders=[str(o.uuid) for o in narrowed.orders if step.pk in order_steps.get(o.pk, ())],
+    )
     return narrowed
 
 
@@ -212,6 +238,8 @@ def get_step_to_perform(user: User, step_uuid: UUID | str) -> tuple[JobAccess, S
     except Step.DoesNotExist:
         raise Http404("No such step.") from None
     managed, floor = user_roles(user)
+    # The service checks the performer's membership again: it is the one just read.
+    remember_roles(user, managed, floor)
     performs = step.workshop_id in managed or step.workshop_id in floor
     if not performs and step.job.owner_id not in managed:
         return get_step_by_uuid_for(user, step_uuid)

@@ -131,6 +131,18 @@ def _job_context(access: JobAccess, step_ids) -> dict[str, Any]:
     }
 
 
+def _step_context(access: JobAccess, step: Step) -> dict[str, Any]:
+    """The serializer context for the answer about one step: from what the access around it
+    already read (`access.around`, no query), else from the job's access (two queries)."""
+    around = access.around
+    if around is None or around.step_id != step.pk:
+        return _job_context(access, [step.pk])
+    return {
+        "predecessors": {step.pk: around.predecessors},
+        "step_orders": {step.pk: around.orders},
+    }
+
+
 def _visible_steps(access: JobAccess):
     return access.steps().select_related("process", "workshop").order_by("position", "pk")
 
@@ -145,7 +157,7 @@ def _orders(queryset):
 
 def _step_response(access: JobAccess, step: Step) -> dict[str, Any]:
     step = _visible_steps(access).get(pk=step.pk)
-    return StepSerializer(step, context=_job_context(access, [step.pk])).data
+    return StepSerializer(step, context=_step_context(access, step)).data
 
 
 def _order_response(access: JobAccess, order: Order) -> dict[str, Any]:
@@ -339,9 +351,7 @@ class StepAction(APIView):
         if getattr(result, "_replayed", False):
             return _respond(result, _step_response(access, result))
         # The step as the service left it, its schedule included: no need to read it again.
-        return _respond(
-            result, StepSerializer(result, context=_job_context(access, [step.pk])).data
-        )
+        return _respond(result, StepSerializer(result, context=_step_context(access, step)).data)
 
     def parse(self, request: Request) -> dict[str, Any]:
         if self.input_serializer is None:

@@ -8,8 +8,10 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from notifications.models import Notification
+from notifications.tasks import fan_out
 from orders.services.routing import order_request
 from tests.board.conftest import board  # noqa: F401  (fixture)
 from tests.orders import conftest as orders
@@ -25,6 +27,8 @@ def act(django_capture_on_commit_callbacks):
     @contextmanager
     def acting():
         connection._notification_events = None
+        # The fixtures' fan-outs were queued with their changes: they are not this test's.
+        DBTaskResult.objects.filter(task_path=fan_out.module_path).delete()
         with django_capture_on_commit_callbacks(execute=True):
             yield
         # A task's own on-commit work may enqueue more (fan-out, then sending): run to the end.

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
 from board import services as board_services
 from notifications import subscriber
 from notifications.kinds import details_of
 from notifications.models import FannedOut, Notification
-from notifications.tasks import catch_up, postings_closing
+from notifications.tasks import catch_up, fan_out, postings_closing
 from orders.models import ProgressEvent
 from orders.services.handoffs import handoff_receive, handoff_ship
 from orders.services.jobs import job_cancel, job_close
@@ -258,10 +260,11 @@ def test_each_event_is_fanned_out_once_however_often_the_task_runs(chain, act):
 def test_an_event_whose_task_was_lost_is_caught_up_from_the_log(chain, settings):
     settings.NOTIFICATIONS_CATCH_UP_AFTER = 60
     job, step = one_step_job(chain)
-    # No on-commit run: as if the process died between commit and enqueue.
     order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
     )
+    # The task was queued with the change; it is lost (deleted by hand, or it gave up).
+    assert DBTaskResult.objects.filter(task_path=fan_out.module_path).delete()[0] == 1
     assert run_tasks() == 0
     ProgressEvent.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
     catch_up.call()
@@ -271,9 +274,48 @@ def test_an_event_whose_task_was_lost_is_caught_up_from_the_log(chain, settings)
     assert len(told()) == 1
 
 
-def test_a_rolled_back_change_tells_nobody(chain, act):
-    from django.db import transaction
+def _queued_fan_outs() -> list[list[int]]:
+    return [
+        r.args_kwargs["args"][0]
+        for r in DBTaskResult.objects.filter(task_path=fan_out.module_path).order_by("enqueued_at")
+    ]
 
+
+def test_the_fan_out_is_queued_in_the_change_s_transaction_once_for_all_its_events(chain):
+    """The task is written with the change (no transaction of its own after the commit), and
+    one task names every event of the transaction: the last step done completes the job."""
+    _job, step = one_step_job(chain)
+    step_start(step=step, actor=chain.hub_owner)
+    DBTaskResult.objects.all().delete()
+    before = ProgressEvent.objects.latest("pk").pk
+    connection._notification_events = None  # a new transaction, as a request's
+    with transaction.atomic():
+        step_done(step=step, actor=chain.hub_owner, good=1)
+        # Before the commit: the task is there, with both events.
+        events = dict(ProgressEvent.objects.filter(pk__gt=before).values_list("kind", "pk"))
+        assert set(events) == {"step.done", "job.completed"}
+        assert _queued_fan_outs() == [sorted(events.values())]
+
+
+def test_a_rolled_back_change_queues_no_fan_out(chain, routed_job):
+    _job, steps, _orders = routed_job
+    DBTaskResult.objects.all().delete()
+    connection._notification_events = None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                step_start(step=steps["L"], actor=chain.turner_owner)
+                assert len(_queued_fan_outs()) == 1
+                raise RuntimeError("the request fails after the event")
+        except RuntimeError:
+            pass
+        # A later change in the same transaction gets a task of its own, naming only itself.
+        step_start(step=steps["L"], actor=chain.turner_owner)
+        started = ProgressEvent.objects.filter(kind="step.started").latest("pk")
+        assert _queued_fan_outs() == [[started.pk]]
+
+
+def test_a_rolled_back_change_tells_nobody(chain, act):
     job, step = one_step_job(chain)
     with act():
         try:
