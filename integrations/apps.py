@@ -14,8 +14,18 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         # In ready(): both modules import models, which cannot load while the app registry is
         # still being built.
+        from django.db.models.signals import post_delete, post_save
+
         from orders import events
 
         from . import subscriber
+        from .models import WebhookEndpoint
 
         events.subscribe(subscriber.on_event)
+        # Whether any endpoint is active is cached per process: a change here reads it afresh.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                subscriber.endpoints_changed_signal,
+                sender=WebhookEndpoint,
+                dispatch_uid=f"webhook-endpoints-{signal}",
+            )

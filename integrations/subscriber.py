@@ -1,21 +1,50 @@
 """From the job log to webhook deliveries. In the change's transaction, the new events are
 noted; after commit, one `plan` task for them all is enqueued (like notifications' fan-out).
-Planning and sending run on the worker, never in the request."""
+Planning and sending run on the worker, never in the request.
+
+Most districts register no endpoint: then a change pays nothing here (whether any endpoint is
+active is read at most once per `ENDPOINTS_TTL` seconds per process). A missed plan is found
+by the worker's sweep."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
 
 from orders.models import ProgressEvent
 
+ENDPOINTS_TTL = 30.0
+_any_active = {"checked": float("-inf"), "answer": False}
+
+
+def any_active_endpoint() -> bool:
+    """Whether some workshop has an active endpoint: read once per `ENDPOINTS_TTL` seconds."""
+    now = time.monotonic()
+    if now - _any_active["checked"] > ENDPOINTS_TTL:
+        from .models import WebhookEndpoint
+
+        _any_active["answer"] = WebhookEndpoint.objects.filter(is_active=True).exists()
+        _any_active["checked"] = now
+    return _any_active["answer"]
+
+
+def endpoints_changed() -> None:
+    """An endpoint was added or turned on or off in this process: read afresh next time."""
+    _any_active["checked"] = float("-inf")
+
+
+def endpoints_changed_signal(sender, **kwargs) -> None:
+    endpoints_changed()
+
+
 logger = logging.getLogger(__name__)
 
 
 def on_event(event: ProgressEvent) -> None:
-    if not settings.WEBHOOKS_ENABLED:
+    if not settings.WEBHOOKS_ENABLED or not any_active_endpoint():
         return
     connection = transaction.get_connection()
     pending = getattr(connection, "_webhook_events", None)

@@ -44,6 +44,19 @@ def _close_stream_connections(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _no_webhook_endpoints_yet(monkeypatch):
+    """Each test starts with no webhook endpoint (its rows are rolled back without a signal):
+    the per-process answer is primed, so that no test's pinned query count depends on when the
+    answer was last read. Creating an endpoint in a test reads it afresh (a signal)."""
+    import time
+
+    from integrations import subscriber
+
+    monkeypatch.setattr(subscriber, "ENDPOINTS_TTL", 1e9)
+    subscriber._any_active.update(checked=time.monotonic(), answer=False)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
