@@ -236,6 +236,13 @@ class Workshop(models.Model):
     work_day_end = models.TimeField(_("working day ends"), default=datetime.time(17, 30))
     # ISO weekdays the shop works, Monday = 1: "12345" is Monday to Friday.
     work_weekdays = models.CharField(_("working days"), max_length=7, default="12345")
+    # The rest of the shop's calendar (workshops/calendar.py): public holidays, its own closed
+    # and extra working days ([{"first", "last", "note"}], ISO dates) and its breaks
+    # ([{"start", "end"}], HH:MM). Kept on the row so that a projection reads it for free.
+    observes_public_holidays = models.BooleanField(_("closed on public holidays"), default=True)
+    closed_days = models.JSONField(_("closed days"), default=list, blank=True)
+    extra_working_days = models.JSONField(_("extra working days"), default=list, blank=True)
+    break_times = models.JSONField(_("break times"), default=list, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -499,6 +506,7 @@ AUDIT_ACTION_LABELS = {
     "membership.role_changed": _("Role changed"),
     "membership.removed": _("Member removed"),
     "membership.password_set": _("Member's password set"),
+    "calendar.updated": _("Calendar changed"),
 }
 
 
