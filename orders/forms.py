@@ -228,7 +228,11 @@ class TermsForm(ServiceErrorsMixin, forms.Form):
     payment_due_date = forms.DateField(
         label=_("Payment due date"),
         widget=DateInput(),
-        help_text=_("At most 60 days after delivery (取適法)."),
+        required=False,
+        help_text=_(
+            "At most 60 days after delivery (取適法). Filled in from the payment terms agreed "
+            "with the supplier; you may change it."
+        ),
     )
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
     terms_note = forms.CharField(
@@ -347,4 +351,26 @@ class RatingReplyForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Write a reply.")},
         help_text=_("You can reply once. It is shown under the rating."),
+    )
+
+
+CLOSING_DAY_CHOICES = [(31, _("Month end"))] + [(d, str(d)) for d in range(1, 29)]
+PAYMENT_MONTH_CHOICES = [
+    (0, _("The same month")),
+    (1, _("The next month")),
+    (2, _("The month after next")),
+]
+
+
+class TradingTermsForm(ServiceErrorsMixin, forms.Form):
+    """締日・支払月・支払日 of a trading pair."""
+
+    closing_day = forms.TypedChoiceField(
+        label=_("Closing day"), choices=CLOSING_DAY_CHOICES, coerce=int
+    )
+    payment_month_offset = forms.TypedChoiceField(
+        label=_("Payment month"), choices=PAYMENT_MONTH_CHOICES, coerce=int
+    )
+    payment_day = forms.TypedChoiceField(
+        label=_("Payment day"), choices=CLOSING_DAY_CHOICES, coerce=int
     )

@@ -28,7 +28,9 @@ from .models import (
     Step,
     StepLink,
     StepStatus,
+    TradingTerms,
 )
+from .payment_terms import PaymentTerms
 
 # --- the floor station ---------------------------------------------------------------------
 
@@ -335,3 +337,9 @@ def route_candidates(
         )
     rows.sort(key=lambda r: (r["km"] is None, r["km"] or 0, r["shop"].name_kana or r["shop"].name))
     return rows
+
+
+def trading_terms(buyer_id: int, supplier_id: int) -> PaymentTerms | None:
+    """The payment terms `buyer` pays `supplier` on, if the pair agreed any. One query."""
+    row = TradingTerms.objects.filter(buyer_id=buyer_id, supplier_id=supplier_id).first()
+    return row.as_terms() if row else None

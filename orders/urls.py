@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import floor, job_end, jobs, lists, load, orders, peers, ratings, traveler
+from .views import floor, job_end, jobs, lists, load, orders, peers, ratings, terms, traveler
 
 urlpatterns = [
     path("floor/", floor.floor, name="floor"),
@@ -28,6 +28,16 @@ urlpatterns = [
     ),
     path("handoffs/<uuid:handoff_uuid>/receive/", jobs.handoff_receive, name="handoff_receive"),
     path("jobs/<uuid:job_uuid>/route/", orders.order_new, name="order_new"),
+    path(
+        "jobs/<uuid:job_uuid>/route/payment-due/",
+        terms.payment_due_prefill,
+        name="payment_due_prefill",
+    ),
+    path(
+        "trading/<uuid:buyer_uuid>/<uuid:supplier_uuid>/terms/",
+        terms.trading_terms_page,
+        name="trading_terms",
+    ),
     path(
         "workshops/<uuid:workshop_uuid>/request/",
         peers.workshop_request,

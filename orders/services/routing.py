@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,12 +31,13 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from ..payment_terms import PaymentTerms, latest_lawful_payment, payment_due_date
+from ..selectors import trading_terms
 from .documents import document_issue
 from .progress import recompute
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving
-# the goods, counting the day of receipt.
-PAYMENT_DAYS_LIMIT = 60
+# the goods, counting the day of receipt; orders/payment_terms.py holds the count.
 
 TERM_FIELDS = (
     "price",
@@ -49,9 +50,24 @@ TERM_FIELDS = (
 )
 
 
-def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
-    """Validate an order's terms; returns them cleaned. Raises Refused with every problem."""
+def with_payment_due_date(
+    terms: dict[str, Any], payment_terms: PaymentTerms | None
+) -> dict[str, Any]:
+    """`terms` with the payment due date the pair's standing terms give for the delivery
+    date, when none was entered (an entered date is kept: the form prefills, the buyer may
+    change it)."""
+    due = terms.get("due_date")
+    if terms.get("payment_due_date") or payment_terms is None or not isinstance(due, date):
+        return terms
+    return {**terms, "payment_due_date": payment_due_date(payment_terms, due)}
+
+
+def check_terms(terms: dict[str, Any], payment_terms: PaymentTerms | None = None) -> dict[str, Any]:
+    """Validate an order's terms; returns them cleaned. Raises Refused with every problem.
+    With the pair's standing `payment_terms` (a monthly closing), the 60-day limit is read
+    as the practice reads it for a closing (orders/payment_terms.py)."""
     errors: dict[str, str] = {}
+    terms = with_payment_due_date(terms, payment_terms)
     cleaned = dict(terms)
     try:
         price = Decimal(str(terms.get("price")))
@@ -78,13 +94,13 @@ def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
     pay: date | None = terms.get("payment_due_date")
     if not isinstance(pay, date):
         errors["payment_due_date"] = _("Enter the payment due date.")
-    elif isinstance(due, date) and pay > due + timedelta(days=PAYMENT_DAYS_LIMIT - 1):
+    elif isinstance(due, date) and pay > latest_lawful_payment(due, payment_terms):
         errors["payment_due_date"] = _(
             "The payment due date must be within 60 days of delivery (by %(latest)s). "
             "Under the Act on the Proper Conduct of Subcontract Transactions (取適法) the price "
             "must be paid within 60 days of receiving the goods, even if inspection is not "
             "finished."
-        ) % {"latest": (due + timedelta(days=PAYMENT_DAYS_LIMIT - 1)).isoformat()}
+        ) % {"latest": latest_lawful_payment(due, payment_terms).isoformat()}
     elif isinstance(due, date) and pay < today:
         errors["payment_due_date"] = _("The payment due date cannot be in the past.")
     if terms.get("payment_method") not in PaymentMethod.values:
@@ -220,8 +236,13 @@ def order_request_problems(
         if problem:
             code = "supplier_inactive" if not supplier.is_active else "no_capability"
             errors.add("supplier", problem, code)
+    pair_terms = (
+        trading_terms(buyer.pk, supplier.pk)
+        if supplier is not None and supplier.pk != buyer.pk
+        else None
+    )
     try:
-        check_terms(terms)
+        check_terms(terms, pair_terms)
     except Refused as refused:
         errors.add_refused(refused)
     return errors
@@ -270,7 +291,7 @@ def order_request(
     )
     if errors:
         raise Refused(errors)
-    cleaned = check_terms(terms)
+    cleaned = check_terms(terms, trading_terms(buyer.pk, supplier.pk))
     order = Order.objects.create(
         job=job,
         parent=parent,
@@ -409,7 +430,7 @@ def order_change_terms(
             code="reason_required",
         )
     merged = {field: terms.get(field, getattr(order, field)) for field in TERM_FIELDS}
-    cleaned = check_terms(merged)
+    cleaned = check_terms(merged, trading_terms(order.buyer_id, order.supplier_id))
     changed = [f for f in TERM_FIELDS if getattr(order, f) != cleaned[f]]
     if not changed:
         raise Refused(_("Nothing in the terms changed."), code="no_change")

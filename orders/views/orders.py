@@ -59,6 +59,20 @@ def _routable_steps(access, parent: Order | None):
     )
 
 
+def routing_buyer(request: HttpRequest, access: JobAccess) -> tuple[Order | None, Workshop]:
+    """(the order passed on, the shop that routes) for the route form: the hub, or with
+    `?parent=` the supplier of that accepted order; 404 for anyone who may not route."""
+    parent_uuid = request.GET.get("parent") or request.POST.get("parent")
+    if parent_uuid:
+        _access, parent = get_order_for(request.user, parent_uuid)
+        if parent.supplier_id not in access.managed or parent.status != OrderStatus.ACCEPTED:
+            raise Http404("No such order.")
+        return parent, parent.supplier
+    if not access.can_manage_job():
+        raise Http404("No such job.")
+    return None, access.job.owner
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
@@ -66,17 +80,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     that `order_request` would accept for them, with what tells them apart, and shows every
     problem of a refused request at once."""
     access = get_job_for(request.user, job_uuid)
-    parent = None
-    parent_uuid = request.GET.get("parent") or request.POST.get("parent")
-    if parent_uuid:
-        _access, parent = get_order_for(request.user, parent_uuid)
-        if parent.supplier_id not in access.managed or parent.status != OrderStatus.ACCEPTED:
-            raise Http404("No such order.")
-        buyer = parent.supplier
-    else:
-        if not access.can_manage_job():
-            raise Http404("No such job.")
-        buyer = access.job.owner
+    parent, buyer = routing_buyer(request, access)
     routable = _routable_steps(access, parent)
     posted = request.method == "POST"
     wanted_steps = request.POST.getlist("steps") if posted else request.GET.getlist("step")

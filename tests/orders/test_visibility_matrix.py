@@ -150,6 +150,17 @@ MATRIX: dict[str, Case] = {
     "workshop_load": Case(
         "get", lambda o: f"/workshops/{o['grinder'].uuid}/load/", only("sub_supplier")
     ),
+    # A trading pair's payment terms: the buyer's and the supplier's owners and managers (here
+    # the turner passes grinding on to the grinder).
+    "trading_terms": Case(
+        "get",
+        lambda o: f"/trading/{o['L'].workshop.uuid}/{o['grinder'].uuid}/terms/",
+        only("supplier", "sub_supplier"),
+    ),
+    # The route form's payment date prefill: whoever may route the job's steps.
+    "payment_due_prefill": Case(
+        "get", lambda o: f"/jobs/{o['job'].uuid}/route/payment-due/", only("hub")
+    ),
     # --- API --------------------------------------------------------------------------------
     "api_jobs": Case("get", lambda o: "/api/v1/jobs/", signed_in()),
     "api_job_detail": Case("get", lambda o: f"/api/v1/jobs/{o['job'].uuid}/", everyone()),
