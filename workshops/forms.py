@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.forms import MAX_SIZE_MM, DecimalField, IntegerField, RangeField
 
+from .invoice_number import normalize as normalize_invoice_number
 from .models import (
     Capability,
     Certification,
@@ -63,6 +64,13 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
     )
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    # Longer than the stored 14 characters: typed with spaces or hyphens, it is normalized.
+    invoice_registration_number = forms.CharField(
+        label=_("Invoice registration number"),
+        max_length=40,
+        required=False,
+        help_text=_("T and 13 digits (適格請求書発行事業者登録番号). Full-width input is fine."),
+    )
 
     class Meta:
         model = Workshop
@@ -91,6 +99,10 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
                 self.fields[name].min_value, self.fields[name].max_value = low, high
         if "headcount" in self.fields:
             self.fields["headcount"].units = ("人", "名")
+
+    def clean_invoice_registration_number(self):
+        # Ｔ１２３… from a Japanese keyboard: the model's check reads the normalized form.
+        return normalize_invoice_number(self.cleaned_data.get("invoice_registration_number"))
 
     def clean_founded_year(self):
         year = self.cleaned_data.get("founded_year")

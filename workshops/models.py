@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +17,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.models import LogEntry
+
+from .invoice_number import invoice_number_problems
+from .invoice_number import normalize as normalize_invoice_number
 
 
 class User(AbstractUser):
@@ -221,6 +225,13 @@ class Workshop(models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # 適格請求書発行事業者登録番号: "T" and 13 digits, checked in `clean` (invoice_number.py).
+    invoice_registration_number = models.CharField(
+        _("invoice registration number"), max_length=14, blank=True
+    )
+    invoice_registrant_is_sole_proprietor = models.BooleanField(
+        _("registered as a sole proprietor"), default=False
+    )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     certifications = models.ManyToManyField(
         Certification, blank=True, related_name="workshops", verbose_name=_("certifications")
@@ -263,6 +274,18 @@ class Workshop(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.invoice_registration_number = normalize_invoice_number(
+            self.invoice_registration_number
+        )
+        problems = invoice_number_problems(
+            self.invoice_registration_number,
+            sole_proprietor=self.invoice_registrant_is_sole_proprietor,
+        )
+        if problems:
+            raise ValidationError({"invoice_registration_number": problems})
 
     @property
     def display_name_en(self) -> str:

@@ -59,6 +59,8 @@ PROFILE_FIELDS = (
     "description_en",
     "phone",
     "website",
+    "invoice_registration_number",
+    "invoice_registrant_is_sole_proprietor",
 )
 CAPABILITY_FIELDS = (
     "max_length_mm",
