@@ -705,3 +705,46 @@ class TradingTermsChange(LogEntry):
     class Meta(LogEntry.Meta):
         verbose_name = _("payment terms change")
         verbose_name_plural = _("payment terms changes")
+
+
+class CounterStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the buyer's answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class CounterOffer(models.Model):
+    """A supplier's answer to a request with another price or delivery date (逆提案), instead of
+    only accepting or declining. The buyer accepts it (the order is then accepted on these
+    terms and its document issued) or declines it (the request stands as it was). At most one
+    is open per order. Prices: the two parties only."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="counters")
+    price = models.DecimalField(_("price (excl. tax, JPY)"), max_digits=12, decimal_places=0)
+    due_date = models.DateField(_("delivery date"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=CounterStatus.choices, default=CounterStatus.OPEN
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="open"),
+                name="one_open_counter_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: ¥{self.price} / {self.due_date} ({self.status})"

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import floor, job_end, jobs, lists, load, orders, peers, ratings, terms, traveler
+from .views import (
+    counters,
+    floor,
+    job_end,
+    jobs,
+    lists,
+    load,
+    orders,
+    peers,
+    ratings,
+    terms,
+    traveler,
+)
 
 urlpatterns = [
     path("floor/", floor.floor, name="floor"),
@@ -63,6 +75,17 @@ urlpatterns = [
     ),
     path("workshops/<uuid:workshop_uuid>/load/", load.workshop_load, name="workshop_load"),
     path("orders/<uuid:order_uuid>/accept/", orders.order_accept, name="order_accept"),
+    path("orders/<uuid:order_uuid>/counter/", counters.order_counter, name="order_counter"),
+    path(
+        "orders/<uuid:order_uuid>/counter/accept/",
+        counters.counter_accept,
+        name="counter_accept",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/counter/decline/",
+        counters.counter_decline,
+        name="counter_decline",
+    ),
     path("orders/<uuid:order_uuid>/decline/", orders.order_decline, name="order_decline"),
     path("orders/<uuid:order_uuid>/withdraw/", orders.order_withdraw, name="order_withdraw"),
 ]

@@ -33,13 +33,15 @@ from ..filters import OrderFilter
 from ..forms import (
     ChangeTermsForm,
     ConfirmForm,
+    CounterAnswerForm,
+    CounterForm,
     DeclineForm,
     OrderRequestForm,
     RatingForm,
     RatingReplyForm,
 )
 from ..live import workshops_config
-from ..models import Order, OrderStatus, Step
+from ..models import CounterStatus, Order, OrderStatus, Step
 from ..pdf import render_order_document
 from ..ratings import order_rating
 from ..selectors import route_candidates
@@ -172,9 +174,17 @@ def order_detail(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
 
 
 def render_order_detail(
-    request: HttpRequest, access, order: Order, *, status: int = 200, **rating_forms
+    request: HttpRequest,
+    access,
+    order: Order,
+    *,
+    status: int = 200,
+    counter_form: CounterForm | None = None,
+    counter_answer_form: CounterAnswerForm | None = None,
+    **rating_forms,
 ) -> HttpResponse:
-    """The order page; the rating views re-render it with their bound form on a refusal."""
+    """The order page; the rating and counter-offer views re-render it with their bound form
+    on a refusal."""
     documents = list(documents_visible(access, order))
     versions = []
     for i, document in enumerate(documents):
@@ -186,6 +196,10 @@ def render_order_detail(
         )
     is_supplier = order.supplier_id in access.managed
     is_buyer = order.buyer_id in access.managed
+    # Counter-offers carry prices: the two parties only.
+    counters = list(order.counters.all()) if access.can_see_price(order) else []
+    open_counter = next((c for c in counters if c.status == CounterStatus.OPEN), None)
+    requested = order.status == OrderStatus.REQUESTED
     return render(
         request,
         "orders/order_detail.html",
@@ -204,6 +218,18 @@ def render_order_detail(
             "confirm_form": ConfirmForm(),
             "decline_form": DeclineForm(),
             "terms_form": ChangeTermsForm.for_order(order) if is_buyer else None,
+            "counters": counters,
+            "open_counter": open_counter,
+            "counter_form": (
+                (counter_form or CounterForm.for_order(order))
+                if is_supplier and requested and open_counter is None
+                else None
+            ),
+            "counter_answer_form": (
+                (counter_answer_form or CounterAnswerForm(prefix="answer"))
+                if is_buyer and requested and open_counter is not None
+                else None
+            ),
             **rating_context(access, order, **rating_forms),
         },
         status=status,

@@ -108,6 +108,14 @@ MATRIX: dict[str, Case] = {
         lambda o: f"/orders/{o['sub'].uuid}/accept/",
         only("supplier", "sub_supplier", "hub"),
     ),
+    # A counter-offer: only the order's supplier proposes (here the sub-order's: the grinder);
+    # only its buyer answers one, and with none open there is nothing to answer (404 for all;
+    # tests/orders/test_counter_offers.py walks the answers with one open).
+    "order_counter": Case(
+        "post", lambda o: f"/orders/{o['sub'].uuid}/counter/", only("sub_supplier")
+    ),
+    "counter_accept": Case("post", lambda o: f"/orders/{o['sub'].uuid}/counter/accept/", only()),
+    "counter_decline": Case("post", lambda o: f"/orders/{o['sub'].uuid}/counter/decline/", only()),
     "order_decline": Case(
         "post",
         lambda o: f"/orders/{o['sub'].uuid}/decline/",
