@@ -17,7 +17,16 @@ from django.utils import timezone
 from workshops.calendar import Calendar
 
 from .dag import StepGraph
-from .models import FINISHED_STEP_STATES, Job, Order, OrderStatus, Step, StepStatus
+from .events import locked_job
+from .models import (
+    ENDED_JOB_STATES,
+    FINISHED_STEP_STATES,
+    Job,
+    Order,
+    OrderStatus,
+    Step,
+    StepStatus,
+)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -114,3 +123,20 @@ def project_job(
     if (job.projected_finish, job.late_risk) != (projected, job_late):
         job.projected_finish, job.late_risk = projected, job_late
         Job.objects.filter(pk=job.pk).update(projected_finish=projected, late_risk=job_late)
+
+
+def reproject_workshop(workshop) -> int:
+    """Project again every live job with an unfinished step at `workshop`, whose calendar has
+    just changed (called inside that change's transaction; each job under its lock, as every
+    change to a job is). Returns how many jobs were projected."""
+    job_ids = list(
+        Step.objects.filter(workshop=workshop)
+        .exclude(status__in=FINISHED_STEP_STATES)
+        .exclude(job__status__in=ENDED_JOB_STATES)
+        .values_list("job_id", flat=True)
+        .distinct()
+        .order_by("job_id")
+    )
+    for job_id in job_ids:
+        project_job(locked_job(job_id))
+    return len(job_ids)

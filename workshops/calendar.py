@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import jpholiday
@@ -286,3 +286,18 @@ def calendar_problems(calendar_values: dict, *, today: dt.date) -> dict[str, lis
 
 def _weekdays(value: str | Iterable[int]) -> list[int]:
     return [int(c) for c in value if str(c).isdigit() and 1 <= int(c) <= 7]
+
+
+# Apps above workshops that plan with a shop's calendar (the schedule in orders) plug in here:
+# each is called, inside the transaction that changed a calendar, with the workshop.
+_changed_hooks: list[Callable] = []
+
+
+def on_calendar_changed(hook: Callable) -> None:
+    if hook not in _changed_hooks:
+        _changed_hooks.append(hook)
+
+
+def calendar_changed(workshop) -> None:
+    for hook in _changed_hooks:
+        hook(workshop)

@@ -31,7 +31,14 @@ from rest_framework.authtoken.models import Token
 from core import realtime
 from core.services import Refused
 
-from .calendar import Break, DayRange, calendar_problems, parse_breaks, parse_ranges
+from .calendar import (
+    Break,
+    DayRange,
+    calendar_changed,
+    calendar_problems,
+    parse_breaks,
+    parse_ranges,
+)
 from .models import (
     AuditEvent,
     Capability,
@@ -597,6 +604,8 @@ def _calendar_save(workshop: Workshop, actor: User | None, values: dict[str, Any
     if changes:
         workshop.save(update_fields=[*changes, "updated_at"])
         _audit(workshop, actor, "calendar.updated", changes=changes)
+        # The projections made on the old calendar are re-made (orders plugs in).
+        calendar_changed(workshop)
     return workshop
 
 

@@ -339,3 +339,23 @@ def test_shop_calendars_cost_no_query(chain, django_assert_num_queries, n):
         project_job(job, now=now)
     with django_assert_num_queries(3):
         project_job(job, now=now)
+
+
+def test_a_calendar_change_moves_the_projections_of_the_shops_live_jobs(chain):
+    from workshops.services import workshop_calendar_add_days
+
+    job, (a,) = hub_job(chain, in_days(90), 9 * 3)
+    finish = refreshed(a).projected_finish
+    # The hub closes for the next three weeks: the step now finishes after the closure.
+    workshop_calendar_add_days(
+        workshop=chain.hub,
+        actor=chain.hub_owner,
+        closed=True,
+        first=timezone.localdate(),
+        last=timezone.localdate() + dt.timedelta(days=20),
+        note="臨時休業",
+    )
+    moved = refreshed(a).projected_finish
+    assert moved > finish
+    assert timezone.localdate(moved) > timezone.localdate() + dt.timedelta(days=20)
+    assert local(refreshed(job).projected_finish) == local(moved)
