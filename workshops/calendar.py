@@ -75,12 +75,24 @@ class Break:
         return cls(dt.time.fromisoformat(item["start"]), dt.time.fromisoformat(item["end"]))
 
 
+def _parsed(items, parse) -> list:
+    """The entries that read; one hand-edited into a shape of its own (the admin edits the
+    JSON) is left out rather than breaking every projection of the shop."""
+    out = []
+    for item in items if isinstance(items, list) else ():
+        try:
+            out.append(parse(item))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return out
+
+
 def parse_ranges(items: Iterable[dict] | None) -> list[DayRange]:
-    return sorted((DayRange.from_json(i) for i in items or ()), key=lambda r: (r.first, r.last))
+    return sorted(_parsed(items, DayRange.from_json), key=lambda r: (r.first, r.last))
 
 
 def parse_breaks(items: Iterable[dict] | None) -> list[Break]:
-    return sorted((Break.from_json(i) for i in items or ()), key=lambda b: (b.start, b.end))
+    return sorted(_parsed(items, Break.from_json), key=lambda b: (b.start, b.end))
 
 
 def public_holiday(day: dt.date) -> str | None:

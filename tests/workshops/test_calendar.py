@@ -344,3 +344,18 @@ def test_the_page_refuses_a_shop_that_never_works_with_every_error(workshop, own
 def test_an_unknown_action_is_a_bad_request(workshop, owner):
     response = client_for(owner).post(url(workshop), {"action": "explode"})
     assert response.status_code == 400
+
+
+def test_a_malformed_stored_entry_is_left_out_rather_than_breaking_the_calendar():
+    cal = Calendar.from_values(
+        T(8, 30),
+        T(17, 30),
+        "12345",
+        breaks=[{"start": "12:00"}, {"start": "12:00", "end": "13:00"}, "lunch"],
+        closed=[{"first": "2027-13-01", "last": "x"}, GOLDEN_WEEK.as_json()],
+        working={"not": "a list"},
+        public_holidays=False,
+    )
+    assert cal.hours_per_day == 8
+    assert not cal.is_working_day(D(2027, 4, 30))
+    assert cal.working == []
