@@ -46,6 +46,24 @@ KINDS = {
             _("%(supplier)s declined: %(job)s"),
         ),
         Kind(
+            "counter.received",
+            _("A supplier answered my request with other terms"),
+            "immediate",
+            _("Counter-offer from %(supplier)s: %(job)s"),
+        ),
+        Kind(
+            "counter.accepted",
+            _("My counter-offer was accepted"),
+            "immediate",
+            _("%(buyer)s accepted your counter-offer: %(job)s"),
+        ),
+        Kind(
+            "counter.declined",
+            _("My counter-offer was declined"),
+            "immediate",
+            _("%(buyer)s declined your counter-offer: %(job)s"),
+        ),
+        Kind(
             "offer.received",
             _("An offer arrived on my posting"),
             "immediate",

@@ -212,6 +212,31 @@ def notices_for(event: ProgressEvent) -> list[Notice]:
                 data,
             )
         )
+    elif kind == "order.countered":
+        notices.append(
+            Notice(
+                "counter.received",
+                order.buyer_id,
+                MANAGERS,
+                key,
+                _order_link(order),
+                {**words, "supplier": order.supplier.name},
+            )
+        )
+    elif kind in ("order.counter_accepted", "order.counter_declined"):
+        data = {**words, "buyer": order.buyer.name}
+        if kind == "order.counter_declined" and event.data.get("reason"):
+            data["reason"] = event.data["reason"]
+        notices.append(
+            Notice(
+                "counter.accepted" if kind == "order.counter_accepted" else "counter.declined",
+                order.supplier_id,
+                MANAGERS,
+                key,
+                _order_link(order),
+                data,
+            )
+        )
     elif kind in ("offer.submitted", "offer.revised"):
         posting = Posting.objects.filter(uuid=event.data.get("posting")).first()
         offer = Offer.objects.filter(uuid=event.data.get("offer")).select_related("workshop")

@@ -43,6 +43,10 @@ EVENT_LABELS = {
     "order.declined": _("Order declined"),
     "order.withdrawn": _("Order request withdrawn"),
     "order.terms_changed": _("Order terms changed"),
+    # A counter-offer's price stays off the log (every party reads it): the order page has it.
+    "order.countered": _("Counter-offer received"),
+    "order.counter_accepted": _("Counter-offer accepted"),
+    "order.counter_declined": _("Counter-offer declined"),
     "order.delivered": _("Order delivered"),
     "order.cancelled": _("Order cancelled with its job"),
     "order.rated": _("Order rated"),

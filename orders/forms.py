@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import MAX_QUANTITY, DecimalField, IntegerField, NumberTextInput
 from workshops.forms import ServiceErrorsMixin
@@ -279,7 +280,11 @@ class TermsForm(ServiceErrorsMixin, forms.Form):
     payment_due_date = forms.DateField(
         label=_("Payment due date"),
         widget=DateInput(),
-        help_text=_("At most 60 days after delivery (取適法)."),
+        required=False,
+        help_text=_(
+            "At most 60 days after delivery (取適法). Filled in from the payment terms agreed "
+            "with the supplier; you may change it."
+        ),
     )
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
     terms_note = forms.CharField(
@@ -427,4 +432,68 @@ class RatingReplyForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Write a reply.")},
         help_text=_("You can reply once. It is shown under the rating."),
+    )
+
+
+CLOSING_DAY_CHOICES = [(31, _("Month end"))] + [(d, str(d)) for d in range(1, 29)]
+PAYMENT_MONTH_CHOICES = [
+    (0, _("The same month")),
+    (1, _("The next month")),
+    (2, _("The month after next")),
+]
+
+
+class TradingTermsForm(ServiceErrorsMixin, forms.Form):
+    """締日・支払月・支払日 of a trading pair."""
+
+    closing_day = forms.TypedChoiceField(
+        label=_("Closing day"), choices=CLOSING_DAY_CHOICES, coerce=int
+    )
+    payment_month_offset = forms.TypedChoiceField(
+        label=_("Payment month"), choices=PAYMENT_MONTH_CHOICES, coerce=int
+    )
+    payment_day = forms.TypedChoiceField(
+        label=_("Payment day"), choices=CLOSING_DAY_CHOICES, coerce=int
+    )
+
+
+class CounterForm(ServiceErrorsMixin, forms.Form):
+    """The supplier's counter-offer: another price or delivery date."""
+
+    price = DecimalField(
+        label=_("Price (excl. tax, JPY)"),
+        min_value=1,
+        max_digits=12,
+        decimal_places=0,
+        units=("円",),
+        widget=NumberTextInput(),
+    )
+    due_date = forms.DateField(label=_("Delivery date"), widget=DateInput())
+    note = forms.CharField(
+        label=pgettext_lazy("counter-offer", "Note to the buyer"), required=False, max_length=300
+    )
+
+    @classmethod
+    def for_order(cls, order: Order, data=None) -> CounterForm:
+        return cls(
+            data, prefix="counter", initial={"price": order.price, "due_date": order.due_date}
+        )
+
+
+class CounterAnswerForm(ServiceErrorsMixin, forms.Form):
+    """The buyer's answer to a counter-offer; the payment date is kept or refilled."""
+
+    payment_due_date = forms.DateField(
+        label=_("Payment due date"),
+        widget=DateInput(),
+        required=False,
+        help_text=_(
+            "Leave empty to keep the request's date, or to fill it in from the payment terms "
+            "for the new delivery date."
+        ),
+    )
+    reason = forms.CharField(
+        label=pgettext_lazy("counter-offer", "Reason (when declining)"),
+        required=False,
+        max_length=300,
     )

@@ -6,10 +6,11 @@ with a requested order, or on an open posting, whose buyer is that workshop. Unt
 accepts (or the posting is awarded) the hours are not the buyer's to plan on, and counting them
 would make a shop look busier exactly when it is trying to shed work.
 
-A step's planned hours are spread evenly over the working days (the shop's calendar) between
-its projected start and finish; a step not yet projected lands in the week of the job's due
-date. Work placed before the current week counts in the current week (it is overdue, still to
-be done); work after the window is left out. Weeks start on Monday, in Japan time.
+A step's planned hours are spread evenly over the working days between its projected start
+and finish, in the shop's calendar (workshops/calendar.py, the one the schedule projects with);
+a step not yet projected lands in the week of the job's due date. Work placed before the
+current week counts in the current week (it is overdue, still to be done); work after the
+window is left out. Weeks start on Monday, in Japan time.
 
 Everything here reads only, in a fixed number of queries whatever the number of workshops or
 steps: the suggestion ranking calls `load_ratio` for dozens of candidate shops at once.
@@ -25,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from workshops.calendar import Calendar
 from workshops.models import Capability, Process
 
 from .models import (
@@ -34,7 +36,6 @@ from .models import (
     OrderStatus,
     Step,
 )
-from .schedule import Calendar
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -90,6 +91,10 @@ def committed_steps(workshop_ids: Iterable[int]):
             "workshop__work_day_start",
             "workshop__work_day_end",
             "workshop__work_weekdays",
+            "workshop__break_times",
+            "workshop__closed_days",
+            "workshop__extra_working_days",
+            "workshop__observes_public_holidays",
         )
     )
 
@@ -107,7 +112,7 @@ def committed_hours(
     starts = week_starts(weeks=weeks, today=today)
     first, end = starts[0], starts[-1] + dt.timedelta(weeks=1)
     per_day: dict[Key, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    calendars: dict[tuple, Calendar] = {}
+    calendars: dict[int, Calendar] = {}
 
     for row in committed_steps(workshop_ids).order_by():
         hours = row["planned_hours"] or ZERO
@@ -115,16 +120,21 @@ def committed_hours(
             continue
         key = (row["workshop_id"], row["process_id"])
         if row["projected_start"] and row["projected_finish"]:
-            shape = (
-                row["workshop__work_day_start"],
-                row["workshop__work_day_end"],
-                row["workshop__work_weekdays"],
+            workshop_id = row["workshop_id"]
+            calendar = calendars.get(workshop_id) or calendars.setdefault(
+                workshop_id,
+                Calendar.from_values(
+                    row["workshop__work_day_start"],
+                    row["workshop__work_day_end"],
+                    row["workshop__work_weekdays"],
+                    breaks=row["workshop__break_times"],
+                    closed=row["workshop__closed_days"],
+                    working=row["workshop__extra_working_days"],
+                    public_holidays=row["workshop__observes_public_holidays"],
+                ),
             )
-            calendar = calendars.get(shape) or calendars.setdefault(shape, Calendar(*shape))
             days = _working_days(
-                _local_date(row["projected_start"]),
-                _local_date(row["projected_finish"]),
-                calendar.weekdays,
+                _local_date(row["projected_start"]), _local_date(row["projected_finish"]), calendar
             )
         else:
             days = [row["job__due_date"]]
@@ -142,18 +152,13 @@ def committed_hours(
     }
 
 
-def _working_days(first: dt.date, last: dt.date, weekdays: set[int]) -> list[dt.date]:
-    """The shop's working days from `first` to `last` inclusive; never empty (a step projected
-    within a closed day, or backwards, is placed on the day it finishes)."""
+def _working_days(first: dt.date, last: dt.date, calendar: Calendar) -> list[dt.date]:
+    """The shop's working days from `first` to `last` inclusive (its whole calendar: days off,
+    public holidays, closed and extra working days); never empty (a step projected within a
+    closed day, or backwards, is placed on the day it finishes)."""
     if last < first:
         return [last]
-    span = (last - first).days + 1
-    days = [
-        first + dt.timedelta(days=i)
-        for i in range(span)
-        if (first + dt.timedelta(days=i)).isoweekday() in weekdays
-    ]
-    return days or [last]
+    return calendar.working_days(first, last) or [last]
 
 
 def declared_capacity(workshop_ids: Iterable[int]) -> dict[Key, int | None]:

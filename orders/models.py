@@ -13,7 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.models import LogEntry
 from workshops.models import Material, Process, Workshop
+
+from .payment_terms import PaymentTerms
 
 
 class Priority(models.IntegerChoices):
@@ -894,3 +897,86 @@ class LeadTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.seconds}s"
+
+
+class TradingTerms(models.Model):
+    """A trading pair's standing payment terms (支払条件), buyer → supplier: 締日, 支払月,
+    支払日 (31 = 末日). They fill in an order's payment due date; the buyer's owners and
+    managers set them, the supplier's read them (orders/payment_terms.py holds the rules)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    buyer = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    supplier = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    closing_day = models.PositiveSmallIntegerField(_("closing day"))
+    payment_month_offset = models.PositiveSmallIntegerField(_("payment month"))
+    payment_day = models.PositiveSmallIntegerField(_("payment day"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment terms")
+        verbose_name_plural = _("payment terms")
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "supplier"], name="unique_trading_terms"),
+            models.CheckConstraint(
+                condition=~Q(buyer=models.F("supplier")), name="trading_terms_two_shops"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id} → {self.supplier_id}: {self.as_terms().label()}"
+
+    def as_terms(self) -> PaymentTerms:
+        return PaymentTerms(self.closing_day, self.payment_month_offset, self.payment_day)
+
+
+class TradingTermsChange(LogEntry):
+    """Who set a pair's payment terms, from what to what, and when."""
+
+    terms = models.ForeignKey(TradingTerms, on_delete=models.CASCADE, related_name="changes")
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("payment terms change")
+        verbose_name_plural = _("payment terms changes")
+
+
+class CounterStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting the buyer's answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class CounterOffer(models.Model):
+    """A supplier's answer to a request with another price or delivery date (逆提案), instead of
+    only accepting or declining. The buyer accepts it (the order is then accepted on these
+    terms and its document issued) or declines it (the request stands as it was). At most one
+    is open per order. Prices: the two parties only."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="counters")
+    price = models.DecimalField(_("price (excl. tax, JPY)"), max_digits=12, decimal_places=0)
+    due_date = models.DateField(_("delivery date"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=CounterStatus.choices, default=CounterStatus.OPEN
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="open"),
+                name="one_open_counter_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: ¥{self.price} / {self.due_date} ({self.status})"

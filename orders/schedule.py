@@ -1,8 +1,10 @@
 """Projected start and finish of every step along the DAG, and who is at risk of being late.
 
 Recomputed on every change to a job (inside the same transaction): one pass over the job's
-steps in topological order, each scheduled in its own shop's working hours. Cost is linear in
-the number of steps and links, with a fixed number of queries.
+steps in topological order, each scheduled in its own shop's working calendar
+(workshops/calendar.py: working hours less breaks, weekly days off, public holidays, the shop's
+own closed and extra working days). Cost is linear in the number of steps and links, with a
+fixed number of queries: a shop's calendar rides on the workshop row the graph already loads.
 """
 
 from __future__ import annotations
@@ -12,52 +14,19 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from workshops.calendar import Calendar
+
 from .dag import StepGraph
-from .models import FINISHED_STEP_STATES, Job, Order, OrderStatus, Step, StepStatus
-
-MAX_DAYS_SCANNED = 3650  # a calendar with no working day at all must not loop forever
-
-
-class Calendar:
-    """A shop's working hours: the same hours on each working weekday."""
-
-    def __init__(self, start: dt.time, end: dt.time, weekdays: str) -> None:
-        self.start, self.end = start, end
-        self.weekdays = {int(c) for c in weekdays if c.isdigit() and 1 <= int(c) <= 7}
-        day = dt.datetime.combine(dt.date(2000, 1, 3), end) - dt.datetime.combine(
-            dt.date(2000, 1, 3), start
-        )
-        self.hours_per_day = max(day.total_seconds() / 3600, 0)
-        if not self.weekdays or self.hours_per_day <= 0:
-            # A shop that declared no working time still works, on a plain Mon–Fri 8 h day.
-            self.start, self.end, self.weekdays = dt.time(8, 30), dt.time(17, 30), {1, 2, 3, 4, 5}
-            self.hours_per_day = 9.0
-
-    @classmethod
-    def of(cls, workshop) -> Calendar:
-        return cls(workshop.work_day_start, workshop.work_day_end, workshop.work_weekdays)
-
-    def add_hours(self, moment: dt.datetime, hours: float) -> dt.datetime:
-        """The moment `hours` of working time after `moment` (local time, aware)."""
-        tz = timezone.get_current_timezone()
-        local = timezone.localtime(moment, tz)
-        remaining = max(float(hours), 0.0)
-        day = local.date()
-        for _ in range(MAX_DAYS_SCANNED):
-            if day.isoweekday() in self.weekdays:
-                open_at = timezone.make_aware(dt.datetime.combine(day, self.start), tz)
-                close_at = timezone.make_aware(dt.datetime.combine(day, self.end), tz)
-                begin = max(open_at, local) if day == local.date() else open_at
-                if begin < close_at:
-                    available = (close_at - begin).total_seconds() / 3600
-                    if remaining <= available:
-                        return begin + dt.timedelta(hours=remaining)
-                    remaining -= available
-            day += dt.timedelta(days=1)
-        return local + dt.timedelta(hours=remaining)
-
-    def next_working_moment(self, moment: dt.datetime) -> dt.datetime:
-        return self.add_hours(moment, 0)
+from .events import locked_job
+from .models import (
+    ENDED_JOB_STATES,
+    FINISHED_STEP_STATES,
+    Job,
+    Order,
+    OrderStatus,
+    Step,
+    StepStatus,
+)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -160,3 +129,20 @@ def project_job(
     if (job.projected_finish, job.late_risk) != (projected, job_late):
         job.projected_finish, job.late_risk = projected, job_late
         Job.objects.filter(pk=job.pk).update(projected_finish=projected, late_risk=job_late)
+
+
+def reproject_workshop(workshop) -> int:
+    """Project again every live job with an unfinished step at `workshop`, whose calendar has
+    just changed (called inside that change's transaction; each job under its lock, as every
+    change to a job is). Returns how many jobs were projected."""
+    job_ids = list(
+        Step.objects.filter(workshop=workshop)
+        .exclude(status__in=FINISHED_STEP_STATES)
+        .exclude(job__status__in=ENDED_JOB_STATES)
+        .values_list("job_id", flat=True)
+        .distinct()
+        .order_by("job_id")
+    )
+    for job_id in job_ids:
+        project_job(locked_job(job_id))
+    return len(job_ids)

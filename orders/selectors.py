@@ -34,7 +34,9 @@ from .models import (
     StepInput,
     StepLink,
     StepStatus,
+    TradingTerms,
 )
+from .payment_terms import PaymentTerms
 
 # --- the floor station ---------------------------------------------------------------------
 
@@ -634,3 +636,9 @@ def wire_events(events: QuerySet[ProgressEvent], *, limit: int) -> list[dict[str
         }
         for row in rows
     ]
+
+
+def trading_terms(buyer_id: int, supplier_id: int) -> PaymentTerms | None:
+    """The payment terms `buyer` pays `supplier` on, if the pair agreed any. One query."""
+    row = TradingTerms.objects.filter(buyer_id=buyer_id, supplier_id=supplier_id).first()
+    return row.as_terms() if row else None

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import floor, job_end, jobs, lists, load, orders, peers, ratings, traveler
+from .views import (
+    counters,
+    floor,
+    job_end,
+    jobs,
+    lists,
+    load,
+    orders,
+    peers,
+    ratings,
+    terms,
+    traveler,
+)
 from .views import handoffs as handoff_views
 
 urlpatterns = [
@@ -42,6 +54,16 @@ urlpatterns = [
     path("orders/<uuid:order_uuid>/supply/", handoff_views.order_supply, name="order_supply"),
     path("jobs/<uuid:job_uuid>/route/", orders.order_new, name="order_new"),
     path(
+        "jobs/<uuid:job_uuid>/route/payment-due/",
+        terms.payment_due_prefill,
+        name="payment_due_prefill",
+    ),
+    path(
+        "trading/<uuid:buyer_uuid>/<uuid:supplier_uuid>/terms/",
+        terms.trading_terms_page,
+        name="trading_terms",
+    ),
+    path(
         "workshops/<uuid:workshop_uuid>/request/",
         peers.workshop_request,
         name="workshop_request",
@@ -66,6 +88,17 @@ urlpatterns = [
     ),
     path("workshops/<uuid:workshop_uuid>/load/", load.workshop_load, name="workshop_load"),
     path("orders/<uuid:order_uuid>/accept/", orders.order_accept, name="order_accept"),
+    path("orders/<uuid:order_uuid>/counter/", counters.order_counter, name="order_counter"),
+    path(
+        "orders/<uuid:order_uuid>/counter/accept/",
+        counters.counter_accept,
+        name="counter_accept",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/counter/decline/",
+        counters.counter_decline,
+        name="counter_decline",
+    ),
     path("orders/<uuid:order_uuid>/decline/", orders.order_decline, name="order_decline"),
     path("orders/<uuid:order_uuid>/withdraw/", orders.order_withdraw, name="order_withdraw"),
 ]

@@ -7,9 +7,11 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import MAX_SIZE_MM, DecimalField, IntegerField, RangeField
 
+from .invoice_number import normalize as normalize_invoice_number
 from .models import (
     Capability,
     Certification,
@@ -63,6 +65,13 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
     )
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    # Longer than the stored 14 characters: typed with spaces or hyphens, it is normalized.
+    invoice_registration_number = forms.CharField(
+        label=_("Invoice registration number"),
+        max_length=40,
+        required=False,
+        help_text=_("T and 13 digits (適格請求書発行事業者登録番号). Full-width input is fine."),
+    )
 
     class Meta:
         model = Workshop
@@ -91,6 +100,10 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
                 self.fields[name].min_value, self.fields[name].max_value = low, high
         if "headcount" in self.fields:
             self.fields["headcount"].units = ("人", "名")
+
+    def clean_invoice_registration_number(self):
+        # Ｔ１２３… from a Japanese keyboard: the model's check reads the normalized form.
+        return normalize_invoice_number(self.cleaned_data.get("invoice_registration_number"))
 
     def clean_founded_year(self):
         year = self.cleaned_data.get("founded_year")
@@ -253,3 +266,110 @@ class SignupForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+# --- Calendar ----------------------------------------------------------------------------
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class _TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+WEEKDAY_CHOICES = [
+    ("1", _("Monday")),
+    ("2", _("Tuesday")),
+    ("3", _("Wednesday")),
+    ("4", _("Thursday")),
+    ("5", _("Friday")),
+    ("6", _("Saturday")),
+    ("7", _("Sunday")),
+]
+
+
+class CalendarHoursForm(ServiceErrorsMixin, forms.Form):
+    work_day_start = forms.TimeField(label=_("Work starts"), widget=_TimeInput())
+    work_day_end = forms.TimeField(label=_("Work ends"), widget=_TimeInput())
+    work_weekdays = forms.MultipleChoiceField(
+        label=_("Working weekdays"),
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    observes_public_holidays = forms.BooleanField(
+        label=_("Closed on public holidays"), required=False
+    )
+
+    @classmethod
+    def for_workshop(cls, workshop: Workshop, data=None) -> CalendarHoursForm:
+        return cls(
+            data,
+            prefix="hours",
+            initial={
+                "work_day_start": workshop.work_day_start,
+                "work_day_end": workshop.work_day_end,
+                "work_weekdays": list(workshop.work_weekdays),
+                "observes_public_holidays": workshop.observes_public_holidays,
+            },
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("work_day_start"), data.get("work_day_end")
+        if start and end and end <= start:
+            self.add_error("work_day_end", _("The working day must end after it starts."))
+        return data
+
+
+DAYS_KIND_CHOICES = [("closed", _("Closed days")), ("working", _("Extra working days"))]
+
+
+class CalendarDaysForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"closed_days": "first", "extra_working_days": "first"}
+
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("calendar days", "Kind"),
+        choices=DAYS_KIND_CHOICES,
+        widget=forms.RadioSelect,
+        initial="closed",
+    )
+    first = forms.DateField(label=pgettext_lazy("date range", "From"), widget=_DateInput())
+    last = forms.DateField(
+        label=pgettext_lazy("date range", "To"),
+        widget=_DateInput(),
+        required=False,
+        help_text=_("Leave empty for a single day."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=50,
+        required=False,
+        help_text=_("For example: ゴールデンウィーク, お盆休み, 年末年始, 出勤日"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first"), data.get("last")
+        if first and last and last < first:
+            self.add_error("last", _("The last day must not be before the first."))
+        return data
+
+
+class CalendarBreakForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"break_times": "start"}
+
+    start = forms.TimeField(label=_("Break starts"), widget=_TimeInput())
+    end = forms.TimeField(label=_("Break ends"), widget=_TimeInput())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("A break must end after it starts."))
+        return data

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +17,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import LogEntry
+
+from .invoice_number import invoice_number_problems
+from .invoice_number import normalize as normalize_invoice_number
 
 
 class User(AbstractUser):
@@ -221,6 +225,13 @@ class Workshop(models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # 適格請求書発行事業者登録番号: "T" and 13 digits, checked in `clean` (invoice_number.py).
+    invoice_registration_number = models.CharField(
+        _("invoice registration number"), max_length=14, blank=True
+    )
+    invoice_registrant_is_sole_proprietor = models.BooleanField(
+        _("registered as a sole proprietor"), default=False
+    )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     certifications = models.ManyToManyField(
         Certification, blank=True, related_name="workshops", verbose_name=_("certifications")
@@ -236,6 +247,13 @@ class Workshop(models.Model):
     work_day_end = models.TimeField(_("working day ends"), default=datetime.time(17, 30))
     # ISO weekdays the shop works, Monday = 1: "12345" is Monday to Friday.
     work_weekdays = models.CharField(_("working days"), max_length=7, default="12345")
+    # The rest of the shop's calendar (workshops/calendar.py): public holidays, its own closed
+    # and extra working days ([{"first", "last", "note"}], ISO dates) and its breaks
+    # ([{"start", "end"}], HH:MM). Kept on the row so that a projection reads it for free.
+    observes_public_holidays = models.BooleanField(_("closed on public holidays"), default=True)
+    closed_days = models.JSONField(_("closed days"), default=list, blank=True)
+    extra_working_days = models.JSONField(_("extra working days"), default=list, blank=True)
+    break_times = models.JSONField(_("break times"), default=list, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -256,6 +274,18 @@ class Workshop(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.invoice_registration_number = normalize_invoice_number(
+            self.invoice_registration_number
+        )
+        problems = invoice_number_problems(
+            self.invoice_registration_number,
+            sole_proprietor=self.invoice_registrant_is_sole_proprietor,
+        )
+        if problems:
+            raise ValidationError({"invoice_registration_number": problems})
 
     @property
     def display_name_en(self) -> str:
@@ -501,6 +531,7 @@ AUDIT_ACTION_LABELS = {
     "membership.password_set": _("Member's password set"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
+    "calendar.updated": _("Calendar changed"),
 }
 
 

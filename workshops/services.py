@@ -6,6 +6,7 @@ Each service validates first (`full_clean`), writes inside one transaction, and 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import secrets
@@ -32,6 +33,14 @@ from core.services import Refused
 
 from . import tokens
 from .access import require_member
+from .calendar import (
+    Break,
+    DayRange,
+    calendar_changed,
+    calendar_problems,
+    parse_breaks,
+    parse_ranges,
+)
 from .models import (
     ApiToken,
     AuditEvent,
@@ -61,6 +70,8 @@ PROFILE_FIELDS = (
     "description_en",
     "phone",
     "website",
+    "invoice_registration_number",
+    "invoice_registrant_is_sole_proprietor",
 )
 CAPABILITY_FIELDS = (
     "max_length_mm",
@@ -616,3 +627,120 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     _audit(token.workshop, actor, "api_token.revoked", name=token.name)
     realtime.access_changed(token.created_by)
     return token
+
+
+# --- Calendar ----------------------------------------------------------------------------
+
+
+CALENDAR_HOURS_FIELDS = (
+    "work_day_start",
+    "work_day_end",
+    "work_weekdays",
+    "observes_public_holidays",
+)
+CALENDAR_LIST_FIELDS = ("closed_days", "extra_working_days", "break_times")
+
+
+def _calendar_save(workshop: Workshop, actor: User | None, values: dict[str, Any]) -> Workshop:
+    """Write `values` onto the locked `workshop` if the calendar they make is sound; else
+    refuse with every problem at once, writing nothing."""
+    current = {f: getattr(workshop, f) for f in (*CALENDAR_HOURS_FIELDS, *CALENDAR_LIST_FIELDS)}
+    problems = calendar_problems({**current, **values}, today=timezone.localdate())
+    if problems:
+        raise Refused(problems, code="calendar_invalid")
+    changes = {}
+    for field, new in values.items():
+        old = getattr(workshop, field)
+        if old != new:
+            changes[field] = [_calendar_jsonable(old), _calendar_jsonable(new)]
+            setattr(workshop, field, new)
+    if changes:
+        workshop.save(update_fields=[*changes, "updated_at"])
+        _audit(workshop, actor, "calendar.updated", changes=changes)
+        # The projections made on the old calendar are re-made (orders plugs in).
+        calendar_changed(workshop)
+    return workshop
+
+
+def _calendar_jsonable(value: Any) -> Any:
+    return value if isinstance(value, list) else _jsonable(value)
+
+
+@transaction.atomic
+def workshop_calendar_set_hours(
+    *,
+    workshop: Workshop,
+    actor: User | None,
+    work_day_start: datetime.time,
+    work_day_end: datetime.time,
+    work_weekdays: Iterable[int],
+    observes_public_holidays: bool,
+) -> Workshop:
+    """Set a shop's working hours, weekly working days and whether it closes on public
+    holidays. Refused when the shop would never work."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    weekdays = "".join(str(d) for d in sorted({int(d) for d in work_weekdays}) if 1 <= d <= 7)
+    return _calendar_save(
+        workshop,
+        actor,
+        {
+            "work_day_start": work_day_start,
+            "work_day_end": work_day_end,
+            "work_weekdays": weekdays,
+            "observes_public_holidays": bool(observes_public_holidays),
+        },
+    )
+
+
+@transaction.atomic
+def workshop_calendar_add_days(
+    *,
+    workshop: Workshop,
+    actor: User | None,
+    closed: bool,
+    first: datetime.date,
+    last: datetime.date | None = None,
+    note: str = "",
+) -> Workshop:
+    """Add a range of closed days (GW, お盆, 年末年始 …) or of extra working days (an
+    alternate Saturday …). Adding a range already listed changes nothing."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    field = "closed_days" if closed else "extra_working_days"
+    entry = DayRange(first, last or first, note.strip()[:50])
+    ranges = parse_ranges(getattr(workshop, field))
+    if any(r.key == entry.key for r in ranges):
+        return workshop
+    ranges = sorted([*ranges, entry], key=lambda r: (r.first, r.last))
+    return _calendar_save(workshop, actor, {field: [r.as_json() for r in ranges]})
+
+
+@transaction.atomic
+def workshop_calendar_add_break(
+    *, workshop: Workshop, actor: User | None, start: datetime.time, end: datetime.time
+) -> Workshop:
+    """Add a break (昼休み …): time inside the working day that is not worked."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    entry = Break(start, end)
+    breaks = parse_breaks(workshop.break_times)
+    if any(b.key == entry.key for b in breaks):
+        return workshop
+    breaks = sorted([*breaks, entry], key=lambda b: (b.start, b.end))
+    return _calendar_save(workshop, actor, {"break_times": [b.as_json() for b in breaks]})
+
+
+@transaction.atomic
+def workshop_calendar_remove(
+    *, workshop: Workshop, actor: User | None, field: str, key: str
+) -> Workshop:
+    """Remove one entry (its `key`) from a calendar list: closed days, extra working days or
+    breaks. Removing what is not there changes nothing; removing what the shop needs to work
+    at all (its only extra working day, say) is refused."""
+    if field not in CALENDAR_LIST_FIELDS:
+        raise Refused(_("No such calendar entry."), code="not_found")
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    parse = parse_breaks if field == "break_times" else parse_ranges
+    entries = parse(getattr(workshop, field))
+    kept = [e for e in entries if e.key != key]
+    if len(kept) == len(entries):
+        return workshop
+    return _calendar_save(workshop, actor, {field: [e.as_json() for e in kept]})

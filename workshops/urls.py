@@ -28,6 +28,11 @@ urlpatterns = [
         views.capability_delete,
         name="capability_delete",
     ),
+    path(
+        "workshops/<uuid:workshop_uuid>/calendar/",
+        views.workshop_calendar,
+        name="workshop_calendar",
+    ),
     path("workshops/<uuid:workshop_uuid>/machines/new/", views.machine_edit, name="machine_new"),
     path(
         "workshops/<uuid:workshop_uuid>/machines/<uuid:machine_uuid>/",

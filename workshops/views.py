@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from uuid import UUID
 
 from django.conf import settings
@@ -14,14 +15,19 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
+from .calendar import Calendar, parse_breaks, parse_ranges
 from .filters import WorkshopFilter, loosenings
 from .forms import (
     ApiTokenForm,
+    CalendarBreakForm,
+    CalendarDaysForm,
+    CalendarHoursForm,
     CapabilityForm,
     InvitationForm,
     LogoForm,
@@ -301,6 +307,91 @@ def machine_delete(request: HttpRequest, workshop_uuid: UUID, machine_uuid: UUID
     services.machine_delete(machine=machine, actor=request.user)
     messages.success(request, _("The machine was removed."))
     return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+
+
+# --- Calendar ----------------------------------------------------------------------------------
+
+CALENDAR_AHEAD_DAYS = 120  # the days off shown ahead on the calendar page
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def workshop_calendar(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
+    """The shop's working calendar, made for a tablet: hours and weekdays, public holidays,
+    closed days, extra working days and breaks. Owners and managers only."""
+    workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
+    action = request.POST.get("action") if request.method == "POST" else None
+    hours_form = CalendarHoursForm.for_workshop(
+        workshop, request.POST if action == "hours" else None
+    )
+    days_form = CalendarDaysForm(request.POST if action == "days" else None, prefix="days")
+    break_form = CalendarBreakForm(request.POST if action == "break" else None, prefix="break")
+    form = {"hours": hours_form, "days": days_form, "break": break_form}.get(action)
+    if request.method == "POST" and action == "remove":
+        try:
+            services.workshop_calendar_remove(
+                workshop=workshop,
+                actor=request.user,
+                field=request.POST.get("field", ""),
+                key=request.POST.get("key", ""),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return _render_calendar(request, workshop, hours_form, days_form, break_form, 400)
+        messages.success(request, _("The calendar was saved."))
+        return redirect("workshop_calendar", workshop_uuid=workshop.uuid)
+    if request.method == "POST" and form is None:
+        return HttpResponse(status=400)
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "hours":
+                services.workshop_calendar_set_hours(workshop=workshop, actor=request.user, **data)
+            elif action == "days":
+                services.workshop_calendar_add_days(
+                    workshop=workshop,
+                    actor=request.user,
+                    closed=data["kind"] == "closed",
+                    first=data["first"],
+                    last=data["last"],
+                    note=data["note"],
+                )
+            else:
+                services.workshop_calendar_add_break(workshop=workshop, actor=request.user, **data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The calendar was saved."))
+            return redirect("workshop_calendar", workshop_uuid=workshop.uuid)
+    status = 400 if form is not None and form.errors else 200
+    return _render_calendar(request, workshop, hours_form, days_form, break_form, status)
+
+
+def _render_calendar(request, workshop, hours_form, days_form, break_form, status):
+    saved = type(workshop).objects.get(pk=workshop.pk)
+    calendar = Calendar.of(saved)
+    today = timezone.localdate()
+    days_off = [
+        (day, calendar.why_closed(day))
+        for day in (today + datetime.timedelta(days=i) for i in range(CALENDAR_AHEAD_DAYS))
+        if calendar.why_closed(day) and day.isoweekday() in calendar.weekdays
+    ]
+    return render(
+        request,
+        "workshops/calendar.html",
+        {
+            "workshop": saved,
+            "hours_form": hours_form,
+            "days_form": days_form,
+            "break_form": break_form,
+            "hours_per_day": calendar.hours_per_day,
+            "closed_days": parse_ranges(saved.closed_days),
+            "extra_working_days": parse_ranges(saved.extra_working_days),
+            "break_times": parse_breaks(saved.break_times),
+            "days_off": days_off,
+        },
+        status=status,
+    )
 
 
 # --- Members -----------------------------------------------------------------------------------

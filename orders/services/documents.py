@@ -58,7 +58,7 @@ DOCUMENT_ITEMS: list[tuple[str, str]] = [
 ]
 
 PAYMENT_METHOD_JA = {
-    "bank_transfer": "銀行振込（現金）",
+    "bank_transfer": "銀行振込",
     "cash": "現金",
 }
 

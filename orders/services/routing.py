@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +23,8 @@ from ..events import append_event, locked_job
 from ..models import (
     FINISHED_STEP_STATES,
     LIVE_ORDER_STATES,
+    CounterOffer,
+    CounterStatus,
     DeclineReason,
     Job,
     MaterialSupply,
@@ -34,12 +36,13 @@ from ..models import (
     StepLink,
     StepStatus,
 )
+from ..payment_terms import PaymentTerms, latest_lawful_payment, payment_due_date
+from ..selectors import trading_terms
 from .documents import document_issue
 from .progress import recompute
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving
-# the goods, counting the day of receipt.
-PAYMENT_DAYS_LIMIT = 60
+# the goods, counting the day of receipt; orders/payment_terms.py holds the count.
 
 TERM_FIELDS = (
     "price",
@@ -56,9 +59,24 @@ TERM_FIELDS = (
 )
 
 
-def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
-    """Validate an order's terms; returns them cleaned. Raises Refused with every problem."""
+def with_payment_due_date(
+    terms: dict[str, Any], payment_terms: PaymentTerms | None
+) -> dict[str, Any]:
+    """`terms` with the payment due date the pair's standing terms give for the delivery
+    date, when none was entered (an entered date is kept: the form prefills, the buyer may
+    change it)."""
+    due = terms.get("due_date")
+    if terms.get("payment_due_date") or payment_terms is None or not isinstance(due, date):
+        return terms
+    return {**terms, "payment_due_date": payment_due_date(payment_terms, due)}
+
+
+def check_terms(terms: dict[str, Any], payment_terms: PaymentTerms | None = None) -> dict[str, Any]:
+    """Validate an order's terms; returns them cleaned. Raises Refused with every problem.
+    With the pair's standing `payment_terms` (a monthly closing), the 60-day limit is read
+    as the practice reads it for a closing (orders/payment_terms.py)."""
     errors: dict[str, str] = {}
+    terms = with_payment_due_date(terms, payment_terms)
     cleaned = dict(terms)
     try:
         price = Decimal(str(terms.get("price")))
@@ -85,13 +103,13 @@ def check_terms(terms: dict[str, Any]) -> dict[str, Any]:
     pay: date | None = terms.get("payment_due_date")
     if not isinstance(pay, date):
         errors["payment_due_date"] = _("Enter the payment due date.")
-    elif isinstance(due, date) and pay > due + timedelta(days=PAYMENT_DAYS_LIMIT - 1):
+    elif isinstance(due, date) and pay > latest_lawful_payment(due, payment_terms):
         errors["payment_due_date"] = _(
             "The payment due date must be within 60 days of delivery (by %(latest)s). "
             "Under the Act on the Proper Conduct of Subcontract Transactions (取適法) the price "
             "must be paid within 60 days of receiving the goods, even if inspection is not "
             "finished."
-        ) % {"latest": (due + timedelta(days=PAYMENT_DAYS_LIMIT - 1)).isoformat()}
+        ) % {"latest": latest_lawful_payment(due, payment_terms).isoformat()}
     elif isinstance(due, date) and pay < today:
         errors["payment_due_date"] = _("The payment due date cannot be in the past.")
     if terms.get("payment_method") not in PaymentMethod.values:
@@ -228,8 +246,13 @@ def order_request_problems(
         if problem:
             code = "supplier_inactive" if not supplier.is_active else "no_capability"
             errors.add("supplier", problem, code)
+    pair_terms = (
+        trading_terms(buyer.pk, supplier.pk)
+        if supplier is not None and supplier.pk != buyer.pk
+        else None
+    )
     try:
-        check_terms(terms)
+        check_terms(terms, pair_terms)
     except Refused as refused:
         errors.add_refused(refused)
     return errors
@@ -338,7 +361,7 @@ def order_request(
     )
     if errors:
         raise Refused(errors)
-    cleaned = check_terms(terms)
+    cleaned = check_terms(terms, trading_terms(buyer.pk, supplier.pk))
     order = Order.objects.create(
         job=job,
         parent=parent,
@@ -391,6 +414,15 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
     job, order = _locked_order(order)
     require_member(actor, order.supplier, manage=True)
     _still_requested(order)
+    _accept(job, order, actor)
+    recompute(job, actor=actor)
+    return order
+
+
+def _accept(job: Job, order: Order, actor: User | None, *, reason: str = "") -> None:
+    """The order becomes a contract on its current terms: its steps move to the supplier,
+    the acceptance is logged and the order document issued (the caller holds the job lock
+    and recomputes). An open counter-offer is settled by the caller first."""
     order.status = OrderStatus.ACCEPTED
     order.decided_by = actor
     order.decided_at = timezone.now()
@@ -403,9 +435,7 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
         job.save(update_fields=["joint_at"])
     append_event(job, "order.accepted", actor=actor, workshop=order.supplier, order=order)
     rollups.order_accepted(order, job)
-    document_issue(order=order, job=job, actor=actor, reason="")
-    recompute(job, actor=actor)
-    return order
+    document_issue(order=order, job=job, actor=actor, reason=reason)
 
 
 @idempotent("order.decline", Order)
@@ -481,7 +511,7 @@ def order_change_terms(
             code="reason_required",
         )
     merged = {field: terms.get(field, getattr(order, field)) for field in TERM_FIELDS}
-    cleaned = check_terms(merged)
+    cleaned = check_terms(merged, trading_terms(order.buyer_id, order.supplier_id))
     changed = [f for f in TERM_FIELDS if getattr(order, f) != cleaned[f]]
     if not changed:
         raise Refused(_("Nothing in the terms changed."), code="no_change")
@@ -501,3 +531,152 @@ def order_change_terms(
     document_issue(order=order, job=job, actor=actor, reason=reason)
     recompute(job, actor=actor)
     return order
+
+
+# --- Counter-offers ------------------------------------------------------------------------
+
+
+def _open_counter(order: Order) -> CounterOffer | None:
+    return order.counters.select_for_update().filter(status=CounterStatus.OPEN).first()
+
+
+def counter_problems(*, order: Order, price: Any, due_date: Any) -> Problems:
+    """Every reason a counter-offer of `price` and `due_date` on `order` would be refused
+    (reads only): the form shows them together."""
+    errors = Problems()
+    try:
+        amount = Decimal(str(price))
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidOperation
+        if amount != amount.to_integral_value():
+            errors.add("price", _("Give the price in whole yen."), "terms")
+    except (InvalidOperation, ValueError, TypeError):
+        errors.add("price", _("The price must be more than 0 yen."), "terms")
+        amount = None
+    if not isinstance(due_date, date):
+        errors.add("due_date", _("Enter the delivery date."), "terms")
+    elif due_date < timezone.localdate():
+        errors.add("due_date", _("The delivery date cannot be in the past."), "terms")
+    if amount is not None and amount == order.price and due_date == order.due_date:
+        errors.add(
+            "__all__",
+            _(
+                "A counter-offer changes the price or the delivery date: "
+                "accept the request instead."
+            ),
+            "no_change",
+        )
+    return errors
+
+
+@transaction.atomic
+def order_counter(
+    *, order: Order, actor: User | None, price: Any, due_date: date, note: str = ""
+) -> CounterOffer:
+    """The supplier answers a request with another price or delivery date. The request stays
+    open on its own terms until the buyer answers; nothing is issued yet."""
+    job, order = _locked_order(order)
+    require_member(actor, order.supplier, manage=True)
+    _still_requested(order)
+    if _open_counter(order) is not None:
+        raise Refused(
+            _("Your counter-offer is waiting for the buyer's answer."), code="counter_open"
+        )
+    errors = counter_problems(order=order, price=price, due_date=due_date)
+    if errors:
+        raise Refused(errors)
+    counter = CounterOffer.objects.create(
+        order=order,
+        price=Decimal(str(price)),
+        due_date=due_date,
+        note=(note or "").strip()[:300],
+        proposed_by=actor,
+    )
+    # No price in the event: the job's log is read by every party, floor staff included.
+    append_event(
+        job,
+        "order.countered",
+        actor=actor,
+        workshop=order.supplier,
+        order=order,
+        counter=str(counter.uuid),
+        due_date=due_date.isoformat(),
+    )
+    return counter
+
+
+def _locked_counter(counter: CounterOffer) -> tuple[Job, Order, CounterOffer]:
+    job, order = _locked_order(counter.order)
+    counter = CounterOffer.objects.select_for_update().get(pk=counter.pk)
+    if counter.status != CounterStatus.OPEN or order.status != OrderStatus.REQUESTED:
+        raise Refused(_("This counter-offer was already answered."), code="counter_answered")
+    return job, order, counter
+
+
+@transaction.atomic
+def order_counter_accept(
+    *, counter: CounterOffer, actor: User | None, payment_due_date: date | None = None
+) -> Order:
+    """The buyer takes the supplier's counter-offer: the order takes its price and delivery
+    date and is accepted on them, and its document is issued (the only new version a
+    counter-offer makes). The payment due date is the one given, else the pair's payment
+    terms' for the new date, else the request's; it must still meet the 60-day rule."""
+    job, order, counter = _locked_counter(counter)
+    require_member(actor, order.buyer, manage=True)
+    pair_terms = trading_terms(order.buyer_id, order.supplier_id)
+    merged = {field: getattr(order, field) for field in TERM_FIELDS}
+    merged.update(price=counter.price, due_date=counter.due_date)
+    if payment_due_date is not None:
+        merged["payment_due_date"] = payment_due_date
+    elif pair_terms is not None:
+        merged["payment_due_date"] = None  # filled in from the terms for the new date
+    cleaned = check_terms(merged, pair_terms)
+    changed = [f for f in TERM_FIELDS if getattr(order, f) != cleaned[f]]
+    for field in changed:
+        setattr(order, field, cleaned[field])
+    if changed:
+        order.save(update_fields=changed)
+    counter.status = CounterStatus.ACCEPTED
+    counter.decided_by, counter.decided_at = actor, timezone.now()
+    counter.save(update_fields=["status", "decided_by", "decided_at"])
+    append_event(
+        job,
+        "order.counter_accepted",
+        actor=actor,
+        workshop=order.buyer,
+        order=order,
+        counter=str(counter.uuid),
+        fields=changed,
+    )
+    previous = order.documents.exists()
+    _accept(
+        job,
+        order,
+        actor,
+        reason=pgettext("document reason", "Counter-offer accepted") if previous else "",
+    )
+    recompute(job, actor=actor)
+    return order
+
+
+@transaction.atomic
+def order_counter_decline(
+    *, counter: CounterOffer, actor: User | None, reason: str = ""
+) -> CounterOffer:
+    """The buyer declines the counter-offer: the request stands on its own terms, and the
+    supplier may accept it, decline it or offer again."""
+    job, order, counter = _locked_counter(counter)
+    require_member(actor, order.buyer, manage=True)
+    counter.status = CounterStatus.DECLINED
+    counter.decided_by, counter.decided_at = actor, timezone.now()
+    counter.save(update_fields=["status", "decided_by", "decided_at"])
+    append_event(
+        job,
+        "order.counter_declined",
+        actor=actor,
+        workshop=order.buyer,
+        order=order,
+        counter=str(counter.uuid),
+        reason=(reason or "").strip()[:300],
+    )
+    return counter

@@ -33,6 +33,8 @@ from ..filters import OrderFilter
 from ..forms import (
     ChangeTermsForm,
     ConfirmForm,
+    CounterAnswerForm,
+    CounterForm,
     DeclineForm,
     InspectForm,
     OrderRequestForm,
@@ -42,7 +44,15 @@ from ..forms import (
     SupplyForm,
 )
 from ..live import workshops_config
-from ..models import HandOffKind, HandOffStatus, Order, OrderStatus, RejectAction, Step
+from ..models import (
+    CounterStatus,
+    HandOffKind,
+    HandOffStatus,
+    Order,
+    OrderStatus,
+    RejectAction,
+    Step,
+)
 from ..pdf import render_order_document
 from ..ratings import order_rating
 from ..selectors import order_deliveries, route_candidates
@@ -62,6 +72,20 @@ def _routable_steps(access, parent: Order | None):
     )
 
 
+def routing_buyer(request: HttpRequest, access: JobAccess) -> tuple[Order | None, Workshop]:
+    """(the order passed on, the shop that routes) for the route form: the hub, or with
+    `?parent=` the supplier of that accepted order; 404 for anyone who may not route."""
+    parent_uuid = request.GET.get("parent") or request.POST.get("parent")
+    if parent_uuid:
+        _access, parent = get_order_for(request.user, parent_uuid)
+        if parent.supplier_id not in access.managed or parent.status != OrderStatus.ACCEPTED:
+            raise Http404("No such order.")
+        return parent, parent.supplier
+    if not access.can_manage_job():
+        raise Http404("No such job.")
+    return None, access.job.owner
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
@@ -69,17 +93,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     that `order_request` would accept for them, with what tells them apart, and shows every
     problem of a refused request at once."""
     access = get_job_for(request.user, job_uuid)
-    parent = None
-    parent_uuid = request.GET.get("parent") or request.POST.get("parent")
-    if parent_uuid:
-        _access, parent = get_order_for(request.user, parent_uuid)
-        if parent.supplier_id not in access.managed or parent.status != OrderStatus.ACCEPTED:
-            raise Http404("No such order.")
-        buyer = parent.supplier
-    else:
-        if not access.can_manage_job():
-            raise Http404("No such job.")
-        buyer = access.job.owner
+    parent, buyer = routing_buyer(request, access)
     routable = _routable_steps(access, parent)
     posted = request.method == "POST"
     wanted_steps = request.POST.getlist("steps") if posted else request.GET.getlist("step")
@@ -171,9 +185,17 @@ def order_detail(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
 
 
 def render_order_detail(
-    request: HttpRequest, access, order: Order, *, status: int = 200, **rating_forms
+    request: HttpRequest,
+    access,
+    order: Order,
+    *,
+    status: int = 200,
+    counter_form: CounterForm | None = None,
+    counter_answer_form: CounterAnswerForm | None = None,
+    **rating_forms,
 ) -> HttpResponse:
-    """The order page; the rating views re-render it with their bound form on a refusal."""
+    """The order page; the rating and counter-offer views re-render it with their bound form
+    on a refusal."""
     documents = list(documents_visible(access, order))
     versions = []
     for i, document in enumerate(documents):
@@ -215,6 +237,10 @@ def render_order_detail(
         if is_buyer and order.material_supply and order.status == OrderStatus.ACCEPTED
         else None
     )
+    # Counter-offers carry prices: the two parties only.
+    counters = list(order.counters.all()) if access.can_see_price(order) else []
+    open_counter = next((c for c in counters if c.status == CounterStatus.OPEN), None)
+    requested = order.status == OrderStatus.REQUESTED
     return render(
         request,
         "orders/order_detail.html",
@@ -235,6 +261,18 @@ def render_order_detail(
             "terms_form": ChangeTermsForm.for_order(order) if is_buyer else None,
             "deliveries": deliveries,
             "supply_form": supply_form,
+            "counters": counters,
+            "open_counter": open_counter,
+            "counter_form": (
+                (counter_form or CounterForm.for_order(order))
+                if is_supplier and requested and open_counter is None
+                else None
+            ),
+            "counter_answer_form": (
+                (counter_answer_form or CounterAnswerForm(prefix="answer"))
+                if is_buyer and requested and open_counter is not None
+                else None
+            ),
             **rating_context(access, order, **rating_forms),
         },
         status=status,

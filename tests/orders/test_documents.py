@@ -505,6 +505,9 @@ def test_it_prints_every_item_label_and_its_value(addressed, accepted):
         assert value in text, value
     # 有償支給: なし
     assert "原材料等の支給なし" in text
+    # The means of payment in the rule's own word: 銀行振込, not 「銀行振込（現金）」.
+    assert "銀行振込" in text and "銀行振込（現金）" not in text
+    assert document.content["payment_method_ja"] == "銀行振込"
     assert "前版からの変更" not in text
     # The hub's customer is private to the hub: never on a document the supplier receives.
     assert "秘密顧客" not in text

@@ -28,6 +28,7 @@ from orders.load import (
 from orders.models import Job, Step, StepStatus
 from orders.services.routing import order_accept, order_request
 from tests.orders.conftest import add, in_days, post_job, terms
+from workshops.calendar import Calendar
 from workshops.models import Capability, Process
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +315,34 @@ def test_query_counts_do_not_grow_with_steps_or_workshops(
     # Capacities, committed steps, and the processes named in the table.
     with django_assert_num_queries(3):
         workshop_load(chain.hub, today=TODAY)
+
+
+def test_load_spreads_over_the_same_calendar_as_the_schedule(chain, scene):
+    # Milling runs Thursday of week 0 to Wednesday of week 1. The turner closes on the Friday
+    # and takes a lunch break: four working days, 2.5 h a day (the break shortens the day, not
+    # the step's hours).
+    friday = day(4).isoformat()
+    type(chain.turner).objects.filter(pk=chain.turner.pk).update(
+        closed_days=[{"first": friday, "last": friday, "note": "臨時休業"}],
+        break_times=[{"start": "12:00", "end": "13:00"}],
+    )
+    hours = committed_hours([chain.turner.pk], today=TODAY)[(chain.turner.pk, pid("M"))]
+    assert hours[:2] == [D("2.50"), D("7.50")]
+    # And a public holiday on a weekday, when the shop observes them, is no working day either.
+    turner = type(chain.turner).objects.get(pk=chain.turner.pk)
+    calendar = Calendar.of(turner)
+    assert not calendar.is_working_day(day(4))
+
+
+def test_load_skips_public_holidays_of_a_shop_that_observes_them(chain, scene):
+    # Golden Week 2027, Monday 26 April to Friday 7 May: 昭和の日 (Thu 29 April) and 3–5 May
+    # are holidays: four working days in the first week, two in the second; 2 h each.
+    type(chain.turner).objects.filter(pk=chain.turner.pk).update(observes_public_holidays=True)
+    mill = scene["M"]
+    Step.objects.filter(pk=mill.pk).update(
+        planned_hours=12,
+        projected_start=timezone.make_aware(dt.datetime(2027, 4, 26, 9)),
+        projected_finish=timezone.make_aware(dt.datetime(2027, 5, 7, 17)),
+    )
+    hours = committed_hours([chain.turner.pk], weeks=2, today=dt.date(2027, 4, 26))
+    assert hours[(chain.turner.pk, pid("M"))] == [D("8.00"), D("4.00")]

@@ -242,3 +242,122 @@ def test_projection_makes_the_same_number_of_queries_whatever_the_size(
     # Nothing changed: reads only.
     with django_assert_num_queries(3):
         project_job(job, now=now)
+
+
+# --- The shop's whole calendar in the projection ------------------------------------------------
+
+
+def set_calendar(workshop, **fields) -> None:
+    type(workshop).objects.filter(pk=workshop.pk).update(**fields)
+
+
+GW_2027 = {"first": "2027-04-29", "last": "2027-05-05", "note": "ゴールデンウィーク"}
+NEW_YEAR_2027 = {"first": "2026-12-29", "last": "2027-01-04", "note": "年末年始"}
+
+
+def hub_job(chain, due: dt.date, *hours: int):
+    """A chain of steps at the hub with these planned hours."""
+    job = post_job(chain, due_date=due)
+    steps, previous = [], []
+    for i, h in enumerate(hours):
+        steps.append(add(job, chain, "ASM", h, after=previous, title=f"S{i}"))
+        previous = [steps[-1]]
+    return refreshed(job), steps
+
+
+def test_the_projection_skips_golden_week_and_flags_the_late_risk(chain):
+    set_calendar(chain.hub, observes_public_holidays=True, closed_days=[GW_2027])
+    job, (a, b) = hub_job(chain, dt.date(2027, 5, 6), 9, 9)
+    # Wednesday 28 April 2027: A fills the day; B cannot start until Thursday 6 May.
+    project_job(refreshed(job), now=at(dt.date(2027, 4, 28), 8, 30))
+    assert projected(a, b) == [
+        (at(dt.date(2027, 4, 28), 8, 30), at(dt.date(2027, 4, 28), 17, 30)),
+        (at(dt.date(2027, 5, 6), 8, 30), at(dt.date(2027, 5, 6), 17, 30)),
+    ]
+    assert not refreshed(job).late_risk
+    # Without the GW closure the hub would have finished on Friday 30 April (a plain weekday).
+    set_calendar(chain.hub, closed_days=[])
+    project_job(refreshed(job), now=at(dt.date(2027, 4, 28), 8, 30))
+    assert local(refreshed(b).projected_finish) == at(dt.date(2027, 4, 30), 17, 30)
+    # Due the day before GW ends, with the closure: late.
+    set_calendar(chain.hub, closed_days=[GW_2027])
+    Job.objects.filter(pk=job.pk).update(due_date=dt.date(2027, 5, 2))
+    project_job(refreshed(job), now=at(dt.date(2027, 4, 28), 8, 30))
+    assert refreshed(job).late_risk and refreshed(b).late_risk
+
+
+def test_the_projection_carries_work_over_the_new_year(chain):
+    set_calendar(chain.hub, observes_public_holidays=True, closed_days=[NEW_YEAR_2027])
+    job, (a,) = hub_job(chain, dt.date(2027, 1, 29), 12)
+    # Monday 28 December 2026 at 8:30: 9 h that day, 3 h on Tuesday 5 January.
+    project_job(refreshed(job), now=at(dt.date(2026, 12, 28), 8, 30))
+    assert projected(a) == [(at(dt.date(2026, 12, 28), 8, 30), at(dt.date(2027, 1, 5), 11, 30))]
+
+
+def test_the_projection_uses_alternate_saturdays(chain):
+    # 2026-03-07 and 2026-03-21 are worked; 2026-03-14 is not.
+    set_calendar(
+        chain.hub,
+        extra_working_days=[
+            {"first": "2026-03-07", "last": "2026-03-07", "note": "出勤日"},
+            {"first": "2026-03-21", "last": "2026-03-21", "note": "出勤日"},
+        ],
+    )
+    job, (a,) = hub_job(chain, dt.date(2027, 12, 28), 4)
+    project_job(refreshed(job), now=at(FRI, 16, 30))
+    assert projected(a) == [(at(FRI, 16, 30), at(SAT, 11, 30))]
+    project_job(refreshed(job), now=at(FRI + dt.timedelta(days=7), 16, 30))
+    assert projected(a) == [
+        (at(FRI + dt.timedelta(days=7), 16, 30), at(NEXT_MON + dt.timedelta(days=7), 11, 30))
+    ]
+
+
+def test_the_projection_leaves_out_the_lunch_break(chain):
+    set_calendar(chain.hub, break_times=[{"start": "12:00", "end": "13:00"}])
+    job, (a, b) = hub_job(chain, dt.date(2027, 12, 28), 3, 2)
+    project_job(refreshed(job), now=at(MON, 10))
+    assert projected(a, b) == [(at(MON, 10), at(MON, 14)), (at(MON, 14), at(MON, 16))]
+    # A step whose turn comes at noon starts after lunch.
+    job, (c,) = hub_job(chain, dt.date(2027, 12, 28), 1)
+    project_job(refreshed(job), now=at(MON, 12, 10))
+    assert projected(c) == [(at(MON, 13), at(MON, 14))]
+
+
+@pytest.mark.parametrize("n", [5, 40])
+def test_shop_calendars_cost_no_query(chain, django_assert_num_queries, n):
+    for shop in (chain.hub, chain.turner):
+        set_calendar(
+            shop,
+            observes_public_holidays=True,
+            closed_days=[GW_2027, NEW_YEAR_2027],
+            extra_working_days=[{"first": "2027-03-06", "last": "2027-03-06", "note": ""}],
+            break_times=[{"start": "12:00", "end": "13:00"}],
+        )
+    job = wide_job(chain, n)
+    now = timezone.now()
+    # The same five as without calendars: a shop's calendar is on the workshop row that the
+    # first query (the steps with their workshops) already reads.
+    with django_assert_num_queries(5):
+        project_job(job, now=now)
+    with django_assert_num_queries(3):
+        project_job(job, now=now)
+
+
+def test_a_calendar_change_moves_the_projections_of_the_shops_live_jobs(chain):
+    from workshops.services import workshop_calendar_add_days
+
+    job, (a,) = hub_job(chain, in_days(90), 9 * 3)
+    finish = refreshed(a).projected_finish
+    # The hub closes for the next three weeks: the step now finishes after the closure.
+    workshop_calendar_add_days(
+        workshop=chain.hub,
+        actor=chain.hub_owner,
+        closed=True,
+        first=timezone.localdate(),
+        last=timezone.localdate() + dt.timedelta(days=20),
+        note="臨時休業",
+    )
+    moved = refreshed(a).projected_finish
+    assert moved > finish
+    assert timezone.localdate(moved) > timezone.localdate() + dt.timedelta(days=20)
+    assert local(refreshed(job).projected_finish) == local(moved)

@@ -58,6 +58,9 @@ from orders.services.ratings import rating_create, rating_reply
 from orders.services.routing import (
     order_accept,
     order_change_terms,
+    order_counter,
+    order_counter_accept,
+    order_counter_decline,
     order_decline,
     order_request,
     order_withdraw,
@@ -1023,6 +1026,11 @@ def every_kind_scenario(chain) -> list[Job]:
     declined = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[turn], terms=terms()
     )
+    # A counter-offer the hub declines, before the stranger declines the request itself.
+    countered = order_counter(
+        order=declined, actor=chain.stranger_owner, price=130000, due_date=in_days(12)
+    )
+    order_counter_decline(counter=countered, actor=chain.hub_owner)
     order_decline(order=declined, actor=chain.stranger_owner, reason="多忙")
     withdrawn = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn], terms=terms()
@@ -1031,7 +1039,11 @@ def every_kind_scenario(chain) -> list[Job]:
     top = order_request(
         job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[turn, grind], terms=terms()
     )
-    order_accept(order=top, actor=chain.turner_owner)
+    # Placed through a counter-offer on the delivery date, which the hub accepts.
+    later = order_counter(
+        order=top, actor=chain.turner_owner, price=top.price, due_date=in_days(11)
+    )
+    order_counter_accept(counter=later, actor=chain.hub_owner)
     sub = order_request(
         job=job,
         actor=chain.turner_owner,

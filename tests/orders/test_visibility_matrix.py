@@ -128,6 +128,14 @@ MATRIX: dict[str, Case] = {
         lambda o: f"/orders/{o['sub'].uuid}/accept/",
         only("supplier", "sub_supplier", "hub"),
     ),
+    # A counter-offer: only the order's supplier proposes (here the sub-order's: the grinder);
+    # only its buyer answers one, and with none open there is nothing to answer (404 for all;
+    # tests/orders/test_counter_offers.py walks the answers with one open).
+    "order_counter": Case(
+        "post", lambda o: f"/orders/{o['sub'].uuid}/counter/", only("sub_supplier")
+    ),
+    "counter_accept": Case("post", lambda o: f"/orders/{o['sub'].uuid}/counter/accept/", only()),
+    "counter_decline": Case("post", lambda o: f"/orders/{o['sub'].uuid}/counter/decline/", only()),
     "order_decline": Case(
         "post",
         lambda o: f"/orders/{o['sub'].uuid}/decline/",
@@ -169,6 +177,17 @@ MATRIX: dict[str, Case] = {
     # A shop's load is for its owners and managers.
     "workshop_load": Case(
         "get", lambda o: f"/workshops/{o['grinder'].uuid}/load/", only("sub_supplier")
+    ),
+    # A trading pair's payment terms: the buyer's and the supplier's owners and managers (here
+    # the turner passes grinding on to the grinder).
+    "trading_terms": Case(
+        "get",
+        lambda o: f"/trading/{o['L'].workshop.uuid}/{o['grinder'].uuid}/terms/",
+        only("supplier", "sub_supplier"),
+    ),
+    # The route form's payment date prefill: whoever may route the job's steps.
+    "payment_due_prefill": Case(
+        "get", lambda o: f"/jobs/{o['job'].uuid}/route/payment-due/", only("hub")
     ),
     # --- API --------------------------------------------------------------------------------
     "api_jobs": Case("get", lambda o: "/api/v1/jobs/", signed_in()),

@@ -195,6 +195,8 @@ def post_data_for(name: str, ctx) -> dict:
         return {"email": "intruder@example.com", "role": Role.OWNER}
     if name == "member_role":
         return {"role": Role.OWNER}
+    if name == "workshop_calendar":
+        return {"action": "days", "days-kind": "closed", "days-first": "2027-01-04"}
     return {}
 
 
@@ -218,6 +220,8 @@ MANAGE_REQUESTS = [
     ("member_remove", "post"),
     ("invitation_revoke", "post"),
     ("workshop_history", "get"),
+    ("workshop_calendar", "get"),
+    ("workshop_calendar", "post"),
 ]
 
 
@@ -329,6 +333,7 @@ def test_it_answers_404_for_another_workshops_object_under_our_own_url(
         ("member_remove", "get"),
         ("invitation_revoke", "get"),
         ("workshop_history", "post"),
+        ("workshop_calendar", "put"),
         ("invitation_accept", "put"),
         ("healthz", "post"),
         ("login", "delete"),
