@@ -322,3 +322,20 @@ def test_a_workshop_sees_itself_beside_the_district_median(hm):
         assert client_for(user).get(url).status_code == 404
     assert client.get(url, {"district": "tsubame"}).status_code == 404
     assert client.get(url, {"start": "2026-03-15", "end": "2026-03-01"}).status_code == 400
+
+
+def test_the_network_key_of_the_folded_group_is_translated(hm):
+    """The legend and the table name the folded group by a translated key, not the code
+    word "other" (the API keeps "other" as the group's id)."""
+    response = page(hm)
+    html = response.content.decode()
+    nodes = response.context["data"]["network"]["nodes"]
+    assert any(n["id"] == "other" for n in nodes)
+    assert "other:" not in html
+    assert "他: その他の加工・処理" in html
+    english = client_for(hm.staff)
+    english.cookies["shopnet_language"] = "en"
+    html = english.get(
+        reverse("district_dashboard", args=[hm.district.slug]), RANGE
+    ).content.decode()
+    assert "other: Other processes" in html
