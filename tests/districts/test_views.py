@@ -8,9 +8,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from core import dates
 from districts.models import DistrictEvent, DistrictTarget
 from districts.views import CSV_TABLES
+from tests.board.test_date_formats import assert_one_format
 from tests.conftest import client_for
 from tests.districts.district import END, SECRETS, START, build
 
@@ -259,7 +262,7 @@ def test_staff_add_and_remove_targets(hm):
     ]
     html = page.content.decode()
     assert 'id="h-history"' in html and html.count("<td>目標を削除</td>") == 1
-    assert "<td>2026/01/01 – 2031/01/01</td>" in html  # dates as Japanese readers write them
+    assert "<td>2026年1月1日 – 2031年1月1日</td>" in html  # the one Japanese format
     # Another association's staff never see this log.
     assert client_for(hm.outsider_staff).get(url).status_code == 404
 
@@ -339,3 +342,17 @@ def test_the_network_key_of_the_folded_group_is_translated(hm):
         reverse("district_dashboard", args=[hm.district.slug]), RANGE
     ).content.decode()
     assert "other: Other processes" in html
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_dashboard_writes_dates_one_way(hm, language):
+    """The range, the week rows, the chart's axis and the targets: the language's long or
+    short form (shopnet/formats/), never the ISO dates the cached figures carry."""
+    client = client_for(hm.staff)
+    client.cookies["shopnet_language"] = language
+    response = client.get(reverse("district_dashboard", args=[hm.district.slug]), RANGE)
+    found = assert_one_format(response.content.decode(), language)
+    with translation.override(language):
+        assert dates.day(START) in found
+        # The weekly chart's axis: weeks start on Monday, 2 March 2026 (the first after the 1st).
+        assert dates.short_day(dt.date(2026, 3, 2)) in found
