@@ -329,7 +329,7 @@ def offer_submit(
     require_member(actor, workshop, manage=True)
     if not posting.invites.filter(workshop=workshop).exists():
         raise Refused(
-            _("This posting was not sent to %(shop)s.") % {"shop": workshop.name},
+            _("This posting was not sent to %(shop)s.") % {"shop": workshop.display_name},
             code="not_invited",
         )
     _still_open(posting)

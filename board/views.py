@@ -246,7 +246,7 @@ def posting_award(request: HttpRequest, posting_uuid: UUID) -> HttpResponse:
             messages.success(
                 request,
                 _("Awarded to %(shop)s: the order request was sent.")
-                % {"shop": posting.order.supplier.name},
+                % {"shop": posting.order.supplier.display_name},
             )
             return redirect("order_detail", posting.order.uuid)
     return _detail(request, access, award_form=form, status=400)

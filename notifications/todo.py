@@ -92,7 +92,7 @@ def todo_for(user: User, managed: set[int]) -> list[Section]:
             requests,
             lambda o: Item(
                 str(o.job),
-                f"{o.buyer.name} · {o.due_date:%m/%d}",
+                f"{o.buyer.display_name} · {dates.day(o.due_date)}",
                 reverse("order_detail", args=[o.uuid]),
             ),
             f"{orders}?{urlencode({'inbox': 'true'})}",
@@ -114,7 +114,7 @@ def todo_for(user: User, managed: set[int]) -> list[Section]:
             arriving,
             lambda h: Item(
                 str(h.job),
-                f"{h.from_workshop.name} · {h.quantity_shipped}",
+                f"{h.from_workshop.display_name} · {h.quantity_shipped}",
                 reverse("job_detail", args=[h.job.uuid]),
             ),
         ),

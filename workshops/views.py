@@ -444,7 +444,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 messages.error(request, " ".join(error.messages))
             else:
                 messages.success(
-                    request, _("You joined %(workshop)s.") % {"workshop": invitation.workshop.name}
+                    request,
+                    _("You joined %(workshop)s.") % {"workshop": invitation.workshop.display_name},
                 )
                 return redirect("home")
     else:
@@ -462,7 +463,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(
                     request,
-                    _("Welcome! You joined %(workshop)s.") % {"workshop": invitation.workshop.name},
+                    _("Welcome! You joined %(workshop)s.")
+                    % {"workshop": invitation.workshop.display_name},
                 )
                 return redirect("home")
     return render(

@@ -15,11 +15,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from board import services as board_services
 from core import dates
 from tests.conftest import client_for
-from tests.notifications.factories import notify
-from tests.orders.conftest import in_days
 
 pytestmark = pytest.mark.django_db
 
@@ -87,29 +84,6 @@ def get(user, url: str, language: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
     return response.content.decode()
-
-
-@pytest.fixture
-def scene(chain, board, routed_job):
-    job, _steps, orders = routed_job
-    posting = board_services.posting_create(
-        job=board["job"],
-        actor=chain.hub_owner,
-        steps=[board["grind"]],
-        districts=[board["ota"]],
-        answer_by=timezone.now() + dt.timedelta(hours=48),
-        description="外径研削",
-    )
-    board_services.offer_submit(
-        posting=posting,
-        workshop=chain.turner,
-        actor=chain.turner_owner,
-        price=30000,
-        promised_date=in_days(12),
-        valid_until=in_days(20),
-    )
-    notify(chain.hub_owner, 2)
-    return {"job": job, "order": orders["top"], "posting": posting}
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
