@@ -244,6 +244,13 @@ def capability_edit(
         else:
             messages.success(request, _("The capability was saved."))
             return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+    elif request.method == "POST":
+        # The service's rules on what the form could read, so that one answer says it all.
+        form.add_problems(
+            services.capability_problems(
+                workshop=workshop, data=form.cleaned_data, capability=capability
+            )
+        )
     return render(
         request,
         "workshops/capability_form.html",

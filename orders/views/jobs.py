@@ -180,6 +180,19 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
         else:
             messages.success(request, _("The step was saved."))
             return redirect("job_detail", job_uuid=job.uuid)
+    elif request.method == "POST":
+        # The service's rules on what the form could read, so that one answer says it all.
+        data = form.cleaned_data
+        form.add_problems(
+            job_services.step_problems(
+                job=job,
+                step=step,
+                planned_hours=data.get("planned_hours"),
+                quantity=data.get("quantity"),
+                after=data.get("after") or [],
+                before=data.get("before") or [],
+            )
+        )
     return render(
         request,
         "orders/step_form.html",
