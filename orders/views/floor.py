@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from workshops.models import MANAGING_ROLES, Membership, Role
 
 from ..access import get_step_by_uuid_for
+from ..events import EVENT_LABELS
 from ..forms import ConfirmForm, DoneForm, HoldForm, ReceiveForm, ShipForm
 from ..live import live_config, workshop_stream
 from ..models import HoldReason, Step, StepStatus
@@ -34,6 +35,7 @@ from ..selectors import (
     step_successors,
 )
 from ..services.progress import allows
+from ..services.undo import undoable_tap
 
 S = StepStatus
 QUEUE_LIMIT = 60
@@ -170,6 +172,7 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
     manages = membership.role in MANAGING_ROLES
     queue, to_ship, incoming = floor_cards(workshop, manages=manages, focus=focus)
     here = reverse("floor") + f"?workshop={workshop.uuid}"
+    tap = undoable_tap(user=request.user, workshop=workshop)
     # A tap on a step opened from its traveler comes back to that step; the page offers the way
     # back to the whole queue.
     back = here
@@ -191,6 +194,9 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
             "focus": focus,
             "queue_url": back,
             "live_config": live_config(workshop_stream(workshop)),
+            # The user's last tap here, while it may still be taken back (「取り消す」).
+            "undo_tap": tap,
+            "undo_label": EVENT_LABELS[tap.kind] if tap else "",
         },
     )
 

@@ -35,7 +35,7 @@ from ..live import job_stream, live_config
 from ..models import HandOffStatus, Step, StepStatus
 from ..selectors import next_destinations
 from ..services import jobs as job_services
-from ..services import progress
+from ..services import progress, undo
 from ..services.jobs import job_may_end
 from ..services.progress import allows
 
@@ -332,6 +332,7 @@ ACTION_FORMS = {
     "hold": HoldForm,
     "resume": ConfirmForm,
     "cancel": CancelForm,
+    "undo": ConfirmForm,
 }
 
 DONE_MESSAGES = {
@@ -340,6 +341,7 @@ DONE_MESSAGES = {
     "hold": gettext_lazy("Put on hold."),
     "resume": gettext_lazy("Resumed."),
     "cancel": gettext_lazy("The step was cancelled."),
+    "undo": gettext_lazy("Your last tap was undone."),
 }
 
 
@@ -364,6 +366,8 @@ def _perform(action: str, step, user, form, key: str | None) -> None:
         )
     elif action == "resume":
         progress.step_resume(step=step, actor=user, idempotency_key=key)
+    elif action == "undo":
+        undo.step_undo(step=step, actor=user, idempotency_key=key)
     elif action == "cancel":
         progress.step_cancel(
             step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", "")
