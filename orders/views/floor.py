@@ -121,7 +121,7 @@ def floor_cards(
     successors = step_successors(ids)
     available = parts_available(steps)
     # The revision of the drawing each step works to, and any that changed since it started.
-    revisions = step_revisions(steps)
+    revisions = step_revisions(steps, workshop=workshop)
     destinations = next_destinations(to_ship)
     due_dates = floor_due_dates(workshop, steps)
 
