@@ -42,7 +42,10 @@ from .selectors import (
 
 class ShopRef(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The registered (Japanese) name.")
+    display_name = serializers.CharField(
+        help_text="In the caller's language: the English name, when the shop gave one."
+    )
 
 
 class OfferSerializer(serializers.ModelSerializer):

@@ -153,7 +153,7 @@ class AwardForm(TermsForm):
         self.fields["offer"].queryset = Offer.objects.filter(
             posting=posting, status=OfferStatus.ACTIVE
         ).select_related("workshop")
-        self.fields["offer"].label_from_instance = lambda o: o.workshop.name
+        self.fields["offer"].label_from_instance = lambda o: o.workshop.display_name
 
 
 class InquiryForm(ServiceErrorsMixin, forms.Form):

@@ -262,6 +262,29 @@ def _price(value: Any) -> Decimal:
     return price
 
 
+def offer_problems(
+    *,
+    price: Any,
+    lead_time_days: Any,
+    promised_date: dt.date | None,
+    valid_until: dt.date | None,
+    note: str,
+) -> dict[str, list[str]]:
+    """Every reason `offer_submit` would refuse these terms, by field, all at once; it only
+    reads. The offer form adds them to its own field errors so that one submit says all."""
+    try:
+        _offer_terms(
+            price=price,
+            lead_time_days=lead_time_days,
+            promised_date=promised_date,
+            valid_until=valid_until,
+            note=note,
+        )
+    except Refused as refused:
+        return refused.message_dict
+    return {}
+
+
 def _offer_terms(
     *,
     price: Any,
@@ -329,7 +352,7 @@ def offer_submit(
     require_member(actor, workshop, manage=True)
     if not posting.invites.filter(workshop=workshop).exists():
         raise Refused(
-            _("This posting was not sent to %(shop)s.") % {"shop": workshop.name},
+            _("This posting was not sent to %(shop)s.") % {"shop": workshop.display_name},
             code="not_invited",
         )
     _still_open(posting)

@@ -209,6 +209,19 @@ def posting_offer(request: HttpRequest, posting_uuid: UUID) -> HttpResponse:
         else:
             messages.success(request, _("Your offer was sent."))
             return redirect(_for_shop(access.posting, access.workshop))
+    else:
+        # The service's rules on what the form could read (the price and lead time as typed:
+        # the service reads them), so that one answer says everything.
+        data = form.cleaned_data
+        form.add_problems(
+            services.offer_problems(
+                price=request.POST.get("price", ""),
+                lead_time_days=data.get("lead_time_days", request.POST.get("lead_time_days")),
+                promised_date=data.get("promised_date"),
+                valid_until=data.get("valid_until"),
+                note=data.get("note", ""),
+            )
+        )
     return _detail(request, access, offer_form=form, status=400)
 
 
@@ -246,7 +259,7 @@ def posting_award(request: HttpRequest, posting_uuid: UUID) -> HttpResponse:
             messages.success(
                 request,
                 _("Awarded to %(shop)s: the order request was sent.")
-                % {"shop": posting.order.supplier.name},
+                % {"shop": posting.order.supplier.display_name},
             )
             return redirect("order_detail", posting.order.uuid)
     return _detail(request, access, award_form=form, status=400)

@@ -14,6 +14,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from core import dates
+
 FONT = 18
 INK = "#111111"
 MUTED = "#555555"
@@ -167,7 +169,7 @@ def weekly(series: dict[str, Any], *, title: str) -> SafeString:
                     x + col_w / 2,
                     height - bottom + 24,
                     INK,
-                    week["week"][5:].replace("-", "/"),
+                    dates.short_day(week["week"]),
                 )
             )
     legend_x = left
@@ -331,7 +333,12 @@ def trend(target: dict[str, Any], *, title: str) -> SafeString:
                 "",
                 '<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>',
                 (
-                    (round(left + plot_w * i / months, 1), height - 10, INK, p["month"])
+                    (
+                        round(left + plot_w * i / months, 1),
+                        height - 10,
+                        INK,
+                        dates.month(p["month"]),
+                    )
                     for i, p in enumerate(series)
                     if i in (0, len(series) - 1)
                 ),

@@ -107,7 +107,7 @@ def tables(data: dict[str, Any]) -> dict[str, Callable[[], tuple[list[str], Iter
         ),
         "network": lambda: (
             [_("From (buyers)"), _("To (suppliers)"), _("Orders")],
-            [[e["source"], e["target"], e["orders"]] for e in data["network"]["edges"]]
+            [[e["source_key"], e["target_key"], e["orders"]] for e in data["network"]["edges"]]
             + (
                 [[_("Other links"), "", data["network"]["other_orders"]]]
                 if data["network"]["other_orders"]

@@ -28,7 +28,7 @@ def job_steps(job):
 
 class StepChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, step: Step) -> str:
-        return f"{step.process.name} {step.title}".strip() + f" ({step.workshop.name})"
+        return f"{step.process.name} {step.title}".strip() + f" ({step.workshop.display_name})"
 
 
 class UploadForm(ServiceErrorsMixin, forms.Form):

@@ -85,29 +85,50 @@ class Sharing:
 
 
 def job_sharing(job: Job) -> Sharing:
-    orders = {
-        o.pk: o
-        for o in Order.objects.filter(job=job, status__in=LIVE_ORDER_STATES).select_related(
-            "buyer", "supplier"
-        )
-    }
-    policies = {p.order_id: p for p in OrderDrawingPolicy.objects.filter(order__job=job)}
-    explicit: dict[int, set[int]] = {}
-    for order_id, drawing_id in DrawingShare.objects.filter(order__job=job).values_list(
-        "order_id", "drawing_id"
+    return jobs_sharing([job.pk])[job.pk]
+
+
+def jobs_sharing(job_ids) -> dict[int, Sharing]:
+    """`job_sharing` for many jobs at once, in the same five queries."""
+    job_ids = list(job_ids)
+    result = {pk: Sharing({}, {}, {}, {}, {}) for pk in job_ids}
+    order_job: dict[int, int] = {}
+    for o in Order.objects.filter(job_id__in=job_ids, status__in=LIVE_ORDER_STATES).select_related(
+        "buyer", "supplier"
     ):
-        explicit.setdefault(order_id, set()).add(drawing_id)
-    order_steps: dict[int, set[int]] = {}
-    for order_id, step_id in Order.steps.through.objects.filter(order_id__in=orders).values_list(
+        result[o.job_id].orders[o.pk] = o
+        order_job[o.pk] = o.job_id
+    for p in OrderDrawingPolicy.objects.filter(order__job_id__in=job_ids).select_related("order"):
+        result[p.order.job_id].policies[p.order_id] = p
+    for job_id, order_id, drawing_id in DrawingShare.objects.filter(
+        order__job_id__in=job_ids
+    ).values_list("order__job_id", "order_id", "drawing_id"):
+        result[job_id].explicit.setdefault(order_id, set()).add(drawing_id)
+    for order_id, step_id in Order.steps.through.objects.filter(order_id__in=order_job).values_list(
         "order_id", "step_id"
     ):
-        order_steps.setdefault(order_id, set()).add(step_id)
-    step_drawings: dict[int, set[int]] = {}
-    for drawing_id, step_id in Drawing.steps.through.objects.filter(drawing__job=job).values_list(
-        "drawing_id", "step_id"
-    ):
-        step_drawings.setdefault(step_id, set()).add(drawing_id)
-    return Sharing(orders, policies, explicit, order_steps, step_drawings)
+        result[order_job[order_id]].order_steps.setdefault(order_id, set()).add(step_id)
+    for job_id, drawing_id, step_id in Drawing.steps.through.objects.filter(
+        drawing__job_id__in=job_ids
+    ).values_list("drawing__job_id", "drawing_id", "step_id"):
+        result[job_id].step_drawings.setdefault(step_id, set()).add(drawing_id)
+    return result
+
+
+def shared_with_workshop(jobs: dict[int, int], workshop: Workshop) -> dict[int, set[int] | None]:
+    """For each job (id → its owner's id), the drawings `workshop` may see: None (all) for
+    the hub, else those shared with the live orders it supplies (the rule of
+    `drawing_access` for a supplier's people)."""
+    result: dict[int, set[int] | None] = {
+        job_id: None for job_id, owner in jobs.items() if owner == workshop.pk
+    }
+    others = [job_id for job_id in jobs if job_id not in result]
+    for job_id, sharing in jobs_sharing(others).items() if others else ():
+        result[job_id] = set()
+        for order in sorted(sharing.orders.values(), key=lambda o: o.pk):
+            if order.supplier_id == workshop.pk:
+                result[job_id] |= sharing.shown(order.pk)
+    return result
 
 
 @dataclass
@@ -428,7 +449,9 @@ def job_revisions(job_ids) -> dict[int, str]:
     return {job_id: label for job_id, (_rank, label) in best.items()}
 
 
-def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
+def step_revisions(
+    steps: list[Step], *, workshop: Workshop | None = None
+) -> dict[int, StepRevision]:
     """For each step: the current revision of the drawing it works to (the drawings it
     references, else the job's main drawing), and the drawings whose revision changed after
     it started ("started on an older revision"), in two queries.
@@ -470,6 +493,16 @@ def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
     for drawing_id, (job_id, _number, rank) in drawings.items():
         if job_id not in main or rank < drawings[main[job_id]][2]:
             main[job_id] = drawing_id
+    # Which of those drawings the floor station's shop may open (five more queries, only when
+    # some step works to a drawing of a job the shop does not own).
+    with_drawings = {job_id for job_id, _number, _rank in drawings.values()}
+    visible = (
+        shared_with_workshop(
+            {s.job_id: s.job.owner_id for s in steps if s.job_id in with_drawings}, workshop
+        )
+        if workshop is not None
+        else {}
+    )
     result = {}
     for step in steps:
         ids = sorted(
@@ -482,7 +515,9 @@ def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
             current = next((label for _at, label, now in revisions if now), None)
             if info.revision is None:
                 info.revision, info.number = current, drawings[drawing_id][1]
-                info.revision_uuid = current_uuid.get(drawing_id)
+                shown = visible.get(step.job_id)
+                if shown is None or drawing_id in shown:
+                    info.revision_uuid = current_uuid.get(drawing_id)
             if step.started_at is None:
                 continue
             at_start = [label for at, label, _now in revisions if at <= step.started_at]

@@ -297,7 +297,8 @@ def order_drawings(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(shop)s now sees the drawings you chose.") % {"shop": order.supplier.name},
+                _("%(shop)s now sees the drawings you chose.")
+                % {"shop": order.supplier.display_name},
             )
             return redirect("job_drawings", job_uuid=access.job.uuid)
     return render(

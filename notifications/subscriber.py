@@ -62,6 +62,7 @@ LATE_RISK_KINDS = frozenset(
         "step.done",
         "step.held",
         "step.resumed",
+        "step.undone",
         "order.accepted",
         "order.terms_changed",
         "handoff.shipped",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from board.models import OfferStatus, Posting, PostingStatus
+from core import dates
 from orders.access import jobs_visible_to
 from orders.models import (
     HandOff,
@@ -91,7 +92,7 @@ def todo_for(user: User, managed: set[int]) -> list[Section]:
             requests,
             lambda o: Item(
                 str(o.job),
-                f"{o.buyer.name} · {o.due_date:%m/%d}",
+                f"{o.buyer.display_name} · {dates.day(o.due_date)}",
                 reverse("order_detail", args=[o.uuid]),
             ),
             f"{orders}?{urlencode({'inbox': 'true'})}",
@@ -113,7 +114,7 @@ def todo_for(user: User, managed: set[int]) -> list[Section]:
             arriving,
             lambda h: Item(
                 str(h.job),
-                f"{h.from_workshop.name} · {h.quantity_shipped}",
+                f"{h.from_workshop.display_name} · {h.quantity_shipped}",
                 reverse("job_detail", args=[h.job.uuid]),
             ),
         ),
@@ -121,7 +122,7 @@ def todo_for(user: User, managed: set[int]) -> list[Section]:
             "late",
             _("Jobs at risk of being late"),
             late,
-            lambda j: Item(str(j), f"{j.due_date:%m/%d}", reverse("job_detail", args=[j.uuid])),
+            lambda j: Item(str(j), dates.day(j.due_date), reverse("job_detail", args=[j.uuid])),
             f"{reverse('job_list')}?{urlencode({'late_risk': 'true'})}",
         ),
         _section(

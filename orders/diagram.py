@@ -187,7 +187,7 @@ def layout(
         )
         for s in steps
     }
-    shops = {s.pk: (wrap(s.workshop.name, room, TEXT_SIZE, 1) or [""])[0] for s in steps}
+    shops = {s.pk: (wrap(s.workshop.display_name, room, TEXT_SIZE, 1) or [""])[0] for s in steps}
     title_lines = max((len(t) for t in titles.values()), default=1)
     node_h = 24 + title_lines * LINE_H + 2 * (LINE_H + 2)
 

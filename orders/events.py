@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "step.held": _("Step on hold"),
     "step.resumed": _("Step resumed"),
     "step.cancelled": _("Step cancelled"),
+    "step.undone": _("Tap undone"),
     "order.requested": _("Order requested"),
     "order.accepted": _("Order accepted"),
     "order.declined": _("Order declined"),

@@ -144,7 +144,7 @@ class StepForm(ServiceErrorsMixin, forms.Form):
 
     @staticmethod
     def _label(step: Step) -> str:
-        return f"{step.label} ({step.workshop.name})" if step.workshop_id else step.label
+        return f"{step.label} ({step.workshop.display_name})" if step.workshop_id else step.label
 
     def clean(self):
         data = super().clean()
@@ -353,6 +353,7 @@ class OrderRequestForm(TermsForm, IdempotentForm):
         self.fields["steps"].queryset = routable
         self.fields["steps"].label_from_instance = lambda s: s.label
         self.fields["supplier"].queryset = suppliers
+        self.fields["supplier"].label_from_instance = lambda w: w.display_name
 
 
 class ChangeTermsForm(TermsForm):

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from workshops.models import Workshop
+
 from .models import Step
 
 
@@ -37,7 +39,9 @@ class StepRevision:
 class RevisionSource(Protocol):
     def job_revisions(self, job_ids: Iterable[int]) -> dict[int, str]: ...
 
-    def step_revisions(self, steps: list[Step]) -> dict[int, StepRevision]: ...
+    def step_revisions(
+        self, steps: list[Step], *, workshop: Workshop | None = None
+    ) -> dict[int, StepRevision]: ...
 
 
 _provided: list[RevisionSource] = []
@@ -52,6 +56,12 @@ def job_revisions(job_ids: Iterable[int]) -> dict[int, str]:
     return _provided[0].job_revisions(job_ids) if _provided else {}
 
 
-def step_revisions(steps: list[Step]) -> dict[int, StepRevision]:
-    """For each step, the revision it works to and the drawings revised since it started."""
-    return _provided[0].step_revisions(steps) if _provided else {}
+def step_revisions(
+    steps: list[Step], *, workshop: Workshop | None = None
+) -> dict[int, StepRevision]:
+    """For each step, the revision it works to and the drawings revised since it started.
+    With `workshop` (the floor station's shop), a revision of a drawing not shared with that
+    shop keeps its label but has no `revision_uuid`: no link to a viewer that would 404."""
+    if not _provided:
+        return {}
+    return _provided[0].step_revisions(steps, workshop=workshop)

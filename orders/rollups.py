@@ -104,6 +104,63 @@ def step_done(step: Step) -> None:
     district_stats_changed([step.workshop_id])
 
 
+def _unbump(model: type[Model], keys: dict[str, Any], **amounts: int) -> None:
+    """Take back what `_bump` added (an undone tap): the row exists, since the tap made it.
+    A row left with nothing counted goes, as a rebuild would not write it."""
+    amounts = {name: value for name, value in amounts.items() if value}
+    if not amounts:
+        return
+    rows = model.objects.filter(**keys)
+    rows.update(**{name: F(name) - value for name, value in amounts.items()})
+    counts = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname not in keys
+        and f.name != "id"
+        and not f.is_relation
+        and f.get_internal_type().endswith("IntegerField")
+    ]
+    rows.filter(**{name: 0 for name in counts}).delete()
+
+
+def step_start_undone(step: Step) -> None:
+    """Before `step_undo` clears `started_at`: the start leaves the day's counts."""
+    _unbump(
+        StepDayStat,
+        {
+            "day": day_of(step.started_at),
+            "workshop_id": step.workshop_id,
+            "process_id": step.process_id,
+        },
+        steps_started=1,
+    )
+    district_stats_changed([step.workshop_id])
+
+
+def step_done_undone(step: Step) -> None:
+    """Before `step_undo` clears the end: the end, its counts and its lead time go."""
+    _unbump(
+        StepDayStat,
+        {
+            "day": day_of(step.finished_at),
+            "workshop_id": step.workshop_id,
+            "process_id": step.process_id,
+        },
+        steps_done=1,
+        good_qty=step.good_qty or 0,
+        scrap_qty=step.scrap_qty or 0,
+    )
+    LeadTime.objects.filter(kind=LeadTime.Kind.STEP, object_id=step.pk).delete()
+    district_stats_changed([step.workshop_id])
+
+
+def job_completion_undone(job: Job, *, at: dt.datetime) -> None:
+    """The job's completion at `at` was undone with the tap that caused it."""
+    _unbump(WorkshopDayStat, {"day": day_of(at), "workshop_id": job.owner_id}, jobs_completed=1)
+    LeadTime.objects.filter(kind=LeadTime.Kind.JOB, object_id=job.pk).delete()
+    district_stats_changed([job.owner_id])
+
+
 def job_completed(job: Job, *, at: dt.datetime) -> None:
     """`at`: when the job became done (its `job.completed` event)."""
     _bump(WorkshopDayStat, {"day": day_of(at), "workshop_id": job.owner_id}, jobs_completed=1)
@@ -187,15 +244,21 @@ def raw_rollups() -> dict[type[Model], dict[tuple, dict[str, int]]]:
                 "process_id": process,
                 "seconds": seconds_between(started, finished),
             }
+    # A completion taken back with the tap that caused it (`step.undone`) does not count, nor a
+    # second completion of a job reopened by returned parts: a job counts once, when first done.
+    undone = set(
+        ProgressEvent.objects.filter(kind="step.undone", data__reopened_seq__isnull=False)
+        .exclude(data__reopened_seq=None)
+        .values_list("job_id", "data__reopened_seq")
+    )
     completed: set[int] = set()
-    for job_id, at, owner, created in (
+    for job_id, at, owner, created, seq in (
         ProgressEvent.objects.filter(kind="job.completed")
         .order_by("job_id", "seq")
-        .values_list("job_id", "created_at", "job__owner_id", "job__created_at")
+        .values_list("job_id", "created_at", "job__owner_id", "job__created_at", "seq")
         .iterator(chunk_size=CHUNK)
     ):
-        # A job reopened by returned parts completes again: it counts once, when first done.
-        if job_id in completed:
+        if (job_id, seq) in undone or job_id in completed:
             continue
         completed.add(job_id)
         shops[(day_of(at), owner)]["jobs_completed"] += 1

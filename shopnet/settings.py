@@ -266,6 +266,8 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Tokyo"
 LANGUAGE_COOKIE_NAME = "shopnet_language"
+# One short (the day) and one long (the day and time) date format per language.
+FORMAT_MODULE_PATH = ["shopnet.formats"]
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

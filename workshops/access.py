@@ -28,9 +28,9 @@ def require_member(user: User | None, workshop: Workshop, *, manage: bool = Fals
     )
     if not members.filter(workshop=workshop).exists():
         raise Refused(
-            _("Only members of %(workshop)s may do this.") % {"workshop": workshop.name}
+            _("Only members of %(workshop)s may do this.") % {"workshop": workshop.display_name}
             if not manage
             else _("Only an owner or manager of %(workshop)s may do this.")
-            % {"workshop": workshop.name},
+            % {"workshop": workshop.display_name},
             code="not_allowed",
         )

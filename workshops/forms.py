@@ -118,6 +118,9 @@ class WorkshopProfileForm(ServiceErrorsMixin, forms.ModelForm):
             return data
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error(None, _("Enter both latitude and longitude, or neither."))
+            # Said once, in these words: the instance is then checked without the half pair,
+            # so the model's constraint does not repeat it in its own.
+            data["latitude"] = data["longitude"] = None
         return data
 
 

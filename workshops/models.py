@@ -292,6 +292,15 @@ class Workshop(models.Model):
         return self.name_en or self.name
 
     @property
+    def display_name(self) -> str:
+        """The name a reader of the active language knows the shop by: the English name on
+        English pages when the shop gave one, else the registered (Japanese) name. Legal
+        documents, watermarks and stored texts keep `name`."""
+        if (get_language() or "ja").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+    @property
     def localized_description(self) -> str:
         if (get_language() or "ja").startswith("en") and self.description_en:
             return self.description_en

@@ -352,6 +352,27 @@ def capability_save(
     return capability
 
 
+def capability_problems(
+    *, workshop: Workshop, data: dict[str, Any], capability: Capability | None = None
+) -> dict[str, list[str]]:
+    """Every reason `capability_save` would refuse `data`, by field, all at once; it only
+    reads. The capability form adds them to its own field errors (on the fields it could
+    read) so that one submit says everything."""
+    draft = (
+        Capability(workshop=workshop)
+        if capability is None
+        else Capability.objects.select_related("process").get(pk=capability.pk)
+    )
+    if data.get("process") is not None:
+        draft.process = data["process"]
+    _apply(draft, CAPABILITY_FIELDS, data)
+    try:
+        _check_capability(draft, data)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
 def _check_capability(capability: Capability, data: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     sizes = [capability.max_length_mm, capability.max_width_mm, capability.max_height_mm]

@@ -253,6 +253,13 @@ def capability_edit(
         else:
             messages.success(request, _("The capability was saved."))
             return redirect("workshop_edit", workshop_uuid=workshop.uuid)
+    elif request.method == "POST":
+        # The service's rules on what the form could read, so that one answer says it all.
+        form.add_problems(
+            services.capability_problems(
+                workshop=workshop, data=form.cleaned_data, capability=capability
+            )
+        )
     return render(
         request,
         "workshops/capability_form.html",
@@ -538,7 +545,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 messages.error(request, " ".join(error.messages))
             else:
                 messages.success(
-                    request, _("You joined %(workshop)s.") % {"workshop": invitation.workshop.name}
+                    request,
+                    _("You joined %(workshop)s.") % {"workshop": invitation.workshop.display_name},
                 )
                 return redirect("home")
     else:
@@ -556,7 +564,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(
                     request,
-                    _("Welcome! You joined %(workshop)s.") % {"workshop": invitation.workshop.name},
+                    _("Welcome! You joined %(workshop)s.")
+                    % {"workshop": invitation.workshop.display_name},
                 )
                 return redirect("home")
     return render(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Max, Min, Sum, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from orders.models import PairDayStat
 from workshops.models import Capability
@@ -125,9 +126,17 @@ def network(scope: Scope, labels: dict[int, dict[str, Any]]) -> dict[str, Any]:
         hidden.append(visible.pop(0))
 
     def node_label(g) -> dict[str, Any]:
+        # "id" is the stable identifier (the API's, the chart's); "key" is what a reader sees
+        # beside the name: the process code, or a translated word for the folded group.
         if g == OTHER:
-            return {"id": OTHER, "name": _("Other processes"), "colour": OTHER_COLOUR}
-        return {"id": labels[g]["code"], "name": labels[g]["name"], "colour": labels[g]["colour"]}
+            return {
+                "id": OTHER,
+                "key": pgettext("network group of other processes", "other"),
+                "name": _("Other processes"),
+                "colour": OTHER_COLOUR,
+            }
+        code = labels[g]["code"]
+        return {"id": code, "key": code, "name": labels[g]["name"], "colour": labels[g]["colour"]}
 
     nodes = []
     if len(shops) >= MIN_WORKSHOPS:
@@ -137,6 +146,8 @@ def network(scope: Scope, labels: dict[int, dict[str, Any]]) -> dict[str, Any]:
         {
             "source": node_label(a)["id"],
             "target": node_label(b)["id"],
+            "source_key": node_label(a)["key"],
+            "target_key": node_label(b)["key"],
             "orders": edges[(a, b)]["orders"],
         }
         for (a, b) in sorted(visible, key=lambda k: -edges[k]["orders"])

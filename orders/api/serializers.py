@@ -36,7 +36,10 @@ MAX_SEQ = 2**63 - 1  # what a BIGINT holds; larger cursors are refused, not over
 
 class WorkshopRefSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The registered (Japanese) name.")
+    display_name = serializers.CharField(
+        help_text="In the caller's language: the English name, when the shop gave one."
+    )
 
 
 class JobRefSerializer(serializers.Serializer):

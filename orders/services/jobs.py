@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -168,6 +169,55 @@ def _check_step_values(*, planned_hours: Any, quantity: Any) -> None:
     if planned_hours is None or Decimal(str(planned_hours)) < 0:
         raise Refused({"planned_hours": _("Planned hours cannot be negative.")}, code="negative")
     _check_quantity(quantity)
+
+
+def step_problems(
+    *,
+    job: Job,
+    step: Step | None = None,
+    planned_hours: Any = None,
+    quantity: Any = None,
+    after: Iterable[Step] = (),
+    before: Iterable[Step] = (),
+) -> Problems:
+    """Every reason `step_insert` (or, with `step`, `step_change`) would refuse, by field, all
+    at once; it only reads. A value left as None was not readable and is not checked: the
+    step form passes what it could read and adds these to its own field errors."""
+    problems = Problems()
+    after, before = list(after), list(before)
+
+    def check(rule, *args, **kwargs) -> None:
+        try:
+            rule(*args, **kwargs)
+        except Refused as refused:
+            if hasattr(refused, "error_dict"):
+                problems.add_refused(refused)
+            else:
+                problems.add(NON_FIELD_ERRORS, refused.messages[0], refused.code)
+
+    if job.status in ENDED_JOB_STATES:
+        problems.add(NON_FIELD_ERRORS, _("A finished job cannot be changed."), "job_finished")
+    if step is not None:
+        check(_editable, step)
+    if planned_hours is not None and Decimal(str(planned_hours)) < 0:
+        problems.add("planned_hours", _("Planned hours cannot be negative."), "negative")
+    if quantity not in (None, ""):
+        check(_check_quantity, quantity)
+    if any(p.job_id != job.pk for p in [*after, *before]):
+        problems.add("after", _("A step can only follow steps of the same job."), "other_job")
+    if {s.pk for s in after} & {s.pk for s in before}:
+        problems.add(
+            "before",
+            _("A step cannot come both before and after this one."),
+            "before_and_after",
+        )
+    if step is not None and any(p.pk == step.pk or _reaches(step, p) for p in after):
+        problems.add(
+            "after",
+            _("That link would make a cycle: a step would have to wait for itself."),
+            "cycle",
+        )
+    return problems
 
 
 def _editable(step: Step) -> None:
@@ -427,12 +477,13 @@ def step_insert(
     for the new step instead of for the `after` steps (an insertion into the flow). Its part is
     `part`, else the part of the step it follows."""
     after, before = list(after), list(before)
-    if {s.pk for s in after} & {s.pk for s in before}:
-        raise Refused(
-            _("A step cannot come both before and after this one."), code="before_and_after"
-        )
     job = locked_job(job)
     require_member(actor, job.owner, manage=True)
+    problems = step_problems(
+        job=job, planned_hours=planned_hours, quantity=quantity, after=after, before=before
+    )
+    if problems:
+        raise Refused(problems)
     if part is None and after:
         part = Part.objects.get(pk=after[0].part_id)
     step = _step_add(
@@ -463,6 +514,16 @@ def step_change(
     """Change a step's values and the steps it waits for, all or nothing."""
     job = locked_job(step.job_id)
     require_member(actor, job.owner, manage=True)
+    predecessors = list(predecessors)
+    problems = step_problems(
+        job=job,
+        step=Step.objects.get(pk=step.pk),
+        planned_hours=data.get("planned_hours"),
+        quantity=data.get("quantity"),
+        after=predecessors,
+    )
+    if problems:
+        raise Refused(problems)
     step, changed = _step_update(job, step, actor=actor, data=data)
     wanted = {p.pk: p for p in predecessors}
     current = set(StepLink.objects.filter(successor=step).values_list("predecessor_id", flat=True))

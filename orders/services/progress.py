@@ -128,9 +128,16 @@ def _refresh_job_status(job: Job, graph: StepGraph, *, actor: User | None) -> No
         job.status = new_status
         job.save(update_fields=["status", "updated_at"])
         if new_status == JobStatus.DONE:
-            again = job.events.filter(kind="job.completed").exists()
+            # A job reopened by returned parts is counted once; a completion taken back by
+            # undoing the tap that caused it never counted.
+            undone = set(
+                job.events.filter(kind="step.undone").values_list("data__reopened_seq", flat=True)
+            )
+            again = (
+                job.events.filter(kind="job.completed").exclude(seq__in=undone - {None}).exists()
+            )
             event = append_event(job, "job.completed", actor=actor, workshop=job.owner)
-            if not again:  # a job reopened by returned parts is counted once
+            if not again:
                 rollups.job_completed(job, at=event.created_at)
 
 

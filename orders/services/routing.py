@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core import dates
 from core.services import Problems, Refused, idempotent
 from workshops.access import require_member
 from workshops.models import Capability, User, Workshop
@@ -109,7 +110,7 @@ def check_terms(terms: dict[str, Any], payment_terms: PaymentTerms | None = None
             "Under the Act on the Proper Conduct of Subcontract Transactions (取適法) the price "
             "must be paid within 60 days of receiving the goods, even if inspection is not "
             "finished."
-        ) % {"latest": latest_lawful_payment(due, payment_terms).isoformat()}
+        ) % {"latest": dates.day(latest_lawful_payment(due, payment_terms))}
     elif isinstance(due, date) and pay < today:
         errors["payment_due_date"] = _("The payment due date cannot be in the past.")
     if terms.get("payment_method") not in PaymentMethod.values:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from workshops.models import MANAGING_ROLES, Membership, Role
 
 from ..access import get_step_by_uuid_for
+from ..events import EVENT_LABELS
 from ..forms import ConfirmForm, DoneForm, HoldForm, ReceiveForm, ReworkForm, ShipForm
 from ..live import live_config, workshop_stream
 from ..models import DefectCause, HandOffKind, HoldReason, Step, StepStatus
@@ -37,6 +38,7 @@ from ..selectors import (
     step_successors,
 )
 from ..services.progress import allows
+from ..services.undo import undoable_tap
 
 S = StepStatus
 QUEUE_LIMIT = 60
@@ -125,7 +127,7 @@ def floor_cards(
     successors = step_successors(ids)
     available = parts_available(steps)
     # The revision of the drawing each step works to, and any that changed since it started.
-    revisions = step_revisions(steps)
+    revisions = step_revisions(steps, workshop=workshop)
     destinations = ship_plan(to_ship)
     due_dates = floor_due_dates(workshop, steps)
     shortfalls = floor_shortfalls(queue)
@@ -196,6 +198,7 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
     queue, to_ship, incoming = floor_cards(workshop, manages=manages, focus=focus)
     returns = floor_returns(workshop, manages=manages) if focus is None else []
     here = reverse("floor") + f"?workshop={workshop.uuid}"
+    tap = undoable_tap(user=request.user, workshop=workshop)
     # A tap on a step opened from its traveler comes back to that step; the page offers the way
     # back to the whole queue.
     back = here
@@ -219,6 +222,9 @@ def _render(request: HttpRequest, membership: Membership, memberships, focus=Non
             "focus": focus,
             "queue_url": back,
             "live_config": live_config(workshop_stream(workshop)),
+            # The user's last tap here, while it may still be taken back (「取り消す」).
+            "undo_tap": tap,
+            "undo_label": EVENT_LABELS[tap.kind] if tap else "",
         },
     )
 

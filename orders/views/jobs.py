@@ -34,7 +34,7 @@ from ..forms import (
 from ..live import job_stream, live_config
 from ..models import HandOffKind, HandOffStatus, Step, StepStatus
 from ..selectors import ship_plan
-from ..services import handoffs, progress
+from ..services import handoffs, progress, undo
 from ..services import jobs as job_services
 from ..services.jobs import job_may_end
 from ..services.progress import allows
@@ -180,6 +180,19 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
         else:
             messages.success(request, _("The step was saved."))
             return redirect("job_detail", job_uuid=job.uuid)
+    elif request.method == "POST":
+        # The service's rules on what the form could read, so that one answer says it all.
+        data = form.cleaned_data
+        form.add_problems(
+            job_services.step_problems(
+                job=job,
+                step=step,
+                planned_hours=data.get("planned_hours"),
+                quantity=data.get("quantity"),
+                after=data.get("after") or [],
+                before=data.get("before") or [],
+            )
+        )
     return render(
         request,
         "orders/step_form.html",
@@ -325,6 +338,7 @@ ACTION_FORMS = {
     "hold": HoldForm,
     "resume": ConfirmForm,
     "cancel": CancelForm,
+    "undo": ConfirmForm,
 }
 
 DONE_MESSAGES = {
@@ -333,6 +347,7 @@ DONE_MESSAGES = {
     "hold": gettext_lazy("Put on hold."),
     "resume": gettext_lazy("Resumed."),
     "cancel": gettext_lazy("The step was cancelled."),
+    "undo": gettext_lazy("Your last tap was undone."),
 }
 
 
@@ -358,6 +373,8 @@ def _perform(action: str, step, user, form, key: str | None) -> None:
         )
     elif action == "resume":
         progress.step_resume(step=step, actor=user, idempotency_key=key)
+    elif action == "undo":
+        undo.step_undo(step=step, actor=user, idempotency_key=key)
     elif action == "cancel":
         progress.step_cancel(
             step=step, actor=user, idempotency_key=key, reason=form.cleaned_data.get("reason", "")

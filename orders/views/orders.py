@@ -144,7 +144,7 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The request was sent to %(shop)s.") % {"shop": order.supplier.name},
+                _("The request was sent to %(shop)s.") % {"shop": order.supplier.display_name},
             )
             return redirect("order_detail", order_uuid=order.uuid)
     elif posted:

@@ -564,3 +564,26 @@ def test_the_job_page_links_its_posted_steps_to_their_postings(chain, board, pos
     assert str(posting.uuid) in listed.content.decode()
     other = post_job(chain, part_name="別件")
     assert link not in client_for(chain.hub_owner).get(f"/jobs/{other.uuid}/").content.decode()
+
+
+def test_the_offer_form_says_every_problem_in_one_answer(chain, board, posting):
+    """A price the service refuses, a validity date missing (the form's own rule) and a
+    promised date in the past (the service's): all three in one answer."""
+    client = client_for(chain.turner_owner)
+    client.cookies["shopnet_language"] = "en"
+    before = ProgressEvent.objects.count()
+    response = client.post(
+        f"/postings/{posting.uuid}/offer/",
+        {
+            "workshop": chain.turner.uuid,
+            "price": "-5",
+            "promised_date": in_days(-3).isoformat(),
+            "valid_until": "",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["offer_form"].errors
+    assert set(errors) == {"price", "promised_date", "valid_until"}
+    assert "more than 0 yen" in errors["price"][0]
+    assert "past" in errors["promised_date"][0]
+    assert Offer.objects.count() == 0 and ProgressEvent.objects.count() == before

@@ -16,19 +16,35 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 KEPT = "caches.open('shopnet-pages').then(c => c.match(location.href)).then(r => !!r)"
 
 
+class WifiDown:
+    """The Wi-Fi down for the whole tablet: the browser's offline mode for the pages, and every
+    request of the context aborted as a dropped connection, the service worker's own fetches
+    included (the offline mode alone does not reach them, so a worker would still get through
+    to the server). Records what was tried, to show the page came from the worker's copy."""
+
+    def __init__(self, context) -> None:
+        self.context = context
+        # (url, whether the service worker asked for it) of every request refused
+        self.tried: list[tuple[str, bool]] = []
+        context.set_offline(True)
+        context.route("**/*", self._abort)
+
+    def _abort(self, route) -> None:
+        request = route.request
+        self.tried.append((request.url, request.service_worker is not None))
+        route.abort("internetdisconnected")
+
+    def restore(self) -> None:
+        self.context.unroute("**/*", self._abort)
+        self.context.set_offline(False)
+
+
 def wait_until_kept(page) -> None:
     """The worker controls the page and has kept a copy of it."""
     page.wait_for_function("navigator.serviceWorker.ready.then(() => true)", timeout=WAIT)
     page.wait_for_function(KEPT, timeout=WAIT)
 
 
-@pytest.mark.xfail(
-    reason="Playwright's offline emulation does not cover the service worker's own fetches: "
-    "after the reload the worker reaches the server and the outbox's retry goes through it, so "
-    "the step is started while the page believes it is offline (seen since the tablet pages "
-    "merged); the test must block the worker's network too. Open, see issue 18",
-    strict=False,
-)
 @pytest.mark.parametrize(
     "viewport", [TABLET_LANDSCAPE, TABLET_PORTRAIT], ids=["landscape", "portrait"]
 )
@@ -45,7 +61,7 @@ def test_the_floor_reopens_offline_with_its_queue_its_outbox_and_a_notice(
     assert notice.is_hidden()
 
     # The Wi-Fi goes down; a tap waits in the outbox; the tablet reloads.
-    context.set_offline(True)
+    wifi = WifiDown(context)
     floor.locator(f"#floor-step-{turn.uuid} button", has_text="開始").tap()
     outbox = floor.locator("#floor-outbox")
     outbox.wait_for(state="visible")
@@ -61,10 +77,16 @@ def test_the_floor_reopens_offline_with_its_queue_its_outbox_and_a_notice(
     assert "オフライン" in notice.inner_text()
     assert notice.locator("xpath=following-sibling::*[1]").get_attribute("id") == "floor-outbox"
     assert_touch_targets(floor)
+    # The page is the worker's copy: the worker asked the network for it (and was refused,
+    # as was every other request), then answered with what it had kept.
+    assert notice.get_attribute("data-served") == "copy"
+    assert any(
+        by_worker and url.split("?")[0].endswith("/floor/") for url, by_worker in wifi.tried
+    ), wifi.tried
     assert status_of(turn) == StepStatus.READY  # nothing reached the server
 
     # The connection returns: the tap goes out and the notice goes away.
-    context.set_offline(False)
+    wifi.restore()
     outbox.wait_for(state="hidden", timeout=WAIT)
     assert eventually(lambda: status_of(turn) == StepStatus.IN_PROGRESS)
     notice.wait_for(state="hidden", timeout=WAIT)
@@ -77,10 +99,11 @@ def test_the_first_visit_is_kept_for_offline_without_a_second_one(
     context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
     floor.goto(f"{asgi_live_server.url}/floor/?workshop={chain.turner.uuid}")
     wait_until_kept(floor)
-    context.set_offline(True)
+    WifiDown(context)
     floor.reload()
     floor.locator(".floor-queue .floor-card").first.wait_for(state="visible")
     assert floor.locator("#floor-offline").is_visible()
+    assert floor.locator("#floor-offline").get_attribute("data-served") == "copy"
     context.close()
 
 

@@ -135,9 +135,23 @@ def test_the_network_groups_workshops_and_hides_small_groups(hm):
     # Turners T1–T3 make a group; H1 (assembly) and G1 (grinding) alone would be singled out,
     # and "other" with two members too, so every shop ends in one group.
     assert network["nodes"] == [
-        {"id": "other", "name": network["nodes"][0]["name"], "colour": "#BBBBBB", "workshops": 5}
+        {
+            "id": "other",
+            "key": "他",
+            "name": network["nodes"][0]["name"],
+            "colour": "#BBBBBB",
+            "workshops": 5,
+        }
     ]
-    assert network["edges"] == [{"source": "other", "target": "other", "orders": 5}]
+    assert network["edges"] == [
+        {
+            "source": "other",
+            "target": "other",
+            "source_key": "他",
+            "target_key": "他",
+            "orders": 5,
+        }
+    ]
     assert network["total_orders"] == 5
 
 

@@ -8,9 +8,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from core import dates
 from districts.models import DistrictEvent, DistrictTarget
 from districts.views import CSV_TABLES
+from tests.board.test_date_formats import assert_one_format
 from tests.conftest import client_for
 from tests.districts.district import END, SECRETS, START, build
 
@@ -259,7 +262,7 @@ def test_staff_add_and_remove_targets(hm):
     ]
     html = page.content.decode()
     assert 'id="h-history"' in html and html.count("<td>目標を削除</td>") == 1
-    assert "<td>2026/01/01 – 2031/01/01</td>" in html  # dates as Japanese readers write them
+    assert "<td>2026年1月1日 – 2031年1月1日</td>" in html  # the one Japanese format
     # Another association's staff never see this log.
     assert client_for(hm.outsider_staff).get(url).status_code == 404
 
@@ -322,3 +325,34 @@ def test_a_workshop_sees_itself_beside_the_district_median(hm):
         assert client_for(user).get(url).status_code == 404
     assert client.get(url, {"district": "tsubame"}).status_code == 404
     assert client.get(url, {"start": "2026-03-15", "end": "2026-03-01"}).status_code == 400
+
+
+def test_the_network_key_of_the_folded_group_is_translated(hm):
+    """The legend and the table name the folded group by a translated key, not the code
+    word "other" (the API keeps "other" as the group's id)."""
+    response = page(hm)
+    html = response.content.decode()
+    nodes = response.context["data"]["network"]["nodes"]
+    assert any(n["id"] == "other" for n in nodes)
+    assert "other:" not in html
+    assert "他: その他の加工・処理" in html
+    english = client_for(hm.staff)
+    english.cookies["shopnet_language"] = "en"
+    html = english.get(
+        reverse("district_dashboard", args=[hm.district.slug]), RANGE
+    ).content.decode()
+    assert "other: Other processes" in html
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_dashboard_writes_dates_one_way(hm, language):
+    """The range, the week rows, the chart's axis and the targets: the language's long or
+    short form (shopnet/formats/), never the ISO dates the cached figures carry."""
+    client = client_for(hm.staff)
+    client.cookies["shopnet_language"] = language
+    response = client.get(reverse("district_dashboard", args=[hm.district.slug]), RANGE)
+    found = assert_one_format(response.content.decode(), language)
+    with translation.override(language):
+        assert dates.day(START) in found
+        # The weekly chart's axis: weeks start on Monday, 2 March 2026 (the first after the 1st).
+        assert dates.short_day(dt.date(2026, 3, 2)) in found

@@ -156,7 +156,11 @@ def test_it_gives_the_job_header_in_the_list_and_the_customer_only_to_the_hubs_m
     assert row["customer_name"] == "株式会社 秘密顧客"
     assert row["part_name"] == "シャフト"
     assert row["drawing_number"] == "MR-1001"
-    assert row["owner"] == {"id": str(chain.hub.uuid), "name": "丸山製作所"}
+    assert row["owner"] == {
+        "id": str(chain.hub.uuid),
+        "name": "丸山製作所",
+        "display_name": "丸山製作所",
+    }
     assert row["quantity"] == 100
     assert row["due_date"] == in_days(30).isoformat()
     assert row["status"] == "open"
@@ -314,7 +318,11 @@ def test_the_hub_sees_its_customer_its_prices_and_that_grinding_is_sub_ordered(c
     assert [s["process"] for s in data["steps"]] == ["L", "G", "PLT", "ASM", "INS"]
     by_process = {s["process"]: s for s in data["steps"]}
     grind = by_process["G"]
-    assert grind["workshop"] == {"id": str(chain.grinder.uuid), "name": "松本研削"}
+    assert grind["workshop"] == {
+        "id": str(chain.grinder.uuid),
+        "name": "松本研削",
+        "display_name": "松本研削",
+    }
     assert set(grind["orders"]) == {str(orders["top"].uuid), str(orders["sub"].uuid)}
     assert grind["predecessors"] == [str(steps["L"].uuid)]
     assert by_process["PLT"]["predecessors"] == [str(steps["G"].uuid)]

@@ -182,10 +182,13 @@ def test_the_floor_page_reads_a_fixed_number_of_queries_whatever_the_queue(chain
             step_start(step=step, actor=chain.turner_floor)
         if n == 3:
             step_done(step=step, actor=chain.turner_floor, good=100)
-    assert count() == small
-    # 13 since the cards show the supplier's own delivery date (one query for the orders);
-    # 14 since a card shows parts that arrived short or rejected in red (one query).
-    assert small <= 14, small
+    # The same, plus the undo of the user's last tap (a start, moments ago): its step's last
+    # event and its successors.
+    assert count() == small + 2
+    # 13 since the cards show the supplier's own delivery date (one query for the orders); 14
+    # since a card shows parts that arrived short or rejected in red (one query); 15 since the
+    # page looks for the user's last tap to offer its undo.
+    assert small <= 15, small
 
 
 def test_steps_of_a_cancelled_job_do_not_wait_to_be_shipped(chain):
@@ -253,8 +256,9 @@ def test_the_floor_station_reads_a_pinned_number_of_queries(
     # reference, and their revisions; where the parts to ship go (successors, the jobs'
     # orders, their steps); the delivery dates of the orders asking the steps of this shop;
     # the hand-offs arriving; the navigation's memberships; what each destination already has
-    # (shipments and returns, one query); the queue's short or rejected receipts
-    with django_assert_num_queries(18):
+    # (shipments and returns, one query); the queue's short or rejected receipts; the user's
+    # last tap, its step's last event and its successors (the undo the page offers)
+    with django_assert_num_queries(21):
         assert client.get("/floor/").status_code == 200
 
 
@@ -312,8 +316,13 @@ def test_a_suppliers_card_shows_its_orders_delivery_date_not_the_customers(chain
 def test_a_card_links_its_revision_to_the_current_drawing(chain):
     job, step = turner_job(chain)
     filename, make = VALID["png"]
+    # The step references the drawing, so the turner's order shows it to the turner.
     first = drawing_services.drawing_upload(
-        job=job, actor=chain.hub_owner, upload=upload(filename, make()), number="MR-1001"
+        job=job,
+        actor=chain.hub_owner,
+        upload=upload(filename, make()),
+        number="MR-1001",
+        steps=[step],
     )
     second = drawing_services.drawing_upload(
         job=job, actor=chain.hub_owner, upload=upload(filename, make()), number="MR-1001"
@@ -325,6 +334,41 @@ def test_a_card_links_its_revision_to_the_current_drawing(chain):
     link = re.search(r'<a class="floor-rev" href="([^"]+)"', card).group(1)
     assert link == f"/drawings/revisions/{second.uuid}/"
     assert f'class="revision">{second.label}<' in card
+    assert client_for(chain.turner_floor).get(link).status_code == 200
+
+
+def test_a_card_does_not_link_a_drawing_not_shared_with_the_shop(chain):
+    """The hub's drawing is not shared with the turner's order (its step does not reference
+    it, and the hub chose nothing): the card shows the revision but no link, and the viewer
+    answers 404 to the turner's floor staff. The hub's own floor station links it."""
+    job, step = turner_job(chain)
+    filename, make = VALID["png"]
+    revision = drawing_services.drawing_upload(
+        job=job, actor=chain.hub_owner, upload=upload(filename, make()), number="MR-1001"
+    )
+    turner = client_for(chain.turner_floor)
+    html = turner.get("/floor/").content.decode()
+    card = html[html.index(f'id="floor-step-{step.uuid}"') :]
+    card = card[: card.index("</section>")]
+    assert '<a class="floor-rev"' not in card
+    assert f"/drawings/revisions/{revision.uuid}/" not in html
+    assert f'class="revision">{revision.label}<' in card
+    assert turner.get(f"/drawings/revisions/{revision.uuid}/").status_code == 404
+    # Shared with the order now: the link appears, and it opens.
+    drawing_services.order_drawings_set(
+        order=step.orders.get(), actor=chain.hub_owner, drawings=[revision.drawing]
+    )
+    html = turner.get("/floor/").content.decode()
+    assert f'href="/drawings/revisions/{revision.uuid}/"' in html
+    assert turner.get(f"/drawings/revisions/{revision.uuid}/").status_code == 200
+    # The hub's own people see every drawing of its job.
+    own = add(job, chain, "ASM", after=[step])
+    Step.objects.filter(pk=own.pk).update(status=StepStatus.READY)
+    hub = client_for(chain.hub_floor).get(f"/floor/?workshop={chain.hub.uuid}").content.decode()
+    hub_card = hub[hub.index(f'id="floor-step-{own.uuid}"') :]
+    assert (
+        f'href="/drawings/revisions/{revision.uuid}/"' in hub_card[: hub_card.index("</section>")]
+    )
 
 
 def test_a_travelers_code_shows_that_step_alone_with_the_way_back(chain, routed_job):

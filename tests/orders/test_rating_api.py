@@ -38,7 +38,11 @@ def test_the_buyer_rates_through_the_api(chain, order):
     assert response.status_code == 201
     body = response.json()
     assert (body["quality"], body["delivery"], body["cost"], body["comment"]) == (5, 4, 3, "良い")
-    assert body["buyer"] == {"id": str(chain.hub.uuid), "name": "丸山製作所"}
+    assert body["buyer"] == {
+        "id": str(chain.hub.uuid),
+        "name": "丸山製作所",
+        "display_name": "丸山製作所",
+    }
     assert body["reply"] == "" and body["replied_at"] is None
     assert Rating.objects.get(order=order).rated_by == chain.hub_owner
 

@@ -65,6 +65,7 @@ from orders.services.routing import (
     order_request,
     order_withdraw,
 )
+from orders.services.undo import step_undo
 from tests.conftest import add_capability
 from tests.orders.conftest import add, in_days, post_job, refreshed, terms
 from workshops.models import Process
@@ -1070,6 +1071,8 @@ def every_kind_scenario(chain) -> list[Job]:
 
     do(chain, "hold", turn, reason="material")
     do(chain, "resume", turn)
+    do(chain, "start", turn)
+    step_undo(step=turn, actor=chain.turner_floor)  # a tap taken back at once
     run_through(chain, turn, good=99, scrap=1)
     ship_and_receive(chain, turn, chain.grinder_floor, quantity=99)
     run_through(chain, grind, good=99)

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 
+from core.services import Refused
 from drawings import services as drawing_services
 from orders.models import (
     HoldReason,
@@ -19,6 +20,7 @@ from orders.models import (
     Step,
     StepStatus,
 )
+from orders.services import jobs as job_services
 from orders.services.handoffs import handoff_ship
 from orders.services.progress import step_done, step_start
 from orders.services.routing import order_request
@@ -142,6 +144,40 @@ def test_it_adds_steps_as_a_dag_and_refuses_a_cycle(chain):
     assert "cycle" in response.content.decode()
     assert Job.objects.get(pk=job.pk).last_seq == seq
     assert list(a.predecessors.all()) == []
+
+
+def test_the_step_form_says_every_problem_in_one_answer(chain):
+    """Hours and quantity the form refuses, and a link the service refuses (a cycle): all
+    three in one answer, not the cycle on a second submit."""
+    job = post_job(chain)
+    a = add(job, chain, "L")
+    joined = add(job, chain, "ASM", after=[a])
+    seq = Job.objects.get(pk=job.pk).last_seq
+    response = english(client_for(chain.hub_owner)).post(
+        f"/jobs/{job.uuid}/steps/{a.uuid}/edit/",
+        {"process": a.process.pk, "planned_hours": "-1", "quantity": "0", "after": [joined.pk]},
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"planned_hours", "quantity", "after"}
+    assert "cycle" in " ".join(errors["after"])
+    assert Job.objects.get(pk=job.pk).last_seq == seq
+    assert list(a.predecessors.all()) == []
+
+
+def test_the_step_service_refuses_every_problem_at_once(chain):
+    job = post_job(chain)
+    a = add(job, chain, "L")
+    joined = add(job, chain, "ASM", after=[a])
+    with pytest.raises(Refused) as refused:
+        job_services.step_change(
+            step=a,
+            actor=chain.hub_owner,
+            data={"process": a.process, "planned_hours": -2, "quantity": 0},
+            predecessors=[joined],
+        )
+    assert set(refused.value.message_dict) == {"planned_hours", "quantity", "after"}
+    assert refused.value.code == "negative"
 
 
 def test_it_routes_steps_to_a_peer_through_the_form(chain):

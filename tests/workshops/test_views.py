@@ -1303,3 +1303,56 @@ def test_the_change_log_costs_the_same_whatever_the_number_of_entries(
         response = client.get(reverse("workshop_history", args=[workshop.uuid]))
     assert response.status_code == 200
     assert html(response).count("<tr>") >= count
+
+
+# --- every error at once --------------------------------------------------------------------
+
+
+def test_the_profile_form_says_every_problem_in_one_answer(owner, workshop):
+    before = snapshot()
+    response = english(client_for(owner)).post(
+        reverse("workshop_edit", args=[workshop.uuid]),
+        profile_data(
+            workshop,
+            name="",
+            headcount="-3",
+            founded_year="2999",
+            latitude="35.5",
+            longitude="",
+            website="not a site",
+        ),
+    )
+    assert response.status_code == 400
+    texts = error_texts(response)
+    for words in (
+        "This field is required",
+        "Enter 1 or more",
+        "cannot be in the future",
+        "Enter both latitude and longitude",
+        "Enter a valid URL",
+    ):
+        assert words in texts, words
+    assert "Constraint" not in texts  # the half pair is said once, in words a person reads
+    assert snapshot() == before
+
+
+def test_the_capability_form_says_every_problem_in_one_answer(owner, workshop):
+    """A process the shop already lists (the service's rule), a tolerance that is not a
+    number, a lot range the wrong way round and a work size missing a side: all in one
+    answer."""
+    add_capability(workshop, "L")
+    before = snapshot()
+    response = english(client_for(owner)).post(
+        reverse("capability_new", args=[workshop.uuid]),
+        capability_post("L", tolerance_um="abc", max_width_mm="", lots="100〜10"),
+    )
+    assert response.status_code == 400
+    texts = error_texts(response)
+    for words in (
+        "already lists that process",
+        "Enter a number",
+        "must not be larger than the second",
+        "all three sides",
+    ):
+        assert words in texts, words
+    assert snapshot() == before

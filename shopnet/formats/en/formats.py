@@ -1,0 +1,9 @@
+"""English: 7 Dec 2026 (long), 7 Dec (short), 7 Dec 2026, 09:05 (shopnet/formats/__init__.py)."""
+
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, H:i"
+SHORT_DATE_FORMAT = DATE_FORMAT
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+MONTH_DAY_FORMAT = "j M"
+YEAR_MONTH_FORMAT = "M Y"
+TIME_FORMAT = "H:i"
