@@ -530,7 +530,7 @@ def test_events_after_a_seq_replay_exactly_the_missed_ones_in_order(chain, route
 
 def test_events_come_in_pages_of_at_most_the_limit_with_a_cursor(chain, routed_job, monkeypatch):
     job, _steps, _orders = routed_job
-    monkeypatch.setattr(orders_api, "EVENTS_PAGE", 4)
+    monkeypatch.setattr(orders_api.jobs, "EVENTS_PAGE", 4)
     total = refreshed(job).last_seq
 
     seqs, after = [], 0
