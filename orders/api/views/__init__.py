@@ -11,8 +11,10 @@ One module per subject: `jobs`, `parts` (parts, the step DAG and assemblies), `s
 material), `orders`, `ratings`. `shopnet/api_urls.py` names the views through this package.
 """
 
+from .handoffs import HandOffInspect, HandOffReturn, HandOffRework, OrderSupply
 from .jobs import JobCancel, JobClose, JobDetail, JobEvents, JobList, JobSteps
 from .orders import (
+    JobOrders,
     OrderAccept,
     OrderDecline,
     OrderDetail,
@@ -20,6 +22,7 @@ from .orders import (
     OrderList,
     OrderWithdraw,
 )
+from .parts import JobParts, PartDetail, StepDetail, StepInputs, StepLinkDetail, StepLinks
 from .ratings import OrderRate, OrderRatingReply, WorkshopLoad, WorkshopRatings
 from .steps import (
     HandOffReceive,
@@ -32,12 +35,17 @@ from .steps import (
 )
 
 __all__ = [
+    "HandOffInspect",
     "HandOffReceive",
+    "HandOffReturn",
+    "HandOffRework",
     "JobCancel",
     "JobClose",
     "JobDetail",
     "JobEvents",
     "JobList",
+    "JobOrders",
+    "JobParts",
     "JobSteps",
     "OrderAccept",
     "OrderDecline",
@@ -46,10 +54,16 @@ __all__ = [
     "OrderList",
     "OrderRate",
     "OrderRatingReply",
+    "OrderSupply",
     "OrderWithdraw",
+    "PartDetail",
     "StepCancel",
+    "StepDetail",
     "StepDone",
     "StepHold",
+    "StepInputs",
+    "StepLinkDetail",
+    "StepLinks",
     "StepResume",
     "StepShip",
     "StepStart",

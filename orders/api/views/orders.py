@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -17,10 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import NOT_FOUND
+from workshops.models import Workshop
 from workshops.selectors import managed_workshop_ids
 
 from ...access import (
     documents_visible,
+    get_job_for,
     get_order_for,
     orders_visible_to,
 )
@@ -28,7 +31,8 @@ from ...filters import OrderFilter
 from ...models import (
     Order,
 )
-from ...services.routing import order_accept, order_decline, order_withdraw
+from ...services.routing import order_accept, order_decline, order_request, order_withdraw
+from ..inputs import OrderRequestInput
 from ..serializers import (
     DeclineInput,
     OrderDetailSerializer,
@@ -37,11 +41,14 @@ from ..serializers import (
 )
 from .common import (
     _call,
+    _field_error,
     _job_context,
     _order_response,
     _orders,
     _respond,
+    _steps_of,
     _visible_steps,
+    _with_items,
     _write_schema,
 )
 
@@ -101,6 +108,7 @@ class OrderDetail(APIView):
     @extend_schema(responses={200: OrderDetailSerializer, 404: NOT_FOUND})
     def get(self, request: Request, order_uuid) -> Response:
         access, order = get_order_for(request.user, order_uuid)
+        order = _with_items([order])[0]
         steps = list(_visible_steps(access).filter(orders=order))
         context = _job_context(access, [s.pk for s in steps])
         data: dict[str, Any] = {"order": order, "steps": steps}
@@ -147,3 +155,45 @@ class OrderDecline(OrderAction):
 @extend_schema_view(**_write_schema("Withdraw an order request", None, OrderSerializer))
 class OrderWithdraw(OrderAction):
     service = staticmethod(order_withdraw)
+
+
+@extend_schema_view(
+    **_write_schema(
+        "Request an order (the hub; or a supplier passing on steps of its order: `parent`)",
+        OrderRequestInput,
+        OrderSerializer,
+        status=201,
+    )
+)
+class JobOrders(APIView):
+    """POST /jobs/<uuid>/orders/: ask a workshop to do some of the job's steps on these terms,
+    with the material the buyer supplies, if any (材料支給)."""
+
+    parser_classes = [JSONParser]
+
+    def post(self, request: Request, job_uuid) -> Response:
+        access = get_job_for(request.user, job_uuid)
+        serializer = OrderRequestInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        supplier = Workshop.objects.filter(uuid=values.pop("supplier")).first()
+        if supplier is None:
+            raise _field_error("supplier", _("Choose a workshop."), "supplier_unknown")
+        steps = _steps_of(access, values.pop("steps"), "steps")
+        parent_uuid = values.pop("parent", None)
+        parent = None
+        if parent_uuid is not None:
+            parent = next((o for o in access.orders if o.uuid == parent_uuid), None)
+            if parent is None:
+                raise _field_error("parent", _("Choose an order of this job."), "order_unknown")
+        result = _call(
+            order_request,
+            request,
+            job=access.job,
+            supplier=supplier,
+            steps=steps,
+            terms=values,
+            parent=parent,
+        )
+        access = get_job_for(request.user, job_uuid)  # the new order is now visible
+        return _respond(result, _order_response(access, result), status=201)
