@@ -303,7 +303,7 @@ def get_handoff_for(user: User, handoff_uuid: UUID | str) -> tuple[JobAccess, Ha
         raise Http404("No such hand-off.")
     access = get_job_for(user, handoff.job.uuid)
     if not (
-        access.sees_step(handoff.from_step_id)
+        (handoff.from_step_id and access.sees_step(handoff.from_step_id))
         or (handoff.to_step_id and access.sees_step(handoff.to_step_id))
     ):
         raise Http404("No such hand-off.")
