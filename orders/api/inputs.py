@@ -16,7 +16,7 @@ from ..models import (
 from ..services.handoffs import REWORK_ACTIONS
 
 MAX_QUANTITY = 10_000_000
-MAX_HOURS = 100_000
+MAX_HOURS = 99_999
 STEPS_AT_ONCE = 200
 
 
@@ -88,7 +88,7 @@ class StepFields(serializers.Serializer):
     process = serializers.CharField(max_length=24, help_text="A process code.")
     title = _text(200)
     planned_hours = serializers.DecimalField(
-        max_digits=8, decimal_places=2, min_value=0, max_value=MAX_HOURS
+        max_digits=7, decimal_places=2, min_value=0, max_value=MAX_HOURS
     )
     quantity = _quantity(
         required=False, allow_null=True, help_text="Blank: the part's quantity (on adding)."
@@ -207,7 +207,7 @@ class ReworkInput(serializers.Serializer):
         choices=REWORK_ACTIONS, help_text="`rework` (手直し) or `replace` (再製作)."
     )
     planned_hours = serializers.DecimalField(
-        max_digits=8,
+        max_digits=7,
         decimal_places=2,
         min_value=0,
         max_value=MAX_HOURS,

@@ -726,6 +726,33 @@ def test_a_repeated_removal_link_or_inspection_is_applied_once(chain, built, del
     assert ProgressEvent.objects.filter(kind="handoff.inspected", handoff=delivery).count() == 1
 
 
+@pytest.mark.parametrize("parts", [1, 30])
+def test_the_job_detail_of_many_parts_takes_a_fixed_number_of_queries(
+    chain, django_assert_num_queries, parts
+):
+    from orders.services.jobs import step_add
+    from orders.services.parts import part_add, step_inputs_set
+    from workshops.models import Process
+
+    job = post_job(chain, quantity=2)
+    lathe, assembly = Process.objects.get(code="L"), Process.objects.get(code="ASM")
+    made = []
+    for n in range(parts - 1):
+        part = part_add(job=job, actor=chain.hub_owner, data={"name": f"部品{n}", "quantity": 2})
+        step_add(job=job, actor=chain.hub_owner, process=lathe, planned_hours=1, part=part)
+        made.append(part)
+    join = step_add(job=job, actor=chain.hub_owner, process=assembly, planned_hours=1)
+    if made:
+        step_inputs_set(step=join, actor=chain.hub_owner, inputs=[(p, 1) for p in made])
+    client = _client(chain.hub_owner)
+    # The token, get_job_for, the steps, their links, the hand-offs, the inputs, the parts
+    # (no orders: nothing read for them): as many for 30 parts as for one.
+    with django_assert_num_queries(11):
+        response = client.get(f"{API}/jobs/{job.uuid}/")
+    assert len(response.json()["parts"]) == parts
+    assert len(response.json()["inputs"]) == parts - 1
+
+
 def test_a_job_detail_of_many_parts_lists_them_all(chain):
     job = post_job(chain)
     hub = _client(chain.hub_owner)
