@@ -53,7 +53,7 @@ class Replayed(Exception):
 
 def _target_of(kwargs: dict[str, Any]) -> str | None:
     """The object a service call acts on, by its public id."""
-    for name in ("step", "handoff", "order", "job"):
+    for name in ("step", "handoff", "order", "job", "part", "workshop"):
         obj = kwargs.get(name)
         if obj is not None and hasattr(obj, "uuid"):
             return f"{name}:{obj.uuid}"

@@ -29,6 +29,7 @@ from .models import (
     Job,
     Order,
     OrderDocument,
+    Part,
     ProgressEvent,
     Step,
     StepLink,
@@ -233,8 +234,9 @@ def get_step_to_perform(user: User, step_uuid: UUID | str) -> tuple[JobAccess, S
     if not is_uuid(step_uuid):
         raise Http404("No such step.")
     try:
-        # The service reads the step again under the job's lock: the job is all it needs here.
-        step = Step.objects.select_related("job").get(uuid=step_uuid)
+        # The service reads the step again under the job's lock: the job is all it needs here
+        # (and the answer names the step's part).
+        step = Step.objects.select_related("job", "part").get(uuid=step_uuid)
     except Step.DoesNotExist:
         raise Http404("No such step.") from None
     managed, floor = user_roles(user)
@@ -267,7 +269,7 @@ def get_job_for(user: User, job_uuid: UUID | str) -> JobAccess:
 
 def get_step_for(access: JobAccess, step_uuid: UUID | str) -> Step:
     try:
-        step = Step.objects.select_related("process", "workshop", "job").get(
+        step = Step.objects.select_related("process", "workshop", "job", "part").get(
             uuid=step_uuid, job=access.job
         )
     except (Step.DoesNotExist, ValueError, TypeError):
@@ -301,11 +303,26 @@ def get_handoff_for(user: User, handoff_uuid: UUID | str) -> tuple[JobAccess, Ha
         raise Http404("No such hand-off.")
     access = get_job_for(user, handoff.job.uuid)
     if not (
-        access.sees_step(handoff.from_step_id)
+        (handoff.from_step_id and access.sees_step(handoff.from_step_id))
         or (handoff.to_step_id and access.sees_step(handoff.to_step_id))
     ):
         raise Http404("No such hand-off.")
     return access, handoff
+
+
+def get_part_for(user: User, part_uuid: UUID | str) -> tuple[JobAccess, Part]:
+    """A part of a job the user may see: every part for the hub's managers, for others the
+    parts of the steps they see; else 404."""
+    if not is_uuid(part_uuid):
+        raise Http404("No such part.")
+    part = Part.objects.filter(uuid=part_uuid).select_related("job").first()
+    if part is None:
+        raise Http404("No such part.")
+    access = get_job_for(user, part.job.uuid)
+    if not access.can_manage_job() and not access.steps().filter(part=part).exists():
+        raise Http404("No such part.")
+    part.job = access.job
+    return access, part
 
 
 def orders_visible_to(user: User) -> QuerySet[Order]:

@@ -71,6 +71,18 @@ urlpatterns = [
     path("jobs/", orders_api.JobList.as_view(), name="api_jobs"),
     path("jobs/<uuid:job_uuid>/", orders_api.JobDetail.as_view(), name="api_job_detail"),
     path("jobs/<uuid:job_uuid>/steps/", orders_api.JobSteps.as_view(), name="api_job_steps"),
+    # Shaping a job: parts, steps, links, assemblies; requesting an order.
+    path("jobs/<uuid:job_uuid>/parts/", orders_api.JobParts.as_view(), name="api_job_parts"),
+    path("jobs/<uuid:job_uuid>/orders/", orders_api.JobOrders.as_view(), name="api_job_orders"),
+    path("parts/<uuid:part_uuid>/", orders_api.PartDetail.as_view(), name="api_part"),
+    path("steps/<uuid:step_uuid>/", orders_api.StepDetail.as_view(), name="api_step"),
+    path("steps/<uuid:step_uuid>/links/", orders_api.StepLinks.as_view(), name="api_step_links"),
+    path(
+        "steps/<uuid:step_uuid>/links/<uuid:predecessor_uuid>/",
+        orders_api.StepLinkDetail.as_view(),
+        name="api_step_link",
+    ),
+    path("steps/<uuid:step_uuid>/inputs/", orders_api.StepInputs.as_view(), name="api_step_inputs"),
     path("jobs/<uuid:job_uuid>/cancel/", orders_api.JobCancel.as_view(), name="api_job_cancel"),
     path("jobs/<uuid:job_uuid>/close/", orders_api.JobClose.as_view(), name="api_job_close"),
     # No trailing slash: the path DESIGN.md publishes for repairing a live stream's gaps.
@@ -86,6 +98,21 @@ urlpatterns = [
         "handoffs/<uuid:handoff_uuid>/receive/",
         orders_api.HandOffReceive.as_view(),
         name="api_handoff_receive",
+    ),
+    path(
+        "handoffs/<uuid:handoff_uuid>/inspect/",
+        orders_api.HandOffInspect.as_view(),
+        name="api_handoff_inspect",
+    ),
+    path(
+        "handoffs/<uuid:handoff_uuid>/return/",
+        orders_api.HandOffReturn.as_view(),
+        name="api_handoff_return",
+    ),
+    path(
+        "handoffs/<uuid:handoff_uuid>/rework/",
+        orders_api.HandOffRework.as_view(),
+        name="api_handoff_rework",
     ),
     # Orders between workshops.
     path("orders/", orders_api.OrderList.as_view(), name="api_orders"),
@@ -109,6 +136,11 @@ urlpatterns = [
         "orders/<uuid:order_uuid>/withdraw/",
         orders_api.OrderWithdraw.as_view(),
         name="api_order_withdraw",
+    ),
+    path(
+        "orders/<uuid:order_uuid>/supply/",
+        orders_api.OrderSupply.as_view(),
+        name="api_order_supply",
     ),
     path(
         "orders/<uuid:order_uuid>/rating/",

@@ -16,14 +16,18 @@ from ..models import (
     DeclineReason,
     DefectCause,
     HandOff,
+    HandOffKind,
     HoldReason,
     Job,
     JobStatus,
+    MaterialSupply,
     Order,
     OrderDocument,
     OrderStatus,
+    Part,
     PaymentMethod,
     Priority,
+    RejectAction,
     Step,
     StepStatus,
 )
@@ -46,6 +50,28 @@ class JobRefSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
     part_name = serializers.CharField()
     drawing_number = serializers.CharField()
+
+
+class PartSerializer(serializers.ModelSerializer):
+    """部品: one kind of part the job makes, with its own drawing, material and quantity."""
+
+    id = serializers.UUIDField(source="uuid")
+    material = serializers.SerializerMethodField(help_text="A material code, or the free text.")
+
+    class Meta:
+        model = Part
+        fields = ["id", "name", "drawing_number", "revision", "material", "quantity", "position"]
+
+    def get_material(self, part: Part) -> str:
+        return part.material.code if part.material_id else part.material_note
+
+
+class StepInputSerializer(serializers.Serializer):
+    """What an assembly step consumes: `per_unit` of `part` for each unit it makes."""
+
+    step = serializers.UUIDField(source="step.uuid")
+    part = serializers.UUIDField(source="part.uuid")
+    per_unit = serializers.IntegerField()
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -121,6 +147,15 @@ class StepSerializer(serializers.ModelSerializer):
         help_text="The hold reason's label in the caller's language (empty when not on hold).",
     )
     hold_note = serializers.CharField(help_text="On hold: the holder's note, as they wrote it.")
+    part = serializers.SerializerMethodField(help_text="The part this step works on.")
+    rework_of = serializers.SerializerMethodField(
+        help_text="A rework or replacement step: the step whose parts it redoes (else null)."
+    )
+    scrap_cause = serializers.ChoiceField(
+        choices=DefectCause.choices,
+        allow_blank=True,
+        help_text="Why parts were scrapped at this step, as a code (empty: none scrapped).",
+    )
 
     class Meta:
         model = Step
@@ -139,6 +174,9 @@ class StepSerializer(serializers.ModelSerializer):
             "planned_hours",
             "good_qty",
             "scrap_qty",
+            "scrap_cause",
+            "part",
+            "rework_of",
             "started_at",
             "finished_at",
             "projected_start",
@@ -148,6 +186,20 @@ class StepSerializer(serializers.ModelSerializer):
             "orders",
         ]
 
+    @extend_schema_field(serializers.UUIDField())
+    def get_part(self, step: Step) -> str:
+        if Step.part.is_cached(step):
+            return str(step.part.uuid)
+        return str(_public_id(Part, step.part_id, self.context))
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_rework_of(self, step: Step) -> str | None:
+        if step.rework_of_id is None:
+            return None
+        if Step.rework_of.is_cached(step):
+            return str(step.rework_of.uuid)
+        return str(_public_id(Step, step.rework_of_id, self.context))
+
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_predecessors(self, step: Step) -> list[str]:
         return self.context["predecessors"].get(step.pk, [])
@@ -155,6 +207,14 @@ class StepSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_orders(self, step: Step) -> list[str]:
         return self.context["step_orders"].get(step.pk, [])
+
+
+def _public_id(model, pk: int, context: dict[str, Any]):
+    """The public id of a row the serializer did not load (a step answered alone)."""
+    cache = context.setdefault("_uuids", {})
+    if (model, pk) not in cache:
+        cache[model, pk] = model.objects.filter(pk=pk).values_list("uuid", flat=True).first()
+    return cache[model, pk]
 
 
 # An order's commercial terms: only the two parties to it see them (the hub sees that a step is
@@ -167,8 +227,16 @@ PRICED_FIELDS = (
     "payment_due_date",
     "payment_method",
     "terms_note",
+    "supply_price",
+    "supply_settlement_date",
 )
 PARTIES_ONLY = "Only for the two parties to the order; absent for others."
+
+
+class OrderItemSerializer(serializers.Serializer):
+    part = serializers.UUIDField(source="part.uuid")
+    part_name = serializers.CharField(source="part.name")
+    quantity = serializers.IntegerField()
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -195,6 +263,28 @@ class OrderSerializer(serializers.ModelSerializer):
         choices=PaymentMethod.choices, required=False, help_text=PARTIES_ONLY
     )
     terms_note = serializers.CharField(required=False, help_text=PARTIES_ONLY)
+    items = OrderItemSerializer(
+        many=True,
+        source="items.all",
+        help_text="What the order owes, per part: the quantity its last steps of each part make.",
+    )
+    material_supply = serializers.ChoiceField(
+        choices=MaterialSupply.choices,
+        allow_blank=True,
+        help_text="材料支給: empty, the supplier provides the material; `free` or `paid`, the "
+        "buyer supplies it.",
+    )
+    supply_note = serializers.CharField(help_text="What material or parts the buyer supplies.")
+    supply_price = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="有償支給: the supplied material's price, JPY. " + PARTIES_ONLY,
+    )
+    supply_settlement_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="有償支給: when the supplied material is settled. " + PARTIES_ONLY,
+    )
 
     class Meta:
         model = Order
@@ -210,6 +300,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "due_date",
             "delivery_place",
             "inspection_due_date",
+            "items",
+            "material_supply",
+            "supply_note",
             *PRICED_FIELDS,
             "terms_version",
             "requested_at",
@@ -239,19 +332,49 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class HandOffSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid")
-    from_step = serializers.UUIDField(source="from_step.uuid")
+    kind = serializers.ChoiceField(
+        choices=HandOffKind.choices,
+        help_text="`ship`: parts passed on; `return`: rejected parts sent back; `supply`: "
+        "material the buyer supplies.",
+    )
+    part = serializers.UUIDField(source="part.uuid")
+    from_step = serializers.UUIDField(
+        source="from_step.uuid", allow_null=True, help_text="Null: material the buyer supplies."
+    )
     to_step = serializers.UUIDField(
         source="to_step.uuid", allow_null=True, help_text="Null: delivered to the order's buyer."
     )
     from_workshop = WorkshopRefSerializer()
     to_workshop = WorkshopRefSerializer()
     shortfall = serializers.IntegerField(help_text="Shipped minus received, once received.")
+    reject_action = serializers.ChoiceField(
+        choices=RejectAction.choices,
+        allow_blank=True,
+        help_text="What the buyer does with rejected parts (empty: none rejected).",
+    )
+    defect_cause = serializers.ChoiceField(
+        choices=DefectCause.choices,
+        allow_blank=True,
+        help_text="Why parts were rejected or returned, as a code.",
+    )
+    return_of = serializers.UUIDField(
+        source="return_of.uuid",
+        allow_null=True,
+        help_text="A return: the shipment whose rejected parts it sends back.",
+    )
+    resolved_by_step = serializers.UUIDField(
+        source="resolved_by_step.uuid",
+        allow_null=True,
+        help_text="A return dealt with: the rework or replacement step opened for it.",
+    )
 
     class Meta:
         model = HandOff
         fields = [
             "id",
+            "kind",
             "status",
+            "part",
             "from_step",
             "to_step",
             "from_workshop",
@@ -259,6 +382,13 @@ class HandOffSerializer(serializers.ModelSerializer):
             "quantity_shipped",
             "quantity_received",
             "shortfall",
+            "quantity_accepted",
+            "quantity_rejected",
+            "inspected_on",
+            "reject_action",
+            "defect_cause",
+            "return_of",
+            "resolved_by_step",
             "shipped_at",
             "received_at",
             "note",
@@ -283,6 +413,14 @@ class OrderDocumentSerializer(serializers.ModelSerializer):
 
 class JobDetailSerializer(serializers.Serializer):
     job = JobSerializer()
+    parts = PartSerializer(
+        many=True,
+        help_text="The job's parts: all of them for the hub's managers; for others, the parts "
+        "of the steps they see and of what those steps assemble.",
+    )
+    inputs = StepInputSerializer(
+        many=True, help_text="What the visible assembly steps consume, per unit made."
+    )
     steps = StepSerializer(many=True, help_text="The steps the caller may see, in job order.")
     orders = OrderSerializer(many=True, help_text="The orders the caller may see.")
     handoffs = HandOffSerializer(

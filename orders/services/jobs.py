@@ -85,6 +85,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+@idempotent("job.create", Job)
 @transaction.atomic
 def job_create(
     *, workshop: Workshop, actor: User | None, data: dict[str, Any], uuid: Any = None
@@ -113,6 +114,7 @@ def _job_create(
     return job
 
 
+@idempotent("job.update", Job)
 @transaction.atomic
 def job_update(*, job: Job, actor: User | None, data: dict[str, Any]) -> Job:
     job = locked_job(job)
@@ -230,6 +232,7 @@ def _editable(step: Step) -> None:
         )
 
 
+@idempotent("step.add", Step)
 @transaction.atomic
 def step_add(
     *,
@@ -314,6 +317,7 @@ def _step_add(
     return step
 
 
+@idempotent("step.update", Step)
 @transaction.atomic
 def step_update(*, step: Step, actor: User | None, data: dict[str, Any]) -> Step:
     job = locked_job(step.job_id)

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.services import Problems, Refused
+from core.services import Problems, Refused, idempotent
 from workshops.access import require_member
 from workshops.models import Material, User
 
@@ -69,6 +69,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+@idempotent("part.add", Part)
 @transaction.atomic
 def part_add(*, job: Job, actor: User | None, data: dict[str, Any]) -> Part:
     """Add a part to a job (its steps are added with `step_add(part=…)`)."""
@@ -93,6 +94,7 @@ def part_add(*, job: Job, actor: User | None, data: dict[str, Any]) -> Part:
     return part
 
 
+@idempotent("part.update", Part)
 @transaction.atomic
 def part_update(*, part: Part, actor: User | None, data: dict[str, Any]) -> Part:
     job = locked_job(part.job_id)

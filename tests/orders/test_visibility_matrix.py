@@ -223,6 +223,54 @@ MATRIX: dict[str, Case] = {
         everyone(),
         {"quantity": 1},
     ),
+    # Shaping a job and the hand-offs after shipping: every party that sees the object gets
+    # an answer (the services refuse all but the hub, or the buyer, with a 400); outsiders 404.
+    "api_job_parts": Case(
+        "post", lambda o: f"/api/v1/jobs/{o['job'].uuid}/parts/", everyone(), {"name": "x"}
+    ),
+    "api_job_orders": Case("post", lambda o: f"/api/v1/jobs/{o['job'].uuid}/orders/", everyone()),
+    "api_part": Case(
+        "patch", lambda o: f"/api/v1/parts/{o['part'].uuid}/", everyone(), {"revision": "B"}
+    ),
+    "api_step": Case(
+        "patch", lambda o: f"/api/v1/steps/{o['G'].uuid}/", everyone(), {"title": "t"}
+    ),
+    "api_step_links": Case(
+        "post",
+        lambda o: f"/api/v1/steps/{o['G'].uuid}/links/",
+        everyone(),
+        {"predecessor": "00000000-0000-0000-0000-000000000000"},
+    ),
+    "api_step_link": Case(
+        "delete", lambda o: f"/api/v1/steps/{o['G'].uuid}/links/{o['L'].uuid}/", everyone()
+    ),
+    "api_step_inputs": Case(
+        "put", lambda o: f"/api/v1/steps/{o['G'].uuid}/inputs/", everyone(), {"inputs": []}
+    ),
+    "api_handoff_inspect": Case(
+        "post",
+        lambda o: f"/api/v1/handoffs/{o['handoff'].uuid}/inspect/",
+        everyone(),
+        {"accepted": 1},
+    ),
+    "api_handoff_return": Case(
+        "post",
+        lambda o: f"/api/v1/handoffs/{o['handoff'].uuid}/return/",
+        everyone(),
+        {"quantity": 1, "cause": "other"},
+    ),
+    "api_handoff_rework": Case(
+        "post",
+        lambda o: f"/api/v1/handoffs/{o['handoff'].uuid}/rework/",
+        everyone(),
+        {"action": "rework"},
+    ),
+    "api_order_supply": Case(
+        "post",
+        lambda o: f"/api/v1/orders/{o['sub'].uuid}/supply/",
+        only("supplier", "sub_supplier", "hub"),
+        {"quantity": 1},
+    ),
     "api_orders": Case("get", lambda o: "/api/v1/orders/", signed_in()),
     "api_order_detail": Case(
         "get", lambda o: f"/api/v1/orders/{o['sub'].uuid}/", only("supplier", "sub_supplier", "hub")
@@ -335,7 +383,8 @@ def project_urls() -> dict[str, str]:
         for name, route in _names(get_resolver().url_patterns).items()
         if route.startswith("api/v1/")
         and any(
-            part in route for part in ("jobs", "steps", "orders", "handoffs", "postings", "offers")
+            part in route
+            for part in ("jobs", "parts", "steps", "orders", "handoffs", "postings", "offers")
         )
     }
     return {**names, **api}
@@ -394,6 +443,7 @@ def objects(chain, routed_job):
         "grinder": chain.grinder,
         "plater": chain.plater,
         "handoff": handoff,
+        "part": steps["G"].part,
         **steps,
         **orders,
     }
@@ -411,7 +461,8 @@ def test_visibility(chain, objects, name, role):
     if case.method == "get":
         response = client.get(url)
     elif url.startswith("/api/"):
-        response = client.post(url, case.data or {}, content_type="application/json")
+        send = getattr(client, case.method)
+        response = send(url, case.data or {}, content_type="application/json")
     else:
         response = client.post(url, case.data or {})
     expected = case.expect[role]
@@ -430,10 +481,11 @@ def test_outsiders_change_nothing(chain, objects, role):
     before = list(job.events.values_list("seq", flat=True))
     client = client_for(user_for(chain, role))
     for case in MATRIX.values():
-        if case.method == "post":
+        if case.method != "get":
             url = case.url(objects)
             if url.startswith("/api/"):
-                client.post(url, case.data or {}, content_type="application/json")
+                send = getattr(client, case.method)
+                send(url, case.data or {}, content_type="application/json")
             else:
                 client.post(url, case.data or {})
     assert list(job.events.values_list("seq", flat=True)) == before

@@ -44,6 +44,8 @@ def signed_in(user, chain, routed_job, district, settings):
     targets = {
         "job_uuid": job.uuid,
         "step_uuid": steps["G"].uuid,
+        "part_uuid": steps["G"].part.uuid,
+        "predecessor_uuid": steps["L"].uuid,
         "order_uuid": orders["sub"].uuid,
         "workshop_uuid": chain.grinder.uuid,
         "slug": district.slug,
