@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import floor, job_end, jobs, lists, load, orders, peers, ratings, traveler
+from .views import floor, job_end, jobs, lists, load, orders, parts, peers, ratings, traveler
 from .views import handoffs as handoff_views
 
 urlpatterns = [
@@ -22,6 +22,18 @@ urlpatterns = [
         name="step_remove",
     ),
     path("jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/ship/", jobs.step_ship, name="step_ship"),
+    path(
+        "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/inputs/",
+        parts.step_inputs,
+        name="step_inputs",
+    ),
+    path("jobs/<uuid:job_uuid>/parts/new/", parts.part_edit, name="part_new"),
+    path("jobs/<uuid:job_uuid>/parts/<uuid:part_uuid>/edit/", parts.part_edit, name="part_edit"),
+    path(
+        "jobs/<uuid:job_uuid>/parts/<uuid:part_uuid>/remove/",
+        parts.part_remove,
+        name="part_remove",
+    ),
     path(
         "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/<slug:action>/",
         jobs.step_action,
