@@ -174,6 +174,9 @@ def test_an_assembly_step_is_told_which_parts_it_joins(chain):
     assert set(assemble.predecessors.all()) == {grind, mill}
     page = client.get(f"/jobs/{job.uuid}/").content.decode()
     assert "ブラケット × 2" in page
+    # The order graph names each step's part on a band of its colour.
+    assert page.count("data-part-band") == 2 * 3  # three steps, drawn across and down
+    assert "■ ブラケット" in page
 
 
 def test_the_inputs_form_says_every_refusal_at_once(chain):
