@@ -172,6 +172,9 @@ def test_an_assembly_step_is_told_which_parts_it_joins(chain):
         (bracket.pk, 2),
     }
     assert set(assemble.predecessors.all()) == {grind, mill}
+    # It now waits for the parts it joins.
+    assemble.refresh_from_db()
+    assert assemble.status == "planned"
     page = client.get(f"/jobs/{job.uuid}/").content.decode()
     assert "ブラケット × 2" in page
     # The order graph names each step's part on a band of its colour.
