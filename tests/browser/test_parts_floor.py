@@ -141,3 +141,33 @@ def test_floor_ships_one_part_to_two_destinations_and_receives_a_return(
     owner.goto(f"{server}/floor/")
     owner.locator(f"#floor-step-{rework.uuid}").wait_for(state="visible", timeout=WAIT)
     context.close()
+
+
+def test_the_hub_adds_a_part_on_a_portrait_tablet_seeing_every_error_at_once(
+    asgi_live_server, browser, chain
+):
+    job = post_job(chain, part_name="ギアユニット", quantity=19)
+    server = asgi_live_server.url
+    context, page = signed_in_page(browser, asgi_live_server, chain.hub_owner, PORTRAIT)
+    page.goto(f"{server}/jobs/{job.uuid}/")
+    tap_and_wait(page, page.locator("#job-parts a", has_text="部品を追加"))
+    assert_touch_targets(page)
+    page.fill("input[name=name]", "")
+    page.fill("input[name=quantity]", "-1")
+    tap_and_wait(page, page.locator("#part-form button[type=submit]"))
+    # The name and the quantity, in one answer.
+    assert page.locator(".has-error input[name=name]").count() == 1
+    assert page.locator(".has-error input[name=quantity]").count() == 1
+    assert (
+        "1以上" in page.locator(".has-error", has=page.locator("input[name=quantity]")).inner_text()
+    )
+    assert_touch_targets(page)
+    page.fill("input[name=name]", "ブラケット")
+    page.fill("input[name=quantity]", "３８")
+    page.fill("input[name=revision]", "B")
+    tap_and_wait(page, page.locator("#part-form button[type=submit]"))
+    assert page.url.endswith(f"/jobs/{job.uuid}/")
+    assert "ブラケット" in page.locator("#job-parts").inner_text()
+    part = Part.objects.get(job=job, name="ブラケット")
+    assert (part.quantity, part.revision) == (38, "B")
+    context.close()
