@@ -13,9 +13,10 @@ from django.utils import timezone
 from workshops.demo_data import demo_uuid
 from workshops.models import Membership, Process, Role, Workshop
 
-from .models import Job
-from .services.handoffs import handoff_receive, handoff_ship
+from .models import Job, Part
+from .services.handoffs import handoff_receive, handoff_return, handoff_ship, return_resolve
 from .services.jobs import job_create, step_add
+from .services.parts import part_add, step_inputs_set
 from .services.progress import step_done, step_start
 from .services.routing import order_accept, order_request
 
@@ -207,6 +208,7 @@ def seed_jobs() -> int:
         )
     made += _rush_jobs(p)
     made += _jig_job(p)
+    made += _gear_unit_job(p)
     for seeder in _extensions:
         made += seeder()
     return made
@@ -306,4 +308,104 @@ def _jig_job(p: dict) -> int:
     step_start(step=cut, actor=wire_floor)
     step_done(step=cut, actor=wire_floor, good=8, scrap=0)
     handoff_ship(step=cut, actor=wire_floor, quantity=8)
+    return 1
+
+
+def _gear_unit_job(p: dict) -> int:
+    """A gear unit of three parts at different stages: the shafts are turned by one shop and
+    ground by another, which found two out of tolerance and sent them back (the turning shop
+    reworks them); the brackets are milled at the hub and being plated; the assembly joins one
+    shaft and two brackets per unit and waits for both."""
+    today = timezone.localdate()
+    hub = _shop("maruyama-seisakusho")
+    hub_owner = _owner(hub)
+    job = _job(
+        "gear-unit",
+        hub,
+        hub_owner,
+        part_name="ギアユニット",
+        drawing_number="MR-2470",
+        quantity=10,
+        due_date=today + dt.timedelta(days=28),
+        customer_name="日東オートメーション株式会社（デモ）",
+    )
+    if not job:
+        return 0
+    tanaka, matsumoto, kojiya = (
+        _shop("tanaka-seiki"),
+        _shop("matsumoto-kensaku"),
+        _shop("kojiya-mekki"),
+    )
+    unit = Part.objects.main_for(job)
+    shaft = part_add(
+        job=job,
+        actor=hub_owner,
+        data={
+            "name": "シャフト",
+            "drawing_number": "MR-2470-1",
+            "revision": "B",
+            "material_note": "S45C",
+            "quantity": 10,
+        },
+    )
+    bracket = part_add(
+        job=job,
+        actor=hub_owner,
+        data={
+            "name": "ブラケット",
+            "drawing_number": "MR-2470-2",
+            "revision": "A",
+            "material_note": "A5052",
+            "quantity": 20,
+        },
+    )
+
+    def step(part, code, hours, after=()):
+        return step_add(
+            job=job, actor=hub_owner, process=p[code], planned_hours=hours, after=after, part=part
+        )
+
+    turn = step(shaft, "L", 6)
+    grind = step(shaft, "GS", 4, [turn])
+    mill = step(bracket, "M", 8)
+    plate = step(bracket, "PLT_ENI", 3, [mill])
+    assemble = step(unit, "ASM", 4, [grind, plate])
+    step_inputs_set(step=assemble, actor=hub_owner, inputs=[(shaft, 1), (bracket, 2)])
+    step(unit, "CMM", 1, [assemble])
+    place = f"{hub.name} {hub.address}"
+    _accepted(job, hub_owner, tanaka, [turn], _terms(10, 42000, place))
+    _accepted(job, hub_owner, matsumoto, [grind], _terms(16, 38000, place))
+    _accepted(job, hub_owner, kojiya, [plate], _terms(18, 26000, place))
+
+    # The shafts: turned, shipped to the grinder, two rejected at receipt and sent back.
+    tanaka_floor, matsumoto_floor = floor_of(tanaka), floor_of(matsumoto)
+    step_start(step=turn, actor=tanaka_floor)
+    step_done(step=turn, actor=tanaka_floor, good=10, scrap=0)
+    shipped = handoff_ship(step=turn, actor=tanaka_floor, quantity=10, to_step=grind)
+    handoff_receive(
+        handoff=shipped,
+        actor=matsumoto_floor,
+        quantity=10,
+        rejected=2,
+        cause="dimension",
+        note="外径 φ20 h7 外れ 2本",
+    )
+    back = handoff_return(
+        handoff=shipped,
+        actor=_owner(matsumoto),
+        quantity=2,
+        cause="dimension",
+        note="外径 φ20 h7 外れ",
+    )
+    handoff_receive(handoff=back, actor=tanaka_floor, quantity=2)
+    return_resolve(handoff=back, actor=_owner(tanaka), action="rework")
+    step_start(step=grind, actor=matsumoto_floor)
+
+    # The brackets: milled at the hub, at the plater now.
+    hub_floor = floor_of(hub)
+    step_start(step=mill, actor=hub_floor)
+    step_done(step=mill, actor=hub_floor, good=20, scrap=0)
+    to_plate = handoff_ship(step=mill, actor=hub_floor, quantity=20, to_step=plate)
+    handoff_receive(handoff=to_plate, actor=floor_of(kojiya), quantity=20)
+    step_start(step=plate, actor=floor_of(kojiya))
     return 1

@@ -38,6 +38,34 @@ STATUS_COLOURS = {
 }
 
 
+# A band of colour per part along the top of each box, so a job of many parts reads at a
+# glance; told apart by the part's name too (never by colour alone).
+PART_COLOURS = (
+    "#0b5cad",
+    "#1d7a3a",
+    "#9a6200",
+    "#7b3fa0",
+    "#00838f",
+    "#b3261e",
+    "#5d4037",
+    "#455a64",
+)
+BAND_H = 6
+REWORK_STROKE = "#b3261e"
+
+
+def part_colours(steps: list) -> dict[int, str]:
+    """A colour for each part the steps work on, in the parts' order on the job."""
+    parts: dict[int, tuple] = {}
+    for s in steps:
+        part_id = getattr(s, "part_id", None)
+        if part_id is not None and part_id not in parts:
+            part = s.part
+            parts[part_id] = (getattr(part, "position", 0), part_id)
+    ordered = sorted(parts, key=lambda pk: parts[pk])
+    return {pk: PART_COLOURS[n % len(PART_COLOURS)] for n, pk in enumerate(ordered)}
+
+
 def text_width(text: str, size: int) -> float:
     """How wide `text` draws at `size` px, near enough: full-width characters (kana, kanji,
     full-width forms) take a full em, the rest about 0.6 of one."""
@@ -85,6 +113,12 @@ class Node:
     shop: str = ""
     shop_y: int = 0
     status_y: int = 0
+    # The part's colour band and name (a job of several parts), and whether this step reworks
+    # or replaces returned parts.
+    band: str = ""
+    part: str = ""
+    part_y: int = 0
+    rework: bool = False
 
     @property
     def text_x(self) -> int:
@@ -101,6 +135,8 @@ class Edge:
     label_x: int = 0
     label_y: int = 0
     shortfall: bool = False
+    # Into a rework step: the parts came back to be made again.
+    rework: bool = False
 
 
 @dataclass
@@ -188,8 +224,15 @@ def layout(
         for s in steps
     }
     shops = {s.pk: (wrap(s.workshop.display_name, room, TEXT_SIZE, 1) or [""])[0] for s in steps}
+    colours = part_colours(steps)
+    many_parts = len(colours) > 1
+    part_names = (
+        {s.pk: (wrap(s.part.name, room, TEXT_SIZE, 1) or [""])[0] for s in steps}
+        if many_parts
+        else {}
+    )
     title_lines = max((len(t) for t in titles.values()), default=1)
-    node_h = 24 + title_lines * LINE_H + 2 * (LINE_H + 2)
+    node_h = 24 + title_lines * LINE_H + (3 if many_parts else 2) * (LINE_H + 2)
 
     between, beside = GAP_DOWN if down else GAP_ACROSS
     rank_depth = node_h if down else NODE_W  # a rank's extent along the flow
@@ -228,6 +271,11 @@ def layout(
             )
             node.shop_y = y + 22 + title_lines * LINE_H + 2
             node.status_y = node.shop_y + LINE_H + 2
+            if many_parts:
+                node.band = colours.get(step.part_id, "")
+                node.part = part_names[key]
+                node.part_y = node.status_y + LINE_H + 2
+            node.rework = bool(getattr(step, "rework_of_id", None))
             nodes[key] = node
             diagram.nodes.append(node)
             at += NODE_W + beside if down else node_h + beside
@@ -280,6 +328,7 @@ def layout(
                 label_x=(x1 + 8) if down else (x1 + x2) // 2,
                 label_y=(y1 + y2) // 2 if down else (y1 + y2) // 2 - 6,
                 shortfall=short,
+                rework=getattr(end.step, "rework_of_id", None) == a,
             )
         )
     flow = PAD * 2 + rank_count * rank_depth + max(rank_count - 1, 0) * between

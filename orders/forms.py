@@ -19,6 +19,7 @@ from .models import (
     Job,
     MaterialSupply,
     Order,
+    Part,
     PaymentMethod,
     Priority,
     RejectAction,
@@ -130,8 +131,21 @@ class StepForm(ServiceErrorsMixin, forms.Form):
         ),
     )
 
+    part = forms.ModelChoiceField(
+        label=_("Part"),
+        queryset=Part.objects.none(),
+        empty_label=None,
+        required=False,
+        help_text=_("The part this step works on; for an assembly, the part it makes."),
+    )
+
     def __init__(self, *args, job: Job, step: Step | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        parts = list(job.parts.all())
+        self.fields["part"].queryset = job.parts.all()
+        if parts:
+            self.fields["part"].initial = step.part_id if step is not None else parts[0].pk
+        self.one_part = len(parts) <= 1
         candidates = job.steps.select_related("process", "workshop").order_by("position", "pk")
         if step is not None:
             candidates = candidates.exclude(pk=step.pk)
@@ -498,3 +512,45 @@ class CounterAnswerForm(ServiceErrorsMixin, forms.Form):
         required=False,
         max_length=300,
     )
+
+
+class PartForm(ServiceErrorsMixin, forms.Form):
+    """A part of a job (部品): what it is, which drawing, of what, how many."""
+
+    name = forms.CharField(label=_("Part name"), max_length=200)
+    drawing_number = forms.CharField(label=_("Drawing number"), max_length=100, required=False)
+    revision = forms.CharField(
+        label=_("Revision"), max_length=20, required=False, help_text=_("e.g. A, B, 3")
+    )
+    material = forms.ModelChoiceField(
+        label=_("Material"), queryset=Material.objects.all(), required=False
+    )
+    material_note = forms.CharField(label=_("Material (other)"), max_length=100, required=False)
+    quantity = quantity_field(_("Quantity"))
+
+
+class StepInputsForm(forms.Form):
+    """Which parts an assembly step joins, and how many of each go into one unit it makes:
+    one count field per other part of the job (blank or 0: not used)."""
+
+    def __init__(self, *args, step: Step, parts, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = {i.part_id: i.per_unit for i in step.inputs.all()}
+        self.parts = [p for p in parts if p.pk != step.part_id]
+        for part in self.parts:
+            self.fields[f"part_{part.pk}"] = IntegerField(
+                label=str(part),
+                min_value=0,
+                max_value=MAX_QUANTITY,
+                required=False,
+                units=QUANTITY_UNITS,
+                initial=current.get(part.pk),
+                help_text=_("How many go into one unit. Blank: not used."),
+            )
+
+    def inputs(self) -> list[tuple]:
+        return [
+            (part, self.cleaned_data[f"part_{part.pk}"])
+            for part in self.parts
+            if self.cleaned_data.get(f"part_{part.pk}")
+        ]

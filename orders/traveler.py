@@ -102,7 +102,7 @@ def traveler_steps(access: JobAccess, graph: StepGraph | None = None) -> list[Tr
     Numbers run 1…n in topological order over every step of the job, whoever asks: numbers,
     not names, so nothing private leaks. Two queries (the job's step graph)."""
     if graph is None:
-        graph = StepGraph.load(access.job)
+        graph = StepGraph.load(access.job, related=("workshop", "process", "part"))
     numbers = graph.numbers()
     rows = [
         TravelerStep(
@@ -269,12 +269,29 @@ def _sign_off(s: _Styles, width: float) -> Table:
     return table
 
 
-def _step_block(row: TravelerStep, url: str, s: _Styles, width: float) -> Table:
+def part_label(step: Step) -> str:
+    """The part a step works on as the floor reads it: name, drawing number and revision."""
+    part = step.part
+    label = part.name
+    if part.drawing_number:
+        label += f" ({part.drawing_number}"
+        label += f" {part.revision})" if part.revision else ")"
+    elif part.revision:
+        label += f" ({part.revision})"
+    return label
+
+
+def _step_block(
+    row: TravelerStep, url: str, s: _Styles, width: float, *, many_parts: bool = False
+) -> Table:
     step = row.step
     heading = step.process.name + (f" — {step.title}" if step.title else "")
     after = ", ".join(f"No.{n}" for n in row.after) or NOT_SET
     facts = "　　".join(
         (
+            # A job of several parts: which part each step works on, so a sheet never
+            # travels with the wrong parts.
+            *([_("Part") + f": {part_label(step)}"] if many_parts else []),
             _("Shop") + f": {step.workshop.name}",
             _("Quantity") + f": {step.quantity:,}",
             _("Predecessors") + f": {after}",
@@ -376,9 +393,10 @@ def render_traveler(
     )
     width = doc.width
     story: list[Any] = _header(job, printed_on, s, width)
+    many_parts = len({row.step.part_id for row in steps}) > 1
     for row in steps:
         story += [
-            KeepTogether([_step_block(row, url_for(row.step), s, width)]),
+            KeepTogether([_step_block(row, url_for(row.step), s, width, many_parts=many_parts)]),
             Spacer(1, 2.5 * mm),
         ]
     if not steps:

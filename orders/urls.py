@@ -8,6 +8,7 @@ from .views import (
     lists,
     load,
     orders,
+    parts,
     peers,
     ratings,
     terms,
@@ -34,6 +35,18 @@ urlpatterns = [
         name="step_remove",
     ),
     path("jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/ship/", jobs.step_ship, name="step_ship"),
+    path(
+        "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/inputs/",
+        parts.step_inputs,
+        name="step_inputs",
+    ),
+    path("jobs/<uuid:job_uuid>/parts/new/", parts.part_edit, name="part_new"),
+    path("jobs/<uuid:job_uuid>/parts/<uuid:part_uuid>/edit/", parts.part_edit, name="part_edit"),
+    path(
+        "jobs/<uuid:job_uuid>/parts/<uuid:part_uuid>/remove/",
+        parts.part_remove,
+        name="part_remove",
+    ),
     path(
         "jobs/<uuid:job_uuid>/steps/<uuid:step_uuid>/<slug:action>/",
         jobs.step_action,

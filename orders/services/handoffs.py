@@ -226,7 +226,10 @@ def handoff_receive(
         handoff.quantity_rejected = rejected
         handoff.inspected_by = actor
         handoff.inspected_on = timezone.localdate()
-        handoff.defect_cause = cause if rejected else ""
+        if rejected:
+            handoff.defect_cause = cause
+        elif handoff.kind != HandOffKind.RETURN:  # a return keeps why it was sent back
+            handoff.defect_cause = ""
         fields += [
             "quantity_accepted",
             "quantity_rejected",

@@ -339,8 +339,10 @@ def _step_update(
         planned_hours=data.get("planned_hours", step.planned_hours),
         quantity=data.get("quantity", step.quantity),
     )
+    if "part" in data and data["part"].job_id != job.pk:
+        raise Refused({"part": _("Choose a part of this job.")}, code="other_job")
     changes = {}
-    for field in ("process", "title", "planned_hours", "quantity", "position"):
+    for field in ("process", "title", "planned_hours", "quantity", "position", "part"):
         if field in data and getattr(step, field) != data[field]:
             changes[field] = [_jsonable(getattr(step, field)), _jsonable(data[field])]
             setattr(step, field, data[field])

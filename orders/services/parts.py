@@ -15,7 +15,7 @@ from workshops.models import Material, User
 
 from ..dag import StepGraph
 from ..events import append_event, locked_job
-from ..models import ENDED_JOB_STATES, Job, Part, Step, StepInput, StepLink
+from ..models import ENDED_JOB_STATES, Job, Part, Step, StepInput, StepLink, StepStatus
 from .progress import recompute
 
 PART_FIELDS = ("name", "drawing_number", "revision", "material", "material_note", "quantity")
@@ -223,6 +223,9 @@ def step_inputs_set(
         )
         rows.append(row)
     StepLink.objects.bulk_create(StepLink(predecessor_id=a, successor_id=b) for a, b in new_links)
+    if new_links and step.status == StepStatus.READY:
+        # It now waits for the parts it joins (recompute makes it ready once they are done).
+        Step.objects.filter(pk=step.pk).update(status=StepStatus.PLANNED)
     append_event(
         job,
         "step.inputs_set",

@@ -247,5 +247,7 @@ def floor_step(request: HttpRequest, step_uuid: UUID) -> HttpResponse:
     membership = next((m for m in memberships if m.workshop_id == step.workshop_id), None)
     if membership is None:
         return redirect(reverse("job_detail", args=[access.job.uuid]) + f"#step-{step.uuid}")
-    step = Step.objects.select_related("job", "job__owner", "process", "workshop").get(pk=step.pk)
+    step = Step.objects.select_related("job", "job__owner", "process", "workshop", "part").get(
+        pk=step.pk
+    )
     return _render(request, membership, memberships, focus=step)

@@ -32,7 +32,7 @@ from ..forms import (
     StepForm,
 )
 from ..live import job_stream, live_config
-from ..models import HandOffKind, HandOffStatus, Step, StepStatus
+from ..models import HandOffKind, HandOffStatus, Step, StepInput, StepStatus
 from ..selectors import ship_plan
 from ..services import handoffs, progress, undo
 from ..services import jobs as job_services
@@ -144,6 +144,7 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
             "title": step.title,
             "planned_hours": step.planned_hours,
             "quantity": step.quantity,
+            "part": step.part_id,
             "after": list(step.predecessors.all()),
         }
     form = StepForm(
@@ -162,6 +163,7 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
                     title=data.get("title", ""),
                     after=data["after"],
                     before=data.get("before") or [],
+                    part=data.get("part"),
                 )
             else:
                 job_services.step_change(
@@ -172,6 +174,7 @@ def step_edit(request: HttpRequest, job_uuid: UUID, step_uuid: UUID | None = Non
                         "title": data.get("title", ""),
                         "planned_hours": data["planned_hours"],
                         "quantity": data.get("quantity") or step.quantity,
+                        **({"part": data["part"]} if data.get("part") else {}),
                     },
                     predecessors=data["after"],
                 )
@@ -242,6 +245,13 @@ def job_page_context(access: JobAccess) -> dict:
         access.events().select_related("actor", "workshop", "step__process").order_by("-seq")[:100]
     )
     by_id = {s.pk: s for s in steps}
+    parts = list(job.parts.select_related("material"))
+    parts_by_id = {p.pk: p for p in parts}
+    # What each assembly step joins, in one query whatever the part count.
+    inputs: dict[int, list[StepInput]] = {}
+    for row in StepInput.objects.filter(step__job=job).order_by("part__position", "pk"):
+        row.part = parts_by_id[row.part_id]
+        inputs.setdefault(row.step_id, []).append(row)
     successors: dict[int, list] = {}
     for a, b in links:
         if a in by_id and b in by_id:
@@ -277,6 +287,7 @@ def job_page_context(access: JobAccess) -> dict:
             {
                 "step": step,
                 "next": nexts,
+                "inputs": inputs.get(step.pk, []),
                 "mine": mine,
                 "can_start": mine and allows("start", step),
                 "can_done": mine and allows("done", step),
@@ -305,7 +316,6 @@ def job_page_context(access: JobAccess) -> dict:
     orders = [{"order": o, "price_visible": access.can_see_price(o)} for o in access.orders]
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
-    parts = list(job.parts.select_related("material"))
     return {
         "access": access,
         "job": job,

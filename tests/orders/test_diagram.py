@@ -156,3 +156,35 @@ def test_the_cards_follow_the_flow():
     # Added in another order than they flow: assembly first, turning last.
     shuffled = [step(s.pk, s.process.name, position=10 - s.pk) for s in steps]
     assert [s.pk for s in flow_order(shuffled, links)] == [1, 3, 2, 4, 5]
+
+
+def test_each_part_has_its_band_and_name_and_a_rework_is_marked():
+    shaft = SimpleNamespace(name="シャフト", position=10)
+    bracket = SimpleNamespace(name="ブラケット", position=20)
+    steps = [
+        step(1, "旋削"),
+        step(2, "円筒研削"),
+        step(3, "フライス削り"),
+        step(4, "円筒研削", title="手直し"),
+    ]
+    for s, part, part_id in zip(steps, [shaft, shaft, bracket, shaft], [1, 1, 2, 1], strict=True):
+        s.part, s.part_id, s.rework_of_id = part, part_id, None
+    steps[3].rework_of_id = 2
+    links = [(1, 2), (2, 4)]
+    diagram = layout(steps, links, [], down=True)
+    nodes = {n.step.pk: n for n in diagram.nodes}
+    assert nodes[1].part == nodes[2].part == "シャフト" and nodes[3].part == "ブラケット"
+    assert nodes[1].band == nodes[2].band != nodes[3].band
+    assert nodes[4].rework and not nodes[2].rework
+    assert [e.rework for e in diagram.edges] == [False, True]
+    # The part's line stays inside its box.
+    for n in diagram.nodes:
+        assert n.y < n.part_y < n.y + n.h
+
+
+def test_a_job_of_one_part_draws_no_band():
+    steps = [step(1, "旋削"), step(2, "円筒研削")]
+    for s in steps:
+        s.part, s.part_id = SimpleNamespace(name="シャフト", position=10), 1
+    diagram = layout(steps, [(1, 2)], [])
+    assert all(n.band == "" and n.part == "" for n in diagram.nodes)

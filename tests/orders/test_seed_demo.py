@@ -211,3 +211,41 @@ def test_every_demo_user_of_a_workshop_has_unread_notifications_waiting(
             assert unread == 0
         else:
             assert unread >= 1, row["username"]
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_job_of_several_parts_at_several_stages_with_a_return():
+    from orders.demo import demo_job_uuid
+    from orders.models import HandOff, HandOffKind, Job, Step, StepInput, StepStatus
+
+    seed("--quiet")
+    job = Job.objects.get(uuid=demo_job_uuid("gear-unit"))
+    assert list(job.parts.values_list("name", flat=True)) == [
+        "ギアユニット",
+        "シャフト",
+        "ブラケット",
+    ]
+    # Each part at its own stage: the shafts ground (and two reworked), the brackets plated,
+    # the assembly waiting for both.
+    status = {
+        (s.part.name, s.process.code, bool(s.rework_of_id)): s.status
+        for s in Step.objects.filter(job=job).select_related("part", "process")
+    }
+    assert status[("シャフト", "L", False)] == StepStatus.DONE
+    assert status[("シャフト", "GS", False)] == StepStatus.IN_PROGRESS
+    assert status[("シャフト", "L", True)] == StepStatus.READY
+    assert status[("ブラケット", "M", False)] == StepStatus.DONE
+    assert status[("ブラケット", "PLT_ENI", False)] == StepStatus.IN_PROGRESS
+    assert status[("ギアユニット", "ASM", False)] == StepStatus.PLANNED
+    assert {(i.part.name, i.per_unit) for i in StepInput.objects.filter(step__job=job)} == {
+        ("シャフト", 1),
+        ("ブラケット", 2),
+    }
+    back = HandOff.objects.select_related("resolved_by_step").get(job=job, kind=HandOffKind.RETURN)
+    assert (back.quantity_shipped, back.defect_cause, back.resolved_by_step.status) == (
+        2,
+        "dimension",
+        StepStatus.READY,
+    )
+    kinds = set(job.events.values_list("kind", flat=True))
+    assert {"part.added", "step.inputs_set", "step.rework_opened"} <= kinds

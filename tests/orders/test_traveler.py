@@ -366,3 +366,34 @@ def test_it_reads_ten_queries_whatever_the_step_count(chain):
     # 6 order steps, 7 the job's steps and shops; the step graph: 8 every step with its
     # process and shop, 9 links; 10 the current drawing revision.
     assert counts == [10, 10]
+
+
+def test_it_names_each_steps_part_on_a_job_of_several_parts(chain):
+    from orders.models import Part
+    from orders.services.jobs import step_add
+    from orders.services.parts import part_add
+
+    job = post_job(chain, part_name="ギアユニット")
+    part_add(
+        job=job,
+        actor=chain.hub_owner,
+        data={"name": "ブラケット", "quantity": 38, "drawing_number": "MR-2002", "revision": "C"},
+    )
+    bracket = Part.objects.get(job=job, name="ブラケット")
+    add(job, chain, "ASM")
+    step_add(
+        job=job,
+        actor=chain.hub_owner,
+        process=Process.objects.get(code="M"),
+        planned_hours=2,
+        part=bracket,
+    )
+    text = re.sub(r"\s+", "", pdf_text(fetch(chain.hub_owner, job)))
+    assert "品名:ブラケット(MR-2002C)" in text
+    assert "品名:ギアユニット" in text
+
+
+def test_it_prints_no_part_line_for_a_job_of_one_part(chain, routed_job):
+    job, _steps, _orders = routed_job
+    text = re.sub(r"\s+", "", pdf_text(fetch(chain.hub_owner, job)))
+    assert "品名:" not in text

@@ -383,8 +383,8 @@ def test_the_job_page_costs_the_same_whatever_the_number_of_steps(
     client = client_for(chain.hub_owner)
     # session, user; the job; the user's memberships (access); orders; order-step pairs;
     # steps (id, shop); visible steps with process and shop; links; hand-offs; events;
-    # the navigation's memberships; the job's parts
-    with django_assert_num_queries(13):
+    # the navigation's memberships; the job's parts; the assembly inputs
+    with django_assert_num_queries(14):
         response = client.get(f"/jobs/{job.uuid}/")
     assert response.status_code == 200
     assert response.content.decode().count("step-card") == count

@@ -116,6 +116,18 @@ MATRIX: dict[str, Case] = {
         only("supplier", "sub_supplier", "hub"),
         {"quantity": 1},
     ),
+    # A job's parts and what an assembly joins: the hub's managers alone; a supplier (who sees
+    # its steps' parts on the job page) gets a 404 like an outsider.
+    "part_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/parts/new/", only("hub")),
+    "part_edit": Case(
+        "get", lambda o: f"/jobs/{o['job'].uuid}/parts/{o['part'].uuid}/edit/", only("hub")
+    ),
+    "part_remove": Case(
+        "post", lambda o: f"/jobs/{o['job'].uuid}/parts/{o['part'].uuid}/remove/", only("hub")
+    ),
+    "step_inputs": Case(
+        "get", lambda o: f"/jobs/{o['job'].uuid}/steps/{o['ASM'].uuid}/inputs/", only("hub")
+    ),
     "order_new": Case("get", lambda o: f"/jobs/{o['job'].uuid}/route/", only("hub")),
     "order_list": Case("get", lambda o: "/orders/", signed_in()),
     # The sub-order (turner → grinder): its two parties; the hub sees it on the job page but
