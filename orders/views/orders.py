@@ -42,7 +42,7 @@ from ..forms import (
     SupplyForm,
 )
 from ..live import workshops_config
-from ..models import HandOffKind, HandOffStatus, Order, OrderStatus, RejectAction, Step
+from ..models import HandOffKind, HandOffStatus, Order, OrderStatus, Step
 from ..pdf import render_order_document
 from ..ratings import order_rating
 from ..selectors import order_deliveries, route_candidates
@@ -199,15 +199,12 @@ def render_order_detail(
         h.return_form = (
             ReturnForm(
                 initial={
-                    "quantity": (h.quantity_rejected or 0) - h.returned,
+                    "quantity": h.returnable,
                     "cause": h.defect_cause,
                 },
                 auto_id=f"id_return_{h.pk}_%s",
             )
-            if receiving
-            and h.kind == HandOffKind.SHIP
-            and (h.quantity_rejected or 0) > h.returned
-            and h.reject_action != RejectAction.SCRAP
+            if receiving and h.kind == HandOffKind.SHIP and h.returnable > 0
             else None
         )
     supply_form = (

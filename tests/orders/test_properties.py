@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pytest
 from django.db.models import Count
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
 from core.services import Refused
@@ -882,23 +882,40 @@ def sensible_part_action(data, job: Job, state: dict):
     fitting = data.draw(st.integers(0, 5), label="fitting") > 0
     qty = rejected = 0
     if action == "done":
-        qty = data.draw(st.integers(max(limit - 2, 0), limit + (0 if fitting else 1)), label="good")
+        qty = data.draw(
+            st.sampled_from([limit, limit, *range(max(limit - 2, 0), limit)])
+            if fitting
+            else st.integers(max(limit - 2, 0), limit + 1),
+            label="good",
+        )
         rejected = data.draw(
             st.integers(0, max(limit - qty, 0) + (0 if fitting else 1)), label="scrap"
         )
     elif action in ("ship", "return"):
         # Partial shipments (分納) as often as whole ones.
         qty = data.draw(
-            st.integers(1, limit) if fitting else st.sampled_from([0, limit + 1]), label="qty"
+            st.sampled_from([limit, limit, *range(1, limit)])
+            if fitting
+            else st.sampled_from([0, limit + 1]),
+            label="qty",
         )
     elif action in ("receive", "inspect"):
-        qty = data.draw(st.integers(max(limit - 2, 0), limit + (0 if fitting else 1)), label="qty")
+        qty = data.draw(
+            st.sampled_from([limit, limit, limit, *range(max(limit - 2, 0), limit)])
+            if fitting
+            else st.integers(max(limit - 2, 0), limit + 1),
+            label="qty",
+        )
         if action == "inspect":
             # accepted + rejected should make the count received.
             rejected = limit - qty if fitting else data.draw(st.integers(0, 2), label="rejected")
         else:
+            # Most deliveries are all good; some carry rejects.
             rejected = data.draw(
-                st.integers(0, qty) if fitting else st.integers(0, qty + 1), label="rejected"
+                st.sampled_from([0, 0, 0, *range(1, qty + 1)])
+                if fitting
+                else st.integers(0, qty + 1),
+                label="rejected",
             )
     elif action == "resolve":
         to = data.draw(
@@ -977,6 +994,7 @@ def perform_part_action(chain, job, state, action, pk, to, qty, rejected, who) -
 @given(data=st.data())
 def test_random_jobs_of_many_parts_keep_quantities_conserved(chain, data):
     job, info = random_parts_job(data, chain)
+    note(f"job: {info['shape']}; steps {list(parts_snapshot(job)['steps'].values())}")
     event(f"shape: {len(info['shape'].split(', '))} parts and extras")
     state = parts_snapshot(job)
     check_parts_invariants(job, state)
@@ -1000,11 +1018,13 @@ def test_random_jobs_of_many_parts_keep_quantities_conserved(chain, data):
                 action = (action[0], pick, *action[2:])
         try:
             perform_part_action(chain, job, state, *action)
-        except Refused:
+        except Refused as refused:
             assert parts_snapshot(job) == state, f"refused {action} left a trace"
             event(f"refused {action[0]}")
+            note(f"refused {action}: {refused.code}")
             continue
         event(f"ok {action[0]}")
+        note(f"ok {action}")
         before, state = state, parts_snapshot(job)
         assert state["job"]["last_seq"] > before["job"]["last_seq"], f"{action} wrote no event"
         check_parts_invariants(job, state)
