@@ -987,6 +987,8 @@ def perform_part_action(chain, job, state, action, pk, to, qty, rejected, who) -
 
 @settings(
     max_examples=25,
+    # No shrinking: a failing run of 50 actions on a job built through the services takes
+    # minutes to shrink; the notes print the job's shape and every action with its outcome.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     deadline=None,
     database=None,
