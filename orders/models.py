@@ -715,7 +715,9 @@ class HandOff(models.Model):
 
     @property
     def returnable(self) -> int:
-        """Rejected parts not yet sent back."""
+        """Rejected parts not yet sent back: none when the buyer scrapped them instead."""
+        if self.reject_action == RejectAction.SCRAP:
+            return 0
         return max((self.quantity_rejected or 0) - getattr(self, "returned", 0), 0)
 
 

@@ -450,6 +450,13 @@ def handoff_return(
     require_member(actor, handoff.to_workshop)
     if handoff.kind != HandOffKind.SHIP or handoff.from_step_id is None:
         raise Refused(_("Only shipped parts can be returned."), code="not_returnable")
+    if handoff.reject_action == RejectAction.SCRAP:
+        # The buyer scrapped these rejects at inspection: the order owes them no more
+        # (`owed_per_part`), so sending them back as well would count them twice.
+        raise Refused(
+            _("The rejected parts of this delivery were scrapped: there is nothing to return."),
+            code="rejects_scrapped",
+        )
     problems = Problems()
     left = (handoff.quantity_rejected or 0) - returned_quantities([handoff]).get(handoff.pk, 0)
     try:

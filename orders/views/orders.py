@@ -50,7 +50,6 @@ from ..models import (
     HandOffStatus,
     Order,
     OrderStatus,
-    RejectAction,
     Step,
 )
 from ..pdf import render_order_document
@@ -221,15 +220,12 @@ def render_order_detail(
         h.return_form = (
             ReturnForm(
                 initial={
-                    "quantity": (h.quantity_rejected or 0) - h.returned,
+                    "quantity": h.returnable,
                     "cause": h.defect_cause,
                 },
                 auto_id=f"id_return_{h.pk}_%s",
             )
-            if receiving
-            and h.kind == HandOffKind.SHIP
-            and (h.quantity_rejected or 0) > h.returned
-            and h.reject_action != RejectAction.SCRAP
+            if receiving and h.kind == HandOffKind.SHIP and h.returnable > 0
             else None
         )
     supply_form = (

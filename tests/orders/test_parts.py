@@ -4,6 +4,7 @@ partial deliveries (分納), acceptance inspection (検収), returns and rework,
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from core.services import Refused
 from orders.models import (
@@ -306,9 +307,7 @@ def test_a_return_of_parts_never_rejected_is_refused(chain, routed_job):
     )
     handoff_receive(handoff=shipped, actor=chain.grinder_floor, quantity=100)
     seq = _seq(routed_job[0])
-    from django.utils import translation
-
-    with translation.override("en"):  # whatever language an earlier test left active
+    with translation.override("en"):  # the message in the reader's language
         error = _refused(
             lambda: handoff_return(
                 handoff=shipped, actor=chain.grinder_floor, quantity=1, cause="machining"
@@ -317,6 +316,44 @@ def test_a_return_of_parts_never_rejected_is_refused(chain, routed_job):
         )
     assert "nothing to return" in " ".join(error.messages)
     assert _seq(routed_job[0]) == seq
+
+
+def test_rejects_the_buyer_scrapped_cannot_also_be_returned(chain):
+    """Scrapped rejects are no longer owed (the order is delivered without them): sending them
+    back too would let the supplier ship them again to an order already delivered."""
+    job = post_job(chain, quantity=2)
+    turn = _step(job, chain, "L", None, 2)
+    order = order_request(
+        job=job,
+        actor=chain.hub_owner,
+        supplier=chain.turner,
+        steps=[turn],
+        terms=terms(inspection_due_date=in_days(12)),
+    )
+    order_accept(order=order, actor=chain.turner_owner)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=2)
+    delivery = handoff_ship(step=turn, actor=chain.turner_floor, quantity=2)
+    handoff_receive(handoff=delivery, actor=chain.hub_owner, quantity=2)
+    handoff_inspect(
+        handoff=delivery,
+        actor=chain.hub_owner,
+        accepted=1,
+        rejected=1,
+        cause="dimension",
+        reject_action="scrap",
+    )
+    assert refreshed(order).status == OrderStatus.DELIVERED
+    assert refreshed(delivery).returnable == 0
+    seq, handoffs = _seq(job), HandOff.objects.filter(job=job).count()
+    _refused(
+        lambda: handoff_return(
+            handoff=delivery, actor=chain.hub_owner, quantity=1, cause="dimension"
+        ),
+        code="rejects_scrapped",
+    )
+    assert (_seq(job), HandOff.objects.filter(job=job).count()) == (seq, handoffs)
+    assert ship_plan([refreshed(turn)])[turn.pk][0].left == 0
 
 
 def test_an_assembly_of_a_part_no_step_makes_and_a_loop_across_parts_are_refused(chain):
