@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "order.counter_accepted": _("Counter-offer accepted"),
     "order.counter_declined": _("Counter-offer declined"),
     "order.delivered": _("Order delivered"),
+    "order.payment_date_late": _("Payment date now past the 60-day limit: set a new one"),
     "order.cancelled": _("Order cancelled with its job"),
     "order.rated": _("Order rated"),
     "order.rating_replied": _("Rating answered"),

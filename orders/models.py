@@ -460,6 +460,9 @@ class Order(models.Model):
     delivery_place = models.CharField(_("delivery place"), max_length=300)
     inspection_due_date = models.DateField(_("inspection completion date"), null=True, blank=True)
     payment_due_date = models.DateField(_("payment due date"))
+    # The last payment date the 60-day rule allows from the parts actually received so far
+    # (the earliest receipt binds); NULL until a receipt. Set by the hand-off services.
+    payment_latest_lawful = models.DateField(_("latest lawful payment date"), null=True, blank=True)
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
@@ -523,6 +526,15 @@ class Order(models.Model):
     @property
     def total(self):
         return self.price + self.tax_amount
+
+    @property
+    def payment_date_late(self) -> bool:
+        """Whether the planned payment date is past what the 60-day rule allows from the
+        parts actually received: the buyer must set a new one."""
+        return (
+            self.payment_latest_lawful is not None
+            and self.payment_due_date > self.payment_latest_lawful
+        )
 
 
 class OrderItem(models.Model):

@@ -254,7 +254,11 @@ def render_order_detail(
             "items": DOCUMENT_ITEMS,
             "can_accept": is_supplier and order.status == OrderStatus.REQUESTED,
             "can_withdraw": is_buyer and order.status == OrderStatus.REQUESTED,
-            "can_change": is_buyer and order.status == OrderStatus.ACCEPTED,
+            "can_change": is_buyer
+            and (
+                order.status == OrderStatus.ACCEPTED
+                or (order.status == OrderStatus.DELIVERED and order.payment_date_late)
+            ),
             "can_sub_order": is_supplier and order.status == OrderStatus.ACCEPTED,
             "confirm_form": ConfirmForm(),
             "decline_form": DeclineForm(),
