@@ -260,7 +260,18 @@ def notices_for(event: ProgressEvent) -> list[Notice]:
             else (order.supplier_id,)
         )
         for shop in shops:
-            notices.append(Notice(kind, shop, MANAGERS, key, _order_link(order), data))
+            notices.append(
+                Notice(
+                    kind,
+                    shop,
+                    MANAGERS,
+                    key,
+                    _order_link(order),
+                    data,
+                    # A flag is a finding both parties keep, the recorder included.
+                    tell_actor=kind == "payment.flagged",
+                )
+            )
     elif kind in ("offer.submitted", "offer.revised"):
         posting = Posting.objects.filter(uuid=event.data.get("posting")).first()
         offer = Offer.objects.filter(uuid=event.data.get("offer")).select_related("workshop")

@@ -992,3 +992,49 @@ class CounterOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: ¥{self.price} / {self.due_date} ({self.status})"
+
+
+class Payment(models.Model):
+    """A payment the buyer made against an order (date, amount, means), recorded by the
+    buyer's owners or managers and confirmed as received by the supplier's. Flagged when it
+    came after the payment due date or left the order's total (tax included) short. Prices:
+    the two parties only."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(_("payment date"))
+    amount = models.DecimalField(_("amount (tax incl., JPY)"), max_digits=12, decimal_places=0)
+    means = models.CharField(_("means of payment"), max_length=20, choices=PaymentMethod.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Set when recorded, from the order's due date and total at that time.
+    late = models.BooleanField(_("late"), default=False)
+    short = models.BooleanField(_("short"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: ¥{self.amount} on {self.paid_on}"
+
+
+class PaymentLog(LogEntry):
+    """Who recorded or confirmed a payment, and when (its amount and date in `data`)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="log")
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("payment log entry")
+        verbose_name_plural = _("payment log entries")

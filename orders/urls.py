@@ -8,6 +8,7 @@ from .views import (
     lists,
     load,
     orders,
+    payments,
     peers,
     ratings,
     terms,
@@ -71,6 +72,12 @@ urlpatterns = [
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<uuid:order_uuid>/", orders.order_detail, name="order_detail"),
     path("orders/<uuid:order_uuid>/terms/", orders.order_change_terms, name="order_change_terms"),
+    path("orders/<uuid:order_uuid>/payments/", payments.payment_add, name="payment_add"),
+    path(
+        "payments/<uuid:payment_uuid>/confirm/",
+        payments.payment_confirm_view,
+        name="payment_confirm",
+    ),
     path(
         "orders/<uuid:order_uuid>/documents/<int:version>.pdf",
         orders.order_document_pdf,

@@ -149,6 +149,14 @@ MATRIX: dict[str, Case] = {
     "order_change_terms": Case(
         "post", lambda o: f"/orders/{o['sub'].uuid}/terms/", only("supplier"), {"reason": ""}
     ),
+    # Payments: the sub-order's buyer (the turner) records, its supplier confirms; never the
+    # hub above them, floor staff or the association.
+    "payment_add": Case(
+        "post", lambda o: f"/orders/{o['sub'].uuid}/payments/", only("supplier"), {}
+    ),
+    "payment_confirm": Case(
+        "post", lambda o: f"/payments/{o['payment'].uuid}/confirm/", only("sub_supplier")
+    ),
     "order_document_pdf": Case(
         "get",
         lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf",
@@ -386,7 +394,17 @@ def objects(chain, routed_job):
         promised_date=in_days(5),
         valid_until=in_days(5),
     )
+    from orders.services.payments import payment_record
+
+    payment = payment_record(
+        order=orders["sub"],
+        actor=chain.turner_owner,
+        paid_on=timezone.localdate(),
+        amount=1000,
+        means="bank_transfer",
+    )
     return {
+        "payment": payment,
         "posting": posting,
         "offer": offer,
         "job": job,
