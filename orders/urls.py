@@ -11,6 +11,7 @@ from .views import (
     payments,
     peers,
     ratings,
+    records,
     terms,
     traveler,
 )
@@ -73,6 +74,16 @@ urlpatterns = [
     path("orders/<uuid:order_uuid>/", orders.order_detail, name="order_detail"),
     path("orders/<uuid:order_uuid>/terms/", orders.order_change_terms, name="order_change_terms"),
     path("orders/<uuid:order_uuid>/payments/", payments.payment_add, name="payment_add"),
+    path(
+        "workshops/<uuid:workshop_uuid>/records/",
+        records.workshop_records,
+        name="workshop_records",
+    ),
+    path(
+        "workshops/<uuid:workshop_uuid>/records.csv",
+        records.workshop_records_csv,
+        name="workshop_records_csv",
+    ),
     path(
         "payments/<uuid:payment_uuid>/confirm/",
         payments.payment_confirm_view,

@@ -157,6 +157,13 @@ MATRIX: dict[str, Case] = {
     "payment_confirm": Case(
         "post", lambda o: f"/payments/{o['payment'].uuid}/confirm/", only("sub_supplier")
     ),
+    # The 第7条 record of a shop: its owners and managers only (floor staff neither).
+    "workshop_records": Case(
+        "get", lambda o: f"/workshops/{o['grinder'].uuid}/records/", only("sub_supplier")
+    ),
+    "workshop_records_csv": Case(
+        "get", lambda o: f"/workshops/{o['grinder'].uuid}/records.csv", only("sub_supplier")
+    ),
     "order_document_pdf": Case(
         "get",
         lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf",
