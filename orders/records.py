@@ -193,7 +193,8 @@ def record_of(order: Order) -> Record:
             for h in receipts
         ),
         "returns": "; ".join(
-            f"{h.part.name} {_day(h.shipped_at)} {h.quantity_shipped} {h.get_defect_cause_display()}"
+            f"{h.part.name} {_day(h.shipped_at)} {h.quantity_shipped} "
+            f"{h.get_defect_cause_display()}"
             for h in returns
         ),
         "payments": "; ".join(

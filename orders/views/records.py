@@ -25,7 +25,6 @@ from ..records import (
 def _records(request: HttpRequest, workshop_uuid: UUID):
     workshop = get_workshop_for(request.user, workshop_uuid, manage=True)
     form = RecordsFilterForm(request.GET or None, partners=trading_partners(workshop))
-    records = []
     if form.is_bound and not form.is_valid():
         return workshop, form, None
     data = form.cleaned_data if form.is_bound else {}
@@ -60,7 +59,7 @@ def workshop_records(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
 @require_GET
 @login_required
 def workshop_records_csv(request: HttpRequest, workshop_uuid: UUID) -> HttpResponse:
-    workshop, form, records = _records(request, workshop_uuid)
+    _workshop, form, records = _records(request, workshop_uuid)
     if records is None:
         return HttpResponse(
             " ".join(str(e) for errors in form.errors.values() for e in errors),

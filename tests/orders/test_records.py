@@ -27,7 +27,7 @@ def recorded(chain, routed_job):
     """The turner's turned parts went to the grinder (inside the hub's order), the grinder's to
     the plater (the delivery under the sub-order, received by the plater with 2 rejected), and
     the hub's plating order was paid in part."""
-    job, steps, orders = routed_job
+    _job, steps, orders = routed_job
     step_start(step=steps["L"], actor=chain.turner_floor)
     step_done(step=steps["L"], actor=chain.turner_floor, good=100)
     moved = handoff_ship(step=steps["L"], actor=chain.turner_floor, quantity=100)
