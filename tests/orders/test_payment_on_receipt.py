@@ -191,3 +191,35 @@ def test_the_order_page_warns_and_opens_the_terms_form(chain, monkeypatch, clien
     page = client.get(f"/orders/{order.uuid}/").content.decode()
     assert 'id="payment-date-late"' in page
     assert f"/orders/{order.uuid}/terms/" not in page
+
+
+def payment_scenario(chain):
+    """For the every-event-kind test: a receipt that makes the payment date late, then a
+    short payment (flagged) that the supplier confirms."""
+    from orders.services.payments import payment_confirm, payment_record
+    from tests.orders.conftest import in_days
+
+    job = post_job(chain, part_name="カラー", quantity=5)
+    turn = add(job, chain, "L", 2)
+    order = order_request(
+        job=job,
+        actor=chain.hub_owner,
+        supplier=chain.turner,
+        steps=[turn],
+        terms=terms(due_date=in_days(30), payment_due_date=in_days(85)),
+    )
+    order_accept(order=order, actor=chain.turner_owner)
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=5)
+    lot = handoff_ship(step=turn, actor=chain.turner_floor, quantity=5)
+    handoff_receive(handoff=lot, actor=chain.hub_owner, quantity=5)
+    assert refreshed(order).payment_date_late
+    payment = payment_record(
+        order=refreshed(order),
+        actor=chain.hub_owner,
+        paid_on=timezone.localdate(),
+        amount=1000,
+        means="bank_transfer",
+    )
+    payment_confirm(payment=payment, actor=chain.turner_owner)
+    return job
