@@ -64,6 +64,24 @@ KINDS = {
             _("%(buyer)s declined your counter-offer: %(job)s"),
         ),
         Kind(
+            "payment.date_late",
+            _("A payment due date is past the 60-day limit after a receipt"),
+            "immediate",
+            _("Payment must be made by %(latest)s: %(job)s"),
+        ),
+        Kind(
+            "payment.flagged",
+            _("A payment was late or short"),
+            "immediate",
+            _("Payment from %(buyer)s was late or short: %(job)s"),
+        ),
+        Kind(
+            "payment.recorded",
+            _("A payment was recorded for my order"),
+            "immediate",
+            _("%(buyer)s recorded a payment: %(job)s"),
+        ),
+        Kind(
             "offer.received",
             _("An offer arrived on my posting"),
             "immediate",

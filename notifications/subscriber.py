@@ -238,6 +238,40 @@ def notices_for(event: ProgressEvent) -> list[Notice]:
                 data,
             )
         )
+    elif kind == "order.payment_date_late":
+        data = {**words, "latest": event.data.get("latest_lawful", "")}
+        for shop in (order.buyer_id, order.supplier_id):
+            notices.append(
+                Notice(
+                    "payment.date_late",
+                    shop,
+                    MANAGERS,
+                    key,
+                    _order_link(order),
+                    data,
+                    tell_actor=True,  # a consequence of a receipt, not a choice
+                )
+            )
+    elif kind in ("payment.recorded", "payment.flagged"):
+        data = {**words, "buyer": order.buyer.name}
+        shops = (
+            (order.buyer_id, order.supplier_id)
+            if kind == "payment.flagged"
+            else (order.supplier_id,)
+        )
+        for shop in shops:
+            notices.append(
+                Notice(
+                    kind,
+                    shop,
+                    MANAGERS,
+                    key,
+                    _order_link(order),
+                    data,
+                    # A flag is a finding both parties keep, the recorder included.
+                    tell_actor=kind == "payment.flagged",
+                )
+            )
     elif kind in ("offer.submitted", "offer.revised"):
         posting = Posting.objects.filter(uuid=event.data.get("posting")).first()
         offer = Offer.objects.filter(uuid=event.data.get("offer")).select_related("workshop")

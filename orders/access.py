@@ -105,7 +105,12 @@ class JobAccess:
         """Events about what this user may see; job-wide events go to every party; the hub's
         managers see the whole log (removed steps included)."""
         if self.is_hub_manager:
-            return ProgressEvent.objects.filter(job=self.job)
+            # Payments are the two parties' business: a sub-order's stay with its own pair.
+            return ProgressEvent.objects.filter(job=self.job).exclude(
+                Q(kind__startswith="payment.")
+                & ~Q(order__buyer_id__in=self.managed)
+                & ~Q(order__supplier_id__in=self.managed)
+            )
         return ProgressEvent.objects.filter(job=self.job).filter(
             Q(step_id__in=self.step_ids)
             | Q(order_id__in=self.order_ids)

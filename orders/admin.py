@@ -1,5 +1,6 @@
 """Admin, read-only: what an association operator looks up (orders and order documents by
-supplier and date). Every change goes through the services, so nothing here
+supplier and date; receipts and inspections; payments and their log: the 第7条 record).
+Every change goes through the services, so nothing here
 adds, edits or deletes."""
 
 from django.contrib import admin
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workshops.admin import ReadOnlyAdmin
 
-from .models import Order, OrderDocument
+from .models import HandOff, Order, OrderDocument, Payment, PaymentLog
 
 
 @admin.register(Order)
@@ -31,3 +32,49 @@ class OrderDocumentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("supplier"), ordering="order__supplier__name")
     def supplier(self, document: OrderDocument):
         return document.order.supplier
+
+
+@admin.register(HandOff)
+class HandOffAdmin(ReadOnlyAdmin):
+    list_display = [
+        "shipped_at",
+        "order",
+        "kind",
+        "part",
+        "quantity_shipped",
+        "received_at",
+        "quantity_received",
+        "quantity_accepted",
+        "quantity_rejected",
+        "inspected_on",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["order__buyer", "order__supplier", "part"]
+    search_fields = ["order__uuid", "from_workshop__name", "to_workshop__name"]
+    date_hierarchy = "shipped_at"
+    raw_id_fields = ["job", "order", "part", "from_step", "to_step", "return_of"]
+
+
+class PaymentLogInline(admin.TabularInline):
+    model = PaymentLog
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "actor", "data"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["paid_on", "order", "amount", "means", "late", "short", "confirmed_at"]
+    list_filter = ["late", "short", "means"]
+    list_select_related = ["order__buyer", "order__supplier"]
+    search_fields = ["order__uuid", "order__buyer__name", "order__supplier__name"]
+    date_hierarchy = "paid_on"
+    raw_id_fields = ["order"]
+    inlines = [PaymentLogInline]

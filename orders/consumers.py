@@ -517,6 +517,9 @@ def _load_job_access(user, job_uuid: str):
 def visible_in(access, event: dict[str, Any], route: dict[str, Any]) -> bool:
     """The in-memory twin of `JobAccess.events()`: may this user see this event?"""
     if access.is_hub_manager:
+        if event["kind"].startswith("payment."):
+            # Payments are the two parties' business: not the hub's on a sub-order.
+            return any(o.pk == route["order"] and access.can_see_price(o) for o in access.orders)
         return True
     if set(route["steps"]) & access.step_ids:
         return True

@@ -554,3 +554,20 @@ class StepInputsForm(forms.Form):
             for part in self.parts
             if self.cleaned_data.get(f"part_{part.pk}")
         ]
+
+
+class PaymentForm(ServiceErrorsMixin, forms.Form):
+    """A payment the buyer made against an order."""
+
+    paid_on = forms.DateField(label=_("Payment date"), widget=DateInput())
+    amount = DecimalField(
+        label=_("Amount (tax incl., JPY)"),
+        max_digits=12,
+        decimal_places=0,
+        units=("円",),
+        widget=NumberTextInput(),
+    )
+    means = forms.ChoiceField(
+        label=_("Means of payment"), choices=PaymentMethod.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=pgettext_lazy("payment", "Note"), required=False, max_length=300)

@@ -460,6 +460,9 @@ class Order(models.Model):
     delivery_place = models.CharField(_("delivery place"), max_length=300)
     inspection_due_date = models.DateField(_("inspection completion date"), null=True, blank=True)
     payment_due_date = models.DateField(_("payment due date"))
+    # The last payment date the 60-day rule allows from the parts actually received so far
+    # (the earliest receipt binds); NULL until a receipt. Set by the hand-off services.
+    payment_latest_lawful = models.DateField(_("latest lawful payment date"), null=True, blank=True)
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
@@ -523,6 +526,15 @@ class Order(models.Model):
     @property
     def total(self):
         return self.price + self.tax_amount
+
+    @property
+    def payment_date_late(self) -> bool:
+        """Whether the planned payment date is past what the 60-day rule allows from the
+        parts actually received: the buyer must set a new one."""
+        return (
+            self.payment_latest_lawful is not None
+            and self.payment_due_date > self.payment_latest_lawful
+        )
 
 
 class OrderItem(models.Model):
@@ -982,3 +994,49 @@ class CounterOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: ¥{self.price} / {self.due_date} ({self.status})"
+
+
+class Payment(models.Model):
+    """A payment the buyer made against an order (date, amount, means), recorded by the
+    buyer's owners or managers and confirmed as received by the supplier's. Flagged when it
+    came after the payment due date or left the order's total (tax included) short. Prices:
+    the two parties only."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(_("payment date"))
+    amount = models.DecimalField(_("amount (tax incl., JPY)"), max_digits=12, decimal_places=0)
+    means = models.CharField(_("means of payment"), max_length=20, choices=PaymentMethod.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Set when recorded, from the order's due date and total at that time.
+    late = models.BooleanField(_("late"), default=False)
+    short = models.BooleanField(_("short"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: ¥{self.amount} on {self.paid_on}"
+
+
+class PaymentLog(LogEntry):
+    """Who recorded or confirmed a payment, and when (its amount and date in `data`)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="log")
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("payment log entry")
+        verbose_name_plural = _("payment log entries")

@@ -9,8 +9,10 @@ from .views import (
     load,
     orders,
     parts,
+    payments,
     peers,
     ratings,
+    records,
     terms,
     traveler,
 )
@@ -84,6 +86,22 @@ urlpatterns = [
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<uuid:order_uuid>/", orders.order_detail, name="order_detail"),
     path("orders/<uuid:order_uuid>/terms/", orders.order_change_terms, name="order_change_terms"),
+    path("orders/<uuid:order_uuid>/payments/", payments.payment_add, name="payment_add"),
+    path(
+        "workshops/<uuid:workshop_uuid>/records/",
+        records.workshop_records,
+        name="workshop_records",
+    ),
+    path(
+        "workshops/<uuid:workshop_uuid>/records.csv",
+        records.workshop_records_csv,
+        name="workshop_records_csv",
+    ),
+    path(
+        "payments/<uuid:payment_uuid>/confirm/",
+        payments.payment_confirm_view,
+        name="payment_confirm",
+    ),
     path(
         "orders/<uuid:order_uuid>/documents/<int:version>.pdf",
         orders.order_document_pdf,

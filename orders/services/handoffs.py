@@ -39,7 +39,8 @@ from ..models import (
     StepLink,
     StepStatus,
 )
-from ..selectors import ship_plan, supply_targets
+from ..payment_terms import latest_lawful_payment, payment_date_problems
+from ..selectors import ship_plan, supply_targets, trading_terms
 from .progress import _locked_step, _performer_may, recompute
 
 NOTE_LENGTH = 300
@@ -251,6 +252,7 @@ def handoff_receive(
         **({"rejected": rejected, "cause": handoff.defect_cause} if rejected else {}),
         **({"handoff_kind": handoff.kind} if handoff.kind != HandOffKind.SHIP else {}),
     )
+    _check_payment_date(job, handoff, actor)
     if handoff.inspected:
         _settle_delivered_orders(job, handoff, actor)
     recompute(job, actor=actor)
@@ -359,9 +361,44 @@ def handoff_inspect(
         reject_action=handoff.reject_action,
         inspected_on=inspected_on.isoformat(),
     )
+    _check_payment_date(job, handoff, actor)
     _settle_delivered_orders(job, handoff, actor)
     recompute(job, actor=actor)
     return handoff
+
+
+def _check_payment_date(job: Job, handoff: HandOff, actor: User | None) -> None:
+    """The 60-day rule against the actual receipt (分納: each lot): the receipt day of
+    delivered parts may bring the latest lawful payment date before the order's planned one.
+    Then the order keeps that date, the log says so (`order.payment_date_late`, which tells
+    both parties) and the buyer must set a new payment date. An earlier receipt of the same
+    order already bound the date: nothing changes."""
+    if handoff.kind != HandOffKind.SHIP or handoff.order_id is None or not handoff.received_at:
+        return
+    order = Order.objects.select_for_update().get(pk=handoff.order_id)
+    if order.status not in (OrderStatus.ACCEPTED, OrderStatus.DELIVERED):
+        return
+    if handoff.to_step_id and order.steps.filter(pk=handoff.to_step_id).exists():
+        return  # moved between shops inside the order: not a delivery to its buyer
+    receipt = timezone.localtime(handoff.received_at).date()
+    terms = trading_terms(order.buyer_id, order.supplier_id)
+    latest = latest_lawful_payment(receipt, terms)
+    if order.payment_latest_lawful is not None and order.payment_latest_lawful <= latest:
+        return
+    order.payment_latest_lawful = latest
+    order.save(update_fields=["payment_latest_lawful"])
+    if payment_date_problems(receipt=receipt, payment=order.payment_due_date, terms=terms):
+        append_event(
+            job,
+            "order.payment_date_late",
+            actor=actor,
+            workshop=order.buyer,
+            order=order,
+            handoff=handoff,
+            received_on=receipt.isoformat(),
+            payment_due_date=order.payment_due_date.isoformat(),
+            latest_lawful=latest.isoformat(),
+        )
 
 
 def _settle_delivered_orders(job: Job, handoff: HandOff, actor: User | None) -> None:

@@ -503,7 +503,15 @@ def order_change_terms(
     """Change an accepted order's terms: a new document version is issued for both parties."""
     job, order = _locked_order(order)
     require_member(actor, order.buyer, manage=True)
-    if order.status != OrderStatus.ACCEPTED:
+    merged = {field: terms.get(field, getattr(order, field)) for field in TERM_FIELDS}
+    # Once parts arrived, a planned payment date past the 60-day limit from that receipt must
+    # be moved, even on a delivered order whose delivery date has passed: only that date.
+    moving_late_payment = order.payment_date_late and all(
+        merged[f] == getattr(order, f) for f in TERM_FIELDS if f != "payment_due_date"
+    )
+    if order.status != OrderStatus.ACCEPTED and not (
+        moving_late_payment and order.status == OrderStatus.DELIVERED
+    ):
         raise Refused(_("Only an accepted order's terms can be changed."), code="not_accepted")
     reason = (reason or "").strip()
     if not reason:
@@ -511,8 +519,30 @@ def order_change_terms(
             {"reason": _("Say why the terms change; both parties will see it.")},
             code="reason_required",
         )
-    merged = {field: terms.get(field, getattr(order, field)) for field in TERM_FIELDS}
-    cleaned = check_terms(merged, trading_terms(order.buyer_id, order.supplier_id))
+    if moving_late_payment:
+        cleaned = {f: getattr(order, f) for f in TERM_FIELDS}
+        cleaned["payment_due_date"] = merged["payment_due_date"]
+        if not isinstance(cleaned["payment_due_date"], date):
+            raise Refused({"payment_due_date": _("Enter the payment due date.")}, code="terms")
+        if cleaned["payment_due_date"] < timezone.localdate():
+            raise Refused(
+                {"payment_due_date": _("The payment due date cannot be in the past.")},
+                code="terms",
+            )
+    else:
+        cleaned = check_terms(merged, trading_terms(order.buyer_id, order.supplier_id))
+    latest = order.payment_latest_lawful
+    if latest is not None and cleaned["payment_due_date"] > latest:
+        raise Refused(
+            {
+                "payment_due_date": _(
+                    "Parts of this order were received: under the 60-day rule the payment "
+                    "due date must be on or before %(latest)s."
+                )
+                % {"latest": dates.day(latest)}
+            },
+            code="payment_too_late",
+        )
     changed = [f for f in TERM_FIELDS if getattr(order, f) != cleaned[f]]
     if not changed:
         raise Refused(_("Nothing in the terms changed."), code="no_change")

@@ -38,6 +38,7 @@ from ..forms import (
     DeclineForm,
     InspectForm,
     OrderRequestForm,
+    PaymentForm,
     RatingForm,
     RatingReplyForm,
     ReturnForm,
@@ -237,6 +238,14 @@ def render_order_detail(
     counters = list(order.counters.all()) if access.can_see_price(order) else []
     open_counter = next((c for c in counters if c.status == CounterStatus.OPEN), None)
     requested = order.status == OrderStatus.REQUESTED
+    # Payments carry amounts: the two parties only.
+    payments = (
+        list(order.payments.select_related("recorded_by", "confirmed_by"))
+        if access.can_see_price(order)
+        else []
+    )
+    paid = sum((p.amount for p in payments), 0)
+    payable = order.status in (OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
     return render(
         request,
         "orders/order_detail.html",
@@ -250,7 +259,11 @@ def render_order_detail(
             "items": DOCUMENT_ITEMS,
             "can_accept": is_supplier and order.status == OrderStatus.REQUESTED,
             "can_withdraw": is_buyer and order.status == OrderStatus.REQUESTED,
-            "can_change": is_buyer and order.status == OrderStatus.ACCEPTED,
+            "can_change": is_buyer
+            and (
+                order.status == OrderStatus.ACCEPTED
+                or (order.status == OrderStatus.DELIVERED and order.payment_date_late)
+            ),
             "can_sub_order": is_supplier and order.status == OrderStatus.ACCEPTED,
             "confirm_form": ConfirmForm(),
             "decline_form": DeclineForm(),
@@ -269,6 +282,15 @@ def render_order_detail(
                 if is_buyer and requested and open_counter is not None
                 else None
             ),
+            "payments": payments,
+            "paid": paid,
+            "owed": order.total - paid,
+            "payment_form": (
+                PaymentForm(prefix="payment", initial={"means": order.payment_method})
+                if is_buyer and payable and paid < order.total
+                else None
+            ),
+            "can_confirm_payment": is_supplier,
             **rating_context(access, order, **rating_forms),
         },
         status=status,

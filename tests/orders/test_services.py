@@ -1096,8 +1096,16 @@ def every_kind_scenario(chain) -> list[Job]:
     drawing_events(chain, job, top, turn)
     copy = job_copy(job=job, actor=chain.hub_owner, due_date=in_days(40))
     from tests.orders.test_parts import parts_scenario
+    from tests.orders.test_payment_on_receipt import payment_scenario
 
-    return [job, copy, open_board_scenario(chain), *job_end_scenario(chain), *parts_scenario(chain)]
+    return [
+        job,
+        copy,
+        open_board_scenario(chain),
+        *job_end_scenario(chain),
+        *parts_scenario(chain),
+        payment_scenario(chain),
+    ]
 
 
 def job_end_scenario(chain) -> list[Job]:

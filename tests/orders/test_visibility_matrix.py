@@ -161,6 +161,21 @@ MATRIX: dict[str, Case] = {
     "order_change_terms": Case(
         "post", lambda o: f"/orders/{o['sub'].uuid}/terms/", only("supplier"), {"reason": ""}
     ),
+    # Payments: the sub-order's buyer (the turner) records, its supplier confirms; never the
+    # hub above them, floor staff or the association.
+    "payment_add": Case(
+        "post", lambda o: f"/orders/{o['sub'].uuid}/payments/", only("supplier"), {}
+    ),
+    "payment_confirm": Case(
+        "post", lambda o: f"/payments/{o['payment'].uuid}/confirm/", only("sub_supplier")
+    ),
+    # The 第7条 record of a shop: its owners and managers only (floor staff neither).
+    "workshop_records": Case(
+        "get", lambda o: f"/workshops/{o['grinder'].uuid}/records/", only("sub_supplier")
+    ),
+    "workshop_records_csv": Case(
+        "get", lambda o: f"/workshops/{o['grinder'].uuid}/records.csv", only("sub_supplier")
+    ),
     "order_document_pdf": Case(
         "get",
         lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf",
@@ -447,7 +462,17 @@ def objects(chain, routed_job):
         promised_date=in_days(5),
         valid_until=in_days(5),
     )
+    from orders.services.payments import payment_record
+
+    payment = payment_record(
+        order=orders["sub"],
+        actor=chain.turner_owner,
+        paid_on=timezone.localdate(),
+        amount=1000,
+        means="bank_transfer",
+    )
     return {
+        "payment": payment,
         "posting": posting,
         "offer": offer,
         "job": job,

@@ -60,6 +60,8 @@ def test_a_user_added_in_the_admin_gets_a_hashed_password(operator):
 READ_ONLY = [
     "/admin/orders/order/",
     "/admin/orders/orderdocument/",
+    "/admin/orders/handoff/",
+    "/admin/orders/payment/",
     "/admin/board/posting/",
     "/admin/drawings/drawingaccesslog/",
 ]
@@ -101,3 +103,34 @@ def test_an_order_cannot_be_changed_in_the_admin(operator, routed_job):
 
 def test_a_workshop_owner_is_not_let_into_the_admin(owner):
     assert client_for(owner).get("/admin/orders/order/").status_code == 302
+
+
+def test_a_payment_and_its_log_are_read_only_in_the_admin(operator, routed_job, chain):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from orders.models import Payment
+    from orders.services.payments import payment_record
+
+    order = Order.objects.get(pk=routed_job[2]["top"].pk)
+    payment = payment_record(
+        order=order,
+        actor=chain.hub_owner,
+        paid_on=timezone.localdate(),
+        amount=5000,
+        means="bank_transfer",
+    )
+    admin = client_for(operator)
+    page = admin.get(f"/admin/orders/payment/{payment.pk}/change/")
+    assert page.status_code == 200
+    assert "payment.recorded" in page.content.decode()  # the inline log
+    admin.post(
+        f"/admin/orders/payment/{payment.pk}/change/",
+        {"paid_on": (timezone.localdate() - dt.timedelta(days=9)).isoformat()},
+    )
+    assert Payment.objects.get(pk=payment.pk).paid_on == timezone.localdate()
+    assert (
+        admin.post(f"/admin/orders/payment/{payment.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )

@@ -1,0 +1,163 @@
+"""Payments against an order (支払): the buyer's owners and managers record what they paid,
+the supplier's confirm they received it. A payment after the due date, or one that leaves the
+order's total (tax included) unpaid, is flagged to both parties.
+
+Amounts stay between the two parties: the job's log carries only that a payment was recorded,
+confirmed or flagged (the hub of a sub-order never sees those events: `JobAccess.events`);
+the amounts and dates are in the payment's own log (`PaymentLog`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.services import Problems, Refused
+from workshops.access import require_member
+from workshops.models import User
+
+from ..events import append_event, locked_job
+from ..models import Order, OrderStatus, Payment, PaymentLog, PaymentMethod
+
+PAYABLE_STATES = (OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
+NOTE_LENGTH = 300
+
+
+def paid_total(order: Order) -> Decimal:
+    """What was paid against `order` so far (tax included). One query."""
+    return order.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+
+
+def payment_problems(
+    *, order: Order, paid_on: Any, amount: Any, means: Any, already_paid: Decimal
+) -> Problems:
+    """Every reason this payment cannot be recorded (read-only; the service and the form)."""
+    problems = Problems()
+    if not isinstance(paid_on, dt.date):
+        problems.add("paid_on", _("Enter the payment date."), "date_required")
+    elif paid_on > timezone.localdate():
+        problems.add("paid_on", _("The payment date cannot be in the future."), "future_date")
+    try:
+        value = Decimal(str(amount))
+        if not value.is_finite() or value <= 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError, TypeError):
+        problems.add("amount", _("The amount must be more than 0 yen."), "not_a_number")
+    else:
+        owed = order.total - already_paid
+        if value != value.to_integral_value():
+            problems.add("amount", _("Give the amount in whole yen."), "not_whole_yen")
+        elif value > owed:
+            problems.add(
+                "amount",
+                _("Only ¥%(owed)s is still owed on this order (tax included).")
+                % {"owed": f"{max(owed, 0):,.0f}"},
+                "more_than_owed",
+            )
+    if means not in PaymentMethod.values:
+        problems.add("means", _("Choose how it was paid."), "means_required")
+    return problems
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    order: Order,
+    actor: User | None,
+    paid_on: dt.date,
+    amount: Any,
+    means: str,
+    note: str = "",
+) -> Payment:
+    """Record a payment the buyer made against `order`. Refused, with nothing written, for
+    anyone but the buyer's owners and managers, before the order is accepted, for a date in
+    the future, or for more than is still owed."""
+    job = locked_job(order.job_id)
+    # Locked so that two payments recorded at once cannot together pay more than is owed.
+    order = Order.objects.select_for_update().select_related("buyer", "supplier").get(pk=order.pk)
+    require_member(actor, order.buyer, manage=True)
+    if order.status not in PAYABLE_STATES:
+        raise Refused(_("Payments are recorded against an accepted order."), code="not_accepted")
+    already = paid_total(order)
+    problems = payment_problems(
+        order=order, paid_on=paid_on, amount=amount, means=means, already_paid=already
+    )
+    if problems:
+        raise Refused(problems, code=problems.code)
+    amount = Decimal(str(amount))
+    payment = Payment.objects.create(
+        order=order,
+        paid_on=paid_on,
+        amount=amount,
+        means=means,
+        note=(note or "").strip()[:NOTE_LENGTH],
+        late=paid_on > order.payment_due_date,
+        short=already + amount < order.total,
+        recorded_by=actor,
+    )
+    PaymentLog.objects.create(
+        payment=payment,
+        actor=actor,
+        action="payment.recorded",
+        data={
+            "paid_on": paid_on.isoformat(),
+            "amount": int(amount),
+            "means": means,
+            "late": payment.late,
+            "short": payment.short,
+        },
+    )
+    append_event(
+        job,
+        "payment.recorded",
+        actor=actor,
+        workshop=order.buyer,
+        order=order,
+        payment=str(payment.uuid),
+    )
+    if payment.late or payment.short:
+        append_event(
+            job,
+            "payment.flagged",
+            actor=actor,
+            workshop=order.buyer,
+            order=order,
+            payment=str(payment.uuid),
+            late=payment.late,
+            short=payment.short,
+        )
+    return payment
+
+
+@transaction.atomic
+def payment_confirm(*, payment: Payment, actor: User | None) -> Payment:
+    """The supplier's owners and managers confirm they received `payment`."""
+    job = locked_job(Order.objects.values_list("job_id", flat=True).get(pk=payment.order_id))
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("order__supplier", "order__buyer")
+        .get(pk=payment.pk)
+    )
+    order = payment.order
+    require_member(actor, order.supplier, manage=True)
+    if payment.confirmed_at is not None:
+        raise Refused(_("This payment was already confirmed."), code="already_confirmed")
+    payment.confirmed_by = actor
+    payment.confirmed_at = timezone.now()
+    payment.save(update_fields=["confirmed_by", "confirmed_at"])
+    PaymentLog.objects.create(payment=payment, actor=actor, action="payment.confirmed")
+    append_event(
+        job,
+        "payment.confirmed",
+        actor=actor,
+        workshop=order.supplier,
+        order=order,
+        payment=str(payment.uuid),
+    )
+    return payment
