@@ -171,7 +171,7 @@ def handoff_receive(
     are rejected (with the cause). A short receipt is kept on the hand-off and shown in red."""
     job = locked_job(handoff.job_id)
     handoff = (
-        HandOff.objects.select_for_update()
+        HandOff.objects.select_for_update(of=("self",))
         .select_related("to_workshop", "order", "part")
         .get(pk=handoff.pk)
     )
@@ -276,7 +276,7 @@ def handoff_inspect(
     date, and what becomes of the rejects (returned to the supplier, or scrapped)."""
     job = locked_job(handoff.job_id)
     handoff = (
-        HandOff.objects.select_for_update()
+        HandOff.objects.select_for_update(of=("self",))
         .select_related("to_workshop", "order", "part")
         .get(pk=handoff.pk)
     )
@@ -480,7 +480,7 @@ def handoff_return(
     """Send rejected parts back to the shop that shipped them (不良返品), with the cause."""
     job = locked_job(handoff.job_id)
     handoff = (
-        HandOff.objects.select_for_update()
+        HandOff.objects.select_for_update(of=("self",))
         .select_related("to_workshop", "from_workshop", "part", "from_step")
         .get(pk=handoff.pk)
     )
@@ -567,7 +567,7 @@ def return_resolve(
     parts that came back; it ships where the returned parts had gone."""
     job = locked_job(handoff.job_id)
     handoff = (
-        HandOff.objects.select_for_update()
+        HandOff.objects.select_for_update(of=("self",))
         .select_related("to_workshop", "to_step__process", "part")
         .get(pk=handoff.pk)
     )
