@@ -351,6 +351,13 @@ class Step(models.Model):
     def label(self) -> str:
         return f"{self.process.name} {self.title}".strip()
 
+    def ships_towards(self) -> models.QuerySet[Step]:
+        """The steps this one may name as where its parts go: its successors, or, for a rework,
+        those of the step it redoes (a rework ships where the returned parts had gone)."""
+        return Step.objects.filter(in_links__predecessor_id=self.rework_of_id or self.pk).exclude(
+            rework_of__isnull=False
+        )
+
 
 class StepInput(models.Model):
     """An assembly step consumes `per_unit` of `part` for each unit it makes."""

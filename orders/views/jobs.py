@@ -436,7 +436,7 @@ def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResp
     if form.is_valid():
         to_step = None
         if form.cleaned_data.get("to_step"):
-            to_step = step.successors.filter(uuid=form.cleaned_data["to_step"]).first()
+            to_step = step.ships_towards().filter(uuid=form.cleaned_data["to_step"]).first()
             if to_step is None:
                 raise Http404("No such step.")
         try:

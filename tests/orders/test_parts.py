@@ -556,3 +556,39 @@ def test_a_received_return_keeps_why_it_was_sent_back(chain, routed_job):
     back = handoff_return(handoff=shipped, actor=chain.grinder_owner, quantity=2, cause="dimension")
     handoff_receive(handoff=back, actor=chain.turner_floor, quantity=2)
     assert refreshed(back).defect_cause == "dimension"
+
+
+def test_a_rework_step_ships_to_the_next_shop_from_its_page(chain, branched):
+    """The floor's ship form names the destination step: for a rework, one of the steps the
+    redone step feeds (it has no successors of its own)."""
+    from tests.conftest import client_for
+
+    s = branched["steps"]
+    step_start(step=s["turn"], actor=chain.turner_floor)
+    step_done(step=s["turn"], actor=chain.turner_floor, good=38)
+    to_grind = handoff_ship(
+        step=s["turn"], actor=chain.turner_floor, quantity=19, to_step=s["grind"]
+    )
+    handoff_receive(
+        handoff=to_grind, actor=chain.hub_floor, quantity=19, rejected=2, cause="dimension"
+    )
+    back = handoff_return(handoff=to_grind, actor=chain.hub_owner, quantity=2, cause="dimension")
+    handoff_receive(handoff=back, actor=chain.turner_floor, quantity=2)
+    rework = return_resolve(handoff=back, actor=chain.turner_owner, action="rework")
+    step_start(step=rework, actor=chain.turner_floor)
+    step_done(step=rework, actor=chain.turner_floor, good=2)
+
+    response = client_for(chain.turner_floor).post(
+        f"/jobs/{branched['job'].uuid}/steps/{rework.uuid}/ship/",
+        {"quantity": 2, "to_step": str(s["grind"].uuid)},
+    )
+    assert response.status_code == 302
+    shipped = HandOff.objects.get(from_step=rework)
+    assert (shipped.to_step, shipped.quantity_shipped) == (s["grind"], 2)
+    # A step the redone step does not feed cannot be named.
+    response = client_for(chain.turner_floor).post(
+        f"/jobs/{branched['job'].uuid}/steps/{rework.uuid}/ship/",
+        {"quantity": 1, "to_step": str(s["assemble"].uuid)},
+    )
+    assert response.status_code == 404
+    assert HandOff.objects.filter(from_step=rework).count() == 1

@@ -118,7 +118,7 @@ class StepShip(APIView):
         if to_uuid is not None:
             # Only a step this one feeds can be named: the next shop's step may be one the
             # shipper does not otherwise see, and no other step of the job is revealed.
-            to_step = step.successors.filter(uuid=to_uuid).first()
+            to_step = step.ships_towards().filter(uuid=to_uuid).first()
             if to_step is None:
                 raise serializers.ValidationError(
                     {"to_step": [_("This step does not pass its parts on to that step.")]},
