@@ -1004,13 +1004,23 @@ class CounterOffer(models.Model):
 
 
 class Payment(models.Model):
-    """A payment the buyer made against an order (date, amount, means), recorded by the
-    buyer's owners or managers and confirmed as received by the supplier's. Flagged when it
-    came after the payment due date or left the order's total (tax included) short. Prices:
-    the two parties only."""
+    """A payment the buyer made against an order or a purchase statement (date, amount,
+    means), recorded by the buyer's owners or managers and confirmed as received by the
+    supplier's. Flagged when it came after the payment due date or left the total (tax
+    included) short. Prices: the two parties only."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    # Against one order, or against one purchase statement (仕入明細書): exactly one is set.
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    statement = models.ForeignKey(
+        "PurchaseStatement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
     paid_on = models.DateField(_("payment date"))
     amount = models.DecimalField(_("amount (tax incl., JPY)"), max_digits=12, decimal_places=0)
     means = models.CharField(_("means of payment"), max_length=20, choices=PaymentMethod.choices)
@@ -1033,10 +1043,15 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, statement__isnull=True)
+                | Q(order__isnull=True, statement__isnull=False),
+                name="payment_against_order_or_statement",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: ¥{self.amount} on {self.paid_on}"
+        return f"{self.order_id or self.statement_id}: ¥{self.amount} on {self.paid_on}"
 
 
 class PaymentLog(LogEntry):
@@ -1047,3 +1062,148 @@ class PaymentLog(LogEntry):
     class Meta(LogEntry.Meta):
         verbose_name = _("payment log entry")
         verbose_name_plural = _("payment log entries")
+
+
+# --- Purchase statements (仕入明細書) -------------------------------------------------------------
+
+
+class StatementStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued, awaiting the supplier")
+    CONFIRMED = "confirmed", _("Confirmed by the supplier")
+    DISPUTED = "disputed", _("Disputed by the supplier")
+    SUPERSEDED = "superseded", _("Replaced by a corrected version")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A statement in these states holds its receipts: no other statement may bill them.
+LIVE_STATEMENT_STATES = (
+    StatementStatus.ISSUED,
+    StatementStatus.CONFIRMED,
+    StatementStatus.DISPUTED,
+)
+
+
+class PurchaseStatement(models.Model):
+    """仕入明細書: what the buyer accepted from one supplier in one closing period, priced, with
+    tax per rate, made by the buyer and confirmed (or disputed) by the supplier. Once confirmed
+    it stands as the supplier's 適格請求書 for those goods (docs/TORITEKI.md). Everything
+    printed is frozen at issue: the parties in `parties`, the lines as rows, the totals here.
+    A correction is a new version with the same number; the old one is kept, superseded."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("statement number"), max_length=40)
+    version = models.PositiveIntegerField(default=1)
+    buyer = models.ForeignKey(
+        Workshop,
+        on_delete=models.PROTECT,
+        related_name="statements_issued",
+        verbose_name=_("buyer"),
+    )
+    supplier = models.ForeignKey(
+        Workshop,
+        on_delete=models.PROTECT,
+        related_name="statements_received",
+        verbose_name=_("supplier"),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to (closing day)"))
+    due_date = models.DateField(_("payment due date"))
+    # {"buyer": {...}, "supplier": {...}}: names, addresses, phones and the supplier's
+    # registration number as they were when issued (JSON primitives).
+    parties = models.JSONField(default=dict)
+    # [{"rate": "0.100", "amount": int, "tax": int}], one per tax rate, tax rounded down once.
+    totals = models.JSONField(default=list)
+    amount = models.DecimalField(_("amount (excl. tax, JPY)"), max_digits=14, decimal_places=0)
+    tax = models.DecimalField(_("tax (JPY)"), max_digits=14, decimal_places=0)
+    total = models.DecimalField(_("total (tax incl., JPY)"), max_digits=14, decimal_places=0)
+    status = models.CharField(
+        _("status"), max_length=12, choices=StatementStatus.choices, default=StatementStatus.ISSUED
+    )
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.CharField(_("reason for the dispute"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-period_end", "-issued_at", "-pk"]
+        verbose_name = _("purchase statement")
+        verbose_name_plural = _("purchase statements")
+        indexes = [models.Index(fields=["buyer", "supplier", "period_end"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "number", "version"], name="unique_statement_version"
+            ),
+            models.CheckConstraint(
+                condition=~Q(buyer=models.F("supplier")), name="statement_two_shops"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="statement_period_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} v{self.version}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATEMENT_STATES
+
+    @property
+    def registration_number(self) -> str:
+        return (self.parties.get("supplier") or {}).get("registration_number", "")
+
+
+class PurchaseStatementLine(models.Model):
+    """One accepted receipt on a statement: which order and part, received and accepted when,
+    how many accepted, and its amount (excl. tax) at the order's tax rate. `live` follows the
+    statement, so that the database itself keeps a receipt on one live statement at most."""
+
+    statement = models.ForeignKey(PurchaseStatement, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="statement_lines")
+    handoff = models.ForeignKey(HandOff, on_delete=models.PROTECT, related_name="statement_lines")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    part_name = models.CharField(_("part name"), max_length=200)
+    drawing_number = models.CharField(_("drawing number"), max_length=100, blank=True)
+    revision = models.CharField(_("revision"), max_length=20, blank=True)
+    received_on = models.DateField(_("received on"))
+    accepted_on = models.DateField(_("accepted on"))
+    quantity = models.PositiveIntegerField(_("accepted quantity"))
+    amount = models.DecimalField(_("amount (excl. tax, JPY)"), max_digits=12, decimal_places=0)
+    tax_rate = models.DecimalField(_("tax rate"), max_digits=4, decimal_places=3)
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["statement", "position", "pk"]
+        verbose_name = _("purchase statement line")
+        verbose_name_plural = _("purchase statement lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "handoff"],
+                condition=Q(live=True),
+                name="receipt_on_one_live_statement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part_name} × {self.quantity}"
+
+
+class StatementLog(LogEntry):
+    """Who issued, confirmed, disputed, corrected or cancelled a statement, or recorded or
+    confirmed a payment against it, and when."""
+
+    statement = models.ForeignKey(PurchaseStatement, on_delete=models.CASCADE, related_name="log")
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("purchase statement log entry")
+        verbose_name_plural = _("purchase statement log entries")

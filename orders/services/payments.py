@@ -1,6 +1,10 @@
-"""Payments against an order (支払): the buyer's owners and managers record what they paid,
-the supplier's confirm they received it. A payment after the due date, or one that leaves the
-order's total (tax included) unpaid, is flagged to both parties.
+"""Payments against an order or a purchase statement (支払): the buyer's owners and managers
+record what they paid, the supplier's confirm they received it. A payment after the due date,
+or one that leaves the total (tax included) unpaid, is flagged to both parties.
+
+An order is paid either by itself or through the statements that bill its receipts, never
+both: a payment against an order billed on a live statement is refused (pay the statement),
+and a statement leaves out receipts of an order already paid by itself.
 
 Amounts stay between the two parties: the job's log carries only that a payment was recorded,
 confirmed or flagged (the hub of a sub-order never sees those events: `JobAccess.events`);
@@ -23,7 +27,17 @@ from workshops.access import require_member
 from workshops.models import User
 
 from ..events import append_event, locked_job
-from ..models import Order, OrderStatus, Payment, PaymentLog, PaymentMethod
+from ..models import (
+    LIVE_STATEMENT_STATES,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentLog,
+    PaymentMethod,
+    PurchaseStatement,
+    PurchaseStatementLine,
+)
+from .statements import locked_statement, statement_log
 
 PAYABLE_STATES = (OrderStatus.ACCEPTED, OrderStatus.DELIVERED)
 NOTE_LENGTH = 300
@@ -34,8 +48,19 @@ def paid_total(order: Order) -> Decimal:
     return order.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
 
 
+def statement_paid_total(statement: PurchaseStatement) -> Decimal:
+    """What was paid against `statement` so far (tax included). One query."""
+    return statement.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+
+
 def payment_problems(
-    *, order: Order, paid_on: Any, amount: Any, means: Any, already_paid: Decimal
+    *,
+    order: Order | None = None,
+    statement: PurchaseStatement | None = None,
+    paid_on: Any,
+    amount: Any,
+    means: Any,
+    already_paid: Decimal,
 ) -> Problems:
     """Every reason this payment cannot be recorded (read-only; the service and the form)."""
     problems = Problems()
@@ -50,16 +75,16 @@ def payment_problems(
     except (InvalidOperation, ValueError, TypeError):
         problems.add("amount", _("The amount must be more than 0 yen."), "not_a_number")
     else:
-        owed = order.total - already_paid
+        owed = (statement.total if statement is not None else order.total) - already_paid
         if value != value.to_integral_value():
             problems.add("amount", _("Give the amount in whole yen."), "not_whole_yen")
         elif value > owed:
-            problems.add(
-                "amount",
-                _("Only ¥%(owed)s is still owed on this order (tax included).")
-                % {"owed": f"{max(owed, 0):,.0f}"},
-                "more_than_owed",
+            message = (
+                _("Only ¥%(owed)s is still owed on this statement (tax included).")
+                if statement is not None
+                else _("Only ¥%(owed)s is still owed on this order (tax included).")
             )
+            problems.add("amount", message % {"owed": f"{max(owed, 0):,.0f}"}, "more_than_owed")
     if means not in PaymentMethod.values:
         problems.add("means", _("Choose how it was paid."), "means_required")
     return problems
@@ -84,6 +109,17 @@ def payment_record(
     require_member(actor, order.buyer, manage=True)
     if order.status not in PAYABLE_STATES:
         raise Refused(_("Payments are recorded against an accepted order."), code="not_accepted")
+    billed = (
+        PurchaseStatementLine.objects.filter(order=order, live=True)
+        .values_list("statement__number", flat=True)
+        .first()
+    )
+    if billed:
+        raise Refused(
+            _("This order is billed on purchase statement %(number)s: record the payment there.")
+            % {"number": billed},
+            code="on_statement",
+        )
     already = paid_total(order)
     problems = payment_problems(
         order=order, paid_on=paid_on, amount=amount, means=means, already_paid=already
@@ -136,8 +172,78 @@ def payment_record(
 
 
 @transaction.atomic
+def statement_payment_record(
+    *,
+    statement: PurchaseStatement,
+    actor: User | None,
+    paid_on: dt.date,
+    amount: Any,
+    means: str,
+    note: str = "",
+) -> Payment:
+    """Record a payment the buyer made against a purchase statement. Refused, with nothing
+    written, for anyone but the buyer's owners and managers, a statement replaced or
+    cancelled, a date in the future, or more than the statement still owes. Flagged late
+    after the statement's due date, short when it leaves its total unpaid; both parties are
+    told of a flag."""
+    statement = locked_statement(statement)
+    require_member(actor, statement.buyer, manage=True)
+    if statement.status not in LIVE_STATEMENT_STATES:
+        raise Refused(
+            _("This statement was replaced or cancelled: pay the one in force."),
+            code="not_live",
+        )
+    already = statement_paid_total(statement)
+    problems = payment_problems(
+        statement=statement, paid_on=paid_on, amount=amount, means=means, already_paid=already
+    )
+    if problems:
+        raise Refused(problems, code=problems.code)
+    amount = Decimal(str(amount))
+    payment = Payment.objects.create(
+        statement=statement,
+        paid_on=paid_on,
+        amount=amount,
+        means=means,
+        note=(note or "").strip()[:NOTE_LENGTH],
+        late=paid_on > statement.due_date,
+        short=already + amount < statement.total,
+        recorded_by=actor,
+    )
+    data = {
+        "paid_on": paid_on.isoformat(),
+        "amount": int(amount),
+        "means": means,
+        "late": payment.late,
+        "short": payment.short,
+    }
+    PaymentLog.objects.create(payment=payment, actor=actor, action="payment.recorded", data=data)
+    statement_log(
+        statement,
+        actor,
+        "statement.payment_recorded",
+        number=statement.number,
+        payment=str(payment.uuid),
+        **data,
+    )
+    if payment.late or payment.short:
+        statement_log(
+            statement,
+            actor,
+            "statement.payment_flagged",
+            number=statement.number,
+            payment=str(payment.uuid),
+            late=payment.late,
+            short=payment.short,
+        )
+    return payment
+
+
+@transaction.atomic
 def payment_confirm(*, payment: Payment, actor: User | None) -> Payment:
     """The supplier's owners and managers confirm they received `payment`."""
+    if payment.statement_id is not None:
+        return _statement_payment_confirm(payment=payment, actor=actor)
     job = locked_job(Order.objects.values_list("job_id", flat=True).get(pk=payment.order_id))
     payment = (
         Payment.objects.select_for_update()
@@ -158,6 +264,26 @@ def payment_confirm(*, payment: Payment, actor: User | None) -> Payment:
         actor=actor,
         workshop=order.supplier,
         order=order,
+        payment=str(payment.uuid),
+    )
+    return payment
+
+
+def _statement_payment_confirm(*, payment: Payment, actor: User | None) -> Payment:
+    statement = locked_statement(PurchaseStatement.objects.get(pk=payment.statement_id))
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    require_member(actor, statement.supplier, manage=True)
+    if payment.confirmed_at is not None:
+        raise Refused(_("This payment was already confirmed."), code="already_confirmed")
+    payment.confirmed_by = actor
+    payment.confirmed_at = timezone.now()
+    payment.save(update_fields=["confirmed_by", "confirmed_at"])
+    PaymentLog.objects.create(payment=payment, actor=actor, action="payment.confirmed")
+    statement_log(
+        statement,
+        actor,
+        "statement.payment_confirmed",
+        number=statement.number,
         payment=str(payment.uuid),
     )
     return payment
