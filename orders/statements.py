@@ -309,3 +309,13 @@ def get_delivery_note_for(user: User, handoff_uuid: UUID | str) -> DeliveryNoteA
     if not (parties & shops or price_parties & managed):
         raise Http404("No such delivery note.")
     return DeliveryNoteAccess(handoff=handoff, show_prices=bool(price_parties & managed))
+
+
+def statement_suppliers(buyer: Workshop) -> list[Workshop]:
+    """The shops `buyer` has orders with that can be billed, by name."""
+    return sorted(
+        Workshop.objects.filter(
+            orders_received__buyer=buyer, orders_received__status__in=BILLED_ORDER_STATES
+        ).distinct(),
+        key=lambda w: w.display_name,
+    )

@@ -13,6 +13,7 @@ from .views import (
     peers,
     ratings,
     records,
+    statements,
     terms,
     traveler,
 )
@@ -106,6 +107,42 @@ urlpatterns = [
         "orders/<uuid:order_uuid>/documents/<int:version>.pdf",
         orders.order_document_pdf,
         name="order_document_pdf",
+    ),
+    # Delivery notes and purchase statements.
+    path(
+        "handoffs/<uuid:handoff_uuid>/delivery-note.pdf",
+        statements.delivery_note_pdf,
+        name="delivery_note_pdf",
+    ),
+    path(
+        "workshops/<uuid:workshop_uuid>/statements/",
+        statements.statement_list,
+        name="statement_list",
+    ),
+    path(
+        "workshops/<uuid:workshop_uuid>/statements/new/",
+        statements.statement_new,
+        name="statement_new",
+    ),
+    path(
+        "statements/<uuid:statement_uuid>/",
+        statements.statement_detail,
+        name="statement_detail",
+    ),
+    path(
+        "statements/<uuid:statement_uuid>/statement.pdf",
+        statements.statement_pdf,
+        name="statement_pdf",
+    ),
+    path(
+        "statements/<uuid:statement_uuid>/payments/",
+        statements.statement_payment_add,
+        name="statement_payment_add",
+    ),
+    path(
+        "statements/<uuid:statement_uuid>/<slug:action>/",
+        statements.statement_action,
+        name="statement_action",
     ),
     # Ratings.
     path("orders/<uuid:order_uuid>/rating/", orders.order_rate, name="order_rate"),

@@ -12,10 +12,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from workshops.selectors import managed_workshop_ids
+
 from ..access import get_order_for, is_uuid
 from ..forms import PaymentForm
 from ..models import Payment
 from ..services.payments import paid_total, payment_confirm, payment_problems, payment_record
+from ..statements import get_statement_for
 
 
 @require_POST
@@ -50,11 +53,16 @@ def payment_add(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
 def payment_confirm_view(request: HttpRequest, payment_uuid: UUID) -> HttpResponse:
     if not is_uuid(payment_uuid):
         raise Http404("No such payment.")
-    order_uuid = (
-        Payment.objects.filter(uuid=payment_uuid).values_list("order__uuid", flat=True).first()
+    row = (
+        Payment.objects.filter(uuid=payment_uuid)
+        .values_list("order__uuid", "statement__uuid")
+        .first()
     )
-    if order_uuid is None:
+    if row is None:
         raise Http404("No such payment.")
+    order_uuid, statement_uuid = row
+    if statement_uuid is not None:
+        return _confirm_statement_payment(request, payment_uuid, statement_uuid)
     access, order = get_order_for(request.user, order_uuid)
     if order.supplier_id not in access.managed:
         raise Http404("No such payment.")
@@ -66,3 +74,16 @@ def payment_confirm_view(request: HttpRequest, payment_uuid: UUID) -> HttpRespon
     else:
         messages.success(request, _("You confirmed receiving the payment."))
     return redirect("order_detail", order_uuid=order.uuid)
+
+
+def _confirm_statement_payment(request: HttpRequest, payment_uuid, statement_uuid) -> HttpResponse:
+    statement = get_statement_for(request.user, statement_uuid)
+    if statement.supplier_id not in managed_workshop_ids(request.user):
+        raise Http404("No such payment.")
+    try:
+        payment_confirm(payment=Payment.objects.get(uuid=payment_uuid), actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(str(m) for m in error.messages))
+    else:
+        messages.success(request, _("You confirmed receiving the payment."))
+    return redirect("statement_detail", statement_uuid=statement.uuid)

@@ -170,6 +170,38 @@ MATRIX: dict[str, Case] = {
         "post", lambda o: f"/payments/{o['payment'].uuid}/confirm/", only("sub_supplier")
     ),
     # The 第7条 record of a shop: its owners and managers only (floor staff neither).
+    # A shipment's delivery note (納品書): the shops that shipped and received it (floor staff
+    # included, without prices) and the parties of its order.
+    "delivery_note_pdf": Case(
+        "get", lambda o: f"/handoffs/{o['handoff'].uuid}/delivery-note.pdf", everyone()
+    ),
+    # Purchase statements (仕入明細書): the turner (buyer) and the grinder (supplier), their
+    # owners and managers only: never the hub, floor staff or the association.
+    "statement_list": Case(
+        "get", lambda o: f"/workshops/{o['grinder'].uuid}/statements/", only("sub_supplier")
+    ),
+    "statement_new": Case(
+        "get", lambda o: f"/workshops/{o['grinder'].uuid}/statements/new/", only("sub_supplier")
+    ),
+    "statement_detail": Case(
+        "get",
+        lambda o: f"/statements/{o['statement'].uuid}/",
+        only("supplier", "sub_supplier"),
+    ),
+    "statement_pdf": Case(
+        "get",
+        lambda o: f"/statements/{o['statement'].uuid}/statement.pdf",
+        only("supplier", "sub_supplier"),
+    ),
+    "statement_action": Case(
+        "post",
+        lambda o: f"/statements/{o['statement'].uuid}/dispute/",
+        only("supplier", "sub_supplier"),
+        {"reason": "数量違い"},
+    ),
+    "statement_payment_add": Case(
+        "post", lambda o: f"/statements/{o['statement'].uuid}/payments/", only("supplier"), {}
+    ),
     "workshop_records": Case(
         "get", lambda o: f"/workshops/{o['grinder'].uuid}/records/", only("sub_supplier")
     ),
@@ -471,7 +503,21 @@ def objects(chain, routed_job):
         amount=1000,
         means="bank_transfer",
     )
+    from orders.models import PurchaseStatement
+
+    statement = PurchaseStatement.objects.create(
+        number="PS-202701-001",
+        buyer=chain.turner,
+        supplier=chain.grinder,
+        period_start=dt.date(2027, 1, 1),
+        period_end=dt.date(2027, 1, 31),
+        due_date=dt.date(2027, 2, 28),
+        amount=0,
+        tax=0,
+        total=0,
+    )
     return {
+        "statement": statement,
         "payment": payment,
         "posting": posting,
         "offer": offer,
