@@ -14,7 +14,9 @@ class NotificationsConfig(AppConfig):
         # In ready(): both modules import models, which cannot load while the app registry
         # (which imports this module) is still being built.
         from orders import events
+        from orders.services import statements as orders_statements
 
-        from . import subscriber
+        from . import statements, subscriber
 
         events.subscribe(subscriber.on_event)
+        orders_statements.listen(statements.on_statement_log)

@@ -82,6 +82,30 @@ KINDS = {
             _("%(buyer)s recorded a payment: %(job)s"),
         ),
         Kind(
+            "statement.issued",
+            _("A purchase statement was issued to my shop"),
+            "immediate",
+            _("%(buyer)s issued purchase statement %(number)s"),
+        ),
+        Kind(
+            "statement.confirmed",
+            _("A supplier confirmed my purchase statement"),
+            "digest",
+            _("%(supplier)s confirmed purchase statement %(number)s"),
+        ),
+        Kind(
+            "statement.disputed",
+            _("A supplier disputed my purchase statement"),
+            "immediate",
+            _("%(supplier)s disputed purchase statement %(number)s"),
+        ),
+        Kind(
+            "statement.cancelled",
+            _("A purchase statement to my shop was cancelled"),
+            "immediate",
+            _("%(buyer)s cancelled purchase statement %(number)s"),
+        ),
+        Kind(
             "offer.received",
             _("An offer arrived on my posting"),
             "immediate",

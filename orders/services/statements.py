@@ -312,6 +312,8 @@ def statement_issue(
     require_member(actor, buyer, manage=True)
     year, month = _month(year, month)
     buyer = _locked_workshop(buyer)
+    # Read afresh: the statement freezes the supplier's name, address and number as they are.
+    supplier = Workshop.objects.get(pk=supplier.pk)
     if supplier.pk == buyer.pk:
         raise Refused({"supplier": _("Choose a supplier other than yourself.")}, code="own")
     start, end, chosen, _left, problems = statement_candidates(
@@ -420,6 +422,7 @@ def statement_reissue(
     if problems:
         raise Refused(problems, code=problems.code)
     _retire(statement, StatementStatus.SUPERSEDED)
+    statement.supplier.refresh_from_db()
     statement_log(statement, actor, "statement.superseded", number=statement.number)
     corrected = _write(
         buyer=statement.buyer,
