@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from workshops.admin import ReadOnlyAdmin
 
-from .models import HandOff, Order, OrderDocument, Payment, PaymentLog
+from .models import (
+    HandOff,
+    Order,
+    OrderDocument,
+    Payment,
+    PaymentLog,
+    PurchaseStatement,
+    PurchaseStatementLine,
+    StatementLog,
+)
 
 
 @admin.register(Order)
@@ -71,10 +80,58 @@ class PaymentLogInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["paid_on", "order", "amount", "means", "late", "short", "confirmed_at"]
+    list_display = [
+        "paid_on",
+        "order",
+        "statement",
+        "amount",
+        "means",
+        "late",
+        "short",
+        "confirmed_at",
+    ]
     list_filter = ["late", "short", "means"]
-    list_select_related = ["order__buyer", "order__supplier"]
-    search_fields = ["order__uuid", "order__buyer__name", "order__supplier__name"]
+    list_select_related = ["order__buyer", "order__supplier", "statement"]
+    search_fields = [
+        "order__uuid",
+        "order__buyer__name",
+        "order__supplier__name",
+        "statement__number",
+    ]
     date_hierarchy = "paid_on"
-    raw_id_fields = ["order"]
+    raw_id_fields = ["order", "statement"]
     inlines = [PaymentLogInline]
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StatementLineInline(_ReadOnlyInline):
+    model = PurchaseStatementLine
+    fields = ["position", "received_on", "accepted_on", "order", "part_name", "quantity", "amount"]
+    readonly_fields = fields
+
+
+class StatementLogInline(_ReadOnlyInline):
+    model = StatementLog
+    fields = ["created_at", "action", "actor", "data"]
+    readonly_fields = fields
+
+
+@admin.register(PurchaseStatement)
+class PurchaseStatementAdmin(ReadOnlyAdmin):
+    list_display = ["number", "version", "buyer", "supplier", "period_end", "total", "status"]
+    list_filter = ["status", ("supplier", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["buyer", "supplier"]
+    search_fields = ["number", "buyer__name", "supplier__name"]
+    date_hierarchy = "period_end"
+    raw_id_fields = ["replaces"]
+    inlines = [StatementLineInline, StatementLogInline]

@@ -21,7 +21,7 @@ from django.utils.translation import pgettext_lazy
 
 from workshops.models import Workshop
 
-from .models import HandOff, HandOffKind, Order, OrderStatus
+from .models import HandOff, HandOffKind, Order, OrderStatus, PurchaseStatementLine
 
 # Requests never accepted are no contract (no 製造委託); everything else is on the record.
 RECORDED_STATES = (OrderStatus.ACCEPTED, OrderStatus.DELIVERED, OrderStatus.CANCELLED)
@@ -77,8 +77,8 @@ def order_records(
     ordered_to: dt.date | None = None,
 ) -> list[Order]:
     """The orders on `workshop`'s record, newest first, each with its documents, items,
-    hand-offs (shipments, receipts, inspections, returns) and payments prefetched: five
-    queries in all."""
+    hand-offs (shipments, receipts, inspections, returns), payments, and the purchase
+    statements billing its receipts (with their payments) prefetched: eight queries in all."""
     orders = record_orders(workshop)
     if partner is not None:
         orders = orders.filter(Q(buyer=partner) | Q(supplier=partner))
@@ -103,6 +103,12 @@ def order_records(
                 queryset=HandOff.objects.select_related("part").order_by("shipped_at", "pk"),
             ),
             "payments",
+            Prefetch(
+                "statement_lines",
+                queryset=PurchaseStatementLine.objects.select_related("statement")
+                .prefetch_related("statement__payments")
+                .order_by("statement__issued_at", "statement__version", "position"),
+            ),
         )
         .order_by("-requested_at", "-pk")
     )
@@ -147,6 +153,14 @@ COLUMNS = [
     ("receipts", _("Receipts (received on, received, accepted, rejected, inspected on)")),
     ("returns", _("Returns (returned on, quantity, cause)")),
     ("payments", _("Payments (paid on, amount, means, confirmed on)")),
+    (
+        "statements",
+        _("Purchase statements (number, version, status, received on, accepted, amount)"),
+    ),
+    (
+        "statement_payments",
+        _("Payments against those statements (number, paid on, amount, means, confirmed on)"),
+    ),
     ("status", _("Status")),
     ("terms_changed", _("Last change of terms")),
 ]
@@ -158,6 +172,8 @@ def record_of(order: Order) -> Record:
     returns = [h for h in handoffs if h.kind == HandOffKind.RETURN]
     documents = sorted(order.documents.all(), key=lambda d: d.version)
     items = list(order.items.all())
+    lines = list(order.statement_lines.all())
+    statements = list({line.statement_id: line.statement for line in lines}.values())
     content = (
         "; ".join(
             f"{i.part.name} {i.part.drawing_number or ''} × {i.quantity}".replace("  ", " ")
@@ -201,6 +217,18 @@ def record_of(order: Order) -> Record:
             f"{_day(p.paid_on)} {_yen(p.amount)} {p.get_means_display()} "
             f"{_day(p.confirmed_at) or '-'}"
             for p in order.payments.all()
+        ),
+        "statements": "; ".join(
+            f"{line.statement.number} v{line.statement.version} "
+            f"{line.statement.get_status_display()} {_day(line.received_on)} "
+            f"×{line.quantity} {_yen(line.amount)}"
+            for line in lines
+        ),
+        "statement_payments": "; ".join(
+            f"{statement.number} {_day(p.paid_on)} {_yen(p.amount)} {p.get_means_display()} "
+            f"{_day(p.confirmed_at) or '-'}"
+            for statement in statements
+            for p in statement.payments.all()
         ),
         "status": str(order.get_status_display()),
         "terms_changed": _day(documents[-1].issued_at) if documents else "",

@@ -164,5 +164,6 @@ def test_the_query_count_does_not_grow_with_orders(chain, recorded, extra):
     assert page.content.decode().count("<tr>") == 1 + 1 + extra
     # session, user, the workshop (with the manager check), the partners' ids, the partners,
     # orders (with buyer, supplier, job), documents, items, their parts, hand-offs (with
-    # parts), payments, and the base template's memberships
-    assert len(queries) == 12, "\n".join(q["sql"][:150] for q in queries)
+    # parts), payments, statement lines (with their statements), those statements' payments
+    # (none when no line: 13), and the base template's memberships
+    assert len(queries) == 13, "\n".join(q["sql"][:150] for q in queries)
