@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.services import Problems, Refused
 from workshops.access import require_member
@@ -52,14 +52,14 @@ TRANSITIONS = {
 
 # What each log entry says, in the reader's language (the entry keeps the code).
 LOG_LABELS = {
-    "statement.issued": _lazy("Statement issued"),
-    "statement.confirmed": _lazy("Confirmed by the supplier"),
-    "statement.disputed": _lazy("Disputed by the supplier"),
-    "statement.superseded": _lazy("Replaced by a corrected version"),
-    "statement.cancelled": _lazy("Statement cancelled"),
-    "statement.payment_recorded": _lazy("Payment recorded"),
-    "statement.payment_flagged": _lazy("Payment late or short"),
-    "statement.payment_confirmed": _lazy("Payment receipt confirmed"),
+    "statement.issued": gettext_lazy("Statement issued"),
+    "statement.confirmed": gettext_lazy("Confirmed by the supplier"),
+    "statement.disputed": gettext_lazy("Disputed by the supplier"),
+    "statement.superseded": gettext_lazy("Replaced by a corrected version"),
+    "statement.cancelled": gettext_lazy("Statement cancelled"),
+    "statement.payment_recorded": gettext_lazy("Payment recorded"),
+    "statement.payment_flagged": gettext_lazy("Payment late or short"),
+    "statement.payment_confirmed": gettext_lazy("Payment receipt confirmed"),
 }
 
 _listeners: list[Callable[[StatementLog], None]] = []
