@@ -160,7 +160,7 @@ def render_delivery_note(handoff: HandOff, *, show_prices: bool) -> bytes:
     receipt = Table(
         [
             [
-                para("受領日　　　　年　　月　　日", body),
+                para("受領日：＿＿＿＿年＿＿月＿＿日", body),
                 para("受領印", cell),
                 "",
             ]

@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -440,7 +442,7 @@ def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResp
             if to_step is None:
                 raise Http404("No such step.")
         try:
-            handoffs.handoff_ship(
+            shipped = handoffs.handoff_ship(
                 step=step,
                 actor=request.user,
                 idempotency_key=form.cleaned_data.get("idempotency_key") or None,
@@ -451,7 +453,16 @@ def step_ship(request: HttpRequest, job_uuid: UUID, step_uuid: UUID) -> HttpResp
         except ValidationError as error:
             _refusal(request, error)
         else:
-            messages.success(request, _("Shipment recorded."))
+            # The delivery note (納品書) to print and put with the parts.
+            messages.success(
+                request,
+                format_html(
+                    '{} <a href="{}" class="delivery-note" target="_blank">{}</a>',
+                    _("Shipment recorded."),
+                    reverse("delivery_note_pdf", args=[shipped.uuid]),
+                    _("Delivery note (PDF)"),
+                ),
+            )
     else:
         messages.error(request, _("Enter how many parts you ship (at least 1)."))
     return _back(request, access.job)

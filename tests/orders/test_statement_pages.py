@@ -335,3 +335,16 @@ def test_an_order_paid_by_itself_is_left_off_statements(chain, monkeypatch):
         )
     assert caught.value.code == "paid_per_order"
     assert not PurchaseStatement.objects.exists()
+
+
+def test_a_ship_tap_answers_with_the_delivery_note(chain, monkeypatch):
+    _order, turn = turned_order(chain, monkeypatch, today=dt.date(2027, 11, 1))
+    client = client_for(chain.turner_floor)
+    response = client.post(
+        f"/jobs/{turn.job.uuid}/steps/{turn.uuid}/ship/", {"quantity": 3}, follow=True
+    )
+    (handoff,) = turn.handoffs_out.all()
+    assert handoff.quantity_shipped == 3
+    html = response.content.decode()
+    assert f'href="/handoffs/{handoff.uuid}/delivery-note.pdf"' in html
+    assert client.get(f"/handoffs/{handoff.uuid}/delivery-note.pdf").status_code == 200
