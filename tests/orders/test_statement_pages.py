@@ -348,3 +348,30 @@ def test_a_ship_tap_answers_with_the_delivery_note(chain, monkeypatch):
     html = response.content.decode()
     assert f'href="/handoffs/{handoff.uuid}/delivery-note.pdf"' in html
     assert client.get(f"/handoffs/{handoff.uuid}/delivery-note.pdf").status_code == 200
+
+
+@pytest.mark.parametrize("lots", [1, 5])
+def test_the_statement_pages_read_a_fixed_number_of_queries(chain, monkeypatch, lots):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _order, turn = turned_order(chain, monkeypatch, today=dt.date(2027, 11, 1), quantity=10)
+    for n in range(lots):
+        receive(chain, monkeypatch, turn, 1, dt.date(2027, 11, 2 + n))
+    statement = statement_issue(
+        buyer=chain.hub, supplier=chain.turner, actor=chain.hub_owner, year=2027, month=11
+    )
+    assert statement.lines.count() == lots
+    client = client_for(chain.turner_owner)
+    client.get(f"/statements/{statement.uuid}/")  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/statements/{statement.uuid}/").status_code == 200
+    # session, user, the user's shops (for access), the statement (with its parties and
+    # people), the shops the user manages (for the parties' buttons), payments, the log
+    # (with actors), the base template's memberships, lines (with orders), versions
+    assert len(queries) == 10, "\n".join(q["sql"][:120] for q in queries)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/workshops/{chain.turner.uuid}/statements/").status_code == 200
+    # session, user, the workshop (with the manager check), the partners, the statements
+    # (with buyer and supplier), the shops it may bill (the "new" button), memberships
+    assert len(queries) == 7, "\n".join(q["sql"][:120] for q in queries)
