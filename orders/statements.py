@@ -182,11 +182,15 @@ def pair_receipts(
             live=True, order_id__in=list(orders)
         ).select_related("statement")
     }
+    step_orders: dict[int, list[int]] = {}
+    for order_id, steps in order_steps.items():
+        for step_id in steps:
+            step_orders.setdefault(step_id, []).append(order_id)
     receipts = []
     before: dict[int, int] = {}
     for handoff in handoffs:
-        for order_id, steps in order_steps.items():
-            if handoff.from_step_id not in steps or handoff.to_step_id in steps:
+        for order_id in step_orders.get(handoff.from_step_id, ()):
+            if handoff.to_step_id in order_steps[order_id]:
                 continue
             order = orders[order_id]
             accepted = handoff.quantity_accepted or 0
