@@ -297,6 +297,15 @@ def test_a_payment_against_the_statement(chain, issued, monkeypatch):
     assert response["Location"] == f"/statements/{statement.uuid}/"
     payment = refreshed(payment)
     assert payment.confirmed_by == chain.turner_owner and payment.confirmed_at is not None
+    log = list(payment.log.order_by("pk").values_list("action", "actor", "created_at"))
+    assert [(action, actor) for action, actor, _at in log] == [
+        ("payment.recorded", chain.hub_owner.pk),
+        ("payment.confirmed", chain.turner_owner.pk),
+    ]
+    assert all(at is not None for _a, _b, at in log)
+    assert StatementLog.objects.filter(
+        statement=statement, action="statement.payment_confirmed", actor=chain.turner_owner
+    ).exists()
     # Paid: the statement can no longer be replaced.
     from core.services import Refused
     from orders.services.statements import statement_cancel
