@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from drawings.models import AccessAction
 from drawings.previews import ensure_previews, marked_preview
 from drawings.services import access_log_add
+from drawings.views import FILE_CSP
 from orders.forms import ConfirmForm, CounterForm, DeclineForm, DoneForm, ShipForm
 from orders.services import handoffs, progress, routing
 from workshops.throttling import client_address
@@ -52,7 +53,8 @@ def link_route(methods: tuple[str, ...] = ("GET",)) -> Callable:
             if over_limit(f"address:{address}", settings.OUTSIDE_LINK_RATE_PER_ADDRESS):
                 return _private(_too_many(request))
             link = live_link_for_token(token)
-            if link is None:
+            order_uuid = kwargs.pop("order_uuid", None)
+            if link is None or (order_uuid is not None and order_uuid != str(link.order.uuid)):
                 raise Http404("No such page.")
             if over_limit(f"link:{link.pk}", settings.OUTSIDE_LINK_RATE_PER_LINK):
                 return _private(_too_many(request))
@@ -89,7 +91,8 @@ def _page(
         "order": order,
         "job": order.job,
         "shop": link.shop.workshop,
-        "base": link_path(link),
+        "page": link_path(link),
+        "base": order_base(link),
         "decline_form": forms.get("decline_form") or DeclineForm(),
         "counter_form": forms.get("counter_form") or CounterForm.for_order(order),
         "accept_form": ConfirmForm(),
@@ -120,6 +123,11 @@ def _done(request, link, action, message: str) -> HttpResponse:
     _log(request, link, action)
     messages.success(request, message)
     return redirect(link_path(link))
+
+
+def order_base(link: CapabilityLink) -> str:
+    """Where the link's routes about its order start: the page's address and the order."""
+    return f"{link_path(link)}{link.order.uuid}/"
 
 
 @link_route(("POST",))
@@ -265,6 +273,7 @@ def link_drawing_page(
     response = HttpResponse(data, content_type=media)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
     return response
 
 
@@ -296,6 +305,6 @@ def link_join(request: HttpRequest, link: CapabilityLink) -> HttpResponse:
     return render(
         request,
         "outside/join.html",
-        {"form": form, "link": link, "shop": link.shop.workshop, "base": link_path(link)},
+        {"form": form, "link": link, "shop": link.shop.workshop, "page": link_path(link)},
         status=400 if form.errors else 200,
     )
