@@ -83,7 +83,7 @@ def render_request_sheet(link: CapabilityLink) -> bytes:
                 body,
             ),
             Spacer(1, 4 * mm),
-            QRCode(url, "LinkQR", size=45 * mm),
+            QRCode(url, "qr_link", size=45 * mm),
             Spacer(1, 3 * mm),
             _p(url, small),
         ]
