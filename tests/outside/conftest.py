@@ -11,7 +11,13 @@ from django.test import Client
 from outside import services
 from outside.links import token_for
 from tests.drawings.conftest import add_drawing
-from tests.orders.conftest import add, chain, post_job, terms  # noqa: F401  (fixture)
+from tests.orders import conftest as orders
+from tests.orders.conftest import (
+    add,
+    chain,  # noqa: F401  (fixture)
+    post_job,
+    terms,
+)
 
 OMORI = {
     "name": "大森研磨",
@@ -35,14 +41,14 @@ def _previews_in_process(settings):
     settings.SITE_URL = "https://shopnet.example.jp"
 
 
-def route_outside(chain, job, steps, shop=OMORI, **overrides):
+def route_outside(people: orders.Chain, job, steps, shop=OMORI, **overrides):
     return services.outside_order_request(
-        job=job, actor=chain.hub_owner, steps=steps, terms=terms(**overrides), shop=dict(shop)
+        job=job, actor=people.hub_owner, steps=steps, terms=terms(**overrides), shop=dict(shop)
     )
 
 
 @pytest.fixture
-def outside(chain):
+def outside(chain):  # noqa: F811  (the fixture above)
     job = post_job(chain)
     turn = add(job, chain, "L", 6)
     grind = add(job, chain, "G", 3, after=[turn])
