@@ -252,3 +252,17 @@ def test_a_step_of_another_order_is_a_404_even_with_this_links_order(outside):
     response = phone().post(f"/l/{fx.token}/{fx.order.uuid}/steps/{fx.grind.uuid}/start/")
     assert response.status_code == 404
     assert written() == before
+
+
+def test_a_cross_site_post_is_refused_and_writes_nothing(outside):
+    before = written()
+    response = phone().post(
+        f"/l/{outside.token}/{outside.order.uuid}/accept/", HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert response.status_code == 403
+    assert written() == before
+    # The shop's own page posting to itself (same-origin) is answered.
+    response = phone().post(
+        f"/l/{outside.token}/{outside.order.uuid}/accept/", HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert response.status_code == 302
