@@ -266,3 +266,16 @@ def test_a_cross_site_post_is_refused_and_writes_nothing(outside):
         f"/l/{outside.token}/{outside.order.uuid}/accept/", HTTP_SEC_FETCH_SITE="same-origin"
     )
     assert response.status_code == 302
+
+
+def test_the_link_page_takes_a_fixed_number_of_queries(outside, django_assert_num_queries):
+    client = phone()
+    client.get(f"/l/{outside.token}/")
+    # 1 the link (with its order, job, buyer, shop and link user), 2 its last use, 3 the use
+    # logged; 4 the order's steps, 5 their hand-offs; the drawings as the order's supplier
+    # sees them: 6 the link user's roles, 7 the job's orders, 8 their steps, 9 the steps'
+    # shops, 10 the live orders, 11 their drawing policies, 12 their chosen drawings, 13 the
+    # orders' steps, 14 the drawings' steps, 15 open postings, 16 the shared current
+    # revisions; 17 the order's items, 18 an open counter-offer.
+    with django_assert_num_queries(18):
+        assert client.get(f"/l/{outside.token}/").status_code == 200

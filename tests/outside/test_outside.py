@@ -320,7 +320,9 @@ def test_the_order_page_leads_the_hub_to_the_link(chain, outside):
     assert reverse("outside_order_link", args=[outside.order.uuid]) in page.content.decode()
 
 
-@pytest.mark.parametrize("who", ["stranger_owner", "hub_floor", "turner_owner", "grinder_owner", "staff"])
+@pytest.mark.parametrize(
+    "who", ["stranger_owner", "hub_floor", "turner_owner", "grinder_owner", "staff"]
+)
 def test_no_one_else_sees_or_stops_the_link(chain, outside, who):
     fx, client = outside, client_for(getattr(chain, who))
     for name in ("outside_order_link", "outside_order_link_sheet"):
