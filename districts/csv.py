@@ -50,6 +50,8 @@ def tables(data: dict[str, Any]) -> dict[str, Callable[[], tuple[list[str], Iter
             [
                 [_("Workshops in scope"), summary["workshops"]],
                 [_("Participating workshops (last 90 days)"), summary["participating"]],
+                [_("Shops invited from outside shopnet"), summary["outside_invited"]],
+                [_("Invited shops that joined shopnet"), summary["outside_joined"]],
                 [_("Steps done"), summary["steps_done"]],
                 [_("Good parts"), summary["good_qty"]],
                 [_("Jobs completed"), summary["jobs_completed"]],

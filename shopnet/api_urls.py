@@ -7,6 +7,7 @@ from drawings import api as drawings_api
 from integrations import api as integrations_api
 from notifications import api as notifications_api
 from orders.api import views as orders_api
+from outside import api as outside_api
 from workshops import api as workshops_api
 
 
@@ -74,6 +75,11 @@ urlpatterns = [
     # Shaping a job: parts, steps, links, assemblies; requesting an order.
     path("jobs/<uuid:job_uuid>/parts/", orders_api.JobParts.as_view(), name="api_job_parts"),
     path("jobs/<uuid:job_uuid>/orders/", orders_api.JobOrders.as_view(), name="api_job_orders"),
+    path(
+        "jobs/<uuid:job_uuid>/outside-orders/",
+        outside_api.JobOutsideOrders.as_view(),
+        name="api_job_outside_orders",
+    ),
     path("parts/<uuid:part_uuid>/", orders_api.PartDetail.as_view(), name="api_part"),
     path("steps/<uuid:step_uuid>/", orders_api.StepDetail.as_view(), name="api_step"),
     path("steps/<uuid:step_uuid>/links/", orders_api.StepLinks.as_view(), name="api_step_links"),

@@ -513,3 +513,13 @@ NOTIFICATIONS_PUSH_TTL = env.int("NOTIFICATIONS_PUSH_TTL", default=24 * 3600)
 NOTIFICATIONS_PUSH_TIMEOUT = env.int("NOTIFICATIONS_PUSH_TIMEOUT", default=10)
 # Tests and local setups only: accept push endpoints on http:// (a push service is https://).
 PUSH_ALLOW_HTTP = env_bool("PUSH_ALLOW_HTTP", default=False)
+
+# --- Shops outside shopnet (docs/OUTSIDE_SHOPS.md) -----------------------------------
+INSTALLED_APPS += ["outside"]
+# A capability link's life when the hub does not choose: this many days after the order's
+# delivery date (and never less than OUTSIDE_LINK_MIN_DAYS from today).
+OUTSIDE_LINK_DAYS_AFTER_DUE = env.int("OUTSIDE_LINK_DAYS_AFTER_DUE", default=30)
+OUTSIDE_LINK_MIN_DAYS = env.int("OUTSIDE_LINK_MIN_DAYS", default=60)
+# Requests a minute: per link, and per client address over every link route (guesses too).
+OUTSIDE_LINK_RATE_PER_LINK = env.int("OUTSIDE_LINK_RATE_PER_LINK", default=60)
+OUTSIDE_LINK_RATE_PER_ADDRESS = env.int("OUTSIDE_LINK_RATE_PER_ADDRESS", default=120)

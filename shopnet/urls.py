@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include("board.urls")),
     path("", include("notifications.urls")),
     path("", include("integrations.urls")),
+    path("", include("outside.urls")),
     path("", include("orders.urls")),
     path("", include("workshops.urls")),
 ]

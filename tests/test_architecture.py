@@ -26,6 +26,7 @@ LAYERS = {
     "drawings": 3,
     "notifications": 3,
     "integrations": 3,
+    "outside": 3,
     "shopnet": 4,
 }
 

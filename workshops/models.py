@@ -148,7 +148,10 @@ class WorkshopQuerySet(models.QuerySet):
         )
 
     def active(self) -> WorkshopQuerySet:
-        return self.filter(is_active=True)
+        """Member shops in service: what search, profiles, the route form's list, the open
+        board and every listing of members show. An outside shop (not yet a member,
+        docs/OUTSIDE_SHOPS.md) is left out until it joins."""
+        return self.filter(is_active=True, is_member=True)
 
     def capable_of(
         self,
@@ -255,6 +258,18 @@ class Workshop(models.Model):
     extra_working_days = models.JSONField(_("extra working days"), default=list, blank=True)
     break_times = models.JSONField(_("break times"), default=list, blank=True)
     is_active = models.BooleanField(default=True)
+    # An outside shop (docs/OUTSIDE_SHOPS.md) is a row a hub made to route work to a shop
+    # that is not on shopnet: no member, no search, no profile, until it joins (joined_at).
+    is_member = models.BooleanField(_("member of shopnet"), default=True)
+    invited_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outside_invitees",
+        verbose_name=_("invited by"),
+    )
+    joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -72,6 +72,7 @@ def summary(scope: Scope, steps: dict[int | None, dict[str, int]] | None = None)
         matches = matches.filter(process=scope.process)
     match_row = matches.aggregate(n=Count("pk"), buyers=Count("buyer", distinct=True))
     participating = participating_count(scope, scope.today)
+    outside = outside_shops(scope)
     in_district = Workshop.objects.filter(pk__in=workshops).count()
 
     def gated(value, n):
@@ -83,6 +84,8 @@ def summary(scope: Scope, steps: dict[int | None, dict[str, int]] | None = None)
         "workshops": in_district,
         "participating": participating if shown(participating) else None,
         "participation_days": PARTICIPATION_DAYS,
+        "outside_invited": gated(outside["invited"], outside["hubs"]),
+        "outside_joined": gated(outside["joined"], outside["hubs"]),
         "steps_done": gated(step_totals_row["done"], step_totals_row["shops"]),
         "good_qty": gated(step_totals_row["good"], step_totals_row["shops"]),
         "jobs_completed": gated(shop["completed"], shop["hubs"]),
@@ -107,3 +110,16 @@ def participating_count(scope: Scope, today: dt.date) -> int:
     steps = StepDayStat.objects.filter(window, workshop__in=workshops).values("workshop")
     shops = WorkshopDayStat.objects.filter(window, workshop__in=workshops).values("workshop")
     return steps.union(shops).count()
+
+
+def outside_shops(scope: Scope) -> dict[str, int]:
+    """Shops outside shopnet the scope's workshops brought in with a request (ever, not
+    only in the range: an invitation is a standing fact), how many of them joined, and how
+    many workshops invited them (the suppression count: fewer than 3 inviting workshops
+    would single them out). One query. docs/OUTSIDE_SHOPS.md."""
+    row = Workshop.objects.filter(invited_by__in=scope.workshops()).aggregate(
+        invited=Count("pk"),
+        joined=Count("pk", filter=Q(is_member=True)),
+        hubs=Count("invited_by", distinct=True),
+    )
+    return {name: int(row[name] or 0) for name in ("invited", "joined", "hubs")}

@@ -240,7 +240,14 @@ def order_request_problems(
             _("One request covers consecutive steps. Send separate requests instead."),
             "not_consecutive",
         )
-    if supplier is not None and supplier.pk != buyer.pk and steps:
+    if supplier is not None and not supplier.is_member and supplier.pk != buyer.pk:
+        # An outside shop lists no capabilities: the hub that brought it vouches for it, and
+        # no other shop may ask it anything (docs/OUTSIDE_SHOPS.md).
+        if supplier.invited_by_id != buyer.pk or not supplier.is_active:
+            errors.add(
+                "supplier", _("That workshop is not active on shopnet."), "supplier_inactive"
+            )
+    elif supplier is not None and supplier.pk != buyer.pk and steps:
         if requirements is None:
             requirements = route_requirements(job, steps)
         problem = supplier_problem(supplier, steps, requirements)

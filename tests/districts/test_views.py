@@ -188,18 +188,18 @@ def test_the_page_takes_a_fixed_number_of_queries(hm, django_assert_num_queries)
     assert count() == before
     # 1 session, 2 user, 3 district (the staff check), 4 postal codes for the area choices,
     # 5 process labels, 6 steps done per process and in all; summary: 7 workshop days,
-    # 8 job lead times, 9 matches, 10 participation, 11 workshops in scope; weekly: 12 steps,
-    # 13 jobs; per process: 14 step lead times, 15 workshop ids for the load, 16 committed
-    # steps, 17 declared capacity, 18 work in progress, 19 its workshops; network: 20 the
-    # workshops that traded, 21 their main processes, 22 the edges; targets: 23 targets,
-    # 24 awarded postings by month; live panels: 25 process labels, 26 steps done today,
-    # 27 work in progress, 28 its workshops; the page: 29 memberships for the navigation,
-    # 30 processes for the filter's choices.
+    # 8 job lead times, 9 matches, 10 participation, 11 outside shops invited and joined,
+    # 12 workshops in scope; weekly: 13 steps, 14 jobs; per process: 15 step lead times,
+    # 16 workshop ids for the load, 17 committed steps, 18 declared capacity, 19 work in
+    # progress, 20 its workshops; network: 21 the workshops that traded, 22 their main
+    # processes, 23 the edges; targets: 24 targets, 25 awarded postings by month; live
+    # panels: 26 process labels, 27 steps done today, 28 work in progress, 29 its workshops;
+    # the page: 30 memberships for the navigation, 31 processes for the filter's choices.
     cache.clear()
-    with django_assert_num_queries(30):
+    with django_assert_num_queries(31):
         client.get(url, RANGE)
     # Opened again before anything changed: the figures come from the cache, and only the
-    # page itself and the live panels are read (1–4, 25–30).
+    # page itself and the live panels are read (1–4, 26–31).
     with django_assert_num_queries(10):
         client.get(url, RANGE)
 

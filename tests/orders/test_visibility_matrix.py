@@ -288,6 +288,10 @@ MATRIX: dict[str, Case] = {
         "post", lambda o: f"/api/v1/jobs/{o['job'].uuid}/parts/", everyone(), {"name": "x"}
     ),
     "api_job_orders": Case("post", lambda o: f"/api/v1/jobs/{o['job'].uuid}/orders/", everyone()),
+    # A shop outside shopnet is asked by the hub's managers alone (docs/OUTSIDE_SHOPS.md).
+    "api_job_outside_orders": Case(
+        "post", lambda o: f"/api/v1/jobs/{o['job'].uuid}/outside-orders/", only("hub")
+    ),
     "api_part": Case(
         "patch", lambda o: f"/api/v1/parts/{o['part'].uuid}/", everyone(), {"revision": "B"}
     ),
