@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from orders.models import StepStatus
+from orders.models import HandOff, StepStatus
+from orders.services.progress import step_done, step_start
 from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
 from tests.browser.test_floor_live import WAIT, eventually, signed_in_page, status_of, wait_live
 from tests.browser.test_workshop_search import assert_touch_targets
@@ -96,6 +97,48 @@ def test_the_floor_reopens_offline_with_its_queue_its_outbox_and_a_notice(
     outbox.wait_for(state="hidden", timeout=WAIT)
     assert eventually(lambda: status_of(turn) == StepStatus.IN_PROGRESS)
     notice.wait_for(state="hidden", timeout=WAIT)
+    context.close()
+
+
+def test_each_tap_on_the_kept_copy_is_sent_once_under_a_key_of_its_own(
+    asgi_live_server, browser, chain, routed_job
+):
+    """The worker's copy of the floor was rendered once, keys in its forms included, and comes
+    back the same on every reload: three shipments tapped on it, a reload between each, are
+    three shipments when the connection returns, not one applied and two taken for repeats."""
+    _job, steps, _ = routed_job
+    turn = steps["L"]
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100)
+    context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
+    floor.goto(f"{asgi_live_server.url}/floor/")
+    wait_live(floor)
+    wait_until_kept(floor)
+
+    wifi = WifiDown(context)
+    pending = floor.locator("#floor-outbox li.pending")
+    pad = floor.locator("#numpad")
+    for count, quantity in enumerate("321", start=1):
+        floor.reload()
+        assert floor.locator("#floor-offline").get_attribute("data-served") == "copy"
+        floor.locator(f"#floor-ship-{turn.uuid} button[data-numpad]").tap()
+        pad.wait_for(state="visible")
+        pad.locator(f"[data-key='{quantity}']").tap()
+        pad.locator("[data-numpad-ok]").tap()
+        pending.nth(count - 1).wait_for(state="visible")
+    keys = floor.evaluate(
+        """() => Object.keys(localStorage)
+            .filter((name) => name.startsWith("shopnet.floor.outbox."))
+            .flatMap((name) => JSON.parse(localStorage.getItem(name)).pending)
+            .map((task) => task.key)"""
+    )
+    assert len(keys) == len(set(keys)) == 3, keys
+    assert not HandOff.objects.filter(from_step=turn).exists()
+
+    wifi.restore()
+    floor.locator("#floor-outbox").wait_for(state="hidden", timeout=WAIT)
+    shipped = lambda: sorted(h.quantity_shipped for h in HandOff.objects.filter(from_step=turn))  # noqa: E731
+    assert eventually(lambda: shipped() == [1, 2, 3]), shipped()
     context.close()
 
 
