@@ -1,10 +1,11 @@
 /* The floor station's taps: queued on the tablet, sent in order, each exactly once.
  *
- * Every step form (data-queue) becomes a task {key, url, body, label}: the key is the form's
- * idempotency key, so a task sent twice (a retry after a lost answer) is applied once. Tasks
- * live in localStorage until the server answers: 2xx removes them, a refusal (4xx) moves them
- * to a visible "refused" list with the server's reason, and no answer (offline, 5xx) keeps them
- * for the next try: when the connection returns, when the stream says hello, every few seconds.
+ * Every step form (data-queue) becomes a task {key, url, body, label}: the key is made for that
+ * tap on the tablet, so a task sent twice (a retry after a lost answer) is applied once and two
+ * taps are never taken for one. Tasks live in localStorage until the server answers: 2xx
+ * removes them, a refusal (4xx) moves them to a visible "refused" list with the server's
+ * reason, and no answer (offline, 5xx) keeps them for the next try: when the connection
+ * returns, when the stream says hello, every few seconds.
  * Without JavaScript the same forms post to the step pages.
  */
 (function () {
@@ -164,18 +165,19 @@
   }
 
   function enqueue(form) {
-    var field = form.elements.namedItem("idempotency_key");
-    var key = (field && field.value) || randomKey();
+    // Every tap gets a key of its own, made here; it stays with the task, so each retry of
+    // that task is applied once. The key the server rendered into the form is for posting it
+    // without JavaScript: it is not fresh. The worker's copy of the page (and a browser that
+    // restores a form) brings back the same rendered key on every load, and two taps sent
+    // under one key would be applied once: the second lost.
     var task = {
-      key: key,
+      key: randomKey(),
       url: form.getAttribute("data-api"),
       body: bodyFor(form),
       label: form.getAttribute("data-label"),
       step: form.getAttribute("data-step"),
       at: new Date().toISOString()
     };
-    // The next tap on this form is a new request (a second partial shipment, say): new key.
-    if (field) field.value = randomKey();
     // A double tap: the button rests for a moment.
     form.querySelectorAll("button[type=submit]").forEach(function (button) {
       button.disabled = true;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 
@@ -101,12 +102,51 @@ def tap_and_wait(page, locator) -> None:
         locator.tap()
 
 
+class RequestsInFlight:
+    """The HTTP side of the live server, counting the requests it has not finished answering.
+
+    Closing a browser context does not stop the server: a request the page sent just before
+    (a live refresh, a replayed tap) is still being answered in daphne's thread. Flushing the
+    database under it fails on SQLite ("database table is locked") and leaves the rows to the
+    next test; on PostgreSQL the request is answered during the next test. So each test waits
+    for it first. Django's handler returns only once the view's thread is done, even when the
+    client has gone."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    async def __call__(self, scope, receive, send):
+        with self.changed:
+            self.count += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float = 15.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def _server_done_before_flush(request):
+    """After a test that drove the live server, and before its database is flushed: the
+    server has answered every request the browser sent (see RequestsInFlight)."""
+    yield
+    if "asgi_live_server" in request.fixturenames:
+        server = request.getfixturevalue("asgi_live_server")
+        assert server.requests.wait_until_idle(), "the live server is still answering requests"
+
+
 @pytest.fixture(scope="session")
 def asgi_live_server(django_db_setup):
     """daphne serving the whole ASGI application (HTTP and WebSockets) from a thread of this
     process, so it shares the test database (in-memory SQLite included) and the channel layer.
     Twisted's reactor runs once per process, hence one server for the session."""
-    import threading
     import time
     from types import SimpleNamespace
 
@@ -118,11 +158,9 @@ def asgi_live_server(django_db_setup):
 
     from shopnet.asgi import application
 
+    requests = RequestsInFlight(ASGIStaticFilesHandler(get_asgi_application()))
     app = ProtocolTypeRouter(
-        {
-            "http": ASGIStaticFilesHandler(get_asgi_application()),
-            "websocket": application.application_mapping["websocket"],
-        }
+        {"http": requests, "websocket": application.application_mapping["websocket"]}
     )
     server = Server(
         app,
@@ -138,6 +176,6 @@ def asgi_live_server(django_db_setup):
             raise RuntimeError("daphne did not start")
         time.sleep(0.05)
     host, port = server.listening_addresses[0]
-    yield SimpleNamespace(url=f"http://{host}:{port}")
+    yield SimpleNamespace(url=f"http://{host}:{port}", requests=requests)
     reactor.callFromThread(reactor.stop)
     thread.join(timeout=10)

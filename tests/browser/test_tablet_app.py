@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from orders.models import StepStatus
+from orders.models import HandOff, StepStatus
+from orders.services.progress import step_done, step_start
 from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
 from tests.browser.test_floor_live import WAIT, eventually, signed_in_page, status_of, wait_live
 from tests.browser.test_workshop_search import assert_touch_targets
@@ -40,16 +41,18 @@ class WifiDown:
 
 
 def wait_until_kept(page) -> None:
-    """The worker controls the page and has kept a copy of it."""
+    """The worker controls the page and has kept a copy of it. (The worker being ready is not
+    enough: it takes control of an open page a moment later, when it claims it.)"""
     page.wait_for_function("navigator.serviceWorker.ready.then(() => true)", timeout=WAIT)
+    page.wait_for_function("!!navigator.serviceWorker.controller", timeout=WAIT)
     page.wait_for_function(KEPT, timeout=WAIT)
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="Open: in some runs (1 of 2 in CI on PostgreSQL) the tap made while the context "
-    "blocks every request still reaches the server; the reopening from the service worker "
-    "itself passes. Under investigation (issue 18).",
+    reason="Open (issue 18): on PostgreSQL with Redis under load (once in 66 runs, portrait) "
+    "the tap made while the context is offline and every request is routed to abort still "
+    "reaches the server; never in 110 runs on SQLite. Cause not yet found.",
 )
 @pytest.mark.parametrize(
     "viewport", [TABLET_LANDSCAPE, TABLET_PORTRAIT], ids=["landscape", "portrait"]
@@ -96,6 +99,48 @@ def test_the_floor_reopens_offline_with_its_queue_its_outbox_and_a_notice(
     outbox.wait_for(state="hidden", timeout=WAIT)
     assert eventually(lambda: status_of(turn) == StepStatus.IN_PROGRESS)
     notice.wait_for(state="hidden", timeout=WAIT)
+    context.close()
+
+
+def test_each_tap_on_the_kept_copy_is_sent_once_under_a_key_of_its_own(
+    asgi_live_server, browser, chain, routed_job
+):
+    """The worker's copy of the floor was rendered once, keys in its forms included, and comes
+    back the same on every reload: three shipments tapped on it, a reload between each, are
+    three shipments when the connection returns, not one applied and two taken for repeats."""
+    _job, steps, _ = routed_job
+    turn = steps["L"]
+    step_start(step=turn, actor=chain.turner_floor)
+    step_done(step=turn, actor=chain.turner_floor, good=100)
+    context, floor = signed_in_page(browser, asgi_live_server, chain.turner_floor)
+    floor.goto(f"{asgi_live_server.url}/floor/")
+    wait_live(floor)
+    wait_until_kept(floor)
+
+    wifi = WifiDown(context)
+    pending = floor.locator("#floor-outbox li.pending")
+    pad = floor.locator("#numpad")
+    for count, quantity in enumerate("321", start=1):
+        floor.reload()
+        assert floor.locator("#floor-offline").get_attribute("data-served") == "copy"
+        floor.locator(f"#floor-ship-{turn.uuid} button[data-numpad]").tap()
+        pad.wait_for(state="visible")
+        pad.locator(f"[data-key='{quantity}']").tap()
+        pad.locator("[data-numpad-ok]").tap()
+        pending.nth(count - 1).wait_for(state="visible")
+    keys = floor.evaluate(
+        """() => Object.keys(localStorage)
+            .filter((name) => name.startsWith("shopnet.floor.outbox."))
+            .flatMap((name) => JSON.parse(localStorage.getItem(name)).pending)
+            .map((task) => task.key)"""
+    )
+    assert len(keys) == len(set(keys)) == 3, keys
+    assert not HandOff.objects.filter(from_step=turn).exists()
+
+    wifi.restore()
+    floor.locator("#floor-outbox").wait_for(state="hidden", timeout=WAIT)
+    shipped = lambda: sorted(h.quantity_shipped for h in HandOff.objects.filter(from_step=turn))  # noqa: E731
+    assert eventually(lambda: shipped() == [1, 2, 3]), shipped()
     context.close()
 
 
