@@ -107,6 +107,11 @@ urlpatterns = [
         orders.order_document_pdf,
         name="order_document_pdf",
     ),
+    path(
+        "orders/<uuid:order_uuid>/acceptance.pdf",
+        orders.order_acceptance_pdf,
+        name="order_acceptance_pdf",
+    ),
     # Ratings.
     path("orders/<uuid:order_uuid>/rating/", orders.order_rate, name="order_rate"),
     path(
