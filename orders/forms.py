@@ -310,6 +310,7 @@ class TermsForm(ServiceErrorsMixin, forms.Form):
             *TransferFeePayer.choices,
         ],
         required=False,
+        help_text=_("Under 取適法 the buyer bears it, whatever was agreed."),
     )
     terms_note = forms.CharField(
         label=_("Other terms"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -529,8 +530,9 @@ class TradingTermsForm(ServiceErrorsMixin, forms.Form):
         label=_("Transfer fee (振込手数料)"),
         choices=TransferFeePayer.choices,
         help_text=_(
-            "Deducting the fee from the supplier's payment needs this agreement in advance, "
-            "and only the actual fee (取適法)."
+            "Under 取適法, deducting the fee from the supplier's payment is a prohibited "
+            "reduction (減額) even when agreed: choose the supplier only where the Act does "
+            "not apply."
         ),
     )
 

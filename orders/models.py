@@ -411,8 +411,10 @@ class MaterialSupply(models.TextChoices):
 
 
 class TransferFeePayer(models.TextChoices):
-    """Who bears the bank's transfer fee (振込手数料). The buyer unless the pair agreed otherwise
-    in advance: deducting it from the price without such an agreement is a 減額 (取適法 第5条)."""
+    """Who bears the bank's transfer fee (振込手数料), as the document states it. The buyer by
+    default: under 取適法 (運用基準 第4の3(1)カ) deducting the fee from the price is a prohibited
+    減額 whether or not the supplier agreed; the supplier only between shops the Act does not
+    cover (docs/TORITEKI.md)."""
 
     BUYER = "buyer", _("The buyer (発注者負担)")
     SUPPLIER = "supplier", _("The supplier (受注者負担)")
