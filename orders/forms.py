@@ -534,7 +534,16 @@ class TradingTermsForm(ServiceErrorsMixin, forms.Form):
             "reduction (減額) even when agreed: choose the supplier only where the Act does "
             "not apply."
         ),
+        required=False,
     )
+
+    def clean_transfer_fee_payer(self) -> str:
+        # Not sent (an older client): the pair's current choice stands, else the buyer.
+        return (
+            self.cleaned_data.get("transfer_fee_payer")
+            or self.initial.get("transfer_fee_payer")
+            or TransferFeePayer.BUYER
+        )
 
 
 class CounterForm(ServiceErrorsMixin, forms.Form):

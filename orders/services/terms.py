@@ -49,17 +49,18 @@ def trading_terms_set(
         new.payment_month_offset,
         new.payment_day,
     )
+    # Who bears the transfer fee is logged when it moves off what it was (the buyer, at first).
+    fee_change = (
+        {"transfer_fee_from": fee_before, "transfer_fee_to": transfer_fee_payer}
+        if transfer_fee_payer != (fee_before or TransferFeePayer.BUYER)
+        else {}
+    )
     terms.transfer_fee_payer = transfer_fee_payer
     terms.save()
     TradingTermsChange.objects.create(
         terms=terms,
         actor=actor,
         action="trading_terms.set",
-        data={
-            "from": before,
-            "to": new.label(),
-            "transfer_fee_from": fee_before,
-            "transfer_fee_to": transfer_fee_payer,
-        },
+        data={"from": before, "to": new.label(), **fee_change},
     )
     return terms

@@ -23,6 +23,7 @@ from orders.models import (
     OrderStatus,
     Part,
     ProgressEvent,
+    TradingTerms,
 )
 from orders.pdf import render_order_acceptance, render_order_document
 from orders.services.documents import DOCUMENT_ITEMS
@@ -737,3 +738,26 @@ def test_the_profile_form_edits_the_fax_number(chain):
     client = client_for(chain.hub_owner)
     page = client.get(f"/workshops/{chain.hub.uuid}/edit/")
     assert page.status_code == 200 and 'name="fax"' in page.content.decode()
+
+
+def test_the_payment_terms_page_sets_who_bears_the_transfer_fee(profiled):
+    chain = profiled
+    url = f"/trading/{chain.hub.uuid}/{chain.turner.uuid}/terms/"
+    data = {
+        "closing_day": 31,
+        "payment_month_offset": 1,
+        "payment_day": 31,
+        "transfer_fee_payer": "supplier",
+    }
+    assert client_for(chain.hub_owner).post(url, data).status_code == 302
+    terms_row = TradingTerms.objects.get(buyer=chain.hub, supplier=chain.turner)
+    assert terms_row.transfer_fee_payer == "supplier"
+    assert terms_row.changes.get().data["transfer_fee_to"] == "supplier"
+    # The supplier reads it; it may not set it; an outsider gets a 404.
+    page = client_for(chain.turner_owner).get(url)
+    assert page.status_code == 200 and "data-transfer-fee" in page.content.decode()
+    assert client_for(chain.turner_owner).post(url, data).status_code == 404
+    assert client_for(chain.stranger_owner).get(url).status_code == 404
+    refused = client_for(chain.hub_owner).post(url, {**data, "transfer_fee_payer": "nobody"})
+    assert refused.status_code == 400
+    assert TradingTerms.objects.get(pk=terms_row.pk).transfer_fee_payer == "supplier"
