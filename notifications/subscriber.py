@@ -349,7 +349,9 @@ def notices_for(event: ProgressEvent) -> list[Notice]:
         drawing = Drawing.objects.filter(uuid=event.data.get("drawing")).first()
         if drawing is not None:
             notices.extend(_drawing_notices(event, drawing, key, words))
-    elif kind == "document.issued":
+    elif kind == "document.issued" and event.data.get("version", 1) > 1:
+        # Version 1 goes with the request (or, on older orders, the acceptance), whose own
+        # notice already tells the other side; a new version is news of its own.
         for workshop_id in (order.buyer_id, order.supplier_id):
             notices.append(
                 Notice(

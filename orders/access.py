@@ -28,6 +28,7 @@ from .models import (
     HandOff,
     Job,
     Order,
+    OrderAcceptance,
     OrderDocument,
     Part,
     ProgressEvent,
@@ -355,6 +356,13 @@ def documents_visible(access: JobAccess, order: Order) -> QuerySet[OrderDocument
     if not access.can_see_price(order):
         return OrderDocument.objects.none()
     return order.documents.order_by("version")
+
+
+def acceptances_visible(access: JobAccess, order: Order) -> QuerySet[OrderAcceptance]:
+    """The supplier's 注文請書 carries the prices too: the two parties to the order only."""
+    if not access.can_see_price(order):
+        return OrderAcceptance.objects.none()
+    return order.acceptances.select_related("document").order_by("accepted_at")
 
 
 def is_uuid(value) -> bool:

@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "order.rated": _("Order rated"),
     "order.rating_replied": _("Rating answered"),
     "document.issued": _("Order document issued"),
+    "acceptance.recorded": _("Order acceptance (注文請書) recorded"),
     # The open board: in the hub's log only (no step or order on the event), never a price.
     "posting.opened": _("Posted on the open board"),
     "posting.awarded": _("Posting awarded"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from .models import (
     Priority,
     RejectAction,
     Step,
+    TransferFeePayer,
 )
 from .services.jobs import agreement_missing
 
@@ -301,6 +303,15 @@ class TermsForm(ServiceErrorsMixin, forms.Form):
         ),
     )
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
+    transfer_fee_payer = forms.ChoiceField(
+        label=_("Transfer fee (振込手数料)"),
+        choices=[
+            ("", _("As agreed with the supplier (else the buyer)")),
+            *TransferFeePayer.choices,
+        ],
+        required=False,
+        help_text=_("Under 取適法 the buyer bears it, whatever was agreed."),
+    )
     terms_note = forms.CharField(
         label=_("Other terms"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -341,6 +352,7 @@ TERMS_KEYS = (
     "inspection_due_date",
     "payment_due_date",
     "payment_method",
+    "transfer_fee_payer",
     "terms_note",
     "material_supply",
     "supply_note",
@@ -362,12 +374,56 @@ class OrderRequestForm(TermsForm, IdempotentForm):
 
     field_order = ["steps", "supplier"]
 
-    def __init__(self, *args, routable, suppliers, **kwargs):
+    def __init__(self, *args, routable, suppliers, lines=(), **kwargs):
+        """`lines`: (part, quantity) of the chosen steps, one optional unit price (単価) each;
+        given for every part, the order's price is their sum."""
         super().__init__(*args, **kwargs)
         self.fields["steps"].queryset = routable
         self.fields["steps"].label_from_instance = lambda s: s.label
         self.fields["supplier"].queryset = suppliers
         self.fields["supplier"].label_from_instance = lambda w: w.display_name
+        # The price may come from the lines instead: `clean` asks for one or the other.
+        self.fields["price"].required = False
+        self.line_parts: dict[str, Part] = {}
+        for part, quantity in lines:
+            name = f"unit_price_{part.uuid.hex}"
+            self.fields[name] = DecimalField(
+                label=_("Unit price: %(part)s × %(quantity)s")
+                % {"part": part.name, "quantity": quantity},
+                required=False,
+                min_value=Decimal("0.01"),
+                max_digits=14,
+                decimal_places=2,
+                units=("円",),
+                widget=NumberTextInput(decimal=True),
+            )
+            self.line_parts[name] = part
+
+    @property
+    def unit_price_fields(self) -> list:
+        return [self[name] for name in self.line_parts]
+
+    def clean(self):
+        data = super().clean()
+        given = [n for n in self.line_parts if data.get(n) is not None]
+        if data.get("price") is None and not given and "price" not in self.errors:
+            self.add_error("price", _("Enter the price, or a unit price for every part."))
+        return data
+
+    def terms(self) -> dict:
+        terms = super().terms()
+        prices = {
+            str(part.uuid): self.cleaned_data.get(name)
+            for name, part in self.line_parts.items()
+            if self.cleaned_data.get(name) is not None
+        }
+        if prices:
+            # Some parts left without a unit price are refused by the service, by name.
+            terms["unit_prices"] = {
+                str(part.uuid): self.cleaned_data.get(name)
+                for name, part in self.line_parts.items()
+            }
+        return terms
 
 
 class ChangeTermsForm(TermsForm):
@@ -470,6 +526,24 @@ class TradingTermsForm(ServiceErrorsMixin, forms.Form):
     payment_day = forms.TypedChoiceField(
         label=_("Payment day"), choices=CLOSING_DAY_CHOICES, coerce=int
     )
+    transfer_fee_payer = forms.ChoiceField(
+        label=_("Transfer fee (振込手数料)"),
+        choices=TransferFeePayer.choices,
+        help_text=_(
+            "Under 取適法, deducting the fee from the supplier's payment is a prohibited "
+            "reduction (減額) even when agreed: choose the supplier only where the Act does "
+            "not apply."
+        ),
+        required=False,
+    )
+
+    def clean_transfer_fee_payer(self) -> str:
+        # Not sent (an older client): the pair's current choice stands, else the buyer.
+        return (
+            self.cleaned_data.get("transfer_fee_payer")
+            or self.initial.get("transfer_fee_payer")
+            or TransferFeePayer.BUYER
+        )
 
 
 class CounterForm(ServiceErrorsMixin, forms.Form):

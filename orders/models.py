@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import ROUND_DOWN
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -17,6 +16,7 @@ from core.models import LogEntry
 from workshops.models import Material, Process, Workshop
 
 from .payment_terms import PaymentTerms
+from .tax import total_tax
 
 
 class Priority(models.IntegerChoices):
@@ -410,6 +410,16 @@ class MaterialSupply(models.TextChoices):
     PAID = "paid", _("Supplied by the buyer for a fee (有償支給)")
 
 
+class TransferFeePayer(models.TextChoices):
+    """Who bears the bank's transfer fee (振込手数料), as the document states it. The buyer by
+    default: under 取適法 (運用基準 第4の3(1)カ) deducting the fee from the price is a prohibited
+    減額 whether or not the supplier agreed; the supplier only between shops the Act does not
+    cover (docs/TORITEKI.md)."""
+
+    BUYER = "buyer", _("The buyer (発注者負担)")
+    SUPPLIER = "supplier", _("The supplier (受注者負担)")
+
+
 class OrderStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     ACCEPTED = "accepted", _("Accepted")
@@ -473,6 +483,12 @@ class Order(models.Model):
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices
     )
+    transfer_fee_payer = models.CharField(
+        _("transfer fee"),
+        max_length=8,
+        choices=TransferFeePayer.choices,
+        default=TransferFeePayer.BUYER,
+    )
     terms_note = models.TextField(_("other terms"), blank=True)
     material_supply = models.CharField(
         _("material supply"), max_length=8, choices=MaterialSupply.choices, blank=True
@@ -528,7 +544,8 @@ class Order(models.Model):
 
     @property
     def tax_amount(self):
-        return (self.price * self.tax_rate).quantize(1, rounding=ROUND_DOWN)
+        # The lines sum to the price and share the order's rate: rounded once (orders/tax.py).
+        return total_tax([(self.tax_rate, self.price)])
 
     @property
     def total(self):
@@ -551,6 +568,15 @@ class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="order_items")
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    # 単価 (to the sen) and 金額 (whole yen) of the line. Either every line of an order has an
+    # amount and the amounts sum to the order's price, or (several parts priced as a whole, and
+    # orders from before lines were priced) none has: the documents then print 一式.
+    unit_price = models.DecimalField(
+        _("unit price (excl. tax, JPY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(
+        _("amount (excl. tax, JPY)"), max_digits=12, decimal_places=0, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["order", "part__position", "pk"]
@@ -563,6 +589,8 @@ class OrderItem(models.Model):
 
 
 class OrderDocumentQuerySet(models.QuerySet):
+    """Issued records (order documents and acceptances): never updated, never deleted."""
+
     def delete(self):
         raise PermissionError("Order documents are records: they are never deleted.")
 
@@ -610,6 +638,44 @@ class OrderDocument(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Order documents are records: they are never deleted.")
+
+
+class OrderAcceptance(models.Model):
+    """注文請書: the supplier's acceptance of one issued version of the order document, with the
+    terms as accepted (a frozen copy of that version's content). One per order, immutable and
+    kept like the document it accepts (model, QuerySet and database trigger refuse changes)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="acceptances")
+    document = models.ForeignKey(
+        OrderDocument, on_delete=models.PROTECT, related_name="acceptances"
+    )
+    accepted_at = models.DateTimeField(default=timezone.now)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    content = models.JSONField()
+    content_sha256 = models.CharField(max_length=64)
+    retain_until = models.DateField()
+
+    objects = OrderDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "accepted_at"]
+        verbose_name = _("order acceptance")
+        verbose_name_plural = _("order acceptances")
+        constraints = [models.UniqueConstraint(fields=["order"], name="one_acceptance_per_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order} accepts v{self.document_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("An order acceptance is immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("An order acceptance is a record: it is never deleted.")
 
 
 class HandOffStatus(models.TextChoices):
@@ -931,6 +997,13 @@ class TradingTerms(models.Model):
     closing_day = models.PositiveSmallIntegerField(_("closing day"))
     payment_month_offset = models.PositiveSmallIntegerField(_("payment month"))
     payment_day = models.PositiveSmallIntegerField(_("payment day"))
+    # Who bears the transfer fee on this pair's orders: the default of each new order.
+    transfer_fee_payer = models.CharField(
+        _("transfer fee"),
+        max_length=8,
+        choices=TransferFeePayer.choices,
+        default=TransferFeePayer.BUYER,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

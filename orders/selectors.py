@@ -640,5 +640,11 @@ def wire_events(events: QuerySet[ProgressEvent], *, limit: int) -> list[dict[str
 
 def trading_terms(buyer_id: int, supplier_id: int) -> PaymentTerms | None:
     """The payment terms `buyer` pays `supplier` on, if the pair agreed any. One query."""
-    row = TradingTerms.objects.filter(buyer_id=buyer_id, supplier_id=supplier_id).first()
+    row = trading_pair(buyer_id, supplier_id)
     return row.as_terms() if row else None
+
+
+def trading_pair(buyer_id: int, supplier_id: int) -> TradingTerms | None:
+    """The pair's standing terms row (payment terms and who bears the transfer fee), if any.
+    One query."""
+    return TradingTerms.objects.filter(buyer_id=buyer_id, supplier_id=supplier_id).first()

@@ -144,6 +144,11 @@ urlpatterns = [
         statements.statement_action,
         name="statement_action",
     ),
+    path(
+        "orders/<uuid:order_uuid>/acceptance.pdf",
+        orders.order_acceptance_pdf,
+        name="order_acceptance_pdf",
+    ),
     # Ratings.
     path("orders/<uuid:order_uuid>/rating/", orders.order_rate, name="order_rate"),
     path(

@@ -227,6 +227,7 @@ class Workshop(models.Model):
     description = models.TextField(_("description"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    fax = models.CharField(_("FAX"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
     # 適格請求書発行事業者登録番号: "T" and 13 digits, checked in `clean` (invoice_number.py).
     invoice_registration_number = models.CharField(

@@ -69,6 +69,7 @@ PROFILE_FIELDS = (
     "description",
     "description_en",
     "phone",
+    "fax",
     "website",
     "invoice_registration_number",
     "invoice_registrant_is_sole_proprietor",

@@ -4,6 +4,8 @@ these check the shape."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from ..models import (
@@ -12,6 +14,7 @@ from ..models import (
     PaymentMethod,
     Priority,
     RejectAction,
+    TransferFeePayer,
 )
 from ..services.handoffs import REWORK_ACTIONS
 
@@ -137,6 +140,16 @@ class StepInputsInput(serializers.Serializer):
 # --- orders and hand-offs ------------------------------------------------------------------------
 
 
+class OrderLineInput(serializers.Serializer):
+    part = serializers.UUIDField(help_text="A part the order's steps make.")
+    unit_price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="単価, JPY excl. tax, to the sen at most.",
+    )
+
+
 class OrderRequestInput(serializers.Serializer):
     """Ask a workshop to do some of the job's steps (or, with `parent`, pass on some steps of
     an order one supplies: a sub-order), on these terms."""
@@ -148,12 +161,34 @@ class OrderRequestInput(serializers.Serializer):
     parent = serializers.UUIDField(
         required=False, allow_null=True, help_text="The order whose steps are passed on."
     )
-    price = serializers.IntegerField(min_value=1, max_value=10**12 - 1, help_text="JPY, excl. tax.")
+    price = serializers.IntegerField(
+        min_value=1,
+        max_value=10**12 - 1,
+        required=False,
+        allow_null=True,
+        help_text="JPY, excl. tax. Required unless `lines` price every part; with them, the "
+        "sum of the lines (or omitted).",
+    )
+    lines = serializers.ListField(
+        child=OrderLineInput(),
+        required=False,
+        max_length=STEPS_AT_ONCE,
+        help_text="A unit price (単価) for every part the order makes; the order's price is "
+        "the sum of unit price × quantity. Omit to price the order as a whole.",
+    )
     due_date = serializers.DateField()
     delivery_place = serializers.CharField(max_length=300)
     inspection_due_date = serializers.DateField(required=False, allow_null=True)
     payment_due_date = serializers.DateField()
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    transfer_fee_payer = serializers.ChoiceField(
+        choices=TransferFeePayer.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Who bears the transfer fee (振込手数料); empty: as the trading pair's terms "
+        "say, else the buyer.",
+    )
     terms_note = _text(2000)
     material_supply = serializers.ChoiceField(
         choices=MaterialSupply.choices,

@@ -22,6 +22,7 @@ from ..models import (
     JobStatus,
     MaterialSupply,
     Order,
+    OrderAcceptance,
     OrderDocument,
     OrderStatus,
     Part,
@@ -30,6 +31,7 @@ from ..models import (
     RejectAction,
     Step,
     StepStatus,
+    TransferFeePayer,
 )
 
 EVENTS_PAGE = 500
@@ -226,10 +228,13 @@ PRICED_FIELDS = (
     "total",
     "payment_due_date",
     "payment_method",
+    "transfer_fee_payer",
     "terms_note",
     "supply_price",
     "supply_settlement_date",
 )
+# What of an order's lines only the two parties see.
+PRICED_ITEM_FIELDS = ("unit_price", "amount")
 PARTIES_ONLY = "Only for the two parties to the order; absent for others."
 
 
@@ -237,6 +242,20 @@ class OrderItemSerializer(serializers.Serializer):
     part = serializers.UUIDField(source="part.uuid")
     part_name = serializers.CharField(source="part.name")
     quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        required=False,
+        help_text="単価, JPY excl. tax; null when the order is priced as a whole (一式). "
+        + PARTIES_ONLY,
+    )
+    amount = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="金額 of the line, JPY excl. tax; the lines' amounts sum to the price. Null "
+        "when the order is priced as a whole (一式). " + PARTIES_ONLY,
+    )
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -261,6 +280,11 @@ class OrderSerializer(serializers.ModelSerializer):
     payment_due_date = serializers.DateField(required=False, help_text=PARTIES_ONLY)
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices, required=False, help_text=PARTIES_ONLY
+    )
+    transfer_fee_payer = serializers.ChoiceField(
+        choices=TransferFeePayer.choices,
+        required=False,
+        help_text="Who bears the transfer fee (振込手数料). " + PARTIES_ONLY,
     )
     terms_note = serializers.CharField(required=False, help_text=PARTIES_ONLY)
     items = OrderItemSerializer(
@@ -327,6 +351,9 @@ class OrderSerializer(serializers.ModelSerializer):
         if not self.context["can_see_price"](order):
             for name in PRICED_FIELDS:
                 del data[name]
+            for item in data["items"]:
+                for name in PRICED_ITEM_FIELDS:
+                    del item[name]
         return data
 
 
@@ -411,6 +438,26 @@ class OrderDocumentSerializer(serializers.ModelSerializer):
         ]
 
 
+class OrderAcceptanceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="uuid")
+    document = serializers.UUIDField(
+        source="document.uuid", help_text="The order document (version) it accepts."
+    )
+    version = serializers.IntegerField(source="document.version")
+
+    class Meta:
+        model = OrderAcceptance
+        fields = [
+            "id",
+            "document",
+            "version",
+            "accepted_at",
+            "content",
+            "content_sha256",
+            "retain_until",
+        ]
+
+
 class JobDetailSerializer(serializers.Serializer):
     job = JobSerializer()
     parts = PartSerializer(
@@ -432,6 +479,11 @@ class OrderDetailSerializer(serializers.Serializer):
     order = OrderSerializer()
     steps = StepSerializer(many=True)
     documents = OrderDocumentSerializer(many=True, required=False, help_text=PARTIES_ONLY)
+    acceptance = OrderAcceptanceSerializer(
+        required=False,
+        help_text="The supplier's order acceptance (注文請書): present once it accepted. "
+        + PARTIES_ONLY,
+    )
 
 
 class EventSerializer(serializers.Serializer):

@@ -32,14 +32,17 @@ from ..models import (
     Order,
     OrderItem,
     OrderStatus,
+    Part,
     PaymentMethod,
     Step,
     StepLink,
     StepStatus,
+    TradingTerms,
+    TransferFeePayer,
 )
 from ..payment_terms import PaymentTerms, latest_lawful_payment, payment_due_date
-from ..selectors import trading_terms
-from .documents import document_issue
+from ..selectors import trading_pair
+from .documents import acceptance_record, document_issue
 from .progress import recompute
 
 # 取適法 第3条 (旧下請法 第2条の2): the payment due date must fall within 60 days of receiving
@@ -52,6 +55,7 @@ TERM_FIELDS = (
     "inspection_due_date",
     "payment_due_date",
     "payment_method",
+    "transfer_fee_payer",
     "terms_note",
     "material_supply",
     "supply_note",
@@ -72,13 +76,31 @@ def with_payment_due_date(
     return {**terms, "payment_due_date": payment_due_date(payment_terms, due)}
 
 
-def check_terms(terms: dict[str, Any], payment_terms: PaymentTerms | None = None) -> dict[str, Any]:
+def _pair_terms(pair: TradingTerms | None) -> PaymentTerms | None:
+    return pair.as_terms() if pair else None
+
+
+def check_terms(
+    terms: dict[str, Any],
+    payment_terms: PaymentTerms | None = None,
+    *,
+    pair: TradingTerms | None = None,
+) -> dict[str, Any]:
     """Validate an order's terms; returns them cleaned. Raises Refused with every problem.
     With the pair's standing `payment_terms` (a monthly closing), the 60-day limit is read
-    as the practice reads it for a closing (orders/payment_terms.py)."""
+    as the practice reads it for a closing (orders/payment_terms.py). `pair` (the trading
+    pair's row) gives both those terms and who bears the transfer fee when none is given."""
     errors: dict[str, str] = {}
+    if pair is not None and payment_terms is None:
+        payment_terms = pair.as_terms()
     terms = with_payment_due_date(terms, payment_terms)
     cleaned = dict(terms)
+    fee = terms.get("transfer_fee_payer") or (
+        pair.transfer_fee_payer if pair is not None else TransferFeePayer.BUYER
+    )
+    if fee not in TransferFeePayer.values:
+        errors["transfer_fee_payer"] = _("Choose who bears the transfer fee.")
+    cleaned["transfer_fee_payer"] = fee
     try:
         price = Decimal(str(terms.get("price")))
         if not price.is_finite() or price <= 0:
@@ -254,16 +276,103 @@ def order_request_problems(
         if problem:
             code = "supplier_inactive" if not supplier.is_active else "no_capability"
             errors.add("supplier", problem, code)
-    pair_terms = (
-        trading_terms(buyer.pk, supplier.pk)
+    pair = (
+        trading_pair(buyer.pk, supplier.pk)
         if supplier is not None and supplier.pk != buyer.pk
         else None
     )
+    if terms.get("unit_prices"):
+        price, _lines, line_errors = line_prices(
+            order_items_for(steps) if steps else {}, terms["unit_prices"], terms.get("price")
+        )
+        for field, message in line_errors.items():
+            errors.add(field, message, "lines")
+        terms = {**terms, "price": price}
     try:
-        check_terms(terms, pair_terms)
+        check_terms(terms, pair=pair)
     except Refused as refused:
         errors.add_refused(refused)
     return errors
+
+
+def _whole(value: Any) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return amount if amount.is_finite() and amount > 0 else None
+
+
+def lines_as_a_whole(
+    quantities: dict[int, int], price: Any
+) -> dict[int, tuple[Decimal | None, Decimal | None]]:
+    """{part id: (unit price, amount)} when the buyer priced the order as a whole: one part
+    carries the price (its unit price when the price divides to the sen); several parts are
+    priced together (一式), no line has an amount."""
+    amount = _whole(price)
+    if len(quantities) != 1 or amount is None:
+        return {part_id: (None, None) for part_id in quantities}
+    ((part_id, quantity),) = quantities.items()
+    unit = (amount / quantity).quantize(Decimal("0.01"))
+    return {part_id: (unit if unit * quantity == amount else None, amount)}
+
+
+def line_prices(
+    quantities: dict[int, int], unit_prices: dict[Any, Any] | None, price: Any
+) -> tuple[Any, dict[int, tuple[Decimal | None, Decimal | None]], dict[str, str]]:
+    """(order price, {part id: (unit price, amount)}, problems) for an order of `quantities`
+    (part id → quantity). Without `unit_prices` (part uuid → 単価) the order is priced as a
+    whole (`lines_as_a_whole`). With them, every part needs a unit price of more than 0 yen, to
+    the sen at most, whose amount (× quantity) comes to whole yen; the order's price is the sum
+    of the amounts, and a price given as well must equal it."""
+    if not unit_prices:
+        return price, lines_as_a_whole(quantities, price), {}
+    errors: dict[str, str] = {}
+    wanted = {str(k): v for k, v in unit_prices.items()}
+    parts = dict(Part.objects.filter(pk__in=quantities).values_list("pk", "uuid"))
+    by_uuid = {str(u): pk for pk, u in parts.items()}
+    if set(wanted) - set(by_uuid):
+        errors["unit_prices"] = _("Only the parts of this order can be priced.")
+    lines: dict[int, tuple[Decimal | None, Decimal | None]] = {}
+    for part_id, quantity in quantities.items():
+        try:
+            unit = Decimal(str(wanted.get(str(parts.get(part_id)))))
+            if not unit.is_finite() or unit <= 0 or unit != unit.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError, TypeError):
+            errors["unit_prices"] = _(
+                "Give every part a unit price of more than 0 yen, to the sen at most."
+            )
+            continue
+        amount = unit * quantity
+        if amount != amount.to_integral_value():
+            errors["unit_prices"] = _(
+                "A unit price times its quantity must come to whole yen (¥%(amount)s)."
+            ) % {"amount": f"{amount:,.2f}"}
+            continue
+        lines[part_id] = (unit, amount.quantize(Decimal(1)))
+    if errors:
+        return price, {}, errors
+    total = sum((amount for _unit, amount in lines.values()), Decimal(0))
+    if price not in (None, "") and _whole(price) != total:
+        errors["price"] = _(
+            "The price is the sum of the lines (¥%(total)s): leave it empty or enter that sum."
+        ) % {"total": f"{total:,}"}
+    return total, lines, errors
+
+
+def reprice_items(order: Order) -> None:
+    """After the order's price changed (a change of terms, a counter-offer taken): lines that
+    no longer sum to it are priced as a whole again (one part carries the price; several parts
+    are 一式), since a new price says nothing of how it splits between the parts."""
+    items = list(order.items.all())
+    amounts = [item.amount for item in items]
+    if None not in amounts and sum(amounts) == order.price:
+        return
+    lines = lines_as_a_whole({item.part_id: item.quantity for item in items}, order.price)
+    for item in items:
+        item.unit_price, item.amount = lines[item.part_id]
+    OrderItem.objects.bulk_update(items, ["unit_price", "amount"])
 
 
 def _supply_problems(terms: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, str]:
@@ -369,7 +478,11 @@ def order_request(
     )
     if errors:
         raise Refused(errors)
-    cleaned = check_terms(terms, trading_terms(buyer.pk, supplier.pk))
+    quantities = order_items_for(steps)
+    price, lines, _problems = line_prices(quantities, terms.get("unit_prices"), terms.get("price"))
+    cleaned = check_terms({**terms, "price": price}, pair=trading_pair(buyer.pk, supplier.pk))
+    if not terms.get("unit_prices"):
+        lines = lines_as_a_whole(quantities, cleaned["price"])
     order = Order.objects.create(
         job=job,
         parent=parent,
@@ -380,8 +493,14 @@ def order_request(
     )
     order.steps.set(steps)
     OrderItem.objects.bulk_create(
-        OrderItem(order=order, part_id=part_id, quantity=quantity)
-        for part_id, quantity in order_items_for(steps).items()
+        OrderItem(
+            order=order,
+            part_id=part_id,
+            quantity=quantity,
+            unit_price=lines[part_id][0],
+            amount=lines[part_id][1],
+        )
+        for part_id, quantity in quantities.items()
     )
     # Until the supplier accepts, nobody may start these steps.
     Step.objects.filter(pk__in=[s.pk for s in steps], status=StepStatus.READY).update(
@@ -397,6 +516,9 @@ def order_request(
         steps=[str(s.uuid) for s in steps],
         sub_order=parent is not None,
     )
+    # 取適法 第4条: the terms are stated at once, when the order is placed, i.e. with the
+    # request: version 1 of the order document, whose 製造委託等をした日 is today.
+    document_issue(order=order, job=job, actor=actor, reason="")
     recompute(job, actor=actor)
     return order
 
@@ -427,10 +549,19 @@ def order_accept(*, order: Order, actor: User | None) -> Order:
     return order
 
 
-def _accept(job: Job, order: Order, actor: User | None, *, reason: str = "") -> None:
+def _accept(
+    job: Job,
+    order: Order,
+    actor: User | None,
+    *,
+    accepted_by: User | None = None,
+    counter_offer: bool = False,
+) -> None:
     """The order becomes a contract on its current terms: its steps move to the supplier,
-    the acceptance is logged and the order document issued (the caller holds the job lock
-    and recomputes). An open counter-offer is settled by the caller first."""
+    the acceptance is logged and recorded as a 注文請書 of the latest document version (the
+    caller holds the job lock and recomputes). `accepted_by` is the supplier's person whose
+    acceptance it is, when not `actor` (a counter-offer the buyer took). An open
+    counter-offer is settled by the caller first."""
     order.status = OrderStatus.ACCEPTED
     order.decided_by = actor
     order.decided_at = timezone.now()
@@ -443,7 +574,15 @@ def _accept(job: Job, order: Order, actor: User | None, *, reason: str = "") -> 
         job.save(update_fields=["joint_at"])
     append_event(job, "order.accepted", actor=actor, workshop=order.supplier, order=order)
     rollups.order_accepted(order, job)
-    document_issue(order=order, job=job, actor=actor, reason=reason)
+    if not order.documents.exists():
+        # A request sent before the document went with the request: its version 1 now.
+        document_issue(order=order, job=job, actor=actor, reason="")
+    acceptance_record(
+        order=order,
+        job=job,
+        actor=accepted_by if counter_offer else actor,
+        counter_offer=counter_offer,
+    )
 
 
 @idempotent("order.decline", Order)
@@ -537,7 +676,7 @@ def order_change_terms(
                 code="terms",
             )
     else:
-        cleaned = check_terms(merged, trading_terms(order.buyer_id, order.supplier_id))
+        cleaned = check_terms(merged, pair=trading_pair(order.buyer_id, order.supplier_id))
     latest = order.payment_latest_lawful
     if latest is not None and cleaned["payment_due_date"] > latest:
         raise Refused(
@@ -557,6 +696,8 @@ def order_change_terms(
         setattr(order, field, cleaned[field])
     order.terms_version += 1
     order.save(update_fields=[*changed, "terms_version"])
+    if "price" in changed:
+        reprice_items(order)
     append_event(
         job,
         "order.terms_changed",
@@ -661,19 +802,24 @@ def order_counter_accept(
     terms' for the new date, else the request's; it must still meet the 60-day rule."""
     job, order, counter = _locked_counter(counter)
     require_member(actor, order.buyer, manage=True)
-    pair_terms = trading_terms(order.buyer_id, order.supplier_id)
+    pair = trading_pair(order.buyer_id, order.supplier_id)
     merged = {field: getattr(order, field) for field in TERM_FIELDS}
     merged.update(price=counter.price, due_date=counter.due_date)
     if payment_due_date is not None:
         merged["payment_due_date"] = payment_due_date
-    elif pair_terms is not None:
+    elif pair is not None:
         merged["payment_due_date"] = None  # filled in from the terms for the new date
-    cleaned = check_terms(merged, pair_terms)
+    cleaned = check_terms(merged, pair=pair)
     changed = [f for f in TERM_FIELDS if getattr(order, f) != cleaned[f]]
     for field in changed:
         setattr(order, field, cleaned[field])
+    issued = order.documents.exists()
+    if changed and issued:
+        order.terms_version += 1
     if changed:
-        order.save(update_fields=changed)
+        order.save(update_fields=[*changed, "terms_version"])
+    if "price" in changed:
+        reprice_items(order)
     counter.status = CounterStatus.ACCEPTED
     counter.decided_by, counter.decided_at = actor, timezone.now()
     counter.save(update_fields=["status", "decided_by", "decided_at"])
@@ -686,13 +832,16 @@ def order_counter_accept(
         counter=str(counter.uuid),
         fields=changed,
     )
-    previous = order.documents.exists()
-    _accept(
-        job,
-        order,
-        actor,
-        reason=pgettext("document reason", "Counter-offer accepted") if previous else "",
-    )
+    if changed and issued:
+        # The terms the supplier offered and the buyer took: the next version of the document,
+        # which the supplier's 注文請書 then accepts.
+        document_issue(
+            order=order,
+            job=job,
+            actor=actor,
+            reason=pgettext("document reason", "Counter-offer accepted"),
+        )
+    _accept(job, order, actor, accepted_by=counter.proposed_by, counter_offer=True)
     recompute(job, actor=actor)
     return order
 

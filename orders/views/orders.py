@@ -23,6 +23,7 @@ from workshops.selectors import (
 
 from ..access import (
     JobAccess,
+    acceptances_visible,
     documents_visible,
     get_job_for,
     get_order_for,
@@ -51,9 +52,10 @@ from ..models import (
     HandOffStatus,
     Order,
     OrderStatus,
+    Part,
     Step,
 )
-from ..pdf import render_order_document
+from ..pdf import render_order_acceptance, render_order_document
 from ..ratings import order_rating
 from ..selectors import order_deliveries, route_candidates
 from ..services import routing
@@ -121,8 +123,11 @@ def order_new(request: HttpRequest, job_uuid: UUID) -> HttpResponse:
     if wanted and any(str(r["shop"].uuid) == wanted for r in supplier_rows):
         # From a route suggestion's "request directly".
         initial["supplier"] = wanted
+    quantities = routing.order_items_for(chosen) if chosen else {}
+    parts = {p.pk: p for p in Part.objects.filter(pk__in=quantities).order_by("position", "pk")}
     form = OrderRequestForm(
         request.POST if posted else None,
+        lines=[(part, quantities[pk]) for pk, part in parts.items()],
         routable=routable,
         # Any active shop may be posted: the service explains why one cannot be asked.
         suppliers=Workshop.objects.active().exclude(pk=buyer.pk),
@@ -205,6 +210,7 @@ def render_order_detail(
                 "diff": document_diff(documents[i - 1] if i else None, document),
             }
         )
+    acceptance = acceptances_visible(access, order).first()
     is_supplier = order.supplier_id in access.managed
     is_buyer = order.buyer_id in access.managed
     deliveries = order_deliveries(order)
@@ -256,6 +262,7 @@ def render_order_detail(
             "price_visible": access.can_see_price(order),
             "steps": order.steps.select_related("process", "workshop").order_by("position"),
             "versions": list(reversed(versions)),
+            "acceptance": acceptance,
             "items": DOCUMENT_ITEMS,
             "can_accept": is_supplier and order.status == OrderStatus.REQUESTED,
             "can_withdraw": is_buyer and order.status == OrderStatus.REQUESTED,
@@ -325,7 +332,7 @@ def order_accept(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
         except ValidationError as error:
             _refused(request, error)
         else:
-            messages.success(request, _("Accepted. The order document was issued."))
+            messages.success(request, _("Accepted. Your order acceptance (注文請書) was recorded."))
     return redirect("order_detail", order_uuid=order.uuid)
 
 
@@ -407,6 +414,22 @@ def order_document_pdf(request: HttpRequest, order_uuid: UUID, version: int) -> 
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="order-{document.content["document_number"]}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def order_acceptance_pdf(request: HttpRequest, order_uuid: UUID) -> HttpResponse:
+    """The supplier's 注文請書 as PDF: the two parties only, anyone else a 404."""
+    access, order = get_order_for(request.user, order_uuid)
+    acceptance = acceptances_visible(access, order).first()
+    if acceptance is None:
+        raise Http404("No such document.")
+    response = HttpResponse(render_order_acceptance(acceptance), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="acceptance-{acceptance.content["acceptance_number"]}.pdf"'
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -50,9 +50,15 @@ def trading_terms_page(request: HttpRequest, buyer_uuid: UUID, supplier_uuid: UU
             "closing_day": row.closing_day,
             "payment_month_offset": row.payment_month_offset,
             "payment_day": row.payment_day,
+            "transfer_fee_payer": row.transfer_fee_payer,
         }
         if row
-        else {"closing_day": 31, "payment_month_offset": 1, "payment_day": 31}
+        else {
+            "closing_day": 31,
+            "payment_month_offset": 1,
+            "payment_day": 31,
+            "transfer_fee_payer": "buyer",
+        }
     )
     form = TradingTermsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -73,6 +79,7 @@ def trading_terms_page(request: HttpRequest, buyer_uuid: UUID, supplier_uuid: UU
             "buyer": buyer,
             "supplier": supplier,
             "terms": row.as_terms() if row else None,
+            "row": row,
             "form": form if may_edit else None,
             "changes": changes,
         },

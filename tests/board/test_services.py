@@ -248,10 +248,14 @@ def test_award_requests_the_order_like_a_direct_request_and_tells_the_others(cha
     assert list(order.steps.all()) == [board["grind"]]
     assert refreshed(won).status == OfferStatus.AWARDED
     assert refreshed(lost).status == OfferStatus.NOT_SELECTED
-    assert kinds(board["job"])[-2:] == ["order.requested", "posting.awarded"]
-    # The same road as a direct request from here on: accept issues the order document.
+    # The award is a request like any other: the order document goes with it.
+    assert kinds(board["job"])[-3:] == ["order.requested", "document.issued", "posting.awarded"]
+    document = order.documents.get()
+    assert document.version == 1 and document.content["price"] == 25000
+    # The same road as a direct request from here on: accept records the order acceptance.
     order_accept(order=order, actor=chain.grinder_owner)
     assert order.documents.count() == 1
+    assert order.acceptances.get().document == document
     assert refreshed(board["job"]).joint_at is not None
 
 

@@ -57,16 +57,19 @@ def test_a_request_tells_the_suppliers_managers_not_its_floor_nor_the_actor(chai
     assert n.read_at is None
 
 
-def test_accepted_tells_the_buyer_and_the_document_goes_to_both_sides_but_the_actor(chain, act):
+def test_accepted_tells_the_buyer_and_version_1_needs_no_notice_of_its_own(chain, act):
     job, step = one_step_job(chain)
-    order = order_request(
-        job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
-    )
+    with act():
+        order = order_request(
+            job=job, actor=chain.hub_owner, supplier=chain.turner, steps=[step], terms=terms()
+        )
+    # Version 1 goes with the request: the request's notice is the supplier's news of it.
+    assert told() == [("turner-owner", "request.received")]
     with act():
         order_accept(order=order, actor=chain.turner_owner)
+    # The acceptance (注文請書) is the buyer's news; no second notice for the document.
     assert told("request.accepted") == [("hub-owner", "request.accepted")]
-    # Issued on acceptance: the buyer's managers hear of it; the supplier who accepted does not.
-    assert told("document.issued") == [("hub-owner", "document.issued")]
+    assert told("document.issued") == []
 
 
 def test_declined_tells_the_buyer_with_the_reason(chain, act):

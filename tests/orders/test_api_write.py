@@ -509,8 +509,16 @@ def test_the_hub_requests_an_order_with_supplied_material_and_sends_it(chain, bu
         "paid",
         30000,
     )
+    # One part priced as a whole: its line carries the price (¥120,000 / 19 has no exact unit
+    # price to the sen, so none is stated).
     assert data["items"] == [
-        {"part": str(built["shaft"].uuid), "part_name": "シャフト", "quantity": 19}
+        {
+            "part": str(built["shaft"].uuid),
+            "part_name": "シャフト",
+            "quantity": 19,
+            "unit_price": None,
+            "amount": 120000,
+        }
     ]
     order = Order.objects.get(uuid=data["id"])
 

@@ -84,15 +84,21 @@ def test_accepting_a_counter_places_the_order_on_its_terms(chain, requested, act
     assert order.status == OrderStatus.ACCEPTED
     assert (order.price, order.due_date) == (Decimal(150000), in_days(12))
     assert order.decided_by == chain.hub_owner
-    document = order.documents.get()
-    assert document.version == 1 and str(document.content["price"]) == "150000"
+    # Version 1 went with the request; the counter-offer taken is version 2, which the
+    # supplier's order acceptance (its counter-offer) accepts.
+    first, second = order.documents.order_by("version")
+    assert str(first.content["price"]) == "120000"
+    assert second.version == 2 and str(second.content["price"]) == "150000"
+    assert order.terms_version == 2
+    assert order.acceptances.get().document == second
     assert Step.objects.filter(pk__in=order.steps.values("pk"), workshop=chain.turner).exists()
     kinds = list(order.job.events.order_by("seq").values_list("kind", flat=True))
     start = kinds.index("order.counter_accepted")
-    assert kinds[start : start + 3] == [
+    assert kinds[start : start + 4] == [
         "order.counter_accepted",
-        "order.accepted",
         "document.issued",
+        "order.accepted",
+        "acceptance.recorded",
     ]
     assert CounterOffer.objects.get(pk=offer.pk).status == CounterStatus.ACCEPTED
     assert told("counter.accepted") == [(chain.turner_owner.username, "counter.accepted")]
@@ -108,7 +114,8 @@ def test_declining_a_counter_keeps_the_request_and_issues_nothing(
         order_counter_decline(counter=offer, actor=chain.hub_owner, reason="予算超過")
     order = Order.objects.get(pk=requested.pk)
     assert order.status == OrderStatus.REQUESTED and order.price == Decimal(120000)
-    assert order.documents.count() == 0
+    # Only the request's version 1: a declined counter-offer issues nothing.
+    assert list(order.documents.values_list("version", flat=True)) == [1]
     assert CounterOffer.objects.get(pk=offer.pk).status == CounterStatus.DECLINED
     notice = Notification.objects.get(kind="counter.declined")
     assert notice.user == chain.turner_owner and notice.data["reason"] == "予算超過"

@@ -1,5 +1,6 @@
-"""Order documents (発注書): issued on acceptance, versioned on change, never altered or removed,
-refused terms write nothing, and the PDF carries every item in an embedded Japanese font."""
+"""Order documents (発注書): issued with the request, versioned on change, never altered or
+removed, refused terms write nothing, and the PDF carries every item in an embedded Japanese font.
+(tests/orders/test_documents_at_request.py: the lines, the tax per rate and the 注文請書.)"""
 
 from __future__ import annotations
 
@@ -106,13 +107,14 @@ def refreshed_order(order: Order) -> Order:
 # --- Issue and versions ---------------------------------------------------------------------
 
 
-def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed, accepted):
+def test_it_issues_version_1_with_every_item_when_the_request_is_sent(addressed, accepted):
     document = OrderDocument.objects.get(order=accepted)
     content = document.content
     turn = accepted.steps.get()
 
     assert document.version == 1
-    assert document.issued_by == addressed.turner_owner
+    # Issued with the request, by whoever sent it; the acceptance did not issue another.
+    assert document.issued_by == addressed.hub_owner
     assert document.reason == ""
     assert {key for key, _ in DOCUMENT_ITEMS} <= set(content)
     assert content["document_number"] == f"{accepted.uuid.hex[:8].upper()}-1"
@@ -121,14 +123,33 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
         "name": "丸山製作所",
         "address": f"〒144-0051 {BUYER_ADDRESS}",
         "id": str(addressed.hub.uuid),
+        "phone": "",
+        "fax": "",
+        "registration_number": "",
+        "contact": "丸山製作所 社長",
     }
     assert content["supplier"] == {
         "name": "田中旋盤",
         "address": f"〒144-0033 {SUPPLIER_ADDRESS}",
         "id": str(addressed.turner.uuid),
+        "phone": "",
+        "fax": "",
+        "registration_number": "",
+        "contact": "",
     }
     assert content["ordered_on"] == timezone.localtime(accepted.requested_at).date().isoformat()
-    assert content["part"] == {"name": "シャフト", "drawing_number": "MR-1001"}
+    assert content["lines"] == [
+        {
+            "part": str(turn.part.uuid),
+            "name": "シャフト",
+            "drawing_number": "MR-1001",
+            "revision": "",
+            "material": "",
+            "quantity": 100,
+            "unit_price": "1200",
+            "amount": 120000,
+        }
+    ]
     assert content["items"] == [
         {
             "step": str(turn.uuid),
@@ -136,7 +157,6 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
             "process_code": "L",
             "title": "外径仕上げ",
             "quantity": 100,
-            "drawing_number": "MR-1001",
         }
     ]
     assert content["due_date"] == in_days(10).isoformat()
@@ -150,6 +170,8 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
     )
     assert content["payment_due_date"] == in_days(40).isoformat()
     assert content["payment_method"] == "bank_transfer"
+    assert content["transfer_fee_payer"] == "buyer"
+    assert content["taxes"] == [{"rate": "0.100", "base": 120000, "tax": 12000}]
     assert content["supplied_materials"] is None
     assert content["terms_note"] == "梱包は通い箱で"
     assert content["reason"] == ""
@@ -164,6 +186,8 @@ def test_it_issues_version_1_with_every_item_when_an_order_is_accepted(addressed
     event = ProgressEvent.objects.get(job=accepted.job, kind="document.issued")
     assert event.data == {"document": str(document.uuid), "version": 1}
     assert event.order == accepted
+    # The acceptance is the supplier's 注文請書 of that version.
+    assert accepted.acceptances.get().document == document
 
 
 def test_it_rounds_the_consumption_tax_down_to_the_yen(addressed, turning_job):
@@ -181,16 +205,17 @@ def test_it_rounds_the_consumption_tax_down_to_the_yen(addressed, turning_job):
     assert (content["price"], content["tax"], content["total"]) == (12345, 1234, 13579)
 
 
-def test_it_issues_no_document_before_the_supplier_accepts(addressed, turning_job):
+def test_it_issues_the_document_before_the_supplier_accepts(addressed, turning_job):
     job, turn = turning_job
-    order_request(
+    order = order_request(
         job=job,
         actor=addressed.hub_owner,
         supplier=addressed.turner,
         steps=[turn],
         terms=terms(),
     )
-    assert not OrderDocument.objects.exists()
+    assert list(OrderDocument.objects.values_list("order", "version")) == [(order.pk, 1)]
+    assert not order.acceptances.exists()
 
 
 def test_it_issues_version_2_with_the_reason_and_a_diff_on_a_change_of_terms(accepted, changed):
@@ -206,7 +231,15 @@ def test_it_issues_version_2_with_the_reason_and_a_diff_on_a_change_of_terms(acc
         143000,
     )
     assert refreshed_order(accepted).terms_version == 2
+    line = first.content["lines"][0]
     assert document_diff(first, second) == [
+        # One part priced as a whole: its line carries the new price.
+        {
+            "key": "lines",
+            "label": "給付の内容",
+            "old": [line],
+            "new": [{**line, "unit_price": "1300", "amount": 130000}],
+        },
         {"key": "price", "label": "代金の額（税抜）", "old": 120000, "new": 130000},
         {"key": "tax", "label": "消費税額", "old": 12000, "new": 13000},
         {"key": "total", "label": "合計金額（税込）", "old": 132000, "new": 143000},
@@ -488,7 +521,7 @@ def test_it_prints_every_item_label_and_its_value(addressed, accepted):
         "¥120,000",
         "¥12,000",
         "¥132,000",
-        "税率10%",
+        "10%対象",
         ja(in_days(10)),
         ja(in_days(12)),
         ja(in_days(40)),

@@ -468,8 +468,10 @@ def test_routed_steps_wait_until_accepted(chain):
     order_accept(order=order, actor=chain.turner_owner)
     turn = refreshed(turn)
     assert turn.status == S.READY and turn.workshop == chain.turner
-    assert set(kinds(job)[-3:]) == {"order.accepted", "document.issued", "step.ready"}
+    assert set(kinds(job)[-3:]) == {"order.accepted", "acceptance.recorded", "step.ready"}
+    # Version 1 went with the request; the acceptance is recorded against it.
     assert order.documents.count() == 1
+    assert order.acceptances.get().document.version == 1
 
 
 @pytest.mark.parametrize("how", ["decline", "withdraw"])
@@ -512,7 +514,9 @@ def test_it_refuses_accepting_a_declined_request(chain):
     with refused("already"):
         order_decline(order=order, actor=chain.turner_owner, reason="again")
     assert refreshed(order).status == OrderStatus.DECLINED
-    assert not OrderDocument.objects.filter(order=order).exists()
+    # The request's version 1 stays on record; nothing was issued or accepted after it.
+    assert list(OrderDocument.objects.filter(order=order).values_list("version", flat=True)) == [1]
+    assert not order.acceptances.exists()
 
 
 def test_it_refuses_deciding_an_accepted_order_again(chain, routed_job):

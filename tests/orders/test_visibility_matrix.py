@@ -213,6 +213,12 @@ MATRIX: dict[str, Case] = {
         lambda o: f"/orders/{o['sub'].uuid}/documents/1.pdf",
         only("supplier", "sub_supplier"),
     ),
+    # The sub-supplier's 注文請書 to the supplier: those two only (the hub is a third party).
+    "order_acceptance_pdf": Case(
+        "get",
+        lambda o: f"/orders/{o['sub'].uuid}/acceptance.pdf",
+        only("supplier", "sub_supplier"),
+    ),
     # Ratings: the order's parties reach the forms (a refusal is a 400 with a message, not a
     # 404). The plater is in no district and none of these users belongs to it: its ratings are
     # nobody's here (who does see them: tests/orders/test_rating_views.py).

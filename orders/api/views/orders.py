@@ -22,6 +22,7 @@ from workshops.models import Workshop
 from workshops.selectors import managed_workshop_ids
 
 from ...access import (
+    acceptances_visible,
     documents_visible,
     get_job_for,
     get_order_for,
@@ -114,6 +115,9 @@ class OrderDetail(APIView):
         data: dict[str, Any] = {"order": order, "steps": steps}
         if access.can_see_price(order):
             data["documents"] = documents_visible(access, order)
+            acceptance = acceptances_visible(access, order).first()
+            if acceptance is not None:
+                data["acceptance"] = acceptance
         return Response(OrderDetailSerializer(data, context=context).data)
 
 
@@ -180,6 +184,9 @@ class JobOrders(APIView):
         if supplier is None:
             raise _field_error("supplier", _("Choose a workshop."), "supplier_unknown")
         steps = _steps_of(access, values.pop("steps"), "steps")
+        lines = values.pop("lines", None)
+        if lines:
+            values["unit_prices"] = {str(line["part"]): line["unit_price"] for line in lines}
         parent_uuid = values.pop("parent", None)
         parent = None
         if parent_uuid is not None:
