@@ -128,6 +128,7 @@ def render_delivery_note(handoff: HandOff, *, show_prices: bool) -> bytes:
             part.pk,
             handoff.quantity_shipped,
             before=delivered_before(order, handoff),
+            before_of_part=delivered_before(order, handoff, same_part=True),
         )
         unit = (amount / handoff.quantity_shipped).quantize(Decimal("0.01"))
         head += ["単価", "金額"]

@@ -40,6 +40,7 @@ from .models import (
     TradingTerms,
 )
 from .payment_terms import MONTH_END, PaymentTerms, latest_lawful_payment, payment_due_date
+from .tax import tax_by_rate, tax_on
 
 # Orders whose accepted receipts are owed for: a cancelled order's accepted parts are still paid.
 BILLED_ORDER_STATES = (OrderStatus.ACCEPTED, OrderStatus.DELIVERED, OrderStatus.CANCELLED)
@@ -76,21 +77,37 @@ def ordered_units(order: Order) -> int:
     return sum(item.quantity for item in order.items.all()) or order.job.quantity
 
 
-def price_of_units(order: Order, part_id: int, quantity: int, *, before: int) -> Decimal:
+def price_of_units(
+    order: Order, part_id: int, quantity: int, *, before: int, before_of_part: int = 0
+) -> Decimal:
     """The price (excl. tax, whole yen) of `quantity` units of `order`'s item for `part_id`,
-    when `before` units of the order were billed earlier.
+    when `before` units of the order (`before_of_part` of that part) were billed earlier.
 
-    The order has one price: it is apportioned over its units by quantity, cumulatively, so
-    the lines of an order delivered in lots (分納) add up to its price to the yen, and units
-    beyond what was ordered add nothing. This is the one function that prices a line: an
-    order with a unit price per item would answer here instead."""
-    units = ordered_units(order)
-    if units <= 0 or quantity <= 0:
+    An order priced per line (every item has its 金額) prices a part from its own line: the
+    line's amount apportioned over the line's quantity. An order priced as a whole (一式, and
+    orders from before lines were priced) apportions its one price over all its units. Either
+    way cumulatively, so the lines of an order delivered in lots (分納) add up to its price to
+    the yen, and units beyond what was ordered add nothing. The one function that prices a
+    line. Reads the prefetched items."""
+    if quantity <= 0:
+        return Decimal(0)
+    items = list(order.items.all())
+    if items and all(item.amount is not None for item in items):
+        item = next((item for item in items if item.part_id == part_id), None)
+        if item is None:
+            return Decimal(0)
+        return _apportioned(item.amount, item.quantity, before_of_part, quantity)
+    return _apportioned(order.price, ordered_units(order), before, quantity)
+
+
+def _apportioned(price: Decimal, units: int, before: int, quantity: int) -> Decimal:
+    """Units before+1 … before+quantity of `units` sharing `price`, rounded down cumulatively."""
+    if units <= 0:
         return Decimal(0)
 
     def up_to(n: int) -> Decimal:
         n = min(max(n, 0), units)
-        return (order.price * n / units).quantize(Decimal(1), rounding=ROUND_DOWN)
+        return (price * n / units).quantize(Decimal(1), rounding=ROUND_DOWN)
 
     return up_to(before + quantity) - up_to(before)
 
@@ -98,19 +115,17 @@ def price_of_units(order: Order, part_id: int, quantity: int, *, before: int) ->
 def tax_of(amount: Decimal, rate: Decimal) -> Decimal:
     """Consumption tax on `amount` at `rate`, rounded down to the yen: once per rate per
     document (適格請求書), never per line."""
-    return (amount * rate).quantize(Decimal(1), rounding=ROUND_DOWN)
+    return tax_on(amount, rate)
 
 
 def totals_per_rate(lines) -> list[dict]:
     """[{"rate": "0.100", "amount": int, "tax": int}], highest rate first, from lines with
     `amount` and `tax_rate`: the amounts of a rate are summed, then taxed once."""
-    sums: dict[Decimal, Decimal] = {}
-    for line in lines:
-        rate = Decimal(line.tax_rate).quantize(Decimal("0.001"))
-        sums[rate] = sums.get(rate, Decimal(0)) + Decimal(line.amount)
     return [
-        {"rate": str(rate), "amount": int(amount), "tax": int(tax_of(amount, rate))}
-        for rate, amount in sorted(sums.items(), reverse=True)
+        {"rate": str(total.rate), "amount": int(total.base), "tax": int(total.tax)}
+        for total in tax_by_rate(
+            (Decimal(line.tax_rate).quantize(Decimal("0.001")), line.amount) for line in lines
+        )
     ]
 
 
@@ -188,16 +203,23 @@ def pair_receipts(
             step_orders.setdefault(step_id, []).append(order_id)
     receipts = []
     before: dict[int, int] = {}
+    before_of_part: dict[tuple[int, int], int] = {}
     for handoff in handoffs:
         for order_id in step_orders.get(handoff.from_step_id, ()):
             if handoff.to_step_id in order_steps[order_id]:
                 continue
             order = orders[order_id]
             accepted = handoff.quantity_accepted or 0
+            key = (order_id, handoff.part_id)
             amount = price_of_units(
-                order, handoff.part_id, accepted, before=before.get(order_id, 0)
+                order,
+                handoff.part_id,
+                accepted,
+                before=before.get(order_id, 0),
+                before_of_part=before_of_part.get(key, 0),
             )
             before[order_id] = before.get(order_id, 0) + accepted
+            before_of_part[key] = before_of_part.get(key, 0) + accepted
             received_on = _local_day(handoff.received_at)
             if (start and received_on < start) or (end and received_on > end):
                 continue
@@ -229,19 +251,22 @@ def statement_due_date(
     return min(dates)
 
 
-def delivered_before(order: Order, handoff: HandOff) -> int:
-    """Units of `order` that left it in shipments before `handoff` (for a delivery note's
-    price: the same cumulative apportioning as a statement)."""
+def delivered_before(order: Order, handoff: HandOff, *, same_part: bool = False) -> int:
+    """Units of `order` (of `handoff`'s part only, with `same_part`) that left it in shipments
+    before `handoff` (for a delivery note's price: the same cumulative apportioning as a
+    statement)."""
     steps = set(order.steps.values_list("pk", flat=True))
-    return sum(
+    earlier = (
         HandOff.objects.filter(kind=HandOffKind.SHIP, from_step_id__in=steps)
         .exclude(to_step_id__in=steps)
         .filter(
             Q(shipped_at__lt=handoff.shipped_at)
             | Q(shipped_at=handoff.shipped_at, pk__lt=handoff.pk)
         )
-        .values_list("quantity_shipped", flat=True)
     )
+    if same_part:
+        earlier = earlier.filter(part_id=handoff.part_id)
+    return sum(earlier.values_list("quantity_shipped", flat=True))
 
 
 # --- who may see what -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0019_payment_paymentlog_payment_payment_amount_positive'),
+        ('orders', '0020_purchase_statements'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -46,6 +46,6 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0020_order_lines_acceptance")]
+    dependencies = [("orders", "0021_order_lines_acceptance")]
 
     operations = [migrations.RunPython(up, down)]

@@ -68,12 +68,29 @@ def test_the_period_ends_on_the_closing_day():
 
 def test_lots_of_one_order_add_up_to_its_price(chain, monkeypatch):
     order, _turn = turned_order(chain, monkeypatch, today=NOV, price=100000, quantity=3)
+    # Priced as a whole (一式, or an order from before lines were priced): no line amounts.
+    order.items.update(unit_price=None, amount=None)
     order = type(order).objects.prefetch_related("items").select_related("job").get(pk=order.pk)
     lots = [price_of_units(order, 0, 1, before=n) for n in range(3)]
     assert lots == [Decimal(33333), Decimal(33333), Decimal(33334)]
     assert sum(lots) == order.price
     # Units beyond the order add nothing.
     assert price_of_units(order, 0, 2, before=3) == 0
+
+
+def test_an_order_priced_per_line_prices_each_part_from_its_own_line(chain, monkeypatch):
+    order, _turn = turned_order(chain, monkeypatch, today=NOV, price=100000, quantity=3)
+    item = order.items.get()
+    # The line's own 金額 (as the route form or the API sets it) rules, not the order's
+    # price spread over every unit of the order.
+    item.unit_price, item.amount = Decimal("20000.50"), Decimal(60001)
+    item.save()
+    order = type(order).objects.prefetch_related("items").select_related("job").get(pk=order.pk)
+    part = item.part_id
+    lots = [price_of_units(order, part, 1, before=9, before_of_part=n) for n in range(3)]
+    assert lots == [Decimal(20000), Decimal(20000), Decimal(20001)]
+    assert price_of_units(order, part, 1, before=0, before_of_part=3) == 0
+    assert price_of_units(order, part + 999, 1, before=0) == 0  # not a part of the order
 
 
 def test_tax_is_rounded_once_per_rate_not_per_line():

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workshops', '0007_workshop_invoice_registration_number'),
+        ('workshops', '0008_outside_shops'),
     ]
 
     operations = [
