@@ -22,6 +22,7 @@ from drawings.previews import ensure_previews, marked_preview
 from drawings.services import access_log_add
 from drawings.views import FILE_CSP
 from orders.forms import ConfirmForm, CounterForm, DeclineForm, DoneForm, ShipForm
+from orders.pdf import render_order_document
 from orders.services import handoffs, progress, routing
 from workshops.throttling import client_address
 
@@ -286,6 +287,23 @@ def link_drawing_page(
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_CSP
+    return response
+
+
+@link_route()
+def link_document(request: HttpRequest, link: CapabilityLink, version: int) -> HttpResponse:
+    """A version of the order's 発注書 (取適法 第4条): the same document a member supplier
+    downloads from its order page."""
+    documents = selectors.link_documents(link)
+    document = documents.get(version)
+    if document is None:
+        raise Http404("No such document.")
+    pdf = render_order_document(document, previous=documents.get(version - 1))
+    _log(request, link, LinkAction.DOCUMENT)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="order-{document.content["document_number"]}-v{version}.pdf"'
+    )
     return response
 
 

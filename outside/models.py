@@ -104,6 +104,7 @@ class LinkAction(models.TextChoices):
     DONE = "done", pgettext_lazy("link action", "Done")
     SHIP = "ship", pgettext_lazy("link action", "Shipped")
     DRAWING = "drawing", pgettext_lazy("link action", "Drawing opened")
+    DOCUMENT = "document", pgettext_lazy("link action", "Order document opened")
     JOIN = "join", pgettext_lazy("link action", "Joined shopnet")
 
 

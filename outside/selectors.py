@@ -18,6 +18,7 @@ from orders.models import (
     CounterStatus,
     HandOff,
     Order,
+    OrderDocument,
     OrderStatus,
     Step,
     StepStatus,
@@ -50,6 +51,7 @@ class LinkView:
     open_counter: Any
     revisions: list[DrawingRevision]
     drawings: DrawingAccess | None
+    documents: list[OrderDocument]
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -115,7 +117,14 @@ def link_view(link: CapabilityLink) -> LinkView:
         open_counter=order.counters.filter(status=CounterStatus.OPEN).first(),
         revisions=revisions,
         drawings=drawings,
+        documents=list(order.documents.only("pk", "order_id", "version", "issued_at", "reason")),
     )
+
+
+def link_documents(link: CapabilityLink) -> dict[int, OrderDocument]:
+    """The 発注書 versions of this link's own order (the 第4条 明示 the shop is owed), by
+    version."""
+    return {document.version: document for document in link.order.documents.all()}
 
 
 def link_step(link: CapabilityLink, step_uuid: UUID | str) -> Step:

@@ -57,5 +57,10 @@ urlpatterns = [
         link_views.link_drawing_page,
         name="outside_link_drawing",
     ),
+    path(
+        "l/<str:token>/<str:order_uuid>/documents/<int:version>.pdf",
+        link_views.link_document,
+        name="outside_link_document",
+    ),
     path("l/<str:token>/<str:order_uuid>/join/", link_views.link_join, name="outside_link_join"),
 ]

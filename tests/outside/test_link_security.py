@@ -5,8 +5,10 @@ writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
+import pypdf
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -80,6 +82,13 @@ ROUTES = {
     "drawing": (
         "get",
         lambda fx: f"{fx.order.uuid}/drawings/{fx.revision.uuid}/1/",
+        lambda fx: {},
+        None,
+        200,
+    ),
+    "document": (
+        "get",
+        lambda fx: f"{fx.order.uuid}/documents/1.pdf",
         lambda fx: {},
         None,
         200,
@@ -276,6 +285,23 @@ def test_the_link_page_takes_a_fixed_number_of_queries(outside, django_assert_nu
     # sees them: 6 the link user's roles, 7 the job's orders, 8 their steps, 9 the steps'
     # shops, 10 the live orders, 11 their drawing policies, 12 their chosen drawings, 13 the
     # orders' steps, 14 the drawings' steps, 15 open postings, 16 the shared current
-    # revisions; 17 the order's items, 18 an open counter-offer.
-    with django_assert_num_queries(18):
+    # revisions; 17 the order's items, 18 an open counter-offer, 19 the order's documents.
+    with django_assert_num_queries(19):
         assert client.get(f"/l/{outside.token}/").status_code == 200
+
+
+def test_the_link_hands_the_shop_its_order_document(outside):
+    """The 第4条 明示 is owed to the outside shop too: its link lists and serves the 発注書
+    issued with the request, and no version that does not exist."""
+    client = phone()
+    page = client.get(f"/l/{outside.token}/").content.decode()
+    assert f"/l/{outside.token}/{outside.order.uuid}/documents/1.pdf" in page
+    response = client.get(f"/l/{outside.token}/{outside.order.uuid}/documents/1.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "製造委託等をした日" in text
+    assert outside.order.buyer.name in text
+    missing = client.get(f"/l/{outside.token}/{outside.order.uuid}/documents/2.pdf")
+    assert missing.status_code == 404
