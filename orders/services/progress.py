@@ -68,7 +68,9 @@ def _locked_step(step: Step | int) -> tuple[Job, Step]:
     if pk not in graph:
         raise Step.DoesNotExist("No such step.")
     job._step_graph = graph
-    return job, graph.step(pk)
+    step = graph.step(pk)
+    step.job = job
+    return job, step
 
 
 def _tap(step: Step | int) -> tuple[Job, Step]:
