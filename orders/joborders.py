@@ -1,5 +1,5 @@
-"""The live orders of one job as one query reads them, for the recompute and the routing of
-events (orders/schedule.py, orders/broadcast.py)."""
+"""The orders of one job as one query reads them, for the recompute, the routing of events
+and the answer to a tap (orders/schedule.py, orders/broadcast.py, orders/access.py)."""
 
 from __future__ import annotations
 
@@ -87,13 +87,13 @@ class JobOrders:
 
 def keep_orders(job: Job) -> None:
     """The caller (holding `job` locked) changes no order of the job before its commit: the
-    job's live orders, once read, serve the rest of its transaction (`live_orders`)."""
+    job's orders, once read, serve the rest of its transaction (`live_orders`)."""
     job._keep_orders = True
 
 
 def live_orders(job: Job) -> JobOrders:
-    """The job's live orders: read here, or the ones already read in this transaction when
-    its service changes no order (`keep_orders`)."""
+    """The job's orders (`JobOrders`): read here, or the ones already read in this
+    transaction when its service changes no order (`keep_orders`)."""
     orders = getattr(job, "_orders", None)
     if orders is None:
         orders = JobOrders(job)
