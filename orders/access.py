@@ -23,6 +23,8 @@ from workshops.access import remember_roles
 from workshops.models import User
 from workshops.selectors import user_roles
 
+from .dag import StepGraph
+from .joborders import JobOrders
 from .models import (
     LIVE_ORDER_STATES,
     HandOff,
@@ -189,30 +191,88 @@ def step_access(access: JobAccess, step: Step) -> JobAccess:
     predecessors and orders, kept in `around`), not for the rest of the job. `access` need
     only know the user's shops and the job. Two queries (one for floor staff, who see no
     orders)."""
-    step_shops = {step.pk: step.workshop_id}
-    links = sorted(
-        StepLink.objects.filter(successor=step).values_list(
-            "predecessor__position",
-            "pk",
-            "predecessor_id",
-            "predecessor__workshop_id",
-            "predecessor__uuid",
+    links = [
+        (position, predecessor, shop, uuid)
+        for position, _pk, predecessor, shop, uuid in sorted(
+            StepLink.objects.filter(successor=step).values_list(
+                "predecessor__position",
+                "pk",
+                "predecessor_id",
+                "predecessor__workshop_id",
+                "predecessor__uuid",
+            )
         )
-    )
-    step_shops.update((predecessor, shop) for _p, _pk, predecessor, shop, _uuid in links)
-    orders: dict[int, Order] = {}
-    order_steps: dict[int, set[int]] = {}
+    ]
     # Only the hub's and the parties' managers see orders: floor staff are spared the query.
     covering = (
-        Order.steps.through.objects.filter(order__job_id=step.job_id, step_id__in=step_shops)
-        .select_related("order")
-        .order_by("order__requested_at", "pk")
-        if access.is_hub_manager or access.managed
-        else ()
+        [
+            (row.order, row.step_id)
+            for row in Order.steps.through.objects.filter(
+                order__job_id=step.job_id, step_id__in={step.pk, *(p for _, p, _, _ in links)}
+            )
+            .select_related("order")
+            .order_by("order__requested_at", "pk")
+        ]
+        if _sees_orders(access)
+        else []
     )
-    for row in covering:
-        orders.setdefault(row.order_id, row.order)
-        order_steps.setdefault(row.order_id, set()).add(row.step_id)
+    return _around(access, step, links, covering)
+
+
+def step_access_from(access: JobAccess, step: Step, graph: StepGraph, orders: JobOrders | None):
+    """`step_access` from what a step service read under the job's lock (the job's step graph
+    and its orders, `joborders.keep_orders`): the same answer, no query. `orders` may be None
+    for a user who sees no orders."""
+    predecessors = graph.predecessors(step.pk)  # in the order the links were made
+    links = sorted(
+        (graph.step(p).position, n, p, graph.step(p).workshop_id, graph.step(p).uuid)
+        for n, p in enumerate(predecessors)
+    )
+    links = [(position, p, shop, uuid) for position, _n, p, shop, uuid in links]
+    covering = []
+    if _sees_orders(access):
+        if orders is None:
+            raise ValueError("The orders are needed to answer for a manager.")
+        covering = orders.covering({step.pk, *predecessors})
+    return _around(access, step, links, covering)
+
+
+def step_access_after(access: JobAccess, step: Step) -> JobAccess:
+    """The access to answer a tap on `step` with: `access` itself when it already answers for
+    the step (the job's whole access, or the access around the step); else, for the access
+    `get_step_to_perform(narrow=False)` gave, narrowed from what the service read under the
+    job's lock and left on the step's job (no query), or read when it left nothing there (a
+    replayed request)."""
+    if access.around is not None or access.step_ids:
+        return access
+    job = step.job if Step.job.is_cached(step) else None
+    graph = getattr(job, "_step_graph", None)
+    orders = getattr(job, "_orders", None)
+    if graph is None or step.pk not in graph or (orders is None and _sees_orders(access)):
+        return step_access(access, step)
+    return step_access_from(access, graph.step(step.pk), graph, orders)
+
+
+def _sees_orders(access: JobAccess) -> bool:
+    return access.is_hub_manager or bool(access.managed)
+
+
+def _around(
+    access: JobAccess,
+    step: Step,
+    links: list[tuple[int, int, int, UUID]],
+    covering: list[tuple[Order, int]],
+) -> JobAccess:
+    """The access around `step`, from its links to what it waits for, in the order their
+    positions and links give (position, step, shop, public id), and the orders covering it
+    or those steps, in the order they were requested (order, step)."""
+    step_shops = {step.pk: step.workshop_id}
+    step_shops.update((predecessor, shop) for _p, predecessor, shop, _uuid in links)
+    found: dict[int, Order] = {}
+    order_steps: dict[int, set[int]] = {}
+    for order, step_id in covering:
+        found.setdefault(order.pk, order)
+        order_steps.setdefault(order.pk, set()).add(step_id)
     narrowed = JobAccess(
         job=access.job,
         user=access.user,
@@ -220,23 +280,27 @@ def step_access(access: JobAccess, step: Step) -> JobAccess:
         floor=access.floor,
         is_hub_manager=access.is_hub_manager,
     )
-    _see(narrowed, list(orders.values()), order_steps, step_shops)
+    _see(narrowed, list(found.values()), order_steps, step_shops)
     narrowed.around = StepAround(
         step_id=step.pk,
-        predecessors=[str(uuid) for _p, _pk, pk, _shop, uuid in links if pk in narrowed.step_ids],
+        predecessors=[str(uuid) for _p, pk, _shop, uuid in links if pk in narrowed.step_ids],
         orders=[str(o.uuid) for o in narrowed.orders if step.pk in order_steps.get(o.pk, ())],
     )
     return narrowed
 
 
-def get_step_to_perform(user: User, step_uuid: UUID | str) -> tuple[JobAccess, Step]:
+def get_step_to_perform(
+    user: User, step_uuid: UUID | str, *, narrow: bool = True
+) -> tuple[JobAccess, Step]:
     """A step for a floor tap (start, done, hold, resume), or 404.
 
     Its performer (a member of the shop doing it) and the hub's managers see it, and get the
     access around that step (`step_access`): four queries at most (the step with its job, the
     user's shops, the step's predecessors, the orders covering them) instead of the job's
-    whole access. Anyone else is answered by `get_step_by_uuid_for`, so a 404 exactly when
-    they may not see the step; the service then decides whether they may act."""
+    whole access. With `narrow=False`, two: the caller narrows the access itself, after the
+    service, from what the service read (`step_access_from`). Anyone else is answered by
+    `get_step_by_uuid_for`, so a 404 exactly when they may not see the step; the service then
+    decides whether they may act."""
     if not is_uuid(step_uuid):
         raise Http404("No such step.")
     try:
@@ -258,7 +322,7 @@ def get_step_to_perform(user: User, step_uuid: UUID | str) -> tuple[JobAccess, S
         floor=floor,
         is_hub_manager=step.job.owner_id in managed,
     )
-    return step_access(around, step), step
+    return (step_access(around, step) if narrow else around), step
 
 
 def get_job_for(user: User, job_uuid: UUID | str) -> JobAccess:

@@ -13,7 +13,7 @@ from typing import Any
 from core import realtime
 from core.realtime import job_group, workshop_group
 
-from .models import LIVE_ORDER_STATES, Order
+from .joborders import live_orders
 
 
 def event_payload(event) -> dict[str, Any]:
@@ -75,9 +75,8 @@ def _groups_for(event) -> list[str]:
         groups.append(workshop_group(str(event.step.workshop.uuid)))
         # The shops party to the orders for this step (a supplier that passed it on to a
         # sub-supplier follows its progress too).
-        for buyer, supplier in Order.objects.filter(
-            steps=event.step_id, status__in=LIVE_ORDER_STATES
-        ).values_list("buyer__uuid", "supplier__uuid"):
+        parties = live_orders(event.job).parties(event.step_id)
+        for buyer, supplier in parties:
             groups += [workshop_group(str(buyer)), workshop_group(str(supplier))]
     if event.handoff_id:
         groups.append(workshop_group(str(event.handoff.from_workshop.uuid)))

@@ -98,6 +98,30 @@ def locked_job(job: Job | int) -> Job:
     return Job.objects.select_related("owner").select_for_update(of=("self",)).get(pk=pk)
 
 
+def defer_seq(job: Job) -> None:
+    """The caller (holding `job` locked) writes the job's `last_seq` once, before its commit,
+    instead of once per event: it promises to call `write_seq` (or to save what
+    `unwritten_seq` hands it) after its last event. The step services do, in `recompute`,
+    merged with the projection's update of the job row when that moves."""
+    job._seq_deferred = True
+
+
+def unwritten_seq(job: Job) -> dict[str, int]:
+    """`{"last_seq": …}` when events were appended since the job's seq was last written (the
+    caller writes it with its own update of the job row, now), else `{}`."""
+    if not getattr(job, "_seq_unwritten", False):
+        return {}
+    job._seq_unwritten = False
+    return {"last_seq": job.last_seq}
+
+
+def write_seq(job: Job) -> None:
+    """Write the job's seq if an event was appended since it was last written."""
+    fields = unwritten_seq(job)
+    if fields:
+        Job.objects.filter(pk=job.pk).update(**fields)
+
+
 def append_event(
     job: Job,
     kind: str,
@@ -115,7 +139,10 @@ def append_event(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Events are appended inside the transaction that makes the change.")
     job.last_seq += 1
-    Job.objects.filter(pk=job.pk).update(last_seq=job.last_seq)
+    if getattr(job, "_seq_deferred", False):
+        job._seq_unwritten = True  # written once, before the commit (`unwritten_seq`)
+    else:
+        Job.objects.filter(pk=job.pk).update(last_seq=job.last_seq)
     event = ProgressEvent.objects.create(
         job=job,
         seq=job.last_seq,

@@ -17,13 +17,12 @@ from django.utils import timezone
 from workshops.calendar import Calendar
 
 from .dag import StepGraph
-from .events import locked_job
+from .events import locked_job, unwritten_seq
+from .joborders import live_orders
 from .models import (
     ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
     Job,
-    Order,
-    OrderStatus,
     Step,
     StepStatus,
 )
@@ -37,26 +36,10 @@ def end_of_day(day: dt.date) -> dt.datetime:
 def step_orders(job: Job) -> tuple[set[int], dict[int, dt.date], dict[int, set[int]]]:
     """(the steps a request is waiting on, the date each step is owed by its nearest order,
     each accepted order's steps where the order says the buyer supplies material), in one
-    query. A step with no order is owed on the job's due date."""
-    requested: set[int] = set()
-    step_due: dict[int, dt.date] = {}
-    supplied: dict[int, set[int]] = {}
-    for step_id, order_id, status, due, supply in (
-        Order.steps.through.objects.filter(
-            order__job_id=job.pk,
-            order__status__in=(OrderStatus.REQUESTED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED),
-        )
-        .values_list(
-            "step_id", "order_id", "order__status", "order__due_date", "order__material_supply"
-        )
-        .order_by("order__due_date")
-    ):
-        if status == OrderStatus.REQUESTED:
-            requested.add(step_id)
-        elif status == OrderStatus.ACCEPTED and supply:
-            supplied.setdefault(order_id, set()).add(step_id)
-        step_due.setdefault(step_id, due)
-    return requested, step_due, supplied
+    query, or none when the service already read them (`live_orders`). A step with no order
+    is owed on the job's due date."""
+    orders = live_orders(job)
+    return orders.requested, orders.step_due, orders.supplied
 
 
 def project_job(
@@ -128,7 +111,10 @@ def project_job(
     )
     if (job.projected_finish, job.late_risk) != (projected, job_late):
         job.projected_finish, job.late_risk = projected, job_late
-        Job.objects.filter(pk=job.pk).update(projected_finish=projected, late_risk=job_late)
+        # The job's seq, when the service defers it, rides on the same update.
+        Job.objects.filter(pk=job.pk).update(
+            projected_finish=projected, late_risk=job_late, **unwritten_seq(job)
+        )
 
 
 def reproject_workshop(workshop) -> int:

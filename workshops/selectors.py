@@ -69,8 +69,9 @@ def user_roles(user: User) -> tuple[set[int], set[int]]:
     if not user.is_authenticated:
         return set(), set()
     managed, floor = set(), set()
-    for workshop_id, role in Membership.objects.filter(user=user).values_list(
-        "workshop_id", "role"
+    # No order: the default one (by the shop's name) would join the shops for nothing.
+    for workshop_id, role in (
+        Membership.objects.filter(user=user).order_by().values_list("workshop_id", "role")
     ):
         (managed if role in MANAGING_ROLES else floor).add(workshop_id)
     return managed, floor

@@ -13,7 +13,8 @@ from workshops.models import User
 
 from .. import rollups
 from ..dag import StepGraph
-from ..events import append_event, locked_job
+from ..events import append_event, defer_seq, locked_job, write_seq
+from ..joborders import keep_orders
 from ..models import (
     ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
@@ -67,7 +68,19 @@ def _locked_step(step: Step | int) -> tuple[Job, Step]:
     if pk not in graph:
         raise Step.DoesNotExist("No such step.")
     job._step_graph = graph
-    return job, graph.step(pk)
+    step = graph.step(pk)
+    step.job = job
+    return job, step
+
+
+def _tap(step: Step | int) -> tuple[Job, Step]:
+    """`_locked_step` for a transition, which changes no order and ends in `recompute`: the
+    job's live orders are read once for the events' routing and the recompute, and the job's
+    seq is written once, by the recompute, however many events the transition appends."""
+    job, step = _locked_step(step)
+    keep_orders(job)
+    defer_seq(job)
+    return job, step
 
 
 def allows(action: str, step: Step) -> bool:
@@ -98,6 +111,8 @@ def recompute(job: Job, *, actor: User | None = None, graph: StepGraph | None = 
     _refresh_readiness(job, graph, requested=waiting, actor=actor)
     _refresh_job_status(job, graph, actor=actor)
     project_job(job, graph=graph, step_due=step_due)
+    # A seq the service deferred (`defer_seq`) and the projection did not carry.
+    write_seq(job)
 
 
 def _refresh_readiness(
@@ -151,7 +166,7 @@ def _performer_may(actor: User | None, step: Step) -> None:
 @idempotent("step.start", Step)
 @transaction.atomic
 def step_start(*, step: Step, actor: User | None) -> Step:
-    job, step = _locked_step(step)
+    job, step = _tap(step)
     _performer_may(actor, step)
     _check("start", step)
     step.status = S.IN_PROGRESS
@@ -170,7 +185,7 @@ def step_done(
 ) -> Step:
     """Mark a step done with how many parts came out good and how many were scrapped, and, for
     scrap, why (a `DefectCause` code)."""
-    job, step = _locked_step(step)
+    job, step = _tap(step)
     _performer_may(actor, step)
     _check("done", step)
     if good is None or scrap is None or int(good) < 0 or int(scrap) < 0:
@@ -217,7 +232,7 @@ def _parts_available(step: Step, graph: StepGraph | None = None) -> int:
 def step_hold(*, step: Step, actor: User | None, reason: str, note: str = "") -> Step:
     """Hold a step for `reason`, a `HoldReason` code, with an optional note in the holder's
     words. The event carries the code: each reader sees the label in their own language."""
-    job, step = _locked_step(step)
+    job, step = _tap(step)
     _performer_may(actor, step)
     _check("hold", step)
     reason = (reason or "").strip()
@@ -238,7 +253,7 @@ def step_hold(*, step: Step, actor: User | None, reason: str, note: str = "") ->
 @idempotent("step.resume", Step)
 @transaction.atomic
 def step_resume(*, step: Step, actor: User | None) -> Step:
-    job, step = _locked_step(step)
+    job, step = _tap(step)
     _performer_may(actor, step)
     _check("resume", step)
     # A step held before it started goes back to planned and is re-checked for readiness.
@@ -256,7 +271,7 @@ def step_resume(*, step: Step, actor: User | None) -> Step:
 @transaction.atomic
 def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
     """The hub cancels a step it no longer needs; its successors stop waiting for it."""
-    job, step = _locked_step(step)
+    job, step = _tap(step)
     require_member(actor, job.owner, manage=True)
     _check("cancel", step)
     if step.orders.filter(status__in=(OrderStatus.REQUESTED, OrderStatus.ACCEPTED)).exists():

@@ -23,7 +23,8 @@ from workshops.models import User, Workshop
 
 from .. import rollups
 from ..dag import StepGraph
-from ..events import append_event, locked_job
+from ..events import append_event, defer_seq, locked_job
+from ..joborders import keep_orders
 from ..models import ENDED_JOB_STATES, HandOff, Job, JobStatus, ProgressEvent, Step, StepStatus
 from .progress import recompute
 
@@ -124,6 +125,9 @@ def undoable_tap(*, user: User, workshop: Workshop, now=None) -> ProgressEvent |
 def step_undo(*, step: Step, actor: User | None) -> Step:
     """Put `step` back as it was before the actor's last tap on it (see the module's doc)."""
     job = locked_job(step.job_id)
+    # No order changes here, and the recompute ends it: orders read once, the seq written once.
+    keep_orders(job)
+    defer_seq(job)
     graph = StepGraph.load(job)
     if step.pk not in graph:
         raise Step.DoesNotExist("No such step.")

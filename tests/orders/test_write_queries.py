@@ -5,26 +5,26 @@ stands still during each test, so that the schedule moves only as far as the tap
 A hold by the turner's floor staff of the step in progress, in order:
 
  1      the token and its user
- 2–4    the access for that step: the step with its job, the user's shops, the steps it waits
-        for (floor staff see no orders: no query for them); what the answer shows beyond the
-        step's row (its visible predecessors and orders) comes from these reads
- 5–6    savepoint, the idempotency key claimed (in production: the transaction begins, and the
+ 2–3    who may tap the step: the step with its job, the user's shops (what the answer shows
+        beyond the step's row, its visible predecessors and orders, is narrowed after the
+        service from the graph and orders it read: `access.step_access_after`, no query)
+ 4–5    savepoint, the idempotency key claimed (in production: the transaction begins, and the
         key is one `INSERT … ON CONFLICT DO NOTHING`, no savepoint of its own)
- 7      the job locked, with its owner
- 8–9    the step graph: the job's steps with their shops and processes, the links
+ 6      the job locked, with its owner
+ 7–8    the step graph: the job's steps with their shops and processes, the links
         (the performer's membership is the one the access just read: no query)
- 10     the step written
- 11–12  the event: the job's seq, the event row
- 13     where the event goes: the shops party to the step's orders
- 14     the notifications' fan-out queued, in the same transaction (one task row; no
+ 9      the step written
+ 10     the event row (the job's seq is written once, at the end)
+ 11     where the event goes: the job's orders with their parties, read once for the routing,
+        the recompute (readiness, the orders' dates) and the answer (`joborders.JobOrders`)
+ 12     the notifications' fan-out queued, in the same transaction (one task row; no
         transaction of its own after the commit)
- 15     the recompute: the orders' requests and dates (readiness, status and schedule come from
-        the graph already read; the hold moves no projection, so nothing more is written)
- 16–17  the key's result, released (in production: the commit)
+ 13     the job's seq (the hold moves no projection: alone; else with the job's projection)
+ 14–15  the key's result, released (in production: the commit)
 
-A resume is the same. A done has five more: the two rollup rows (after the fan-out is queued),
-the hand-offs into the next step, which is at another shop (after the orders), and the
-projection the done moved: the steps' one bulk update, the job's own.
+A resume is the same. A done has four more: the two rollup rows (after the fan-out is queued),
+the hand-offs into the next step, which is at another shop, and the projection the done moved:
+the steps' one bulk update (the job's own update carries the seq).
 """
 
 from __future__ import annotations
@@ -38,14 +38,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from orders.access import JobAccess, step_access, step_access_from
+from orders.dag import StepGraph
+from orders.joborders import JobOrders
 from orders.models import Step
 from orders.services.progress import step_done, step_hold, step_start
+from orders.services.routing import order_decline, order_request
+from workshops.selectors import user_roles
 
-from .conftest import add
+from .conftest import add, terms
 
 pytestmark = pytest.mark.django_db
 
-QUERIES = {"hold": 17, "resume": 17, "done": 22}
+QUERIES = {"hold": 15, "resume": 15, "done": 19}
 
 # A Wednesday, 10:00 in Tokyo: inside every shop's working hours.
 STILL = dt.datetime(2027, 1, 13, 1, 0, tzinfo=dt.UTC)
@@ -143,3 +148,59 @@ def test_an_outsider_gets_a_404_and_a_non_performer_a_refusal(chain, routed_job)
     assert response.status_code == 400
     turn.refresh_from_db()
     assert turn.status == "in_progress"
+
+
+def test_the_access_around_a_step_from_the_services_reads_agrees_with_the_one_read_for_it(
+    chain, routed_job
+):
+    """The answer to a tap is narrowed from the step graph and the orders the service read
+    (`step_access_from`, no query): for every user and every step it agrees with the access
+    read for that step (`step_access`), a declined order (still shown to its parties, its
+    steps no longer) included."""
+    job, steps, _ = routed_job
+    # A last turning step, asked of the stranger (who turns too), who says no.
+    extra = add(job, chain, "L", 1, after=[steps["INS"]])
+    declined = order_request(
+        job=job, actor=chain.hub_owner, supplier=chain.stranger, steps=[extra], terms=terms()
+    )
+    order_decline(order=declined, actor=chain.stranger_owner, reason="busy")
+    graph = StepGraph.load(job)
+    orders = JobOrders(job)
+    users = [
+        chain.hub_owner,
+        chain.hub_floor,
+        chain.turner_owner,
+        chain.turner_floor,
+        chain.grinder_owner,
+        chain.grinder_floor,
+        chain.plater_owner,
+        chain.stranger_owner,
+    ]
+    compared = 0
+    for user in users:
+        managed, floor = user_roles(user)
+        who = JobAccess(
+            job=job,
+            user=user,
+            managed=managed,
+            floor=floor,
+            is_hub_manager=job.owner_id in managed,
+        )
+        for step in graph.steps.values():
+            read = step_access(who, step)
+            with CaptureQueriesContext(connection) as queries:
+                kept = step_access_from(who, step, graph, orders)
+            assert len(queries) == 0
+            assert kept.around == read.around, (user.username, step.process.code)
+            assert kept.step_ids == read.step_ids
+            assert [o.pk for o in kept.orders] == [o.pk for o in read.orders]
+            compared += 1
+    assert compared == len(users) * 6
+    # The declined order is the stranger's and the hub's to see, on the step it named.
+    hub = step_access_from(
+        JobAccess(job=job, user=None, managed={chain.hub.pk}, floor=set(), is_hub_manager=True),
+        graph.step(extra.pk),
+        graph,
+        orders,
+    )
+    assert str(declined.uuid) in hub.around.orders

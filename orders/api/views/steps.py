@@ -19,6 +19,7 @@ from ...access import (
     get_handoff_for,
     get_step_by_uuid_for,
     get_step_to_perform,
+    step_access_after,
 )
 from ...models import (
     Step,
@@ -60,9 +61,12 @@ class StepAction(APIView):
     service: Callable[..., Step]
 
     def post(self, request: Request, step_uuid) -> Response:
-        access, step = get_step_to_perform(request.user, step_uuid)
+        # Who may see the step; what the answer shows around it (its visible predecessors
+        # and orders) comes after the service, from the step graph and orders it read.
+        access, step = get_step_to_perform(request.user, step_uuid, narrow=False)
         values = self.parse(request)
         result = _call(self.service, request, step=step, **values)
+        access = step_access_after(access, result)
         if getattr(result, "_replayed", False):
             return _respond(result, _step_response(access, result))
         # The step as the service left it, its schedule included: no need to read it again.
