@@ -246,7 +246,9 @@ def payment_confirm(*, payment: Payment, actor: User | None) -> Payment:
         return _statement_payment_confirm(payment=payment, actor=actor)
     job = locked_job(Order.objects.values_list("job_id", flat=True).get(pk=payment.order_id))
     payment = (
-        Payment.objects.select_for_update()
+        # Only the payment's row: its order is a nullable join now (a statement's payment has
+        # none), and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+        Payment.objects.select_for_update(of=("self",))
         .select_related("order__supplier", "order__buyer")
         .get(pk=payment.pk)
     )
