@@ -69,11 +69,11 @@ def test_rollups_agree_with_plain_sql_aggregates(scenario):
     assert totals["delivered"] == delivered.count() > 0
     assert totals["joint"] == Job.objects.filter(joint_at__isnull=False).count() > 0
     # Every order ever accepted: accepted or delivered now, or cancelled since (a job ended
-    # with its suppliers' agreement); acceptance is what issued its order document.
-    accepted = Order.objects.filter(documents__isnull=False).distinct().count()
+    # with its suppliers' agreement); acceptance is what recorded its 注文請書.
+    accepted = Order.objects.filter(acceptances__isnull=False).distinct().count()
     assert accepted == (
         Order.objects.filter(Q(status="accepted") | Q(status="delivered")).count()
-        + Order.objects.filter(status="cancelled", documents__isnull=False).distinct().count()
+        + Order.objects.filter(status="cancelled", acceptances__isnull=False).distinct().count()
     )
     assert totals["accepted"] == accepted
     assert PairDayStat.objects.aggregate(n=Sum("orders"))["n"] == accepted
