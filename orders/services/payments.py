@@ -90,6 +90,42 @@ def payment_problems(
     return problems
 
 
+def _payment_create(
+    against: dict[str, Any],
+    *,
+    due: dt.date,
+    total: Decimal,
+    already: Decimal,
+    actor: User | None,
+    paid_on: dt.date,
+    amount: Any,
+    means: str,
+    note: str,
+) -> tuple[Payment, dict[str, Any]]:
+    """The payment row against an order or a statement (`against`), flagged late after `due`
+    and short when it leaves `total` unpaid, and its log entry; (payment, the logged data)."""
+    amount = Decimal(str(amount))
+    payment = Payment.objects.create(
+        **against,
+        paid_on=paid_on,
+        amount=amount,
+        means=means,
+        note=(note or "").strip()[:NOTE_LENGTH],
+        late=paid_on > due,
+        short=already + amount < total,
+        recorded_by=actor,
+    )
+    data = {
+        "paid_on": paid_on.isoformat(),
+        "amount": int(amount),
+        "means": means,
+        "late": payment.late,
+        "short": payment.short,
+    }
+    PaymentLog.objects.create(payment=payment, actor=actor, action="payment.recorded", data=data)
+    return payment, data
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -126,28 +162,16 @@ def payment_record(
     )
     if problems:
         raise Refused(problems, code=problems.code)
-    amount = Decimal(str(amount))
-    payment = Payment.objects.create(
-        order=order,
+    payment, _data = _payment_create(
+        {"order": order},
+        due=order.payment_due_date,
+        total=order.total,
+        already=already,
+        actor=actor,
         paid_on=paid_on,
         amount=amount,
         means=means,
-        note=(note or "").strip()[:NOTE_LENGTH],
-        late=paid_on > order.payment_due_date,
-        short=already + amount < order.total,
-        recorded_by=actor,
-    )
-    PaymentLog.objects.create(
-        payment=payment,
-        actor=actor,
-        action="payment.recorded",
-        data={
-            "paid_on": paid_on.isoformat(),
-            "amount": int(amount),
-            "means": means,
-            "late": payment.late,
-            "short": payment.short,
-        },
+        note=note,
     )
     append_event(
         job,
@@ -199,25 +223,17 @@ def statement_payment_record(
     )
     if problems:
         raise Refused(problems, code=problems.code)
-    amount = Decimal(str(amount))
-    payment = Payment.objects.create(
-        statement=statement,
+    payment, data = _payment_create(
+        {"statement": statement},
+        due=statement.due_date,
+        total=statement.total,
+        already=already,
+        actor=actor,
         paid_on=paid_on,
         amount=amount,
         means=means,
-        note=(note or "").strip()[:NOTE_LENGTH],
-        late=paid_on > statement.due_date,
-        short=already + amount < statement.total,
-        recorded_by=actor,
+        note=note,
     )
-    data = {
-        "paid_on": paid_on.isoformat(),
-        "amount": int(amount),
-        "means": means,
-        "late": payment.late,
-        "short": payment.short,
-    }
-    PaymentLog.objects.create(payment=payment, actor=actor, action="payment.recorded", data=data)
     statement_log(
         statement,
         actor,
