@@ -66,6 +66,28 @@ FONT_LICENSE_FILE = "IPA_Font_License_Agreement_v1.0.txt"
 _font_lock = threading.Lock()
 
 
+def a4_document(
+    buffer, *, title: str, author: str, side_margin: float = 16 * mm
+) -> SimpleDocTemplate:
+    """An A4 page set up for a Japanese business document: shopnet as its creator and the
+    embedded Japanese font from the first page (otherwise every page starts in Helvetica,
+    a font the reader must supply)."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=side_margin,
+        rightMargin=side_margin,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author=author,
+        creator="shopnet",
+        lang="ja-JP",
+        initialFontName=register_japanese_font(),
+        initialFontSize=9.5,
+    )
+
+
 def fonts_dir() -> Path:
     """Where the bundled fonts and their licences live (`shopnet/fonts/`)."""
     return Path(settings.BASE_DIR) / "shopnet" / "fonts"

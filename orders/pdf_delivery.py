@@ -17,14 +17,13 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from workshops.models import Workshop
 
 from .models import HandOff
-from .pdf import ja_date, paragraph_style, printable, register_japanese_font, yen
+from .pdf import a4_document, ja_date, paragraph_style, printable, register_japanese_font, yen
 from .statements import delivered_before, price_of_units, tax_of
 
 GRID = colors.HexColor("#9a9a9a")
@@ -78,19 +77,11 @@ def render_delivery_note(handoff: HandOff, *, show_prices: bool) -> bytes:
     shipped = timezone.localtime(handoff.shipped_at).date()
     note_number = handoff.uuid.hex[:10].upper()
     buffer = BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
         title=f"納品書 {note_number}",
         author=handoff.from_workshop.name,
-        creator="shopnet",
-        lang="ja-JP",
-        initialFontName=font,
-        initialFontSize=9.5,
+        side_margin=16 * mm,
     )
     width = doc.width
     meta = [

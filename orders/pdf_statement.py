@@ -15,12 +15,11 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from .models import PurchaseStatement, StatementStatus
-from .pdf import ja_date, paragraph_style, register_japanese_font, yen
+from .pdf import a4_document, ja_date, paragraph_style, register_japanese_font, yen
 from .pdf_delivery import order_number, para, party_lines
 
 GRID = colors.HexColor("#9a9a9a")
@@ -70,19 +69,11 @@ def render_statement(statement: PurchaseStatement) -> bytes:
     parties = statement.parties or {}
     supplier, buyer = parties.get("supplier") or {}, parties.get("buyer") or {}
     buffer = BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=14 * mm,
-        rightMargin=14 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
         title=f"仕入明細書 {statement.number}（第{statement.version}版）",
         author=buyer.get("name", ""),
-        creator="shopnet",
-        lang="ja-JP",
-        initialFontName=font,
-        initialFontSize=9.5,
+        side_margin=14 * mm,
     )
     width = doc.width
     meta = [
