@@ -19,6 +19,7 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from core.prepared import Prepared
 from workshops.access import remember_roles
 from workshops.models import User
 from workshops.selectors import user_roles
@@ -289,6 +290,14 @@ def _around(
     return narrowed
 
 
+# A floor tap's first read (compiled once: core/prepared.py).
+STEP_TO_PERFORM = Prepared(
+    lambda uuid: Step.objects.select_related("job", "part").filter(uuid=uuid)[:1],
+    UUID,
+    name="step to perform",
+)
+
+
 def get_step_to_perform(
     user: User, step_uuid: UUID | str, *, narrow: bool = True
 ) -> tuple[JobAccess, Step]:
@@ -303,12 +312,12 @@ def get_step_to_perform(
     decides whether they may act."""
     if not is_uuid(step_uuid):
         raise Http404("No such step.")
-    try:
-        # The service reads the step again under the job's lock: the job is all it needs here
-        # (and the answer names the step's part).
-        step = Step.objects.select_related("job", "part").get(uuid=step_uuid)
-    except Step.DoesNotExist:
-        raise Http404("No such step.") from None
+    # The service reads the step again under the job's lock: the job is all it needs here
+    # (and the answer names the step's part).
+    found = STEP_TO_PERFORM(step_uuid)
+    if not found:
+        raise Http404("No such step.")
+    step = found[0]
     managed, floor = user_roles(user)
     # The service checks the performer's membership again: it is the one just read.
     remember_roles(user, managed, floor)

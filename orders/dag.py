@@ -12,7 +12,32 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from core.prepared import Prepared
+
 from .models import FINISHED_STEP_STATES, HandOff, HandOffStatus, Job, Step, StepLink, StepStatus
+
+
+def _steps(steps: QuerySet[Step] | None, job_id: int, related: Iterable[str]) -> QuerySet[Step]:
+    return (
+        (Step.objects.all() if steps is None else steps)
+        .filter(job_id=job_id)
+        .select_related(*related)
+        .order_by("position", "pk")
+    )
+
+
+JOB_STEPS = Prepared(
+    lambda job_id: _steps(None, job_id, ("workshop", "process")), int, name="job steps"
+)
+JOB_LINKS = Prepared(
+    lambda job_id: (
+        StepLink.objects.filter(successor__job_id=job_id)
+        .order_by("pk")
+        .values_list("predecessor_id", "successor_id")
+    ),
+    int,
+    name="job links",
+)
 
 
 class StepGraph:
@@ -42,18 +67,10 @@ class StepGraph:
     ) -> StepGraph:
         """The job's steps (with `related` joined; from `steps` when the caller needs them
         annotated) and links: two queries."""
-        steps = (
-            (Step.objects.all() if steps is None else steps)
-            .filter(job_id=job.pk)
-            .select_related(*related)
-            .order_by("position", "pk")
-        )
-        links = (
-            StepLink.objects.filter(successor__job_id=job.pk)
-            .order_by("pk")
-            .values_list("predecessor_id", "successor_id")
-        )
-        return cls(job, list(steps), list(links))
+        if steps is None and tuple(related) == ("workshop", "process"):
+            # The floor tap's graph (compiled once: core/prepared.py).
+            return cls(job, JOB_STEPS(job.pk), JOB_LINKS(job.pk))
+        return cls(job, list(_steps(steps, job.pk, related)), JOB_LINKS(job.pk))
 
     def __contains__(self, pk: int) -> bool:
         return pk in self.steps

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.prepared import Prepared
 from workshops.models import User, Workshop
 
 from . import broadcast
@@ -95,7 +96,17 @@ def locked_job(job: Job | int) -> Job:
     takes this lock first, so seq numbers are handed out one at a time without gaps. The owner
     comes with it (every event is sent to the owner's floor board), and is not locked."""
     pk = job.pk if isinstance(job, Job) else job
-    return Job.objects.select_related("owner").select_for_update(of=("self",)).get(pk=pk)
+    found = LOCKED_JOB(pk)
+    if not found:
+        raise Job.DoesNotExist("No such job.")
+    return found[0]
+
+
+LOCKED_JOB = Prepared(
+    lambda pk: Job.objects.select_related("owner").select_for_update(of=("self",)).filter(pk=pk),
+    int,
+    name="locked job",
+)
 
 
 def defer_seq(job: Job) -> None:

@@ -5,7 +5,33 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.prepared import Prepared
+
 from .models import LIVE_ORDER_STATES, Job, Order, OrderStatus
+
+# Compiled once: core/prepared.py.
+JOB_ORDERS = Prepared(
+    lambda job_id: (
+        Order.steps.through.objects.filter(order__job_id=job_id)
+        .values_list(
+            "id",
+            "step_id",
+            "order_id",
+            "order__uuid",
+            "order__status",
+            "order__requested_at",
+            "order__due_date",
+            "order__material_supply",
+            "order__buyer_id",
+            "order__supplier_id",
+            "order__buyer__uuid",
+            "order__supplier__uuid",
+        )
+        .order_by("order__due_date", "order_id", "id")
+    ),
+    int,
+    name="job orders",
+)
 
 
 class JobOrders:
@@ -25,24 +51,7 @@ class JobOrders:
         # step → [(requested_at, row id, order)]: every order, live or not.
         self._covering: dict[int, list[tuple[dt.datetime, int, Order]]] = {}
         orders: dict[int, Order] = {}
-        for row in (
-            Order.steps.through.objects.filter(order__job_id=job.pk)
-            .values_list(
-                "id",
-                "step_id",
-                "order_id",
-                "order__uuid",
-                "order__status",
-                "order__requested_at",
-                "order__due_date",
-                "order__material_supply",
-                "order__buyer_id",
-                "order__supplier_id",
-                "order__buyer__uuid",
-                "order__supplier__uuid",
-            )
-            .order_by("order__due_date", "order_id", "id")
-        ):
+        for row in JOB_ORDERS(job.pk):
             row_id, step_id, order_id, uuid, status, requested_at, due, supply = row[:8]
             buyer_id, supplier_id, buyer, supplier = row[8:]
             order = orders.get(order_id)

@@ -15,6 +15,8 @@ from django.db.models.functions import Cast, Sqrt
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.prepared import Prepared
+
 from .models import (
     MANAGING_ROLES,
     ApiToken,
@@ -64,15 +66,22 @@ def managed_workshop_ids(user: User) -> set[int]:
     return set(Membership.objects.managed_by(user).values_list("workshop_id", flat=True))
 
 
+# No order: the default one (by the shop's name) would join the shops for nothing.
+USER_ROLES = Prepared(
+    lambda user_id: (
+        Membership.objects.filter(user_id=user_id).order_by().values_list("workshop_id", "role")
+    ),
+    int,
+    name="user roles",
+)
+
+
 def user_roles(user: User) -> tuple[set[int], set[int]]:
     """(shops the user manages, shops where the user is floor staff), in one query."""
     if not user.is_authenticated:
         return set(), set()
     managed, floor = set(), set()
-    # No order: the default one (by the shop's name) would join the shops for nothing.
-    for workshop_id, role in (
-        Membership.objects.filter(user=user).order_by().values_list("workshop_id", "role")
-    ):
+    for workshop_id, role in USER_ROLES(user.pk):
         (managed if role in MANAGING_ROLES else floor).add(workshop_id)
     return managed, floor
 

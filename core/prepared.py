@@ -1,0 +1,209 @@
+"""Hot-path SELECTs: compiled by the ORM once per database, then run with new parameters.
+
+Django compiles a QuerySet to SQL every time it is evaluated: the joins, select_related's
+columns, the ordering and the converters are worked out again for each request. For the few
+statements every floor tap makes (the step with its job, the user's shops, the job's lock, its
+steps and links, its orders, the API token), that compile was a quarter of the request's
+Python (docs/BENCHMARKS.md, "Writes, fourth pass").
+
+A `Prepared` query is an ordinary QuerySet, written by a function of its parameters. Its first
+run on a database builds it with marker values, lets the ORM compile it, and notes where each
+marker landed among the statement's parameters; every later run binds the new values there and
+reads the rows through a compiler of the same query: the same converters, the same model
+instances, select_related's objects included, and the same query in `connection.queries`.
+
+What a builder may do is narrow on purpose:
+- it is a pure function of its parameters (no clock, no settings read per call): anything else
+  it puts in the statement is fixed at the first run;
+- each parameter is an int, a UUID or a str, used at least once, and only where the statement
+  takes it as it is (`=`, `<`, a fixed list for `IN`; not `LIKE`, `icontains` or a value
+  computed from it);
+- the QuerySet yields model instances or `values_list` tuples.
+A builder that breaks the last two is refused at its first run (`ImproperlyConfigured`);
+tests/core/test_prepared.py runs every prepared query of the project against its ORM twin.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.transaction import TransactionManagementError
+
+Kind = type[int] | type[uuid.UUID] | type[str]
+
+# Every Prepared, so that tests can run each against its ORM twin.
+REGISTRY: list[Prepared] = []
+
+
+def _marker(kind: Kind) -> Any:
+    if kind is int:
+        # Far from any id, count or constant a builder would write.
+        return -(2**62) - secrets.randbelow(2**40)
+    if kind is uuid.UUID:
+        return uuid.uuid4()
+    if kind is str:
+        return "prepared-marker-" + secrets.token_hex(12)
+    raise ImproperlyConfigured(f"A prepared query's parameter is an int, UUID or str, not {kind}.")
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _binders(kind: Kind, marker: Any) -> list[tuple[Any, Callable[[Any], Any]]]:
+    """The forms `marker` may take among the compiled parameters, each with how a value of
+    the same kind takes that form."""
+    if kind is uuid.UUID:
+        # A native uuid column takes the UUID (PostgreSQL); SQLite's char(32) takes its hex.
+        return [
+            (marker, _as_uuid),
+            (marker.hex, lambda value: _as_uuid(value).hex),
+            (str(marker), lambda value: str(_as_uuid(value))),
+        ]
+    if kind is int:
+        return [(marker, int)]
+    return [(marker, str)]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    query: Any  # the compiled Query: each run makes a compiler of it on this thread's connection
+    alias: str
+    sql: str
+    slots: tuple[tuple[int, Any, Callable[[Any], Any] | None], ...]  # (arg, constant, binder)
+    select: Any
+    klass_info: Any
+    annotation_col_map: Any
+    col_count: int
+    trim: bool
+    for_update: bool
+    iterable: type
+
+
+class Prepared:
+    """A SELECT compiled once per database (see the module's docstring).
+
+    `Prepared(lambda pk: Job.objects.filter(pk=pk), int)(42)` returns the list the QuerySet
+    would: model instances, or tuples (`values_list`), or values (`flat=True`)."""
+
+    def __init__(self, build: Callable[..., QuerySet], *kinds: Kind, name: str = "") -> None:
+        self.build = build
+        self.kinds = kinds
+        self.name = name or getattr(build, "__qualname__", "prepared")
+        self._plan: _Plan | None = None
+        REGISTRY.append(self)
+
+    def __repr__(self) -> str:
+        return f"<Prepared {self.name}>"
+
+    def queryset(self, *args: Any) -> QuerySet:
+        """The ORM's own QuerySet for these values (for tests and for reading the code)."""
+        return self.build(*args)
+
+    def __call__(self, *args: Any) -> list[Any]:
+        if len(args) != len(self.kinds):
+            raise TypeError(f"{self.name} takes {len(self.kinds)} parameters, not {len(args)}.")
+        plan = self._plan or self._prepare()
+        alias = plan.alias
+        connection = connections[alias]
+        if (
+            plan.for_update
+            and connection.features.has_select_for_update
+            and connection.get_autocommit()
+        ):
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        params = [
+            constant if binder is None else binder(args[index])
+            for index, constant, binder in plan.slots
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        if plan.trim:
+            rows = [row[: plan.col_count] for row in rows]
+        compiler = plan.query.get_compiler(using=alias)
+        compiler.select = plan.select
+        compiler.klass_info = plan.klass_info
+        compiler.annotation_col_map = plan.annotation_col_map
+        compiler.col_count = plan.col_count
+        rows = compiler.results_iter(results=[rows], tuple_expected=True)
+        if plan.iterable is ValuesListIterable:
+            return list(rows)
+        if plan.iterable is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        return self._instances(plan, alias, rows)
+
+    def _instances(self, plan: _Plan, alias: str, rows) -> list[Model]:
+        # What ModelIterable does with a compiled query's rows.
+        klass_info, select = plan.klass_info, plan.select
+        model_cls = klass_info["model"]
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        init_list = [f[0].target.attname for f in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+        found = []
+        for row in rows:
+            obj = model_cls.from_db(alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for attr, position in (plan.annotation_col_map or {}).items():
+                setattr(obj, attr, row[position])
+            found.append(obj)
+        return found
+
+    def _prepare(self) -> _Plan:
+        markers = [_marker(kind) for kind in self.kinds]
+        queryset = self.build(*markers)
+        iterable = queryset._iterable_class
+        if iterable not in (ModelIterable, ValuesListIterable, FlatValuesListIterable):
+            raise ImproperlyConfigured(f"{self.name}: only model rows or values_list are prepared.")
+        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise ImproperlyConfigured(f"{self.name}: prefetches are not prepared.")
+        alias = queryset.db
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        binders = [_binders(kind, marker) for kind, marker in zip(self.kinds, markers, strict=True)]
+        slots = []
+        used = set()
+        for param in params:
+            slot = (0, param, None)
+            for index, forms in enumerate(binders):
+                for form, binder in forms:
+                    if type(param) is type(form) and param == form:
+                        slot = (index, None, binder)
+                        used.add(index)
+            slots.append(slot)
+        if len(used) != len(self.kinds):
+            raise ImproperlyConfigured(
+                f"{self.name}: a parameter does not reach the statement unchanged."
+            )
+        plan = _Plan(
+            query=queryset.query,
+            alias=alias,
+            sql=sql,
+            slots=tuple(slots),
+            select=compiler.select,
+            klass_info=compiler.klass_info,
+            annotation_col_map=compiler.annotation_col_map,
+            col_count=compiler.col_count,
+            trim=compiler.has_extra_select,
+            for_update=bool(queryset.query.select_for_update),
+            iterable=iterable,
+        )
+        self._plan = plan
+        return plan
