@@ -18,6 +18,7 @@ without catching anything. `settings.REST_FRAMEWORK["EXCEPTION_HANDLER"]` points
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -144,3 +145,20 @@ def _throttled(exc: exceptions.Throttled) -> exceptions.Throttled:
     )
     replacement.wait = exc.wait  # Retry-After
     return replacement
+
+
+class FieldsBuiltOnce:
+    """For a ModelSerializer: its fields are worked out from the model once per class, and each
+    instance gets a deep copy (what DRF does with declared fields), instead of reading the
+    model's fields and building every serializer field again for each object answered. An
+    answer about one step spent 0.8 ms on that (docs/BENCHMARKS.md, "Writes, fourth pass").
+    Only for serializers whose fields depend on nothing but their class (no `get_fields`
+    looking at the context)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)

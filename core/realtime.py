@@ -14,12 +14,16 @@ may see the event (internal keys; never forwarded).
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import logging
+import os
+import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -95,24 +99,27 @@ def unread_changed(counts: dict[str, int]) -> None:
 
 
 def _send(groups: list[str], message: dict[str, Any]) -> None:
-    """Publish one message to these groups, in one trip through the event loop. A group that
-    cannot be reached is logged and skipped: the state change is already committed, and pages
-    repair what they missed from the event log."""
+    """Publish one message to these groups. A group that cannot be reached is logged and
+    skipped: the state change is already committed, and pages repair what they missed from the
+    event log.
+
+    In a request that the server runs on a thread beside its event loop (every view under
+    daphne), the message is handed to that loop's outbox and the request goes on without
+    waiting for Redis; the outbox publishes in the order messages were handed to it. Elsewhere
+    (the worker, commands, tests without a loop) the publish is made before this returns."""
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _server_loop()
+    if loop is not None:
+        try:
+            loop.call_soon_threadsafe(_outbox(loop).put, groups, message)
+            return
+        except RuntimeError:  # the loop closed in between: publish here instead
+            pass
 
     async def publish() -> None:
-        for group in groups:
-            try:
-                await layer.group_send(group, message)
-            except Exception:
-                logger.warning(
-                    "Could not publish %s to %s",
-                    message.get("event", {}).get("kind", message["type"]),
-                    group,
-                    exc_info=True,
-                )
+        await _publish(layer, groups, message)
 
     try:
         asyncio.get_running_loop()
@@ -123,3 +130,86 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
     # notebook): async_to_sync will not block that loop, so the publish gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:
         pool.submit(async_to_sync(publish)).result()
+
+
+async def _publish(layer, groups: list[str], message: dict[str, Any]) -> None:
+    for group in groups:
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.warning(
+                "Could not publish %s to %s",
+                message.get("event", {}).get("kind", message["type"]),
+                group,
+                exc_info=True,
+            )
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop whose server called this thread's sync code (asgiref notes it
+    in the thread for `async_to_sync`), or None: no loop, or this thread runs one itself."""
+    threadlocal = SyncToAsync.threadlocal
+    loop = getattr(threadlocal, "main_event_loop", None)
+    if loop is None or getattr(threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    if loop.is_closed() or not loop.is_running():
+        return None
+    try:
+        if asyncio.get_running_loop() is loop:
+            return None  # on the loop's own thread: nothing to hand over
+    except RuntimeError:
+        pass
+    return loop
+
+
+# At most this many messages wait in a process's outbox: past it (Redis unreachable for long
+# under a stream of changes) the oldest are dropped, as a failed publish is, and logged.
+OUTBOX_LIMIT = 10_000
+
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = (
+    weakref.WeakKeyDictionary()
+)
+_outboxes_lock = threading.Lock()
+
+
+def _outbox(loop: asyncio.AbstractEventLoop) -> _Outbox:
+    with _outboxes_lock:
+        outbox = _outboxes.get(loop)
+        if outbox is None:
+            outbox = _outboxes[loop] = _Outbox(loop)
+        return outbox
+
+
+class _Outbox:
+    """Messages handed over by request threads, published one after the other by one task on
+    the loop (so in the order their transactions committed), which ends when none is left."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: collections.deque[tuple[list[str], dict[str, Any]]] = collections.deque()
+        self.task: asyncio.Task | None = None
+
+    def put(self, groups: list[str], message: dict[str, Any]) -> None:  # on the loop
+        if len(self.pending) >= OUTBOX_LIMIT:
+            dropped = self.pending.popleft()[1]
+            logger.warning(
+                "Outbox full: dropped %s",
+                dropped.get("event", {}).get("kind", dropped["type"]),
+            )
+        self.pending.append((groups, message))
+        if self.task is None:
+            self.task = self.loop.create_task(self.drain())
+
+    async def drain(self) -> None:
+        try:
+            layer = get_channel_layer()
+            while self.pending:
+                groups, message = self.pending.popleft()
+                await _publish(layer, groups, message)
+        finally:
+            self.task = None
+
+    async def flushed(self) -> None:
+        """Wait until every message handed over so far is published (tests, shutdown)."""
+        while self.task is not None:
+            await asyncio.shield(self.task)

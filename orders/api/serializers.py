@@ -10,6 +10,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from core.api import FieldsBuiltOnce
+
 from ..models import (
     END_REASONS,
     HOLD_NOTE_LENGTH,
@@ -54,7 +56,7 @@ class JobRefSerializer(serializers.Serializer):
     drawing_number = serializers.CharField()
 
 
-class PartSerializer(serializers.ModelSerializer):
+class PartSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """部品: one kind of part the job makes, with its own drawing, material and quantity."""
 
     id = serializers.UUIDField(source="uuid")
@@ -76,7 +78,7 @@ class StepInputSerializer(serializers.Serializer):
     per_unit = serializers.IntegerField()
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """The job header: a row of the job list and the `job` of the job detail."""
 
     id = serializers.UUIDField(source="uuid")
@@ -127,7 +129,7 @@ class JobSerializer(serializers.ModelSerializer):
         return data
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid")
     process = serializers.CharField(source="process.code", help_text="Process code.")
     process_name = serializers.CharField(source="process.name")
@@ -258,7 +260,7 @@ class OrderItemSerializer(serializers.Serializer):
     )
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid")
     job = JobRefSerializer()
     status = serializers.ChoiceField(choices=OrderStatus.choices)
@@ -357,7 +359,7 @@ class OrderSerializer(serializers.ModelSerializer):
         return data
 
 
-class HandOffSerializer(serializers.ModelSerializer):
+class HandOffSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid")
     kind = serializers.ChoiceField(
         choices=HandOffKind.choices,

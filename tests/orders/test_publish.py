@@ -64,3 +64,72 @@ def test_a_group_that_cannot_be_reached_is_logged_and_the_others_still_get_the_m
     assert [r.getMessage() for r in caplog.records] == [
         "Could not publish board.update to job.publish-down"
     ]
+
+
+def test_a_request_thread_hands_the_publish_to_the_server_loop_without_waiting(monkeypatch):
+    """Under daphne a view runs on a thread beside the event loop: the publish is the loop's
+    to make, after the view has gone on. Here Redis is held up until the view has returned."""
+    from asgiref.sync import sync_to_async
+
+    layer = get_channel_layer()
+    real_group_send = layer.group_send
+
+    async def main():
+        redis_answers = asyncio.Event()
+        published = []
+
+        async def slow_group_send(group, message):
+            await redis_answers.wait()
+            published.append(message["seq"])
+            await real_group_send(group, message)
+
+        monkeypatch.setattr(layer, "group_send", slow_group_send)
+        (channel,) = await _listen(layer, ["job.publish-handed"])
+
+        def view():  # what a request's thread does after its commit
+            for seq in (1, 2, 3):
+                realtime._send(["job.publish-handed"], {"type": "job.event", "seq": seq})
+            return list(published)
+
+        # (A view that waited for Redis would never return: give up after 5 s.)
+        seen_by_the_view = await asyncio.wait_for(sync_to_async(view)(), timeout=5)
+        redis_answers.set()
+        received = [(await _received(layer, channel))["seq"] for _ in range(3)]
+        return seen_by_the_view, received
+
+    seen_by_the_view, received = asyncio.run(main())
+    assert seen_by_the_view == []  # the view did not wait for Redis
+    assert received == [1, 2, 3]  # and the loop published in the order they were handed over
+
+
+def test_an_outbox_past_its_limit_drops_the_oldest_and_says_so(monkeypatch, caplog):
+    from asgiref.sync import sync_to_async
+
+    monkeypatch.setattr(realtime, "OUTBOX_LIMIT", 2)
+    layer = get_channel_layer()
+    real_group_send = layer.group_send
+
+    async def main():
+        redis_answers = asyncio.Event()
+
+        async def slow_group_send(group, message):
+            await redis_answers.wait()
+            await real_group_send(group, message)
+
+        monkeypatch.setattr(layer, "group_send", slow_group_send)
+        (channel,) = await _listen(layer, ["job.publish-full"])
+
+        def view():
+            for seq in (1, 2, 3, 4):
+                realtime._send(["job.publish-full"], {"type": "job.event", "seq": seq})
+
+        with caplog.at_level(logging.WARNING, logger=realtime.logger.name):
+            await sync_to_async(view)()
+            await asyncio.sleep(0)  # the loop takes the hand-overs
+            redis_answers.set()
+            received = [(await _received(layer, channel))["seq"] for _ in range(2)]
+        return received
+
+    # Four handed over before the loop could publish one: the two oldest went.
+    assert asyncio.run(main()) == [3, 4]
+    assert [r.getMessage() for r in caplog.records] == ["Outbox full: dropped job.event"] * 2

@@ -104,3 +104,52 @@ def test_a_cache_outage_lets_requests_through(chain, routed_job, monkeypatch):
     client = token_client(chain.hub_owner)
     for _ in range(4):
         assert client.get("/api/v1/workshops/").status_code == 200
+
+
+needs_redis = pytest.mark.skipif(
+    not __import__("django.conf").conf.settings.REDIS_URL, reason="the cache is not Redis"
+)
+
+
+@needs_redis
+def test_in_redis_a_request_costs_one_round_trip_and_gets_retry_after(chain, monkeypatch):
+    import redis
+
+    calls = []
+    real = redis.Redis.execute_command
+
+    def counted(client, *args, **kwargs):
+        calls.append(args[0])
+        return real(client, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    client = token_client(chain.hub_owner)
+    before = len(calls)
+    assert client.get("/api/v1/workshops/").status_code == 200
+    assert calls[before:] in (["EVALSHA"], ["EVALSHA", "EVAL"])  # EVAL: the script's first run
+    assert client.get("/api/v1/workshops/").status_code == 200
+    response = client.get("/api/v1/workshops/")
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+@needs_redis
+def test_in_redis_requests_at_once_cannot_share_the_last_place(chain):
+    """DRF's own throttle reads the history, then writes it: two requests at once could both
+    take the last place. The script checks and counts in one step."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rest_framework.test import APIRequestFactory
+
+    from shopnet.throttles import APIScopeThrottle
+
+    request = APIRequestFactory().get("/api/v1/workshops/")
+    request.user = chain.hub_owner
+    request.resolver_match = type("Match", (), {"url_name": "api_workshops"})()
+
+    def ask(_n):
+        return APIScopeThrottle().allow_request(request, None)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(ask, range(40)))
+    assert answers.count(True) == 2
