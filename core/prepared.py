@@ -78,6 +78,18 @@ def _binders(kind: Kind, marker: Any) -> list[tuple[Any, Callable[[Any], Any]]]:
     return [(marker, str)]
 
 
+def _converted(rows, converters, connection):
+    """What the compiler's `apply_converters` does to the rows, as tuples."""
+    for row in rows:
+        values = list(row)
+        for position, (functions, expression) in converters:
+            value = values[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            values[position] = value
+        yield tuple(values)
+
+
 @dataclass(frozen=True)
 class _Plan:
     query: Any  # the compiled Query: each run makes a compiler of it on this thread's connection
@@ -136,12 +148,16 @@ class Prepared:
             rows = cursor.fetchall()
         if plan.trim:
             rows = [row[: plan.col_count] for row in rows]
-        compiler = plan.query.get_compiler(using=alias)
-        compiler.select = plan.select
-        compiler.klass_info = plan.klass_info
-        compiler.annotation_col_map = plan.annotation_col_map
-        compiler.col_count = plan.col_count
-        rows = compiler.results_iter(results=[rows], tuple_expected=True)
+        # The connection's own converters for the columns (its backend's functions), worked
+        # out once and kept on the connection, so that they go when it goes.
+        kept = connection.__dict__.setdefault("_prepared_converters", {})
+        converters = kept.get(self)
+        if converters is None:
+            compiler = plan.query.get_compiler(using=alias)
+            columns = [selected[0] for selected in plan.select[: plan.col_count]]
+            converters = kept[self] = list(compiler.get_converters(columns).items())
+        if converters:
+            rows = _converted(rows, converters, connection)
         if plan.iterable is ValuesListIterable:
             return list(rows)
         if plan.iterable is FlatValuesListIterable:

@@ -24,7 +24,7 @@ A hold by the turner's floor staff of the step in progress, in order:
 
 A resume is the same. A done has four more: the two rollup rows (after the fan-out is queued),
 the hand-offs into the next step, which is at another shop, and the projection the done moved:
-the steps' one bulk update (the job's own update carries the seq).
+the steps' one update (the job's own update carries the seq).
 """
 
 from __future__ import annotations
