@@ -103,6 +103,10 @@ class _Plan:
     trim: bool
     for_update: bool
     iterable: type
+    # The columns' converters (the fields' and the backend's): a function of the database's
+    # backend and settings, not of the connection, which each call passes them anew. Under
+    # daphne every request has a thread, and so a connection object, of its own.
+    converters: list
 
 
 class Prepared:
@@ -148,16 +152,8 @@ class Prepared:
             rows = cursor.fetchall()
         if plan.trim:
             rows = [row[: plan.col_count] for row in rows]
-        # The connection's own converters for the columns (its backend's functions), worked
-        # out once and kept on the connection, so that they go when it goes.
-        kept = connection.__dict__.setdefault("_prepared_converters", {})
-        converters = kept.get(self)
-        if converters is None:
-            compiler = plan.query.get_compiler(using=alias)
-            columns = [selected[0] for selected in plan.select[: plan.col_count]]
-            converters = kept[self] = list(compiler.get_converters(columns).items())
-        if converters:
-            rows = _converted(rows, converters, connection)
+        if plan.converters:
+            rows = _converted(rows, plan.converters, connection)
         if plan.iterable is ValuesListIterable:
             return list(rows)
         if plan.iterable is FlatValuesListIterable:
@@ -220,6 +216,11 @@ class Prepared:
             trim=compiler.has_extra_select,
             for_update=bool(queryset.query.select_for_update),
             iterable=iterable,
+            converters=list(
+                compiler.get_converters(
+                    [c[0] for c in compiler.select[: compiler.col_count]]
+                ).items()
+            ),
         )
         self._plan = plan
         return plan
