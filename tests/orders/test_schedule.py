@@ -361,3 +361,36 @@ def test_a_calendar_change_moves_the_projections_of_the_shops_live_jobs(chain):
     assert moved > finish
     assert timezone.localdate(moved) > timezone.localdate() + dt.timedelta(days=20)
     assert local(refreshed(job).projected_finish) == local(moved)
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_projection_is_written_as_each_step_has_it_none_included(routed_job, count):
+    """`write_projection`: one UPDATE for one step, one UPDATE … FROM (VALUES …) for several,
+    on PostgreSQL and SQLite alike; a column of NULLs only, and steps left out, included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.schedule import write_projection
+
+    job, steps, _ = routed_job
+    before = {
+        s.pk: (s.projected_start, s.projected_finish, s.late_risk)
+        for s in Step.objects.filter(job=job)
+    }
+    moved = list(Step.objects.filter(job=job).order_by("position")[:count])
+    base = timezone.make_aware(dt.datetime(2027, 2, 1, 9, 30, 15, 123456))
+    for index, step in enumerate(moved):
+        step.projected_start = None
+        step.projected_finish = base + dt.timedelta(hours=index) if index % 2 == 0 else None
+        step.late_risk = index % 2 == 0
+    with CaptureQueriesContext(connection) as ran:
+        write_projection(moved)
+    assert len(ran.captured_queries) == 1
+    after = {
+        s.pk: (s.projected_start, s.projected_finish, s.late_risk)
+        for s in Step.objects.filter(job=job)
+    }
+    for step in moved:
+        assert after[step.pk] == (step.projected_start, step.projected_finish, step.late_risk)
+    untouched = set(before) - {s.pk for s in moved}
+    assert untouched and all(after[pk] == before[pk] for pk in untouched)
