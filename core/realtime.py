@@ -20,12 +20,13 @@ import logging
 import os
 import threading
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import close_old_connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -145,9 +146,43 @@ async def _publish(layer, groups: list[str], message: dict[str, Any]) -> None:
             )
 
 
+def after_answer(work: Callable[[], None]) -> None:
+    """Run `work`, an after-commit side effect the request's answer does not wait for (the
+    district dashboards' doorbell, say), once the request has handed it over.
+
+    Under daphne it runs on the process's one after-answer thread, in the order handed over,
+    and what it publishes goes through the server loop's outbox as a request's would; a
+    failure is logged. Elsewhere (the worker, commands, tests) it runs at once, here."""
+    loop = _server_loop()
+    if loop is None:
+        work()
+        return
+    _after_answer.submit(_run_after_answer, loop, work)
+
+
+_after_answer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="after-answer")
+_after_answer_local = threading.local()
+
+
+def _run_after_answer(loop: asyncio.AbstractEventLoop, work: Callable[[], None]) -> None:
+    _after_answer_local.loop = loop
+    try:
+        work()
+    except Exception:
+        logger.exception("After-answer work failed")
+    finally:
+        _after_answer_local.loop = None
+        # As at the end of a request: a connection past its age or broken is let go.
+        close_old_connections()
+
+
 def _server_loop() -> asyncio.AbstractEventLoop | None:
     """The running event loop whose server called this thread's sync code (asgiref notes it
-    in the thread for `async_to_sync`), or None: no loop, or this thread runs one itself."""
+    in the thread for `async_to_sync`; `after_answer` in its own thread), or None: no loop, or
+    this thread runs one itself."""
+    handed = getattr(_after_answer_local, "loop", None)
+    if handed is not None and handed.is_running():
+        return handed
     threadlocal = SyncToAsync.threadlocal
     loop = getattr(threadlocal, "main_event_loop", None)
     if loop is None or getattr(threadlocal, "main_event_loop_pid", None) != os.getpid():

@@ -389,7 +389,8 @@ def district_stats_changed(workshop_ids) -> None:
     about a job, an order or a single workshop ever rides on the layer."""
     ids = sorted({int(pk) for pk in workshop_ids if pk is not None})
     if ids:
-        transaction.on_commit(lambda: _district_doorbell(ids))
+        # The answer to the change does not wait for it (a query and two trips to Redis).
+        transaction.on_commit(lambda: realtime.after_answer(lambda: _district_doorbell(ids)))
 
 
 def _district_doorbell(workshop_ids: list[int]) -> None:

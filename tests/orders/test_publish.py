@@ -103,8 +103,6 @@ def test_a_request_thread_hands_the_publish_to_the_server_loop_without_waiting(m
 
 
 def test_an_outbox_past_its_limit_drops_the_oldest_and_says_so(monkeypatch, caplog):
-    from asgiref.sync import sync_to_async
-
     monkeypatch.setattr(realtime, "OUTBOX_LIMIT", 2)
     layer = get_channel_layer()
     real_group_send = layer.group_send
@@ -118,18 +116,54 @@ def test_an_outbox_past_its_limit_drops_the_oldest_and_says_so(monkeypatch, capl
 
         monkeypatch.setattr(layer, "group_send", slow_group_send)
         (channel,) = await _listen(layer, ["job.publish-full"])
-
-        def view():
-            for seq in (1, 2, 3, 4):
-                realtime._send(["job.publish-full"], {"type": "job.event", "seq": seq})
-
+        outbox = realtime._outbox(asyncio.get_running_loop())
         with caplog.at_level(logging.WARNING, logger=realtime.logger.name):
-            await sync_to_async(view)()
-            await asyncio.sleep(0)  # the loop takes the hand-overs
+            # Four hand-overs taken by the loop before its outbox could publish one.
+            for seq in (1, 2, 3, 4):
+                outbox.put(["job.publish-full"], {"type": "job.event", "seq": seq})
             redis_answers.set()
             received = [(await _received(layer, channel))["seq"] for _ in range(2)]
+            await outbox.flushed()
         return received
 
-    # Four handed over before the loop could publish one: the two oldest went.
-    assert asyncio.run(main()) == [3, 4]
+    assert asyncio.run(main()) == [3, 4]  # the two oldest went
     assert [r.getMessage() for r in caplog.records] == ["Outbox full: dropped job.event"] * 2
+
+
+def test_after_answer_work_runs_once_the_view_has_returned_and_publishes_through_the_loop():
+    """The district doorbell's kind of work (orders/rollups.py): after the commit, not waited
+    for by the answer; what it publishes reaches the layer as a request's message does."""
+    import threading
+
+    from asgiref.sync import sync_to_async
+
+    layer = get_channel_layer()
+    view_returned = threading.Event()
+    ran_on = []
+
+    def work():
+        assert view_returned.wait(timeout=5)
+        ran_on.append(threading.current_thread().name)
+        realtime.send_now(["district.after-answer"], {"type": "district.update", "seq": 1})
+
+    async def main():
+        (channel,) = await _listen(layer, ["district.after-answer"])
+
+        def view():
+            realtime.after_answer(work)
+            return list(ran_on)
+
+        seen_by_the_view = await asyncio.wait_for(sync_to_async(view)(), timeout=5)
+        view_returned.set()
+        return seen_by_the_view, await _received(layer, channel)
+
+    seen_by_the_view, received = asyncio.run(main())
+    assert seen_by_the_view == []
+    assert received == {"type": "district.update", "seq": 1}
+    assert ran_on and ran_on[0].startswith("after-answer")
+
+
+def test_after_answer_work_outside_a_server_runs_at_once():
+    ran = []
+    realtime.after_answer(lambda: ran.append(1))
+    assert ran == [1]
