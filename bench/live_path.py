@@ -422,12 +422,9 @@ def writes(shop: Cluster, rounds: int, pg: PostgresCounters) -> dict[str, float]
     }
 
 
-def done_writes(shop: Cluster, rounds: int, length: int = 5) -> tuple[list[float], list[float]]:
-    """`done` is a step's last tap, so it is measured on jobs of the bench's own: the hub posts
-    jobs of `length` steps in a line (the size of the pinned query tests' job), at its own
-    shop, through the API; each step is started (not timed), then a healthz and the step's done
-    are timed, and the done makes the next step ready. Returns (healthz, done) round trips in
-    seconds, `rounds` of each."""
+def line_steps(shop: Cluster, count: int, length: int = 5) -> list[str]:
+    """`count` steps to finish one after the other: the hub posts jobs of `length` steps in a
+    line (the size of the pinned query tests' job), at its own shop, through the API."""
     demo = next(
         s
         for s in shop.request("GET", f"/api/v1/jobs/{shop.job}/steps/").json()
@@ -435,7 +432,7 @@ def done_writes(shop: Cluster, rounds: int, length: int = 5) -> tuple[list[float
     )
     due = (dt.date.today() + dt.timedelta(days=60)).isoformat()
     steps: list[str] = []
-    while len(steps) < rounds:
+    while len(steps) < count:
         job = shop.request(
             "POST",
             "/api/v1/jobs/",
@@ -459,19 +456,35 @@ def done_writes(shop: Cluster, rounds: int, length: int = 5) -> tuple[list[float
                 raise RuntimeError(f"step: {step}")
             after = [step.json()["id"]]
             steps.append(after[0])
+    return steps[:count]
+
+
+def start(shop: Cluster, step: str) -> None:
+    started = shop.request("POST", f"/api/v1/steps/{step}/start/", {})
+    if started.status != 200:
+        raise RuntimeError(f"start: {started}")
+
+
+def done(shop: Cluster, step: str):
+    response = shop.request("POST", f"/api/v1/steps/{step}/done/", {"good": 10})
+    if response.status != 200:
+        raise RuntimeError(f"done: {response}")
+    return response
+
+
+def done_writes(shop: Cluster, rounds: int) -> tuple[list[float], list[float]]:
+    """`done` is a step's last tap, so it is measured on steps of the bench's own
+    (`line_steps`): each is started (not timed), then a healthz and its done are timed; the
+    done makes the next step ready. Returns (healthz, done) round trips in seconds."""
     health, dones = [], []
-    for step in steps[:rounds]:
-        started = shop.request("POST", f"/api/v1/steps/{step}/start/", {})
-        if started.status != 200:
-            raise RuntimeError(f"start: {started}")
+    for step in line_steps(shop, rounds):
+        start(shop, step)
         t0 = time.perf_counter()
         shop.request("GET", "/healthz", token=None)
         health.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        response = shop.request("POST", f"/api/v1/steps/{step}/done/", {"good": 10})
+        done(shop, step)
         dones.append(time.perf_counter() - t0)
-        if response.status != 200:
-            raise RuntimeError(f"done: {response}")
     return health, dones
 
 

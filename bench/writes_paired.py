@@ -4,6 +4,9 @@ interleaved: for comparing a change to the write path on a shared machine.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python \
         bench/writes_paired.py --base ../base-checkout --rounds 80
 
+`--action done` times a done instead, on steps each side adds for it (`live_path.line_steps`:
+jobs of five steps in a line at the hub's shop), each started untimed first.
+
 `live_path.py`'s writes figure is a median of 40 on one cluster; run after run on a loaded
 machine it swings by 2x either way, more than a change to the write path moves it. Here each
 checkout gets its own cluster (throwaway database, private Redis, one daphne: what
@@ -26,6 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tests.integration.cluster as cluster_module
+from bench.live_path import done, line_steps
+from bench.live_path import start as start_step
 from bench.ws_fanout import load, machine
 from tests.integration.cluster import EVENT_KIND, TOGGLE, Cluster
 
@@ -42,7 +47,9 @@ def start(repo: Path) -> Cluster:
     here = cluster_module.REPO
     cluster_module.REPO = repo
     try:
-        shop = Cluster(daphnes=1)
+        # A done round adds, starts and finishes steps: more than a user's 120 writes a
+        # minute. The throttle still counts each; its limit is only out of reach.
+        shop = Cluster(daphnes=1, extra_env={"API_THROTTLE_WRITES": "100000/min"})
         shop.__enter__()
     finally:
         cluster_module.REPO = here
@@ -53,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=Path, required=True, help="the other checkout")
     parser.add_argument("--rounds", type=int, default=80)
+    parser.add_argument("--action", choices=["hold", "done"], default="hold")
     args = parser.parse_args()
     at_start = load()
     sides = {"base": start(args.base.resolve())}
@@ -63,6 +71,8 @@ def main() -> None:
             for _ in range(5):  # warm up both paths
                 shop.request("GET", "/healthz", token=None)
             state[name] = {"status": shop.step_status(), "health": [], "tap": [], "cpu": [0.0, 0.0]}
+            if args.action == "done":
+                state[name]["steps"] = line_steps(shop, args.rounds)
         for index in range(args.rounds):
             order = ("base", "this") if index % 2 == 0 else ("this", "base")
             for name in order:
@@ -72,6 +82,14 @@ def main() -> None:
                 shop.request("GET", "/healthz", token=None)
                 s["health"].append(time.perf_counter() - t0)
                 s["cpu"][0] += cpu_seconds(pid) - c0
+                if args.action == "done":
+                    step = s["steps"][index]
+                    start_step(shop, step)
+                    c0, t0 = cpu_seconds(pid), time.perf_counter()
+                    done(shop, step)
+                    s["tap"].append(time.perf_counter() - t0)
+                    s["cpu"][1] += cpu_seconds(pid) - c0
+                    continue
                 action = TOGGLE[s["status"]]
                 c0, t0 = cpu_seconds(pid), time.perf_counter()
                 response = shop.transition(action)
@@ -83,8 +101,9 @@ def main() -> None:
         print(f"Machine: {machine()}")
         print(f"Load average at start: {at_start}, at end: {load()}; {args.rounds} rounds")
         print()
+        tapped = "done" if args.action == "done" else "hold/resume"
         print(
-            "| checkout | healthz p50 ms | hold/resume p50 ms | ratio "
+            f"| checkout | healthz p50 ms | {tapped} p50 ms | ratio "
             "| CPU ms per healthz | per tap |"
         )
         print("|---|---:|---:|---:|---:|---:|")

@@ -372,7 +372,7 @@ def test_the_projection_is_written_as_each_step_has_it_none_included(routed_job,
 
     from orders.schedule import write_projection
 
-    job, steps, _ = routed_job
+    job, _steps, _ = routed_job
     before = {
         s.pk: (s.projected_start, s.projected_finish, s.late_risk)
         for s in Step.objects.filter(job=job)
