@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db import connections, router
+from django.db.models import NOT_PROVIDED, Model, QuerySet, signals
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -224,3 +224,113 @@ class Prepared:
         )
         self._plan = plan
         return plan
+
+
+# --- writes: the same idea for the few rows every tap writes ---------------------------------
+#
+# `Model.save(update_fields=…)`, `QuerySet.update(…)` and `Model.objects.create(…)` build their
+# statement anew each time too. These write what they would, with the statement written once
+# per model, columns and database, and each value prepared by its own field for the database
+# at hand (`get_db_prep_save`, after the field's `pre_save`, as `save` does). A model that has
+# pre_save or post_save receivers is saved by the ORM instead, so no receiver is skipped.
+
+_statements: dict[tuple, str] = {}
+
+
+def _has_receivers(model: type[Model]) -> bool:
+    """Whether the ORM must save this model: receivers to run, or columns the database
+    fills itself (a generated column, a database default)."""
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        return True
+    return any(
+        getattr(f, "generated", False) or f.db_default is not NOT_PROVIDED
+        for f in model._meta.concrete_fields
+    )
+
+
+def _connection_for(model: type[Model]):
+    return connections[router.db_for_write(model)]
+
+
+def save_fields(obj: Model, names: Sequence[str]) -> None:
+    """`obj.save(update_fields=names)` for an existing row, in one prepared UPDATE."""
+    model = type(obj)
+    if _has_receivers(model):
+        obj.save(update_fields=list(names))
+        return
+    connection = _connection_for(model)
+    opts = model._meta
+    fields = [opts.get_field(name) for name in names]
+    key = ("update", model, tuple(names), connection.vendor)
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        sql = _statements[key] = (
+            f"UPDATE {quote(opts.db_table)} SET {columns} WHERE {quote(opts.pk.column)} = %s"
+        )
+    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, opts.pk.get_db_prep_value(obj.pk, connection)])
+        if cursor.rowcount != 1:
+            raise model.DoesNotExist(f"No {opts.object_name} {obj.pk} to update.")
+
+
+def insert(obj: Model) -> Model:
+    """`obj.save()` for a new row (`Model.objects.create`), in one prepared INSERT that
+    returns the new primary key."""
+    model = type(obj)
+    connection = _connection_for(model)
+    if _has_receivers(model) or not connection.features.can_return_columns_from_insert:
+        obj.save(force_insert=True)
+        return obj
+    opts = model._meta
+    fields = [f for f in opts.concrete_fields if f is not opts.pk or obj.pk is not None]
+    key = ("insert", model, tuple(f.attname for f in fields), connection.vendor)
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        sql = _statements[key] = (
+            f"INSERT INTO {quote(opts.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(opts.pk.column)}"
+        )
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        (pk,) = cursor.fetchone()
+    obj.pk = opts.pk.to_python(pk)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+def add_to(model: type[Model], keys: dict[str, Any], amounts: dict[str, int]) -> None:
+    """Add `amounts` to the counters of the row that `keys` name (its unique key), creating the
+    row with them when it is the first: one `INSERT … ON CONFLICT (keys) DO UPDATE`, which
+    PostgreSQL and SQLite both read. Two first writers at once cannot both insert: the second
+    waits on the unique index, then adds."""
+    connection = _connection_for(model)
+    if _has_receivers(model):
+        raise ImproperlyConfigured(f"{model.__name__}: counters with receivers are not prepared.")
+    opts = model._meta
+    row = model(**keys, **amounts)
+    fields = [f for f in opts.concrete_fields if f is not opts.pk]
+    key = ("add", model, tuple(keys), tuple(amounts), connection.vendor)
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(opts.db_table)
+        columns = ", ".join(quote(f.column) for f in fields)
+        target = ", ".join(quote(opts.get_field(name).column) for name in keys)
+        adds = ", ".join(
+            f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}"
+            for c in (opts.get_field(name).column for name in amounts)
+        )
+        sql = _statements[key] = (
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({target}) DO UPDATE SET {adds}"
+        )
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)

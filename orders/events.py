@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.prepared import Prepared
+from core.prepared import Prepared, insert
 from workshops.models import User, Workshop
 
 from . import broadcast
@@ -154,16 +154,18 @@ def append_event(
         job._seq_unwritten = True  # written once, before the commit (`unwritten_seq`)
     else:
         Job.objects.filter(pk=job.pk).update(last_seq=job.last_seq)
-    event = ProgressEvent.objects.create(
-        job=job,
-        seq=job.last_seq,
-        kind=kind,
-        actor=actor,
-        workshop=workshop,
-        step=step,
-        order=order,
-        handoff=handoff,
-        data=data,
+    event = insert(
+        ProgressEvent(
+            job=job,
+            seq=job.last_seq,
+            kind=kind,
+            actor=actor,
+            workshop=workshop,
+            step=step,
+            order=order,
+            handoff=handoff,
+            data=data,
+        )
     )
     broadcast.publish_on_commit(event)
     for subscriber in _subscribers:

@@ -15,11 +15,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
 from core import realtime
+from core.prepared import add_to, insert
 from workshops.models import District
 
 from .models import (
@@ -49,19 +50,12 @@ def seconds_between(start: dt.datetime, end: dt.datetime) -> int:
 
 
 def _bump(model: type[Model], keys: dict[str, Any], **amounts: int) -> None:
-    """Add `amounts` to the rollup row named by `keys`, creating it when it is the first."""
+    """Add `amounts` to the rollup row named by `keys`, creating it when it is the first: one
+    statement (`core.prepared.add_to`); a concurrent first writer of the same row waits on the
+    unique index, then adds."""
     amounts = {name: value for name, value in amounts.items() if value}
-    if not amounts:
-        return
-    changes = {name: F(name) + value for name, value in amounts.items()}
-    if model.objects.filter(**keys).update(**changes):
-        return
-    try:
-        # A concurrent first writer of the same row waits on the unique index, then lands here.
-        with transaction.atomic():
-            model.objects.create(**keys, **amounts)
-    except IntegrityError:
-        model.objects.filter(**keys).update(**changes)
+    if amounts:
+        add_to(model, keys, amounts)
 
 
 # --- hooks (one call each, from the services) --------------------------------------------------
@@ -93,13 +87,15 @@ def step_done(step: Step) -> None:
         scrap_qty=step.scrap_qty or 0,
     )
     if step.started_at is not None:
-        LeadTime.objects.create(
-            kind=LeadTime.Kind.STEP,
-            object_id=step.pk,
-            day=day_of(step.finished_at),
-            workshop_id=step.workshop_id,
-            process_id=step.process_id,
-            seconds=seconds_between(step.started_at, step.finished_at),
+        insert(
+            LeadTime(
+                kind=LeadTime.Kind.STEP,
+                object_id=step.pk,
+                day=day_of(step.finished_at),
+                workshop_id=step.workshop_id,
+                process_id=step.process_id,
+                seconds=seconds_between(step.started_at, step.finished_at),
+            )
         )
     district_stats_changed([step.workshop_id])
 

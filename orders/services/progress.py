@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.prepared import save_fields
 from core.services import Refused, idempotent
 from workshops.access import require_member
 from workshops.models import User
@@ -171,7 +172,7 @@ def step_start(*, step: Step, actor: User | None) -> Step:
     _check("start", step)
     step.status = S.IN_PROGRESS
     step.started_at = timezone.now()
-    step.save(update_fields=["status", "started_at"])
+    save_fields(step, ["status", "started_at"])
     append_event(job, "step.started", actor=actor, workshop=step.workshop, step=step)
     rollups.step_started(step)
     recompute(job, actor=actor)
@@ -206,7 +207,7 @@ def step_done(
     step.status = S.DONE
     step.good_qty, step.scrap_qty, step.scrap_cause = good, scrap, scrap_cause
     step.finished_at = timezone.now()
-    step.save(update_fields=["status", "good_qty", "scrap_qty", "scrap_cause", "finished_at"])
+    save_fields(step, ["status", "good_qty", "scrap_qty", "scrap_cause", "finished_at"])
     append_event(
         job,
         "step.done",
@@ -244,7 +245,7 @@ def step_hold(*, step: Step, actor: User | None, reason: str, note: str = "") ->
     step.status = S.ON_HOLD
     step.hold_reason = reason
     step.hold_note = (note or "").strip()[:HOLD_NOTE_LENGTH]
-    step.save(update_fields=["status", "held_from", "hold_reason", "hold_note"])
+    save_fields(step, ["status", "held_from", "hold_reason", "hold_note"])
     append_event(job, "step.held", actor=actor, workshop=step.workshop, step=step, reason=reason)
     recompute(job, actor=actor)
     return step
@@ -261,7 +262,7 @@ def step_resume(*, step: Step, actor: User | None) -> Step:
     step.held_from = ""
     step.hold_reason = ""
     step.hold_note = ""
-    step.save(update_fields=["status", "held_from", "hold_reason", "hold_note"])
+    save_fields(step, ["status", "held_from", "hold_reason", "hold_note"])
     append_event(job, "step.resumed", actor=actor, workshop=step.workshop, step=step)
     recompute(job, actor=actor)
     return step
@@ -281,7 +282,7 @@ def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
         )
     step.status = S.CANCELLED
     step.finished_at = timezone.now()
-    step.save(update_fields=["status", "finished_at"])
+    save_fields(step, ["status", "finished_at"])
     append_event(job, "step.cancelled", actor=actor, workshop=job.owner, step=step, reason=reason)
     recompute(job, actor=actor)
     return step
