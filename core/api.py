@@ -161,4 +161,16 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()
             cls._fields_built_once = built
-        return copy.deepcopy(built)
+        return {name: _fresh(field) for name, field in built.items()}
+
+
+def _fresh(field: serializers.Field) -> serializers.Field:
+    """A new, unbound field made as `field` was: what DRF's `Field.__deepcopy__` does, without
+    deep-copying arguments that a field only reads (choices, help texts, querysets, the
+    validators DRF itself passes on as they are). An argument that is itself a field (a list's
+    child) is copied deeply, as DRF would."""
+    if any(
+        isinstance(value, serializers.Field) for value in (*field._args, *field._kwargs.values())
+    ):
+        return copy.deepcopy(field)
+    return field.__class__(*field._args, **field._kwargs)
