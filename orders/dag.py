@@ -46,6 +46,9 @@ class StepGraph:
     def __init__(self, job: Job, steps: Iterable[Step], links: Iterable[tuple[int, int]]) -> None:
         self.job = job
         self.steps: dict[int, Step] = {s.pk: s for s in steps}
+        # Steps whose status the recompute changed in memory and has yet to write: the
+        # projection's update writes them (orders/schedule.py `project_job`).
+        self.status_moved: set[int] = set()
         # A link whose ends are not both steps of this job cannot be saved through the services;
         # should bad data hold one, it is left out rather than break every reader.
         self.links: list[tuple[int, int]] = [

@@ -101,7 +101,12 @@ def project_job(
         if (step.projected_start, step.projected_finish, step.late_risk) != values:
             step.projected_start, step.projected_finish, step.late_risk = values
             changed.append(step)
-    write_projection(changed)
+    # Steps the recompute made ready are written with the projection, status and all.
+    moved = graph.status_moved
+    written = {s.pk for s in changed}
+    changed += [s for s in steps if s.pk in moved and s.pk not in written]
+    write_projection(changed, status=bool(moved))
+    graph.status_moved = set()
 
     projected = max(finish.values(), default=None)
     job_late = bool(at_risk) or (
@@ -120,8 +125,9 @@ def project_job(
 PROJECTION = ("projected_start", "projected_finish", "late_risk")
 
 
-def write_projection(steps: list[Step]) -> None:
-    """Write these steps' projected start, finish and risk, in one statement.
+def write_projection(steps: list[Step], *, status: bool = False) -> None:
+    """Write these steps' projected start, finish and risk (and with `status`, their status),
+    in one statement.
 
     bulk_update would write them with a CASE per column and row, which the ORM takes
     milliseconds to build for the few rows a done moves (docs/BENCHMARKS.md, "Writes, fourth
@@ -130,15 +136,16 @@ def write_projection(steps: list[Step]) -> None:
     themselves for the database at hand."""
     if not steps:
         return
+    names = (*PROJECTION, "status") if status else PROJECTION
     if len(steps) == 1:
         (step,) = steps
-        Step.objects.filter(pk=step.pk).update(**{name: getattr(step, name) for name in PROJECTION})
+        Step.objects.filter(pk=step.pk).update(**{name: getattr(step, name) for name in names})
         return
     connection = connections[router.db_for_write(Step)]
     if connection.vendor not in ("postgresql", "sqlite"):
-        Step.objects.bulk_update(steps, list(PROJECTION))
+        Step.objects.bulk_update(steps, list(names))
         return
-    fields = [Step._meta.get_field(name) for name in PROJECTION]
+    fields = [Step._meta.get_field(name) for name in names]
     params: list = []
     for step in steps:
         params.append(step.pk)
@@ -151,7 +158,7 @@ def write_projection(steps: list[Step]) -> None:
         if connection.vendor == "postgresql":  # a column of NULLs only would be text
             value = f"CAST({value} AS {field.db_type(connection)})"
         columns.append(f"{quote(field.column)} = {value}")
-    rows = ", ".join(["(%s, %s, %s, %s)"] * len(steps))
+    rows = ", ".join(["(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"] * len(steps))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {', '.join(columns)} FROM (VALUES {rows}) AS v "

@@ -124,7 +124,8 @@ def _refresh_readiness(
     ready = graph.ready_ids(requested=requested)
     if not ready:
         return
-    Step.objects.filter(pk__in=ready).update(status=S.READY)
+    # Written with the projection, which `recompute` writes next (one statement for both).
+    graph.status_moved |= ready
     for step in graph.steps.values():  # in position order
         if step.pk in ready:
             step.status = S.READY

@@ -394,3 +394,25 @@ def test_the_projection_is_written_as_each_step_has_it_none_included(routed_job,
         assert after[step.pk] == (step.projected_start, step.projected_finish, step.late_risk)
     untouched = set(before) - {s.pk for s in moved}
     assert untouched and all(after[pk] == before[pk] for pk in untouched)
+
+
+def test_a_step_made_ready_is_written_with_the_projection_in_one_update(chain):
+    """A done makes the next step ready: its status rides on the projection's update of the
+    steps (`write_projection(status=True)`), not on an update of its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = post_job(chain)
+    first = add(job, chain, "ASM", 2)
+    second = add(job, chain, "INS", 1, after=[first])
+    third = add(job, chain, "INS", 1, after=[second])
+    step_start(step=first, actor=chain.hub_owner)
+    with CaptureQueriesContext(connection) as ran:
+        step_done(step=first, actor=chain.hub_owner, good=job.quantity)
+    step_updates = [
+        q["sql"] for q in ran.captured_queries if q["sql"].startswith('UPDATE "orders_step"')
+    ]
+    assert len(step_updates) == 2  # the done itself; the projection with the new status
+    assert refreshed(second).status == StepStatus.READY
+    assert refreshed(third).status == StepStatus.PLANNED
+    assert refreshed(second).projected_start is not None
