@@ -289,15 +289,10 @@ def insert(obj: Model) -> Model:
     key = ("insert", model, tuple(f.attname for f in fields), connection.vendor)
     sql = _statements.get(key)
     if sql is None:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        sql = _statements[key] = (
-            f"INSERT INTO {quote(opts.db_table)} ({columns}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(opts.pk.column)}"
-        )
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        returning = f" RETURNING {connection.ops.quote_name(opts.pk.column)}"
+        sql = _statements[key] = _insert_into(connection, model, fields) + returning
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, _inserted(obj, fields, connection))
         (pk,) = cursor.fetchone()
     obj.pk = opts.pk.to_python(pk)
     obj._state.adding = False
@@ -321,16 +316,28 @@ def add_to(model: type[Model], keys: dict[str, Any], amounts: dict[str, int]) ->
     if sql is None:
         quote = connection.ops.quote_name
         table = quote(opts.db_table)
-        columns = ", ".join(quote(f.column) for f in fields)
         target = ", ".join(quote(opts.get_field(name).column) for name in keys)
         adds = ", ".join(
             f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}"
             for c in (opts.get_field(name).column for name in amounts)
         )
         sql = _statements[key] = (
-            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({target}) DO UPDATE SET {adds}"
+            f"{_insert_into(connection, model, fields)} ON CONFLICT ({target}) DO UPDATE SET {adds}"
         )
-    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, _inserted(row, fields, connection))
+
+
+def _insert_into(connection, model: type[Model], fields) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+
+
+def _inserted(obj: Model, fields, connection) -> list:
+    """What `save` would insert for these fields: each one's `pre_save`, prepared for the
+    database at hand."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
