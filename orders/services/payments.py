@@ -103,7 +103,13 @@ def _payment_create(
     note: str,
 ) -> tuple[Payment, dict[str, Any]]:
     """The payment row against an order or a statement (`against`), flagged late after `due`
-    and short when it leaves `total` unpaid, and its log entry; (payment, the logged data)."""
+    and short when it leaves `total` unpaid, and its log entry; (payment, the logged data).
+    Refused, with nothing written, for any of `payment_problems` (every one at once)."""
+    problems = payment_problems(
+        **against, paid_on=paid_on, amount=amount, means=means, already_paid=already
+    )
+    if problems:
+        raise Refused(problems, code=problems.code)
     amount = Decimal(str(amount))
     payment = Payment.objects.create(
         **against,
@@ -157,11 +163,6 @@ def payment_record(
             code="on_statement",
         )
     already = paid_total(order)
-    problems = payment_problems(
-        order=order, paid_on=paid_on, amount=amount, means=means, already_paid=already
-    )
-    if problems:
-        raise Refused(problems, code=problems.code)
     payment, _data = _payment_create(
         {"order": order},
         due=order.payment_due_date,
@@ -218,11 +219,6 @@ def statement_payment_record(
             code="not_live",
         )
     already = statement_paid_total(statement)
-    problems = payment_problems(
-        statement=statement, paid_on=paid_on, amount=amount, means=means, already_paid=already
-    )
-    if problems:
-        raise Refused(problems, code=problems.code)
     payment, data = _payment_create(
         {"statement": statement},
         due=statement.due_date,
