@@ -42,6 +42,8 @@ from django.db.models.query import (
 )
 from django.db.transaction import TransactionManagementError
 
+from .together import can_send_together, queue_write
+
 Kind = type[int] | type[uuid.UUID] | type[str]
 
 # Every Prepared, so that tests can run each against its ORM twin.
@@ -130,11 +132,18 @@ class Prepared:
         return self.build(*args)
 
     def __call__(self, *args: Any) -> list[Any]:
+        plan, params = self._bound(args)
+        connection = connections[plan.alias]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            return self._read(plan, cursor.fetchall(), connection)
+
+    def _bound(self, args: Sequence[Any]) -> tuple[_Plan, list[Any]]:
+        """The plan, and the statement's parameters for these values."""
         if len(args) != len(self.kinds):
             raise TypeError(f"{self.name} takes {len(self.kinds)} parameters, not {len(args)}.")
         plan = self._plan or self._prepare()
-        alias = plan.alias
-        connection = connections[alias]
+        connection = connections[plan.alias]
         if (
             plan.for_update
             and connection.features.has_select_for_update
@@ -147,9 +156,9 @@ class Prepared:
             constant if binder is None else binder(args[index])
             for index, constant, binder in plan.slots
         ]
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        return plan, params
+
+    def _read(self, plan: _Plan, rows: list, connection) -> list[Any]:
         if plan.trim:
             rows = [row[: plan.col_count] for row in rows]
         if plan.converters:
@@ -158,7 +167,7 @@ class Prepared:
             return list(rows)
         if plan.iterable is FlatValuesListIterable:
             return [row[0] for row in rows]
-        return self._instances(plan, alias, rows)
+        return self._instances(plan, plan.alias, rows)
 
     def _instances(self, plan: _Plan, alias: str, rows) -> list[Model]:
         # What ModelIterable does with a compiled query's rows.
@@ -226,6 +235,26 @@ class Prepared:
         return plan
 
 
+def read_together(*calls: tuple[Prepared, Sequence[Any]]) -> list[list[Any]]:
+    """Run several prepared queries, in order, and return each one's rows: on PostgreSQL (with
+    psycopg 3's client-side binding, Django's default) in one round trip, as one
+    multi-statement query whose results the cursor steps through; elsewhere one after the
+    other. A query that locks (`select_for_update`) locks before the ones after it read."""
+    plans = [prepared._bound(args) for prepared, args in calls]
+    aliases = {plan.alias for plan, _ in plans}
+    connection = connections[aliases.pop()]
+    if aliases or not can_send_together(connection):
+        return [prepared(*args) for prepared, args in calls]
+    with connection.cursor() as cursor:
+        # Each statement bound on its own (psycopg caches how it splits each), sent as one.
+        cursor.execute("; ".join(cursor.cursor.mogrify(plan.sql, p) for plan, p in plans), None)
+        found = []
+        for (prepared, _args), (plan, _params) in zip(calls, plans, strict=True):
+            found.append(prepared._read(plan, cursor.fetchall(), connection))
+            cursor.cursor.nextset()
+    return found
+
+
 # --- writes: the same idea for the few rows every tap writes ---------------------------------
 #
 # `Model.save(update_fields=…)`, `QuerySet.update(…)` and `Model.objects.create(…)` build their
@@ -270,15 +299,21 @@ def save_fields(obj: Model, names: Sequence[str]) -> None:
             f"UPDATE {quote(opts.db_table)} SET {columns} WHERE {quote(opts.pk.column)} = %s"
         )
     values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, opts.pk.get_db_prep_value(obj.pk, connection)])
-        if cursor.rowcount != 1:
-            raise model.DoesNotExist(f"No {opts.object_name} {obj.pk} to update.")
+    pk = obj.pk
+    queue_write(
+        connection,
+        sql,
+        [*values, opts.pk.get_db_prep_value(pk, connection)],
+        rows=1,
+        error=lambda: model.DoesNotExist(f"No {opts.object_name} {pk} to update."),
+    )
 
 
-def insert(obj: Model) -> Model:
+def insert(obj: Model, *, returning: bool = True) -> Model:
     """`obj.save()` for a new row (`Model.objects.create`), in one prepared INSERT that
-    returns the new primary key."""
+    returns the new primary key. With `returning=False`, the row's key is not read back (the
+    object keeps none of its own): the insert is a write nobody waits for
+    (`core.together.queue_write`)."""
     model = type(obj)
     connection = _connection_for(model)
     if _has_receivers(model) or not connection.features.can_return_columns_from_insert:
@@ -286,6 +321,13 @@ def insert(obj: Model) -> Model:
         return obj
     opts = model._meta
     fields = [f for f in opts.concrete_fields if f is not opts.pk or obj.pk is not None]
+    if not returning:
+        key = ("insert", model, tuple(f.attname for f in fields), connection.vendor, False)
+        sql = _statements.get(key)
+        if sql is None:
+            sql = _statements[key] = _insert_into(connection, model, fields)
+        queue_write(connection, sql, _inserted(obj, fields, connection))
+        return obj
     key = ("insert", model, tuple(f.attname for f in fields), connection.vendor)
     sql = _statements.get(key)
     if sql is None:
@@ -324,8 +366,7 @@ def add_to(model: type[Model], keys: dict[str, Any], amounts: dict[str, int]) ->
         sql = _statements[key] = (
             f"{_insert_into(connection, model, fields)} ON CONFLICT ({target}) DO UPDATE SET {adds}"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _inserted(row, fields, connection))
+    queue_write(connection, sql, _inserted(row, fields, connection))
 
 
 def _insert_into(connection, model: type[Model], fields) -> str:

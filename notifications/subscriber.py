@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from django_tasks_db.models import DBTaskResult
 
 from board.models import Offer, OfferStatus, Posting, PostingStatus
 from board.selectors import get_posting_for
+from core import together
 from drawings.models import Drawing
 from drawings.selectors import drawing_access
 from orders.access import job_access
@@ -79,42 +81,63 @@ def on_event(event: ProgressEvent) -> None:
     """Note `event` in the one `fan_out` task of its transaction.
 
     With the database's task queue (the settings'), the task row is written in the change's
-    own transaction, at its first event: it commits with the change or not at all, and the
-    change pays one insert (one update per further event) instead of a transaction of its own
-    after the commit. Another queue gets the task after the commit (`_flush`)."""
+    own transaction: it commits with the change or not at all, and the change pays one insert
+    instead of a transaction of its own after the commit. In a block that holds its writes
+    together (`core.together`, the floor taps), the row is written once at the block's end,
+    for all of its events; elsewhere at the first event, and updated at each further one.
+    Another queue gets the task after the commit (`_flush`)."""
     if not settings.NOTIFICATIONS_ENABLED:
         return
     connection = transaction.get_connection()
     pending = getattr(connection, "_notification_events", None)
-    marker = getattr(connection, "_notification_marker", None)
-    # The callback registered with the pending events is still there: they are still to commit
-    # (a rolled-back savepoint takes its callbacks, and its task row, with it).
-    registered = pending is not None and any(
-        callback is marker for _, callback, _ in connection.run_on_commit
-    )
-    if not registered:
+    if not _registered(connection, pending):
         # A fresh transaction, or the last one's task was rolled back with its events.
-        pending = connection._notification_events = [event.pk]
+        pending = connection._notification_events = [_ref(event)]
         connection._notification_task = None
-        if _queue_in_transaction():
-            from .tasks import fan_out  # here: tasks imports this module
+        if not _queue_in_transaction():
+            connection._notification_marker = _flush
+            transaction.on_commit(_flush)
+            return
 
-            connection._notification_task = fan_out.enqueue(pending).id
+        def marker() -> None:
+            _committed()
 
-            def marker() -> None:
-                _committed()
-
-        else:
-            marker = _flush
         connection._notification_marker = marker
         transaction.on_commit(marker)
+        if not together.before_end(lambda: _write_task(connection, pending)):
+            _write_task(connection, pending)
         return
-    pending.append(event.pk)
+    pending.append(_ref(event))
     if connection._notification_task is not None:
         # The task already written names this event too (inside the same transaction).
         DBTaskResult.objects.filter(id=connection._notification_task).update(
             args_kwargs={"args": [list(pending)], "kwargs": {}}
         )
+
+
+def _ref(event: ProgressEvent) -> int | list[int]:
+    """How a fan-out names an event: its key, or (job, seq) when the key is not read back yet
+    (an event written with a floor tap's held writes, `core.together`)."""
+    return event.pk if event.pk is not None else [event.job_id, event.seq]
+
+
+def _registered(connection, pending) -> bool:
+    """Whether the callback registered with `pending` is still there: its events are still to
+    commit (a rolled-back savepoint takes its callbacks, and its task row, with it)."""
+    marker = getattr(connection, "_notification_marker", None)
+    return pending is not None and any(
+        callback is marker for _, callback, _ in connection.run_on_commit
+    )
+
+
+def _write_task(connection, pending: list[int]) -> None:
+    """The transaction's `fan_out` task row, naming its events so far (`pending`, which
+    further events extend). Not when those events were rolled back meanwhile."""
+    if connection._notification_events is not pending or not _registered(connection, pending):
+        return
+    from .tasks import fan_out  # here: tasks imports this module
+
+    connection._notification_task = fan_out.enqueue(list(pending)).id
 
 
 def _queue_in_transaction() -> bool:
@@ -597,9 +620,18 @@ def fan_out_event(event: ProgressEvent) -> list[Notification]:
         return store(decide(notices, event=event, job=event.job, actor_id=event.actor_id))
 
 
-def events_by_id(event_ids: list[int]) -> list[ProgressEvent]:
+def events_by_id(refs: list[int | list[int]]) -> list[ProgressEvent]:
+    """The events a fan-out names: each by its key, or as [job, seq] (`_ref`)."""
+    match = Q(pk__in=[ref for ref in refs if isinstance(ref, int)])
+    seqs: dict[int, list[int]] = defaultdict(list)
+    for ref in refs:
+        if not isinstance(ref, int):
+            job_id, seq = ref
+            seqs[job_id].append(seq)
+    for job_id, numbers in seqs.items():
+        match |= Q(job_id=job_id, seq__in=numbers)
     return list(
-        ProgressEvent.objects.filter(pk__in=event_ids)
+        ProgressEvent.objects.filter(match)
         .select_related(
             "job__owner",
             "order__buyer",

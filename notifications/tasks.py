@@ -30,8 +30,9 @@ def _after_commit(created: list[Notification]) -> None:
 
 @task()
 @retrying(attempts=5, backoff=10)
-def fan_out(event_ids: list[int]) -> int:
-    """Decide and store the notifications of these events (one transaction's worth)."""
+def fan_out(event_ids: list[int | list[int]]) -> int:
+    """Decide and store the notifications of these events (one transaction's worth), each
+    named by its key or as [job, seq] (`subscriber.events_by_id`)."""
     told = 0
     for event in subscriber.events_by_id(event_ids):
         with transaction.atomic():

@@ -19,10 +19,10 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from core.prepared import Prepared
+from core.prepared import Prepared, read_together
 from workshops.access import remember_roles
 from workshops.models import User
-from workshops.selectors import user_roles
+from workshops.selectors import USER_ROLES, user_roles
 
 from .dag import StepGraph
 from .joborders import JobOrders
@@ -314,11 +314,14 @@ def get_step_to_perform(
         raise Http404("No such step.")
     # The service reads the step again under the job's lock: the job is all it needs here
     # (and the answer names the step's part).
-    found = STEP_TO_PERFORM(step_uuid)
+    if user.is_authenticated:  # the step and the user's shops: one round trip
+        found, roles = read_together((STEP_TO_PERFORM, (step_uuid,)), (USER_ROLES, (user.pk,)))
+    else:
+        found, roles = STEP_TO_PERFORM(step_uuid), []
     if not found:
         raise Http404("No such step.")
     step = found[0]
-    managed, floor = user_roles(user)
+    managed, floor = user_roles(user, roles)
     # The service checks the performer's membership again: it is the one just read.
     remember_roles(user, managed, floor)
     performs = step.workshop_id in managed or step.workshop_id in floor

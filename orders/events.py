@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.prepared import Prepared, insert
+from core import together
+from core.prepared import Prepared, insert, save_fields
 from workshops.models import User, Workshop
 
 from . import broadcast
@@ -130,7 +131,7 @@ def write_seq(job: Job) -> None:
     """Write the job's seq if an event was appended since it was last written."""
     fields = unwritten_seq(job)
     if fields:
-        Job.objects.filter(pk=job.pk).update(**fields)
+        save_fields(job, list(fields))
 
 
 def append_event(
@@ -165,7 +166,10 @@ def append_event(
             order=order,
             handoff=handoff,
             data=data,
-        )
+        ),
+        # Where writes are held together (a floor tap), the row goes with the next statement:
+        # its key is not read back (the event is (job, seq) to those who need to name it).
+        returning=not together.holding(),
     )
     broadcast.publish_on_commit(event)
     for subscriber in _subscribers:

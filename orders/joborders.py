@@ -43,7 +43,7 @@ class JobOrders:
     for, `access.step_access_from`). A service that changes no order reads them once for all
     three (`keep_orders`)."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, rows: list[tuple] | None = None) -> None:
         self.requested: set[int] = set()
         self.step_due: dict[int, dt.date] = {}
         self.supplied: dict[int, set[int]] = {}
@@ -51,7 +51,7 @@ class JobOrders:
         # step → [(requested_at, row id, order)]: every order, live or not.
         self._covering: dict[int, list[tuple[dt.datetime, int, Order]]] = {}
         orders: dict[int, Order] = {}
-        for row in JOB_ORDERS(job.pk):
+        for row in JOB_ORDERS(job.pk) if rows is None else rows:
             row_id, step_id, order_id, uuid, status, requested_at, due, supply = row[:8]
             buyer_id, supplier_id, buyer, supplier = row[8:]
             order = orders.get(order_id)
@@ -94,10 +94,13 @@ class JobOrders:
         return [(order, step_id) for _at, _id, order, step_id in rows]
 
 
-def keep_orders(job: Job) -> None:
+def keep_orders(job: Job, rows: list[tuple] | None = None) -> None:
     """The caller (holding `job` locked) changes no order of the job before its commit: the
-    job's orders, once read, serve the rest of its transaction (`live_orders`)."""
+    job's orders, once read, serve the rest of its transaction (`live_orders`). `rows`: the
+    caller has read them already (`JOB_ORDERS`)."""
     job._keep_orders = True
+    if rows is not None:
+        job._orders = JobOrders(job, rows)
 
 
 def live_orders(job: Job) -> JobOrders:

@@ -95,7 +95,8 @@ def step_done(step: Step) -> None:
                 workshop_id=step.workshop_id,
                 process_id=step.process_id,
                 seconds=seconds_between(step.started_at, step.finished_at),
-            )
+            ),
+            returning=False,
         )
     district_stats_changed([step.workshop_id])
 

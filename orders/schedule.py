@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.db import connections, router
 from django.utils import timezone
 
+from core.prepared import save_fields
+from core.together import queue_write
 from workshops.calendar import Calendar
 
 from .dag import StepGraph
@@ -117,9 +119,7 @@ def project_job(
     if (job.projected_finish, job.late_risk) != (projected, job_late):
         job.projected_finish, job.late_risk = projected, job_late
         # The job's seq, when the service defers it, rides on the same update.
-        Job.objects.filter(pk=job.pk).update(
-            projected_finish=projected, late_risk=job_late, **unwritten_seq(job)
-        )
+        save_fields(job, ["projected_finish", "late_risk", *unwritten_seq(job)])
 
 
 PROJECTION = ("projected_start", "projected_finish", "late_risk")
@@ -138,8 +138,7 @@ def write_projection(steps: list[Step], *, status: bool = False) -> None:
         return
     names = (*PROJECTION, "status") if status else PROJECTION
     if len(steps) == 1:
-        (step,) = steps
-        Step.objects.filter(pk=step.pk).update(**{name: getattr(step, name) for name in names})
+        save_fields(steps[0], names)
         return
     connection = connections[router.db_for_write(Step)]
     if connection.vendor not in ("postgresql", "sqlite"):
@@ -159,12 +158,13 @@ def write_projection(steps: list[Step], *, status: bool = False) -> None:
             value = f"CAST({value} AS {field.db_type(connection)})"
         columns.append(f"{quote(field.column)} = {value}")
     rows = ", ".join(["(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"] * len(steps))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {', '.join(columns)} FROM (VALUES {rows}) AS v "
-            f"WHERE {table}.{quote(Step._meta.pk.column)} = v.column1",
-            params,
-        )
+    queue_write(
+        connection,
+        f"UPDATE {table} SET {', '.join(columns)} FROM (VALUES {rows}) AS v "
+        f"WHERE {table}.{quote(Step._meta.pk.column)} = v.column1",
+        params,
+        rows=len(steps),
+    )
 
 
 def reproject_workshop(workshop) -> int:

@@ -76,12 +76,13 @@ USER_ROLES = Prepared(
 )
 
 
-def user_roles(user: User) -> tuple[set[int], set[int]]:
-    """(shops the user manages, shops where the user is floor staff), in one query."""
+def user_roles(user: User, rows: list[tuple] | None = None) -> tuple[set[int], set[int]]:
+    """(shops the user manages, shops where the user is floor staff), in one query, or from
+    `rows` the caller read with `USER_ROLES`."""
     if not user.is_authenticated:
         return set(), set()
     managed, floor = set(), set()
-    for workshop_id, role in USER_ROLES(user.pk):
+    for workshop_id, role in USER_ROLES(user.pk) if rows is None else rows:
         (managed if role in MANAGING_ROLES else floor).add(workshop_id)
     return managed, floor
 

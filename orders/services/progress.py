@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.prepared import save_fields
+from core.prepared import read_together, save_fields
 from core.services import Refused, idempotent
+from core.together import atomic_together
 from workshops.access import require_member
 from workshops.models import User
 
 from .. import rollups
-from ..dag import StepGraph
-from ..events import append_event, defer_seq, locked_job, write_seq
-from ..joborders import keep_orders
+from ..dag import JOB_LINKS, JOB_STEPS, StepGraph
+from ..events import LOCKED_JOB, append_event, defer_seq, locked_job, write_seq
+from ..joborders import JOB_ORDERS, keep_orders
 from ..models import (
     ENDED_JOB_STATES,
     FINISHED_STEP_STATES,
@@ -59,27 +59,41 @@ def _locked_step(step: Step | int) -> tuple[Job, Step]:
     The job's lock is the step's: every writer of a job's steps takes it first, so the step
     row needs no lock of its own. The locked job carries the graph to `recompute`, which so
     reads the steps once per call."""
-    if isinstance(step, Step) and step.job_id is not None:
-        pk, job_id = step.pk, step.job_id
-    else:
-        pk = step.pk if isinstance(step, Step) else step
-        job_id = Step.objects.filter(pk=pk).values_list("job_id", flat=True).get()
+    pk, job_id = _step_and_job(step)
     job = locked_job(job_id)
-    graph = StepGraph.load(job)
+    return job, _graph_step(job, StepGraph.load(job), pk)
+
+
+def _step_and_job(step: Step | int) -> tuple[int, int]:
+    if isinstance(step, Step) and step.job_id is not None:
+        return step.pk, step.job_id
+    pk = step.pk if isinstance(step, Step) else step
+    return pk, Step.objects.filter(pk=pk).values_list("job_id", flat=True).get()
+
+
+def _graph_step(job: Job, graph: StepGraph, pk: int) -> Step:
     if pk not in graph:
         raise Step.DoesNotExist("No such step.")
     job._step_graph = graph
     step = graph.step(pk)
     step.job = job
-    return job, step
+    return step
 
 
 def _tap(step: Step | int) -> tuple[Job, Step]:
     """`_locked_step` for a transition, which changes no order and ends in `recompute`: the
-    job's live orders are read once for the events' routing and the recompute, and the job's
-    seq is written once, by the recompute, however many events the transition appends."""
-    job, step = _locked_step(step)
-    keep_orders(job)
+    job's lock, its steps, links and live orders are read in one round trip (the orders for
+    the events' routing and the recompute), and the job's seq is written once, by the
+    recompute, however many events the transition appends."""
+    pk, job_id = _step_and_job(step)
+    found, steps, links, orders = read_together(
+        *((query, (job_id,)) for query in (LOCKED_JOB, JOB_STEPS, JOB_LINKS, JOB_ORDERS))
+    )
+    if not found:
+        raise Job.DoesNotExist("No such job.")
+    job = found[0]
+    step = _graph_step(job, StepGraph(job, steps, links), pk)
+    keep_orders(job, orders)
     defer_seq(job)
     return job, step
 
@@ -166,7 +180,7 @@ def _performer_may(actor: User | None, step: Step) -> None:
 
 
 @idempotent("step.start", Step)
-@transaction.atomic
+@atomic_together
 def step_start(*, step: Step, actor: User | None) -> Step:
     job, step = _tap(step)
     _performer_may(actor, step)
@@ -181,7 +195,7 @@ def step_start(*, step: Step, actor: User | None) -> Step:
 
 
 @idempotent("step.done", Step)
-@transaction.atomic
+@atomic_together
 def step_done(
     *, step: Step, actor: User | None, good: int, scrap: int = 0, scrap_cause: str = ""
 ) -> Step:
@@ -230,7 +244,7 @@ def _parts_available(step: Step, graph: StepGraph | None = None) -> int:
 
 
 @idempotent("step.hold", Step)
-@transaction.atomic
+@atomic_together
 def step_hold(*, step: Step, actor: User | None, reason: str, note: str = "") -> Step:
     """Hold a step for `reason`, a `HoldReason` code, with an optional note in the holder's
     words. The event carries the code: each reader sees the label in their own language."""
@@ -253,7 +267,7 @@ def step_hold(*, step: Step, actor: User | None, reason: str, note: str = "") ->
 
 
 @idempotent("step.resume", Step)
-@transaction.atomic
+@atomic_together
 def step_resume(*, step: Step, actor: User | None) -> Step:
     job, step = _tap(step)
     _performer_may(actor, step)
@@ -270,7 +284,7 @@ def step_resume(*, step: Step, actor: User | None) -> Step:
 
 
 @idempotent("step.cancel", Step)
-@transaction.atomic
+@atomic_together
 def step_cancel(*, step: Step, actor: User | None, reason: str = "") -> Step:
     """The hub cancels a step it no longer needs; its successors stop waiting for it."""
     job, step = _tap(step)

@@ -278,8 +278,9 @@ def test_an_event_whose_task_was_lost_is_caught_up_from_the_log(chain, settings)
 
 
 def _queued_fan_outs() -> list[list[int]]:
+    """The events each queued fan-out names (by key, or as [job, seq]), as keys."""
     return [
-        r.args_kwargs["args"][0]
+        [event.pk for event in subscriber.events_by_id(r.args_kwargs["args"][0])]
         for r in DBTaskResult.objects.filter(task_path=fan_out.module_path).order_by("enqueued_at")
     ]
 

@@ -1,0 +1,183 @@
+"""Writes that need no answer, sent to the database with the next statement instead of alone.
+
+A floor tap writes a handful of rows whose statements return nothing the service reads: the
+step's new state, the day's counters, a lead time, the projection, the job's seq. Each was a
+round trip of its own, and each round trip costs the request the wait and the driver's and
+Django's work around it (docs/BENCHMARKS.md, "Writes, fifth pass").
+
+Inside `writes_together()` on PostgreSQL, such a write (`queue_write`, which
+`core.prepared.save_fields`, `add_to` and `insert(..., returning=False)` use) is held back and
+sent in front of the next statement the connection executes, whatever it is (a read, an
+insert that returns its id, a savepoint's release or rollback), as one multi-statement query:
+psycopg's client-side binding cursors (Django's default) send it with the simple query
+protocol, and the server runs the statements in order in the transaction. What is still held
+at the end of the block is sent then, in one query. So every statement sees every write made
+before it, exactly as if each had been sent alone, and the answers come back in one trip.
+
+The rules that keep this exact:
+- The block is entered directly inside the transaction or savepoint it writes in
+  (`atomic_together`): an exception that leaves the block leaves that atomic block too, which
+  rolls back, so what the block still holds is dropped with it.
+- A held write that fails (a constraint, a row that was not there to update) is raised by the
+  statement that carries it, inside the same block.
+- `before_end(callback)`: work to do once the block's own work is done and before what it
+  holds is sent (the notifications' task row, written once for all of the block's events).
+
+Elsewhere (SQLite, a server-side binding cursor, no block), `queue_write` executes at once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.transaction import TransactionManagementError
+
+
+class HeldWriteFailed(Exception):
+    """A held write changed another number of rows than it must (`queue_write`'s `rows`)."""
+
+
+class _Held:
+    """The writes held on one connection, and the execute wrapper that sends them in front of
+    the connection's next statement."""
+
+    def __init__(self) -> None:
+        self.writes: list[
+            tuple[str, Sequence[Any], int | None, Callable[[], Exception] | None]
+        ] = []
+        self.before_end: list[Callable[[], None]] = []
+
+    def take(self) -> list:
+        writes, self.writes = self.writes, []
+        return writes
+
+    def __call__(self, execute, sql, params, many, context):
+        if not self.writes:
+            return execute(sql, params, many, context)
+        writes = self.take()
+        if many:
+            # executemany: the held writes go first, alone (through a cursor of their own).
+            with context["connection"].cursor() as cursor:
+                cursor.execute(_joined(cursor.cursor, writes), None)
+                _check(cursor.cursor, writes)
+            return execute(sql, params, many, context)
+        return _send(execute, writes, sql, params, context)
+
+
+def _send(execute, writes, sql, params, context):
+    """Execute `writes` and then `sql` as one query; leave the cursor on the result of `sql`,
+    after checking each write's row count."""
+    cursor = context["cursor"].cursor
+    text = _joined(cursor, writes)
+    # Each statement is bound on its own (psycopg caches how it splits each one) and the
+    # whole is sent as it is, without parameters.
+    carried = sql if params is None else cursor.mogrify(sql, params)
+    result = execute(f"{text}; {carried}", None, False, context)
+    _check(cursor, writes)
+    return result
+
+
+def _joined(cursor, writes) -> str:
+    return "; ".join(cursor.mogrify(text, params) for text, params, _, _ in writes)
+
+
+def _check(cursor, writes) -> None:
+    """Step the cursor past each write's result, checking its row count."""
+    for _text, _params, rows, error in writes:
+        if rows is not None and cursor.rowcount != rows:
+            raise (error() if error else HeldWriteFailed(f"{cursor.rowcount} rows, not {rows}"))
+        cursor.nextset()
+
+
+def _held(connection) -> _Held | None:
+    return getattr(connection, "_held_writes", None)
+
+
+def can_send_together(connection) -> bool:
+    """PostgreSQL through psycopg 3 with client-side binding (Django's default): one execute
+    may carry several statements, and the cursor steps through their results."""
+    if connection.vendor != "postgresql":
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3 and not connection.settings_dict.get("OPTIONS", {}).get(
+        "server_side_binding"
+    )
+
+
+@contextmanager
+def writes_together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Hold the block's `queue_write`s and send them with the next statement (see above).
+    Entered inside a block already holding, it joins that one."""
+    connection = connections[using]
+    if _held(connection) is not None or not can_send_together(connection):
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("Writes are held together inside a transaction only.")
+    held = connection._held_writes = _Held()
+    try:
+        with connection.execute_wrapper(held):
+            yield
+            while held.before_end:
+                held.before_end.pop(0)()
+            writes = held.take()
+            if writes:
+                with connection.cursor() as cursor:
+                    cursor.execute(_joined(cursor.cursor, writes), None)
+                    _check(cursor.cursor, writes)
+    finally:
+        connection._held_writes = None
+
+
+def atomic_together(service: Callable) -> Callable:
+    """`transaction.atomic`, with the service's body run in `writes_together`. The decorated
+    function's `__wrapped__` (what `core.services.idempotent` runs in its own transaction) is
+    the body with its writes held."""
+
+    @functools.wraps(service)
+    def together(*args: Any, **kwargs: Any) -> Any:
+        with writes_together():
+            return service(*args, **kwargs)
+
+    return transaction.atomic(together)
+
+
+def queue_write(
+    connection,
+    sql: str,
+    params: Sequence[Any],
+    *,
+    rows: int | None = None,
+    error: Callable[[], Exception] | None = None,
+) -> None:
+    """Execute `sql`, a write whose result nobody reads, now or (in `writes_together` on
+    PostgreSQL) with the connection's next statement. With `rows`, it must change exactly that
+    many rows, else `error()` (or `HeldWriteFailed`) is raised, by whichever statement sends it."""
+    held = _held(connection)
+    if held is not None:
+        held.writes.append((sql, list(params), rows, error))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if rows is not None and cursor.rowcount != rows:
+            raise (error() if error else HeldWriteFailed(f"{cursor.rowcount} rows, not {rows}"))
+
+
+def before_end(callback: Callable[[], None], using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Run `callback` at the end of the current `writes_together` block, before what it holds
+    is sent. False (and nothing registered) when no block holds writes on this connection."""
+    held = _held(connections[using])
+    if held is None:
+        return False
+    held.before_end.append(callback)
+    return True
+
+
+def holding(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether a `writes_together` block holds writes on this connection now."""
+    return _held(connections[using]) is not None

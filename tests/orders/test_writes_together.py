@@ -1,0 +1,197 @@
+"""Writes held together (core/together.py): on PostgreSQL a held write travels with the next
+statement, which sees it; what is left goes at the block's end; a failure, an exception or a
+rolled-back savepoint loses nothing and keeps nothing it should not. On SQLite every write is
+sent at once, as before."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from core.prepared import add_to, save_fields
+from core.together import (
+    HeldWriteFailed,
+    atomic_together,
+    before_end,
+    holding,
+    queue_write,
+    writes_together,
+)
+from orders.models import Step, StepDayStat
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="writes are held on PostgreSQL only"
+)
+
+
+def _title(pk: int) -> str:
+    return Step.objects.values_list("title", flat=True).get(pk=pk)
+
+
+def _titled(step: Step, title: str) -> None:
+    step.title = title
+    save_fields(step, ["title"])
+
+
+@postgres_only
+def test_a_held_write_travels_with_the_next_statement_which_sees_it(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    with transaction.atomic(), writes_together():
+        with CaptureQueriesContext(connection) as ran:
+            _titled(step, "held")
+            assert len(ran.captured_queries) == 0  # nothing sent yet
+            assert holding()
+            # The read goes with the write in front of it, and reads what it wrote.
+            assert _title(step.pk) == "held"
+        assert len(ran.captured_queries) == 1
+    assert not holding()
+    assert _title(step.pk) == "held"
+
+
+@postgres_only
+def test_what_is_still_held_goes_at_the_end_in_one_query(routed_job):
+    steps = routed_job[1]
+    day_keys = {"day": "2027-01-13", "workshop_id": steps["L"].workshop_id}
+    with CaptureQueriesContext(connection) as ran, transaction.atomic():
+        with writes_together():
+            _titled(Step.objects.get(pk=steps["L"].pk), "one")
+            _titled(Step.objects.get(pk=steps["G"].pk), "two")
+            add_to(
+                StepDayStat, {**day_keys, "process_id": steps["L"].process_id}, {"steps_done": 2}
+            )
+            sent = len(ran.captured_queries)
+        assert len(ran.captured_queries) == sent + 1
+    assert (_title(steps["L"].pk), _title(steps["G"].pk)) == ("one", "two")
+    assert StepDayStat.objects.get(process_id=steps["L"].process_id).steps_done == 2
+
+
+@postgres_only
+def test_a_held_write_that_finds_no_row_is_raised_by_the_statement_that_carries_it(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    gone = Step(pk=-1, title="nobody")
+    with pytest.raises(Step.DoesNotExist), transaction.atomic(), writes_together():
+        _titled(step, "rolled back")
+        save_fields(gone, ["title"])
+        Step.objects.count()  # carries both: the second one changes no row
+    assert _title(step.pk) != "rolled back"
+
+
+@postgres_only
+def test_an_exception_drops_what_is_held_with_its_transaction(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    before = _title(step.pk)
+    with pytest.raises(RuntimeError), transaction.atomic(), writes_together():
+        _titled(step, "never")
+        raise RuntimeError
+    assert _title(step.pk) == before
+
+
+@postgres_only
+def test_a_rolled_back_savepoint_takes_only_its_own_writes(routed_job):
+    steps = routed_job[1]
+    kept, dropped = Step.objects.get(pk=steps["L"].pk), Step.objects.get(pk=steps["G"].pk)
+    with transaction.atomic(), writes_together():
+        _titled(kept, "kept")
+        try:
+            with transaction.atomic():  # a savepoint: created by a statement that carries "kept"
+                _titled(dropped, "dropped")
+                raise RuntimeError
+        except RuntimeError:
+            pass  # its rollback statement carried "dropped" before rolling it back
+    assert _title(kept.pk) == "kept"
+    assert _title(dropped.pk) != "dropped"
+
+
+@postgres_only
+def test_before_end_runs_after_the_blocks_work_and_its_writes_are_held_too(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    seen = []
+    with transaction.atomic(), CaptureQueriesContext(connection) as ran:
+        with writes_together():
+            assert before_end(lambda: (seen.append("end"), _titled(step, "at the end")))
+            _titled(step, "in the block")
+            seen.append("block")
+        # the block's write and the one made at its end: one query
+        assert len(ran.captured_queries) == 1
+    assert seen == ["block", "end"]
+    assert _title(step.pk) == "at the end"
+
+
+@postgres_only
+def test_an_inner_block_joins_the_outer_one(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    with transaction.atomic(), writes_together():
+        with writes_together():
+            _titled(step, "inner")
+        assert holding()  # still held: the outer block sends it
+        with CaptureQueriesContext(connection) as ran:
+            assert _title(step.pk) == "inner"
+        assert len(ran.captured_queries) == 1
+
+
+@postgres_only
+def test_executemany_and_a_literal_percent_after_held_writes(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    with transaction.atomic(), writes_together():
+        _titled(step, "100% done")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT '50%%' || title FROM orders_step WHERE id = %s", [step.pk])
+            assert cursor.fetchone() == ("50%100% done",)
+        _titled(step, "again")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT '5%' || 'x'")  # no parameters: % is literal
+            assert cursor.fetchone() == ("5%x",)
+        _titled(step, "many")
+        with connection.cursor() as cursor:
+            cursor.executemany("UPDATE orders_step SET quantity = %s WHERE id = %s", [(3, step.pk)])
+    assert _title(step.pk) == "many"
+    assert Step.objects.get(pk=step.pk).quantity == 3
+
+
+@postgres_only
+def test_a_wrong_row_count_without_an_error_of_its_own(routed_job):
+    step = routed_job[1]["L"]
+    with pytest.raises(HeldWriteFailed), transaction.atomic(), writes_together():
+        queue_write(
+            connection, "UPDATE orders_step SET title = %s WHERE id = %s", ["x", step.pk], rows=2
+        )
+
+
+def test_outside_a_block_or_on_sqlite_a_write_is_sent_at_once(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    with CaptureQueriesContext(connection) as ran:
+        _titled(step, "now")
+    assert len(ran.captured_queries) == 1
+    if connection.vendor != "postgresql":
+        with transaction.atomic(), writes_together(), CaptureQueriesContext(connection) as ran:
+            _titled(step, "now too")
+            assert len(ran.captured_queries) == 1
+            assert not holding()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_writes_are_held_inside_a_transaction_only():
+    with pytest.raises(transaction.TransactionManagementError), writes_together():
+        pass
+
+
+def test_atomic_together_holds_in_its_body_and_under_an_idempotency_key(chain, routed_job):
+    from core.services import idempotent
+
+    step = routed_job[1]["L"]
+    seen = []
+
+    @idempotent("step.test", Step)
+    @atomic_together
+    def touch(*, actor, step):
+        seen.append(holding())
+        return step
+
+    touch(actor=None, step=step)
+    touch(actor=chain.hub_owner, step=step, idempotency_key="k-1")
+    expected = connection.vendor == "postgresql"
+    assert seen == [expected, expected]
