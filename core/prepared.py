@@ -260,21 +260,36 @@ def read_together(*calls: tuple[Prepared, Sequence[Any]]) -> list[list[Any]]:
 # `Model.save(update_fields=…)`, `QuerySet.update(…)` and `Model.objects.create(…)` build their
 # statement anew each time too. These write what they would, with the statement written once
 # per model, columns and database, and each value prepared by its own field for the database
-# at hand (`get_db_prep_save`, after the field's `pre_save`, as `save` does). A model that has
-# pre_save or post_save receivers is saved by the ORM instead, so no receiver is skipped.
+# at hand (`get_db_prep_save`, after the field's `pre_save`, as `save` does). pre_save receivers
+# are sent as `save` sends them; a model with post_save receivers is saved by the ORM instead,
+# so no receiver is skipped.
 
 _statements: dict[tuple, str] = {}
 
 
 def _has_receivers(model: type[Model]) -> bool:
-    """Whether the ORM must save this model: receivers to run, or columns the database
-    fills itself (a generated column, a database default)."""
-    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+    """Whether the ORM must save this model: post_save receivers to run (they may read what
+    only `save` sets), or columns the database fills itself (a generated column, a database
+    default). pre_save receivers are sent here, as `save` sends them (`_pre_save`)."""
+    if signals.post_save.has_listeners(model):
         return True
     return any(
         getattr(f, "generated", False) or f.db_default is not NOT_PROVIDED
         for f in model._meta.concrete_fields
     )
+
+
+def _pre_save(obj: Model, connection, update_fields=None) -> None:
+    """The pre_save signal, as `Model.save_base` sends it before the row is written."""
+    model = type(obj)
+    if signals.pre_save.has_listeners(model):
+        signals.pre_save.send(
+            sender=model,
+            instance=obj,
+            raw=False,
+            using=connection.alias,
+            update_fields=update_fields,
+        )
 
 
 def _connection_for(model: type[Model]):
@@ -298,6 +313,7 @@ def save_fields(obj: Model, names: Sequence[str]) -> None:
         sql = _statements[key] = (
             f"UPDATE {quote(opts.db_table)} SET {columns} WHERE {quote(opts.pk.column)} = %s"
         )
+    _pre_save(obj, connection, frozenset(names))
     values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
     pk = obj.pk
     queue_write(
@@ -320,6 +336,7 @@ def insert(obj: Model, *, returning: bool = True) -> Model:
         obj.save(force_insert=True)
         return obj
     opts = model._meta
+    _pre_save(obj, connection)
     fields = [f for f in opts.concrete_fields if f is not opts.pk or obj.pk is not None]
     if not returning:
         key = ("insert", model, tuple(f.attname for f in fields), connection.vendor, False)
@@ -348,7 +365,7 @@ def add_to(model: type[Model], keys: dict[str, Any], amounts: dict[str, int]) ->
     PostgreSQL and SQLite both read. Two first writers at once cannot both insert: the second
     waits on the unique index, then adds."""
     connection = _connection_for(model)
-    if _has_receivers(model):
+    if _has_receivers(model) or signals.pre_save.has_listeners(model):
         raise ImproperlyConfigured(f"{model.__name__}: counters with receivers are not prepared.")
     opts = model._meta
     row = model(**keys, **amounts)

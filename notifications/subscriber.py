@@ -29,11 +29,13 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import normalize_json
 from django_tasks_db.models import DBTaskResult
 
 from board.models import Offer, OfferStatus, Posting, PostingStatus
 from board.selectors import get_posting_for
 from core import together
+from core.prepared import insert
 from drawings.models import Drawing
 from drawings.selectors import drawing_access
 from orders.access import job_access
@@ -137,7 +139,24 @@ def _write_task(connection, pending: list[int]) -> None:
         return
     from .tasks import fan_out  # here: tasks imports this module
 
-    connection._notification_task = fan_out.enqueue(list(pending)).id
+    if not together.holding():
+        connection._notification_task = fan_out.enqueue(list(pending)).id
+        return
+    # Held with the block's other writes: the row `enqueue` writes, built as its backend
+    # builds it (tests/notifications/test_subscriber.py compares the two). django_tasks'
+    # `task_enqueued` signal, whose one receiver logs at debug level, is not sent.
+    backend = fan_out.get_backend()
+    row = DBTaskResult(
+        id=backend._get_id(),
+        args_kwargs=normalize_json({"args": [list(pending)], "kwargs": {}}),
+        priority=fan_out.priority,
+        task_path=fan_out.module_path,
+        queue_name=fan_out.queue_name,
+        run_after=fan_out.run_after,
+        backend_name=backend.alias,
+    )
+    insert(row, returning=False)
+    connection._notification_task = row.id
 
 
 def _queue_in_transaction() -> bool:

@@ -67,9 +67,13 @@ class StepGraph:
         *,
         related: Iterable[str] = ("workshop", "process"),
         steps: QuerySet[Step] | None = None,
+        read: tuple[list[Step], list[tuple[int, int]]] | None = None,
     ) -> StepGraph:
         """The job's steps (with `related` joined; from `steps` when the caller needs them
-        annotated) and links: two queries."""
+        annotated) and links: two queries, or none when the caller `read` them already
+        (`JOB_STEPS` and `JOB_LINKS`)."""
+        if read is not None:
+            return cls(job, *read)
         if steps is None and tuple(related) == ("workshop", "process"):
             # The floor tap's graph (compiled once: core/prepared.py).
             return cls(job, JOB_STEPS(job.pk), JOB_LINKS(job.pk))

@@ -20,7 +20,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from core import realtime
-from core.prepared import add_to, insert
+from core.prepared import Prepared, add_to, insert
 from workshops.models import District
 
 from .models import (
@@ -390,14 +390,26 @@ def district_stats_changed(workshop_ids) -> None:
         transaction.on_commit(lambda: realtime.after_answer(lambda: _district_doorbell(ids)))
 
 
+WORKSHOP_DISTRICTS = Prepared(
+    lambda workshop_id: (
+        District.objects.filter(workshops=workshop_id).order_by().values_list("uuid", flat=True)
+    ),
+    int,
+    name="workshop districts",
+)
+
+
 def _district_doorbell(workshop_ids: list[int]) -> None:
     every = int(getattr(settings, "DISTRICT_UPDATE_SECONDS", DISTRICT_UPDATE_SECONDS))
     try:
-        districts = list(
-            District.objects.filter(workshops__in=workshop_ids)
-            .distinct()
-            .values_list("uuid", flat=True)
-        )
+        if len(workshop_ids) == 1:  # a tap: one shop
+            districts = WORKSHOP_DISTRICTS(workshop_ids[0])
+        else:
+            districts = list(
+                District.objects.filter(workshops__in=workshop_ids)
+                .distinct()
+                .values_list("uuid", flat=True)
+            )
     except Exception:
         logger.warning("Could not find the districts to update", exc_info=True)
         return

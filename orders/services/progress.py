@@ -92,7 +92,7 @@ def _tap(step: Step | int) -> tuple[Job, Step]:
     if not found:
         raise Job.DoesNotExist("No such job.")
     job = found[0]
-    step = _graph_step(job, StepGraph(job, steps, links), pk)
+    step = _graph_step(job, StepGraph.load(job, read=(steps, links)), pk)
     keep_orders(job, orders)
     defer_seq(job)
     return job, step

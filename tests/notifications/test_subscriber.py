@@ -285,6 +285,29 @@ def _queued_fan_outs() -> list[list[int]]:
     ]
 
 
+def test_the_task_row_a_tap_holds_is_the_row_enqueue_writes(chain):
+    """A floor tap holds its writes (core/together.py, on PostgreSQL): its fan-out's row is
+    built by hand, and must be the row django_tasks' `enqueue` writes, naming the tap's
+    events."""
+    _job, step = one_step_job(chain)
+    DBTaskResult.objects.all().delete()
+    before = ProgressEvent.objects.latest("pk").pk
+    connection._notification_events = None  # a new transaction, as a request's
+    with transaction.atomic():
+        step_start(step=step, actor=chain.hub_owner)
+    (held,) = DBTaskResult.objects.filter(task_path=fan_out.module_path)
+    named = held.args_kwargs["args"][0]
+    queued = DBTaskResult.objects.get(id=fan_out.enqueue(named).id)
+    fields = [f.attname for f in DBTaskResult._meta.concrete_fields]
+    different = {"id", "enqueued_at"}
+    assert {f: getattr(held, f) for f in fields if f not in different} == {
+        f: getattr(queued, f) for f in fields if f not in different
+    }
+    started = list(ProgressEvent.objects.filter(pk__gt=before).order_by("pk"))
+    assert [e.kind for e in started] == ["step.started"]
+    assert subscriber.events_by_id(named) == started
+
+
 def test_the_fan_out_is_queued_in_the_change_s_transaction_once_for_all_its_events(chain):
     """The task is written with the change (no transaction of its own after the commit), and
     one task names every event of the transaction: the last step done completes the job."""

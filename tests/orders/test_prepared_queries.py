@@ -20,7 +20,8 @@ from orders.dag import JOB_LINKS, JOB_STEPS
 from orders.events import LOCKED_JOB
 from orders.joborders import JOB_ORDERS
 from orders.models import Job, Step, StepStatus
-from workshops.models import Membership
+from orders.rollups import WORKSHOP_DISTRICTS
+from workshops.models import District, Membership
 from workshops.selectors import USER_ROLES
 from workshops.tokens import OPERATOR_TOKEN
 
@@ -36,7 +37,10 @@ def _same(found: list, expected: list) -> None:
     for a, b in zip(found, expected, strict=True):
         if not hasattr(b, "_meta"):
             assert a == b
-            assert [type(x) for x in a] == [type(x) for x in b]
+            if isinstance(b, tuple):
+                assert [type(x) for x in a] == [type(x) for x in b]
+            else:  # a flat values_list
+                assert type(a) is type(b)
             continue
         assert type(a) is type(b)
         assert _fields(a) == _fields(b)
@@ -54,6 +58,8 @@ def _cases(chain, routed_job) -> dict[Prepared, list[tuple]]:
     job, steps, _ = routed_job
     other = Job.objects.exclude(pk=job.pk).first()
     token = Token.objects.create(user=chain.turner_floor)
+    for slug in ("prepared-a", "prepared-b"):
+        District.objects.create(slug=slug, name_ja=slug).workshops.add(chain.hub)
     return {
         STEP_TO_PERFORM: [(steps["L"].uuid,), (str(steps["G"].uuid),), (uuid.uuid4(),)],
         USER_ROLES: [(chain.turner_owner.pk,), (chain.hub_floor.pk,), (chain.staff.pk,)],
@@ -62,6 +68,7 @@ def _cases(chain, routed_job) -> dict[Prepared, list[tuple]]:
         JOB_LINKS: [(job.pk,), (-1,)],
         JOB_ORDERS: [(job.pk,), (-1,)],
         OPERATOR_TOKEN: [(token.key,), ("no-such-key",)],
+        WORKSHOP_DISTRICTS: [(chain.hub.pk,), (-1,)],
     }
 
 
@@ -137,3 +144,25 @@ def test_the_roles_of_a_user_follow_their_memberships(chain):
     before = set(USER_ROLES(chain.turner_floor.pk))
     Membership.objects.filter(user=chain.turner_floor).delete()
     assert before and USER_ROLES(chain.turner_floor.pk) == []
+
+
+def test_read_together_reads_what_each_query_reads_in_one_round_trip(chain, routed_job):
+    """On PostgreSQL the queries go as one multi-statement query, the lock first; elsewhere one
+    after the other. Either way each result is the query's own."""
+    job, steps, _ = routed_job
+    calls = [
+        (LOCKED_JOB, (job.pk,)),
+        (JOB_STEPS, (job.pk,)),
+        (JOB_LINKS, (job.pk,)),
+        (JOB_ORDERS, (job.pk,)),
+        (USER_ROLES, (chain.turner_owner.pk,)),
+        (STEP_TO_PERFORM, (uuid.uuid4(),)),
+    ]
+    with transaction.atomic():
+        alone = [query(*args) for query, args in calls]
+        with CaptureQueriesContext(connection) as ran:
+            found = prepared.read_together(*calls)
+    assert len(ran.captured_queries) == (1 if connection.vendor == "postgresql" else len(calls))
+    for rows, expected in zip(found, alone, strict=True):
+        _same(rows, expected)
+    assert found[-1] == [] and len(found[1]) == len(steps)
