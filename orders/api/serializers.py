@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from core.api import FieldsBuiltOnce
+from core.api import ChoiceLabelField, FieldsBuiltOnce
 
 from ..models import (
     END_REASONS,
@@ -146,8 +146,8 @@ class StepSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         allow_blank=True,
         help_text="On hold: why, as a code (empty otherwise).",
     )
-    hold_reason_label = serializers.CharField(
-        source="get_hold_reason_display",
+    hold_reason_label = ChoiceLabelField(
+        "hold_reason",
         help_text="The hold reason's label in the caller's language (empty when not on hold).",
     )
     hold_note = serializers.CharField(help_text="On hold: the holder's note, as they wrote it.")

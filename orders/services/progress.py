@@ -157,7 +157,7 @@ def _refresh_job_status(job: Job, graph: StepGraph, *, actor: User | None) -> No
         new_status = JobStatus.IN_PROGRESS
     if new_status != job.status:
         job.status = new_status
-        job.save(update_fields=["status", "updated_at"])
+        save_fields(job, ["status", "updated_at"])
         if new_status == JobStatus.DONE:
             # A job reopened by returned parts is counted once; a completion taken back by
             # undoing the tap that caused it never counted.

@@ -39,3 +39,29 @@ def test_the_answer_is_the_one_drf_builds_and_fields_are_never_shared(routed_job
                 first.fields["status"].choices
                 == plain(step, context=context).fields["status"].choices
             )
+
+
+def test_the_hold_reasons_label_is_read_in_the_readers_language_without_inspecting(
+    routed_job, monkeypatch
+):
+    """`ChoiceLabelField` answers what `CharField(source="get_hold_reason_display")` answered,
+    without DRF's signature check of the method on every read."""
+    _job, steps, _ = routed_job
+    step = Step.objects.select_related("process", "workshop", "part").get(pk=steps["L"].pk)
+    step.hold_reason = "material"
+    context = {"predecessors": {}, "step_orders": {}}
+
+    class Before(StepSerializer):
+        hold_reason_label = serializers.CharField(source="get_hold_reason_display")
+
+    labels = {}
+    for language in ("ja", "en"):
+        with translation.override(language):
+            before = Before(step, context=context).data["hold_reason_label"]
+            monkeypatch.setattr(
+                "inspect.signature", lambda *a, **k: pytest.fail("a callable was inspected")
+            )
+            labels[language] = StepSerializer(step, context=context).data["hold_reason_label"]
+            monkeypatch.undo()
+            assert labels[language] == before == step.get_hold_reason_display()
+    assert labels["ja"] != labels["en"]
