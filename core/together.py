@@ -110,9 +110,14 @@ def can_send_together(connection) -> bool:
 
 
 @contextmanager
-def writes_together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+def writes_together(using: str = DEFAULT_DB_ALIAS, *, commit: bool = False) -> Iterator[None]:
     """Hold the block's `queue_write`s and send them with the next statement (see above).
-    Entered inside a block already holding, it joins that one."""
+    Entered inside a block already holding, it joins that one.
+
+    With `commit`, the block is the whole of the transaction's work, and the transaction's
+    atomic block ends right after it (`atomic_together` outside any transaction): what it
+    still holds at the end goes with the transaction's COMMIT, in one round trip. The atomic
+    block's own commit then finds the transaction committed, and runs its on-commit work."""
     connection = connections[using]
     if _held(connection) is not None or not can_send_together(connection):
         yield
@@ -128,23 +133,34 @@ def writes_together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             writes = held.take()
             if writes:
                 with connection.cursor() as cursor:
-                    cursor.execute(_joined(cursor.cursor, writes), None)
+                    text = _joined(cursor.cursor, writes)
+                    if commit and not connection.needs_rollback:
+                        text += "; COMMIT"
+                    cursor.execute(text, None)
                     _check(cursor.cursor, writes)
     finally:
         connection._held_writes = None
 
 
 def atomic_together(service: Callable) -> Callable:
-    """`transaction.atomic`, with the service's body run in `writes_together`. The decorated
-    function's `__wrapped__` (what `core.services.idempotent` runs in its own transaction) is
-    the body with its writes held."""
+    """`transaction.atomic`, with the service's body run in `writes_together` (and, outside
+    any transaction, its last writes sent with the COMMIT). The decorated function's
+    `__wrapped__` (what `core.services.idempotent` runs in its own transaction) is the body
+    with its writes held."""
 
     @functools.wraps(service)
     def together(*args: Any, **kwargs: Any) -> Any:
         with writes_together():
             return service(*args, **kwargs)
 
-    return transaction.atomic(together)
+    @functools.wraps(service)
+    def atomic(*args: Any, **kwargs: Any) -> Any:
+        outermost = not transaction.get_connection().in_atomic_block
+        with transaction.atomic(), writes_together(commit=outermost):
+            return service(*args, **kwargs)
+
+    atomic.__wrapped__ = together  # type: ignore[attr-defined]
+    return atomic
 
 
 def queue_write(

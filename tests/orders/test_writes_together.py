@@ -195,3 +195,40 @@ def test_atomic_together_holds_in_its_body_and_under_an_idempotency_key(chain, r
     touch(actor=chain.hub_owner, step=step, idempotency_key="k-1")
     expected = connection.vendor == "postgresql"
     assert seen == [expected, expected]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_last_writes_go_with_the_commit(chain, routed_job):
+    """A tap service called outside any transaction (as a request calls it) sends what it
+    still holds with the COMMIT: one round trip; the on-commit work runs after it, as always,
+    and a failure leaves nothing behind."""
+    step = routed_job[1]["L"]
+    committed = []
+
+    @atomic_together
+    def retitle(*, title: str, fail: bool = False) -> None:
+        transaction.on_commit(lambda: committed.append(title))
+        _titled(Step.objects.get(pk=step.pk), title)
+        if fail:
+            raise RuntimeError
+
+    with CaptureQueriesContext(connection) as ran:
+        retitle(title="committed")
+    sent = [q["sql"] for q in ran.captured_queries]
+    assert sent[-2].startswith('UPDATE "orders_step"') and sent[-2].endswith("; COMMIT")
+    assert sent[-1] == "COMMIT"  # Django's own, which found the transaction committed
+    assert committed == ["committed"]
+    assert connection.connection.info.transaction_status == 0  # idle: nothing left open
+    assert _title(step.pk) == "committed"
+
+    with pytest.raises(RuntimeError):
+        retitle(title="never", fail=True)
+    assert committed == ["committed"]
+    assert _title(step.pk) == "committed"
+
+    # Inside a transaction it commits nothing: the transaction's owner does.
+    with transaction.atomic():
+        retitle(title="inner")
+        assert connection.connection.info.transaction_status != 0
+    assert committed == ["committed", "inner"]
