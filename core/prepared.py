@@ -20,7 +20,12 @@ What a builder may do is narrow on purpose:
   computed from it);
 - the QuerySet yields model instances or `values_list` tuples.
 A builder that breaks the last two is refused at its first run (`ImproperlyConfigured`);
-tests/core/test_prepared.py runs every prepared query of the project against its ORM twin.
+tests/orders/test_prepared_queries.py runs every prepared query of the project against its ORM
+twin. `read_together` runs several in one round trip on PostgreSQL (core/together.py).
+
+The writes below (`save_fields`, `insert`, `add_to`) go through `core.together.queue_write`:
+inside a floor tap's `writes_together` block on PostgreSQL they are held and sent with the
+next statement; elsewhere at once.
 """
 
 from __future__ import annotations
