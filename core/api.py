@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, views
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 from .services import Refused
@@ -164,18 +166,6 @@ class FieldsBuiltOnce:
         return {name: _fresh(field) for name, field in built.items()}
 
 
-def _fresh(field: serializers.Field) -> serializers.Field:
-    """A new, unbound field made as `field` was: what DRF's `Field.__deepcopy__` does, without
-    deep-copying arguments that a field only reads (choices, help texts, querysets, the
-    validators DRF itself passes on as they are). An argument that is itself a field (a list's
-    child) is copied deeply, as DRF would."""
-    if any(
-        isinstance(value, serializers.Field) for value in (*field._args, *field._kwargs.values())
-    ):
-        return copy.deepcopy(field)
-    return field.__class__(*field._args, **field._kwargs)
-
-
 class ChoiceLabelField(serializers.CharField):
     """The label of a model field's choice in the reader's language (`get_<field>_display`).
 
@@ -189,3 +179,88 @@ class ChoiceLabelField(serializers.CharField):
 
     def get_attribute(self, instance: Any) -> str:
         return getattr(instance, f"get_{self.choice_field}_display")()
+
+
+class SimpleFieldsShared(FieldsBuiltOnce):
+    """For an answer's serializer read many times a second (a floor tap's step): its plain
+    fields (a value read from the object and turned into JSON: text, numbers, dates, choices,
+    ids) are bound once per class and shared by every instance, since reading through them
+    changes nothing in them; only the fields that reach their serializer (method fields,
+    nested serializers, related fields) are made and bound for each instance, as DRF does.
+    The answer is DRF's own (tests/orders/test_serializer_fields.py); building and binding
+    every field for each answer cost a tap about 0.3 ms (docs/BENCHMARKS.md, "Writes, fifth
+    pass")."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        ret: dict[str, Any] = {}
+        for name, shared in self._output_plan():
+            field = shared if shared is not None else self._own_field(name)
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            ret[name] = None if check is None else field.to_representation(attribute)
+        return ret
+
+    @classmethod
+    def _output_plan(cls) -> list[tuple[str, serializers.Field | None]]:
+        plan = cls.__dict__.get("_shared_output_plan")
+        if plan is None:
+            template = cls()
+            plan = [
+                (field.field_name, None if _reaches_its_serializer(field) else field)
+                for field in template.fields.values()
+                if not field.write_only
+            ]
+            cls._shared_output_plan = plan
+        return plan
+
+    def _own_field(self, name: str) -> serializers.Field:
+        own = self.__dict__.setdefault("_own_fields", {})
+        field = own.get(name)
+        if field is None:
+            field = own[name] = _fresh(type(self).__dict__["_fields_built_once"][name])
+            field.bind(name, self)
+        return field
+
+
+def _reaches_its_serializer(field: serializers.Field) -> bool:
+    """Whether a field is made for each serializer: anything but a plain field (a method
+    field, a nested serializer, a related field reach their serializer's context or methods,
+    or hold fields of their own). The type must be one of these exactly: a subclass may
+    read more than its base."""
+    return type(field) not in _PLAIN_FIELDS
+
+
+_PLAIN_FIELDS = frozenset(
+    {
+        serializers.BooleanField,
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.DecimalField,
+        serializers.EmailField,
+        serializers.FloatField,
+        serializers.IntegerField,
+        serializers.ReadOnlyField,
+        serializers.SlugField,
+        serializers.TimeField,
+        serializers.URLField,
+        serializers.UUIDField,
+        ChoiceLabelField,
+    }
+)
+
+
+def _fresh(field: serializers.Field) -> serializers.Field:
+    """A new, unbound field made as `field` was: what DRF's `Field.__deepcopy__` does, without
+    deep-copying arguments that a field only reads (choices, help texts, querysets, the
+    validators DRF itself passes on as they are). An argument that is itself a field (a list's
+    child) is copied deeply, as DRF would."""
+    if any(
+        isinstance(value, serializers.Field) for value in (*field._args, *field._kwargs.values())
+    ):
+        return copy.deepcopy(field)
+    return field.__class__(*field._args, **field._kwargs)

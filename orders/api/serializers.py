@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from core.api import ChoiceLabelField, FieldsBuiltOnce
+from core.api import ChoiceLabelField, FieldsBuiltOnce, SimpleFieldsShared
 
 from ..models import (
     END_REASONS,
@@ -129,7 +129,7 @@ class JobSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         return data
 
 
-class StepSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class StepSerializer(SimpleFieldsShared, serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid")
     process = serializers.CharField(source="process.code", help_text="Process code.")
     process_name = serializers.CharField(source="process.name")
