@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import hashlib
 import logging
 import os
@@ -146,9 +147,10 @@ async def _publish(layer, groups: list[str], message: dict[str, Any]) -> None:
             )
 
 
-def after_answer(work: Callable[[], None]) -> None:
+def after_answer(work: Callable[[], None], *, delay: float = 0.0) -> None:
     """Run `work`, an after-commit side effect the request's answer does not wait for (the
-    district dashboards' doorbell, say), once the request has handed it over.
+    district dashboards' doorbell, say), once the request has handed it over, and `delay`
+    seconds later when given (to gather the work of several requests into one).
 
     Under daphne it runs on the process's one after-answer thread, in the order handed over,
     and what it publishes goes through the server loop's outbox as a request's would; a
@@ -156,6 +158,10 @@ def after_answer(work: Callable[[], None]) -> None:
     loop = _server_loop()
     if loop is None:
         work()
+        return
+    if delay > 0:
+        submit = functools.partial(_after_answer.submit, _run_after_answer, loop, work)
+        loop.call_soon_threadsafe(loop.call_later, delay, submit)
         return
     _after_answer.submit(_run_after_answer, loop, work)
 

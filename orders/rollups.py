@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -387,7 +389,44 @@ def district_stats_changed(workshop_ids) -> None:
     ids = sorted({int(pk) for pk in workshop_ids if pk is not None})
     if ids:
         # The answer to the change does not wait for it (a query and two trips to Redis).
-        transaction.on_commit(lambda: realtime.after_answer(lambda: _district_doorbell(ids)))
+        transaction.on_commit(lambda: _ring_soon(ids))
+
+
+# Under daphne the doorbell waits this long after a change, and rings for every change the
+# process made meanwhile at once: a busy floor's taps share one lookup and one trip to Redis.
+DOORBELL_GATHER_SECONDS = 0.2
+
+
+class _Gathered:
+    """The shops changed since the doorbell's ring was arranged, and when it was (monotonic
+    seconds; None: no ring arranged)."""
+
+    lock = threading.Lock()
+    ids: set[int] = set()
+    arranged_at: float | None = None
+
+
+def _ring_soon(workshop_ids: list[int]) -> None:
+    with _Gathered.lock:
+        _Gathered.ids.update(workshop_ids)
+        arranged = _Gathered.arranged_at
+        # A ring arranged long ago and never run (its loop went away) is arranged again.
+        if arranged is not None and time.monotonic() - arranged < 30:
+            return
+        _Gathered.arranged_at = time.monotonic()
+    try:
+        realtime.after_answer(_ring_gathered, delay=DOORBELL_GATHER_SECONDS)
+    except RuntimeError:  # the server's loop closed in between
+        _ring_gathered()
+
+
+def _ring_gathered() -> None:
+    with _Gathered.lock:
+        ids = sorted(_Gathered.ids)
+        _Gathered.ids.clear()
+        _Gathered.arranged_at = None
+    if ids:
+        _district_doorbell(ids)
 
 
 WORKSHOP_DISTRICTS = Prepared(

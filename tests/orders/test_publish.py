@@ -167,3 +167,33 @@ def test_after_answer_work_outside_a_server_runs_at_once():
     ran = []
     realtime.after_answer(lambda: ran.append(1))
     assert ran == [1]
+
+
+def test_the_doorbell_gathers_the_changes_of_a_moment_into_one_ring(monkeypatch):
+    """Under a server loop, the district doorbell (orders/rollups.py) waits a moment after a
+    change and rings once for every shop changed meanwhile: one lookup, not one per tap."""
+    from asgiref.sync import sync_to_async
+
+    from orders import rollups
+
+    rung = []
+    monkeypatch.setattr(rollups, "DOORBELL_GATHER_SECONDS", 0.3)
+    monkeypatch.setattr(rollups, "_district_doorbell", rung.append)
+
+    async def main():
+        def view(ids):
+            rollups._ring_soon(ids)
+            return list(rung)
+
+        seen = [await sync_to_async(view)(ids) for ids in ([3], [1, 3], [2])]
+        for _ in range(100):
+            if rung:
+                break
+            await asyncio.sleep(0.05)
+        return seen
+
+    assert asyncio.run(main()) == [[], [], []]  # none rang in the answer
+    assert rung == [[1, 2, 3]]
+    # Outside a server, a change rings at once, as before.
+    rollups._ring_soon([4])
+    assert rung == [[1, 2, 3], [4]]
