@@ -29,11 +29,12 @@ Elsewhere (SQLite, a server-side binding cursor, no block), `queue_write` execut
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.transaction import TransactionManagementError
 
 
@@ -50,6 +51,7 @@ class _Held:
             tuple[str, Sequence[Any], int | None, Callable[[], Exception] | None]
         ] = []
         self.before_end: list[Callable[[], None]] = []
+        self.failed = False
 
     def take(self) -> list:
         writes, self.writes = self.writes, []
@@ -59,13 +61,37 @@ class _Held:
         if not self.writes:
             return execute(sql, params, many, context)
         writes = self.take()
-        if many:
-            # executemany: the held writes go first, alone (through a cursor of their own).
-            with context["connection"].cursor() as cursor:
-                cursor.execute(_joined(cursor.cursor, writes), None)
-                _check(cursor.cursor, writes)
+        savepoint = _savepoint_statement(sql)
+        if savepoint == "ROLLBACK TO SAVEPOINT":
+            # Every write still held was made since that savepoint (its creation sent what
+            # was held before): rolled back unsent.
             return execute(sql, params, many, context)
-        return _send(execute, writes, sql, params, context)
+        try:
+            if many or savepoint or getattr(context["cursor"].cursor, "name", None):
+                # The held writes go first, alone (through a cursor of their own), their
+                # counts checked: before an executemany, a server-side cursor's DECLARE, or a
+                # savepoint's creation or release. A release whose writes fail their check
+                # rolls the savepoint back first, as the block would have had they failed
+                # inside it.
+                with context["connection"].cursor() as cursor:
+                    cursor.execute(_joined(cursor.cursor, writes), None)
+                    try:
+                        _check(cursor.cursor, writes)
+                    except Exception:
+                        if savepoint == "RELEASE SAVEPOINT":
+                            name = sql.split()[-1]
+                            cursor.execute(
+                                f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}", None
+                            )
+                        raise
+                return execute(sql, params, many, context)
+            return _send(execute, writes, sql, params, context)
+        except DatabaseError:
+            # A held write failed at a later statement, maybe inside a handler meant for that
+            # one: the transaction cannot commit now, and the block's end says so.
+            self.failed = True
+            context["connection"].needs_rollback = True
+            raise
 
 
 def _send(execute, writes, sql, params, context):
@@ -79,6 +105,14 @@ def _send(execute, writes, sql, params, context):
     result = execute(f"{text}; {carried}", None, False, context)
     _check(cursor, writes)
     return result
+
+
+def _savepoint_statement(sql: str) -> str | None:
+    head = sql.lstrip()[:24].upper()
+    for statement in ("ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT", "SAVEPOINT"):
+        if head.startswith(statement):
+            return statement
+    return None
 
 
 def _joined(cursor, writes) -> str:
@@ -130,16 +164,59 @@ def writes_together(using: str = DEFAULT_DB_ALIAS, *, commit: bool = False) -> I
             yield
             while held.before_end:
                 held.before_end.pop(0)()
+            if held.failed:
+                raise TransactionManagementError(
+                    "A held write failed: the transaction is rolled back."
+                )
             writes = held.take()
-            if writes:
+            if writes and commit and not connection.needs_rollback:
+                _send_with_commit(connection, writes)
+            elif writes:
                 with connection.cursor() as cursor:
-                    text = _joined(cursor.cursor, writes)
-                    if commit and not connection.needs_rollback:
-                        text += "; COMMIT"
-                    cursor.execute(text, None)
+                    cursor.execute(_joined(cursor.cursor, writes), None)
                     _check(cursor.cursor, writes)
     finally:
         connection._held_writes = None
+
+
+def _send_with_commit(connection, writes) -> None:
+    """The last held writes and the COMMIT, in one query. A write whose row count is checked
+    is checked by the server, before the COMMIT: wrapped so that another count fails the
+    query (a text that is no integer, naming the write and computed from the count, so that
+    the planner cannot fold it ahead), and so nothing is committed."""
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        texts = []
+        for index, (text, params, rows, _error) in enumerate(writes):
+            statement = raw.mogrify(text, params)
+            if rows is not None:
+                statement = (
+                    f"WITH held AS ({statement} RETURNING 1) SELECT CASE WHEN count(*) = "
+                    f"{int(rows)} THEN 0 ELSE CAST('{_GUARD}{index}:' || count(*) AS integer) "
+                    "END FROM held"
+                )
+            texts.append(statement)
+        try:
+            cursor.execute("; ".join([*texts, "COMMIT"]), None)
+        except DatabaseError as exc:
+            index = _guarded(exc)
+            if index is None:
+                raise
+            _text, _params, rows, error = writes[index]
+            raise (error() if error else HeldWriteFailed(f"not {rows} rows")) from exc
+
+
+_GUARD = "held-write-"
+
+
+def _guarded(exc: DatabaseError) -> int | None:
+    """The index of the checked write whose count failed the query, if that is the error."""
+    text = str(exc)
+    at = text.find(_GUARD)
+    if at < 0:
+        return None
+    digits = "".join(itertools.takewhile(str.isdigit, text[at + len(_GUARD) :]))
+    return int(digits) if digits else None
 
 
 def atomic_together(service: Callable) -> Callable:
@@ -176,7 +253,9 @@ def queue_write(
     many rows, else `error()` (or `HeldWriteFailed`) is raised, by whichever statement sends it."""
     held = _held(connection)
     if held is not None:
-        held.writes.append((sql, list(params), rows, error))
+        held.writes.append(
+            (sql, params if isinstance(params, Mapping) else list(params), rows, error)
+        )
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from core.services import Refused
 from notifications.services import notify_managers
 from orders.access import workshop_job_access
-from orders.events import EVENT_LABELS
+from orders.events import EVENT_LABELS, events_named
 from orders.models import Order, ProgressEvent, Step
 from orders.selectors import wire_events
 from worker.retry import backoff_seconds
@@ -137,11 +137,12 @@ def _party_workshops(job_id: int) -> set[int]:
 
 
 @transaction.atomic
-def deliveries_plan(*, event_ids: list[int]) -> list[int]:
-    """The deliveries of these events: one per event and endpoint that asked for its kind and
+def deliveries_plan(*, event_ids: list[int | list[int]]) -> list[int]:
+    """The deliveries of these events (each named by its key or as [job, seq],
+    `orders.events.event_ref`): one per event and endpoint that asked for its kind and
     whose shop may see it, with the body as that shop's view of the log words it (the API's
     event cursor, `wire_events`). Planned once: a second call finds them already there."""
-    events = list(ProgressEvent.objects.filter(pk__in=event_ids).select_related("job"))
+    events = list(ProgressEvent.objects.filter(events_named(event_ids)).select_related("job"))
     by_job: dict[int, list[ProgressEvent]] = defaultdict(list)
     for event in events:
         by_job[event.job_id].append(event)

@@ -14,6 +14,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 
+from orders.events import event_ref
 from orders.models import ProgressEvent
 
 ENDPOINTS_TTL = 30.0
@@ -54,7 +55,7 @@ def on_event(event: ProgressEvent) -> None:
     if not registered:
         pending = connection._webhook_events = []
         transaction.on_commit(_flush)
-    pending.append(event.pk)
+    pending.append(event_ref(event))  # its key, or [job, seq] (a floor tap's held write)
 
 
 def _flush() -> None:

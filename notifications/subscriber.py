@@ -24,7 +24,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +38,7 @@ from core.prepared import insert
 from drawings.models import Drawing
 from drawings.selectors import drawing_access
 from orders.access import job_access
+from orders.events import event_ref, events_named
 from orders.models import (
     FINISHED_STEP_STATES,
     Order,
@@ -94,7 +94,7 @@ def on_event(event: ProgressEvent) -> None:
     pending = getattr(connection, "_notification_events", None)
     if not _registered(connection, pending):
         # A fresh transaction, or the last one's task was rolled back with its events.
-        pending = connection._notification_events = [_ref(event)]
+        pending = connection._notification_events = [event_ref(event)]
         connection._notification_task = None
         if not _queue_in_transaction():
             connection._notification_marker = _flush
@@ -109,18 +109,12 @@ def on_event(event: ProgressEvent) -> None:
         if not together.before_end(lambda: _write_task(connection, pending)):
             _write_task(connection, pending)
         return
-    pending.append(_ref(event))
+    pending.append(event_ref(event))
     if connection._notification_task is not None:
         # The task already written names this event too (inside the same transaction).
         DBTaskResult.objects.filter(id=connection._notification_task).update(
             args_kwargs={"args": [list(pending)], "kwargs": {}}
         )
-
-
-def _ref(event: ProgressEvent) -> int | list[int]:
-    """How a fan-out names an event: its key, or (job, seq) when the key is not read back yet
-    (an event written with a floor tap's held writes, `core.together`)."""
-    return event.pk if event.pk is not None else [event.job_id, event.seq]
 
 
 def _registered(connection, pending) -> bool:
@@ -640,15 +634,8 @@ def fan_out_event(event: ProgressEvent) -> list[Notification]:
 
 
 def events_by_id(refs: list[int | list[int]]) -> list[ProgressEvent]:
-    """The events a fan-out names: each by its key, or as [job, seq] (`_ref`)."""
-    match = Q(pk__in=[ref for ref in refs if isinstance(ref, int)])
-    seqs: dict[int, list[int]] = defaultdict(list)
-    for ref in refs:
-        if not isinstance(ref, int):
-            job_id, seq = ref
-            seqs[job_id].append(seq)
-    for job_id, numbers in seqs.items():
-        match |= Q(job_id=job_id, seq__in=numbers)
+    """The events a fan-out names: each by its key, or as [job, seq] (`events.event_ref`)."""
+    match = events_named(refs)
     return list(
         ProgressEvent.objects.filter(match)
         .select_related(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import together
@@ -85,6 +86,25 @@ EVENT_LABELS = {
 # Apps above orders that read the log as it is written (notifications): each is called with
 # every new event inside its transaction, and may only arrange work for after the commit.
 _subscribers: list[Callable[[ProgressEvent], None]] = []
+
+
+def event_ref(event: ProgressEvent) -> int | list[int]:
+    """How work after the commit names an event: its key, or [job, seq] when the key was not
+    read back (an event appended where a floor tap holds its writes, `core.together`)."""
+    return event.pk if event.pk is not None else [event.job_id, event.seq]
+
+
+def events_named(refs: list[int | list[int]]) -> Q:
+    """The filter for the events `refs` name (`event_ref`: keys, or [job, seq] pairs)."""
+    match = Q(pk__in=[ref for ref in refs if isinstance(ref, int)])
+    seqs: dict[int, list[int]] = {}
+    for ref in refs:
+        if not isinstance(ref, int):
+            job_id, seq = ref
+            seqs.setdefault(job_id, []).append(seq)
+    for job_id, numbers in seqs.items():
+        match |= Q(job_id=job_id, seq__in=numbers)
+    return match
 
 
 def subscribe(subscriber: Callable[[ProgressEvent], None]) -> None:

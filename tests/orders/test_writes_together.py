@@ -6,7 +6,7 @@ sent at once, as before."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.prepared import add_to, save_fields
@@ -216,7 +216,9 @@ def test_outside_a_transaction_the_last_writes_go_with_the_commit(chain, routed_
     with CaptureQueriesContext(connection) as ran:
         retitle(title="committed")
     sent = [q["sql"] for q in ran.captured_queries]
-    assert sent[-2].startswith('UPDATE "orders_step"') and sent[-2].endswith("; COMMIT")
+    # The write, its row count checked by the server, and the COMMIT: one query.
+    assert sent[-2].startswith('WITH held AS (UPDATE "orders_step"')
+    assert sent[-2].endswith("; COMMIT")
     assert sent[-1] == "COMMIT"  # Django's own, which found the transaction committed
     assert committed == ["committed"]
     assert connection.connection.info.transaction_status == 0  # idle: nothing left open
@@ -232,3 +234,105 @@ def test_outside_a_transaction_the_last_writes_go_with_the_commit(chain, routed_
         retitle(title="inner")
         assert connection.connection.info.transaction_status != 0
     assert committed == ["committed", "inner"]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_fails_its_check_with_the_commit_commits_nothing(chain, routed_job):
+    """The last writes travel with the COMMIT: their row counts are checked by the server
+    before it, so a failed check leaves nothing committed and no on-commit work run."""
+    step = routed_job[1]["L"]
+    committed = []
+
+    @atomic_together
+    def retitle() -> None:
+        transaction.on_commit(lambda: committed.append(1))
+        _titled(Step.objects.get(pk=step.pk), "rolled back")
+        save_fields(Step(pk=-1, title="gone"), ["title"])  # changes no row
+
+    before = _title(step.pk)
+    with pytest.raises(Step.DoesNotExist):
+        retitle()
+    assert _title(step.pk) == before
+    assert committed == []
+    assert connection.connection.info.transaction_status == 0
+
+
+@postgres_only
+def test_a_savepoint_whose_writes_fail_their_check_is_rolled_back(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    with transaction.atomic(), writes_together():
+        _titled(step, "before the savepoint")
+        try:
+            with transaction.atomic():
+                _titled(step, "inside the savepoint")
+                save_fields(Step(pk=-1, title="gone"), ["title"])
+        except Step.DoesNotExist:
+            pass
+        assert _title(step.pk) == "before the savepoint"
+        try:
+            with transaction.atomic():
+                _titled(step, "rolled back with its savepoint")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert _title(step.pk) == "before the savepoint"
+
+
+@postgres_only
+def test_a_held_write_failing_at_a_later_statement_cannot_commit_quietly(chain, routed_job):
+    """A held write's error surfaces at the statement that carries it, which may sit in a
+    handler meant for that statement: the transaction then refuses to commit."""
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    other = Step.objects.exclude(pk=step.pk).filter(job_id=step.job_id).first()
+    with (
+        pytest.raises(transaction.TransactionManagementError),
+        transaction.atomic(),
+        writes_together(),
+    ):
+        queue_write(
+            connection,
+            "UPDATE orders_step SET uuid = %s WHERE id = %s",
+            [other.uuid, step.pk],  # a duplicate key
+        )
+        try:
+            with transaction.atomic():  # its SAVEPOINT carries the failing write
+                pass
+        except IntegrityError:
+            pass  # meant for the savepoint's own work
+    assert Step.objects.get(pk=step.pk).uuid != other.uuid
+
+
+@postgres_only
+def test_a_server_side_cursor_and_named_parameters_after_held_writes(routed_job):
+    step = Step.objects.get(pk=routed_job[1]["L"].pk)
+    sql = "UPDATE orders_step SET title = %(title)s WHERE id = %(id)s"
+    with transaction.atomic(), writes_together():
+        queue_write(connection, sql, {"title": "named", "id": step.pk})
+        titles = Step.objects.filter(pk=step.pk).values_list("title", flat=True)
+        assert list(titles.iterator(chunk_size=10)) == ["named"]
+
+
+def test_events_are_named_for_work_after_the_commit_by_key_or_by_job_and_seq(chain, routed_job):
+    """Webhooks and notifications name a tap's events after the commit; where the tap held its
+    writes, by (job, seq): both read back the same events."""
+    from integrations import subscriber as webhooks
+    from orders.events import events_named
+    from orders.models import ProgressEvent
+    from orders.services.progress import step_start
+
+    webhooks._any_active.update(checked=float("inf"), answer=True)
+    try:
+        connection._webhook_events = None
+        with transaction.atomic():
+            step_start(step=routed_job[1]["L"], actor=chain.turner_owner)
+            refs = list(connection._webhook_events)
+    finally:
+        webhooks.endpoints_changed()
+    assert None not in refs
+    named = list(ProgressEvent.objects.filter(events_named(refs)).values_list("kind", flat=True))
+    assert named == ["step.started"]
+    by_key = ProgressEvent.objects.filter(kind="step.started").values_list("pk", flat=True)
+    assert list(ProgressEvent.objects.filter(events_named(list(by_key)))) == list(
+        ProgressEvent.objects.filter(kind="step.started")
+    )
