@@ -29,7 +29,7 @@ Elsewhere (SQLite, a server-side binding cursor, no block), `queue_write` execut
 from __future__ import annotations
 
 import functools
-import itertools
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -122,9 +122,14 @@ def _joined(cursor, writes) -> str:
 def _check(cursor, writes) -> None:
     """Step the cursor past each write's result, checking its row count."""
     for _text, _params, rows, error in writes:
-        if rows is not None and cursor.rowcount != rows:
-            raise (error() if error else HeldWriteFailed(f"{cursor.rowcount} rows, not {rows}"))
+        _counted(cursor.rowcount, rows, error)
         cursor.nextset()
+
+
+def _counted(found: int, rows: int | None, error: Callable[[], Exception] | None) -> None:
+    """Raise the write's error when it changed another number of rows than it must."""
+    if rows is not None and found != rows:
+        raise (error() if error else HeldWriteFailed(f"{found} rows, not {rows}"))
 
 
 def _held(connection) -> _Held | None:
@@ -199,24 +204,29 @@ def _send_with_commit(connection, writes) -> None:
         try:
             cursor.execute("; ".join([*texts, "COMMIT"]), None)
         except DatabaseError as exc:
-            index = _guarded(exc)
-            if index is None:
+            guarded = _guarded(exc)
+            if guarded is None:
                 raise
+            index, found = guarded
             _text, _params, rows, error = writes[index]
-            raise (error() if error else HeldWriteFailed(f"not {rows} rows")) from exc
+            try:
+                _counted(found, rows, error)
+            except Exception as failed:
+                raise failed from exc
+            raise
 
 
 _GUARD = "held-write-"
 
 
-def _guarded(exc: DatabaseError) -> int | None:
-    """The index of the checked write whose count failed the query, if that is the error."""
-    text = str(exc)
-    at = text.find(_GUARD)
-    if at < 0:
-        return None
-    digits = "".join(itertools.takewhile(str.isdigit, text[at + len(_GUARD) :]))
-    return int(digits) if digits else None
+def _guarded(exc: DatabaseError) -> tuple[int, int] | None:
+    """(the index of the checked write whose count failed the query, the rows it changed), if
+    that is the error: its text reads `held-write-<index>:<count>`."""
+    match = _GUARDED.search(str(exc))
+    return (int(match[1]), int(match[2])) if match else None
+
+
+_GUARDED = re.compile(re.escape(_GUARD) + r"(\d+):(\d+)")
 
 
 def atomic_together(service: Callable) -> Callable:
@@ -259,8 +269,7 @@ def queue_write(
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if rows is not None and cursor.rowcount != rows:
-            raise (error() if error else HeldWriteFailed(f"{cursor.rowcount} rows, not {rows}"))
+        _counted(cursor.rowcount, rows, error)
 
 
 def before_end(callback: Callable[[], None], using: str = DEFAULT_DB_ALIAS) -> bool:

@@ -126,7 +126,7 @@ def _registered(connection, pending) -> bool:
     )
 
 
-def _write_task(connection, pending: list[int]) -> None:
+def _write_task(connection, pending: list[int | list[int]]) -> None:
     """The transaction's `fan_out` task row, naming its events so far (`pending`, which
     further events extend). Not when those events were rolled back meanwhile."""
     if connection._notification_events is not pending or not _registered(connection, pending):

@@ -336,3 +336,19 @@ def test_events_are_named_for_work_after_the_commit_by_key_or_by_job_and_seq(cha
     assert list(ProgressEvent.objects.filter(events_named(list(by_key)))) == list(
         ProgressEvent.objects.filter(kind="step.started")
     )
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_count_with_the_commit_says_how_many_rows_it_changed(chain, routed_job):
+    step = routed_job[1]["L"]
+
+    @atomic_together
+    def retitle() -> None:
+        queue_write(
+            connection, "UPDATE orders_step SET title = %s WHERE id = %s", ["x", step.pk], rows=2
+        )
+
+    with pytest.raises(HeldWriteFailed, match="1 rows, not 2"):
+        retitle()
+    assert _title(step.pk) != "x"
