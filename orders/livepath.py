@@ -43,7 +43,18 @@ _counter = {"calls": 0}  # stream database calls made by this process (tests, be
 _counter_lock = threading.Lock()
 
 
-def _in_thread(fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+class CalledOff(Exception):
+    """A database call nobody wanted any more by the time the thread came to it."""
+
+
+def _in_thread(
+    fn: Callable[..., T], args: tuple, kwargs: dict, wanted: Callable[[], bool] | None = None
+) -> T:
+    # The sockets that asked may have gone while the call queued (a burst killed by daphne):
+    # their cancellation reaches the queue only when the event loop next runs, which can be
+    # after this thread has taken the call. Asked here, on the thread, nothing stale runs.
+    if wanted is not None and not wanted():
+        raise CalledOff
     with _counter_lock:
         _counter["calls"] += 1
     # What Channels would do before every message, done only when a stream needs the database.
@@ -55,6 +66,13 @@ async def db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run `fn` on the streams' database thread and return its result."""
     hop = SyncToAsync(_in_thread, thread_sensitive=False, executor=_executor)
     return await hop(fn, args, kwargs)
+
+
+async def db_while(wanted: Callable[[], bool], fn: Callable[..., T], *args: Any) -> T:
+    """`db(fn, *args)`, called off (`CalledOff`) if `wanted()` is false once the thread comes
+    to it. `wanted` runs on the database thread: it may only read plain flags."""
+    hop = SyncToAsync(_in_thread, thread_sensitive=False, executor=_executor)
+    return await hop(fn, args, {}, wanted)
 
 
 class _Shared:
@@ -138,13 +156,17 @@ class Batch:
                     calls.setdefault(key, (fn, args))
                 self.trips += 1
                 waiters = [future for *_, future in requests]
-                trip = asyncio.ensure_future(db(_answer_all, calls))
+                trip = asyncio.ensure_future(
+                    db_while(lambda w=waiters: not all(f.done() for f in w), _answer_all, calls)
+                )
                 try:
                     answers = await _unless_all_gone(trip, waiters)
                 except asyncio.CancelledError:
                     for future in waiters:
                         future.cancel()
                     raise
+                except CalledOff:
+                    continue  # every socket that asked had gone when the thread came to it
                 except Exception as exc:
                     for *_, future in requests:
                         if not future.done():
@@ -278,7 +300,13 @@ class Pulse:
 
     async def _recheck(self, recheck_all: Callable, streams: list[Beating]) -> None:
         try:
-            verdicts = await db(recheck_all, [s.recheck_request() for s in streams])
+            verdicts = await db_while(
+                lambda: not all(s.closed for s in streams),
+                recheck_all,
+                [s.recheck_request() for s in streams],
+            )
+        except CalledOff:
+            return  # every stream closed while the re-check waited for the thread
         except Exception:
             logger.warning("The streams' access re-check failed", exc_info=True)
             return

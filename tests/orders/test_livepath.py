@@ -132,7 +132,7 @@ async def test_sockets_dropped_and_killed_in_a_burst_leave_nothing_running(
     # No socket is open: nothing may query the database any more, however long we wait.
     queries = Queries(monkeypatch)
     await asyncio.sleep(20 * settings.WEBSOCKET_HEARTBEAT)
-    assert queries.count == 0
+    assert queries.sql == []
     # Nothing of the sockets is still scheduled (the layer's one reader per process stays),
     # and the job's group holds none of them.
     leftovers = [
@@ -144,6 +144,91 @@ async def test_sockets_dropped_and_killed_in_a_burst_leave_nothing_running(
     ]
     assert leftovers == []
     assert await group_members(group) == 0
+
+
+class _Stream:
+    """A stream as the pulse sees it, for the re-check alone."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.verdicts: list[dict] = []
+
+    def recheck_request(self) -> dict:
+        return {}
+
+    async def rechecked(self, verdict: dict) -> None:
+        self.verdicts.append(verdict)
+
+
+async def _queued() -> None:
+    """Let the event loop hand what it started to the database thread's queue."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_a_re_check_whose_streams_all_closed_while_it_queued_is_called_off():
+    """The streams close, and the thread comes to their re-check before the event loop runs
+    again (as when daphne kills a burst): the re-check must not reach the database."""
+    asked: list[list] = []
+
+    def recheck_all(requests: list) -> list:
+        asked.append(requests)
+        return [{"signed_in": True} for _ in requests]
+
+    streams = [_Stream(), _Stream()]
+    with Saturated():
+        recheck = asyncio.ensure_future(livepath.Pulse()._recheck(recheck_all, streams))
+        await _queued()
+        for stream in streams:
+            stream.closed = True
+    # The thread has taken the call and finished with it before the loop ran again.
+    await asyncio.wrap_future(livepath._executor.submit(lambda: None))
+    await recheck
+    assert asked == []
+    assert [s.verdicts for s in streams] == [[], []]
+
+
+@pytest.mark.asyncio
+async def test_a_re_check_still_runs_while_one_of_its_streams_is_open():
+    asked: list[list] = []
+
+    def recheck_all(requests: list) -> list:
+        asked.append(requests)
+        return [{"n": i} for i, _ in enumerate(requests)]
+
+    streams = [_Stream(), _Stream()]
+    with Saturated():
+        recheck = asyncio.ensure_future(livepath.Pulse()._recheck(recheck_all, streams))
+        await _queued()
+        streams[0].closed = True
+    await recheck
+    assert len(asked) == 1 and len(asked[0]) == 2
+    assert streams[1].verdicts == [{"n": 1}]  # a closed stream is told nothing
+
+
+@pytest.mark.asyncio
+async def test_a_handshake_lookup_whose_sockets_were_killed_while_it_queued_is_called_off():
+    asked: list[str] = []
+
+    def lookup(name: str) -> str:
+        asked.append(name)
+        return name
+
+    with Saturated():
+        sockets = [
+            asyncio.ensure_future(livepath.batch().ask(("k", i), lookup, f"s{i}")) for i in range(3)
+        ]
+        await _queued()
+        for socket in sockets:  # daphne kills each instance: its waiting call is cancelled
+            socket.cancel()
+    await asyncio.wrap_future(livepath._executor.submit(lambda: None))
+    await asyncio.wait(sockets)
+    assert asked == []
+    assert all(socket.cancelled() for socket in sockets)
+    # The batch is ready for the next socket.
+    assert await livepath.batch().ask(("k", 9), lookup, "s9") == "s9"
+    assert asked == ["s9"]
 
 
 @pytest.mark.asyncio
