@@ -27,7 +27,7 @@ from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    loop = _server_loop()
+    loop = server_loop()
     if loop is not None:
         try:
             loop.call_soon_threadsafe(_outbox(loop).put, groups, message)
@@ -155,7 +155,7 @@ def after_answer(work: Callable[[], None], *, delay: float = 0.0) -> None:
     Under daphne it runs on the process's one after-answer thread, in the order handed over,
     and what it publishes goes through the server loop's outbox as a request's would; a
     failure is logged. Elsewhere (the worker, commands, tests) it runs at once, here."""
-    loop = _server_loop()
+    loop = server_loop()
     if loop is None:
         work()
         return
@@ -170,6 +170,11 @@ _after_answer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="after-answ
 _after_answer_local = threading.local()
 
 
+def close_connections() -> None:
+    """Close the after-answer thread's database connections (before the database goes)."""
+    _after_answer.submit(connections.close_all).result(timeout=30)
+
+
 def _run_after_answer(loop: asyncio.AbstractEventLoop, work: Callable[[], None]) -> None:
     _after_answer_local.loop = loop
     try:
@@ -182,7 +187,7 @@ def _run_after_answer(loop: asyncio.AbstractEventLoop, work: Callable[[], None])
         close_old_connections()
 
 
-def _server_loop() -> asyncio.AbstractEventLoop | None:
+def server_loop() -> asyncio.AbstractEventLoop | None:
     """The running event loop whose server called this thread's sync code (asgiref notes it
     in the thread for `async_to_sync`; `after_answer` in its own thread), or None: no loop, or
     this thread runs one itself."""

@@ -7,6 +7,7 @@ the two agree. Days are Japan dates (`TIME_ZONE`), as on every page.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
@@ -398,22 +399,33 @@ DOORBELL_GATHER_SECONDS = 0.2
 
 
 class _Gathered:
-    """The shops changed since the doorbell's ring was arranged, and when it was (monotonic
-    seconds; None: no ring arranged)."""
+    """The shops changed since the doorbell's ring was arranged, the server loop it was
+    arranged on and when (monotonic seconds); loop None: no ring arranged."""
 
     lock = threading.Lock()
     ids: set[int] = set()
-    arranged_at: float | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    arranged_at = 0.0
 
 
 def _ring_soon(workshop_ids: list[int]) -> None:
+    loop = realtime.server_loop()
     with _Gathered.lock:
         _Gathered.ids.update(workshop_ids)
-        arranged = _Gathered.arranged_at
-        # A ring arranged long ago and never run (its loop went away) is arranged again.
-        if arranged is not None and time.monotonic() - arranged < 30:
+        # A ring is on its way only on this very loop, still running, and arranged lately: a
+        # ring arranged on a loop that has stopped since (a server shut down) never comes.
+        arranged = _Gathered.loop
+        if (
+            loop is not None
+            and arranged is loop
+            and loop.is_running()
+            and time.monotonic() - _Gathered.arranged_at < 30
+        ):
             return
-        _Gathered.arranged_at = time.monotonic()
+        _Gathered.loop, _Gathered.arranged_at = loop, time.monotonic()
+    if loop is None:  # outside a server: ring at once, for whatever was gathered too
+        _ring_gathered()
+        return
     try:
         realtime.after_answer(_ring_gathered, delay=DOORBELL_GATHER_SECONDS)
     except RuntimeError:  # the server's loop closed in between
@@ -424,7 +436,7 @@ def _ring_gathered() -> None:
     with _Gathered.lock:
         ids = sorted(_Gathered.ids)
         _Gathered.ids.clear()
-        _Gathered.arranged_at = None
+        _Gathered.loop = None
     if ids:
         _district_doorbell(ids)
 

@@ -34,13 +34,16 @@ def _reference_data(request):
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_stream_connections(django_db_setup, django_db_blocker):
-    """The streams' database thread outlives every test; its connection must be closed before
-    the test database is dropped (torn down before `django_db_setup`)."""
+    """The streams' database thread and the after-answer thread outlive every test; their
+    connections must be closed before the test database is dropped (torn down before
+    `django_db_setup`)."""
     yield
+    from core import realtime
     from orders import livepath
 
     with django_db_blocker.unblock():
         livepath.close_connections()
+        realtime.close_connections()
 
 
 @pytest.fixture(autouse=True)

@@ -197,3 +197,23 @@ def test_the_doorbell_gathers_the_changes_of_a_moment_into_one_ring(monkeypatch)
     # Outside a server, a change rings at once, as before.
     rollups._ring_soon([4])
     assert rung == [[1, 2, 3], [4]]
+
+
+def test_a_ring_arranged_on_a_server_that_stopped_does_not_swallow_the_next_change(monkeypatch):
+    """A server (a test's live server, a process shutting down) stops before its gathered ring
+    ran: the next change, here outside a server, rings at once for both shops."""
+    from asgiref.sync import sync_to_async
+
+    from orders import rollups
+
+    rung = []
+    monkeypatch.setattr(rollups, "DOORBELL_GATHER_SECONDS", 60)
+    monkeypatch.setattr(rollups, "_district_doorbell", rung.append)
+
+    async def main():
+        await sync_to_async(rollups._ring_soon)([5])
+
+    asyncio.run(main())  # the loop ends with the ring still arranged
+    assert rung == []
+    rollups._ring_soon([6])
+    assert rung == [[5, 6]]
