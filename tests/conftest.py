@@ -34,16 +34,26 @@ def _reference_data(request):
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_stream_connections(django_db_setup, django_db_blocker):
-    """The streams' database thread and the after-answer thread outlive every test; their
-    connections must be closed before the test database is dropped (torn down before
-    `django_db_setup`)."""
+    """The streams' database thread, the after-answer thread and the threads of the servers
+    browser tests ran outlive every test; their connections must be closed before the test
+    database is dropped (torn down before `django_db_setup`)."""
     yield
+    from django.db import connection
+
     from core import realtime
     from orders import livepath
 
     with django_db_blocker.unblock():
         livepath.close_connections()
         realtime.close_connections()
+        # Threads of servers the browser tests ran (and ended) may hold a connection still;
+        # the test database cannot be dropped while any session uses it.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture(autouse=True)
