@@ -57,6 +57,7 @@ BENCH = Path(__file__).resolve().parent
 TICKS = os.sysconf("SC_CLK_TCK")
 FLOOR_APP = "floor_app:application"
 SECTIONS = ("handshakes", "idle", "fanout", "writes", "storm")
+FLOOR_BACKLOG = 1024
 
 
 def ms(seconds: float) -> float:
@@ -103,8 +104,10 @@ def start_floor(workdir: Path, redis_url: str, name: str) -> Daphne:
     port = free_port()
     log = workdir / f"floor-{name}.log"
     with log.open("ab") as out:
+        # The same listen queue as shopnet's server (shopnet/serve.py, LISTEN_BACKLOG).
+        endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog={FLOOR_BACKLOG}"
         process = subprocess.Popen(
-            [_tool("daphne") or "daphne", "-b", "127.0.0.1", "-p", str(port), FLOOR_APP],
+            [_tool("daphne") or "daphne", "-e", endpoint, FLOOR_APP],
             cwd=BENCH,
             env={**os.environ, "FLOOR_REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"},
             stdout=out,

@@ -18,11 +18,16 @@ client sees the answer; nothing is stored). The limits (docs/DEPLOY.md, "Request
 
 Whether the session is real is Django's to decide later; this only keeps bodies nobody could be
 entitled to from reaching the process's memory. The proxy must still bound concurrency.
+
+It also listens with a deeper queue than Twisted's 50 (`LISTEN_BACKLOG`, 1024): when a district's
+tablets reconnect together, the connections the kernel could not queue were dropped, and each of
+their clients waited a second before trying again (docs/BENCHMARKS.md, "The listen queue").
 """
 
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 from daphne import http_protocol, server
@@ -103,10 +108,23 @@ class HTTPFactory(http_protocol.HTTPFactory):
         return protocol
 
 
+# Twisted endpoints that listen and take a `backlog` (an `fd:` socket is listening already).
+LISTENING_KINDS = ("tcp", "tcp6", "ssl", "unix")
+
+
+def with_backlog(description: str, backlog: int) -> str:
+    """A Twisted endpoint description with a listen backlog, unless it names one already."""
+    kind = description.split(":", 1)[0]
+    if kind not in LISTENING_KINDS or re.search(r"(?<!\\):backlog=", description):
+        return description
+    return f"{description}:backlog={backlog}"
+
+
 class Server(server.Server):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("request_buffer_size", REQUEST_BUFFER_SIZE)
         super().__init__(*args, **kwargs)
+        self.endpoints = [with_backlog(e, settings.LISTEN_BACKLOG) for e in self.endpoints]
 
     def run(self):
         # daphne builds its HTTP factory inside run(); have it build ours.

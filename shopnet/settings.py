@@ -311,6 +311,12 @@ if DRAWINGS_MAX_UPLOAD_BYTES < 1 or DRAWINGS_MAX_FILES_PER_REQUEST < 1:
 # byte is kept: with a session cookie or an Authorization header, and without either.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=60_000_000)
 ANONYMOUS_REQUEST_BODY_MAX_BYTES = env.int("ANONYMOUS_REQUEST_BODY_MAX_BYTES", default=1_048_576)
+# The server process's listen queue (shopnet/serve.py): connections the kernel holds while the
+# process is busy. Twisted's default of 50 overflows under a reconnect storm, and a dropped SYN
+# costs its client a second (then three) before it tries again. Capped by net.core.somaxconn.
+LISTEN_BACKLOG = env.int("LISTEN_BACKLOG", default=1024)
+if LISTEN_BACKLOG < 1:
+    raise ImproperlyConfigured("LISTEN_BACKLOG must be positive.")
 # Anything bigger than this is refused before the body is parsed (the drawings upload
 # view raises it for its own route).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -371,7 +371,9 @@ class Cluster:
         with log.open("ab") as out:
             process = subprocess.Popen(
                 [
-                    _tool("daphne") or "daphne",
+                    # What production runs (Dockerfile, compose): daphne with body limits and
+                    # a deep listen queue.
+                    *(_tool("python") or sys.executable, "-m", "shopnet.serve"),
                     "-b",
                     "127.0.0.1",
                     "-p",

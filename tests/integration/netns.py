@@ -16,6 +16,7 @@ import asyncio
 import secrets
 import shutil
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -175,7 +176,7 @@ class NamespacedCluster(Cluster):
                     "netns",
                     "exec",
                     self.namespaces[side],
-                    _tool("daphne") or "daphne",
+                    *(_tool("python") or sys.executable, "-m", "shopnet.serve"),
                     "-b",
                     guest,
                     "-p",

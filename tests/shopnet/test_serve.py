@@ -5,6 +5,7 @@ anonymous requests get the small limit, signed-in ones the large one."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def server(tmp_path_factory):
         "REQUEST_BODY_MAX_BYTES": "3000000",
         "ANONYMOUS_REQUEST_BODY_MAX_BYTES": "100000",
         "LOG_LEVEL": "WARNING",
+        "LISTEN_BACKLOG": "777",
     }
     env.pop("REDIS_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -134,3 +136,31 @@ def test_a_small_anonymous_body_reaches_the_application(server):
 def test_the_image_and_compose_run_it():
     assert "shopnet.serve" in (ROOT / "Dockerfile").read_text()
     assert "shopnet.serve" in (ROOT / "docker-compose.yml").read_text()
+
+
+def listen_queue(port: int) -> int:
+    """The listen backlog of the socket listening on `port` (`ss`: Send-Q of a LISTEN row)."""
+    rows = subprocess.run(
+        ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return int(rows[2])
+
+
+@pytest.mark.skipif(shutil.which("ss") is None, reason="needs ss (iproute2)")
+def test_it_listens_with_the_configured_backlog_not_twisteds_50(server):
+    """A reconnect storm overflowed Twisted's 50: the dropped connections' clients waited a
+    second before trying again."""
+    somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    assert listen_queue(server) == min(777, somaxconn)
+
+
+def test_every_listening_endpoint_gets_the_backlog_unless_it_names_one():
+    from shopnet.serve import with_backlog
+
+    assert with_backlog("tcp:port=8000:interface=0.0.0.0", 900) == (
+        "tcp:port=8000:interface=0.0.0.0:backlog=900"
+    )
+    assert with_backlog(r"tcp6:port=8000:interface=\:\:", 900).endswith(":backlog=900")
+    assert with_backlog("unix:/run/shopnet.sock", 900) == "unix:/run/shopnet.sock:backlog=900"
+    assert with_backlog("tcp:port=8000:backlog=64", 900) == "tcp:port=8000:backlog=64"
+    assert with_backlog("fd:fileno=3", 900) == "fd:fileno=3"  # already listening
