@@ -232,6 +232,27 @@ async def test_a_handshake_lookup_whose_sockets_were_killed_while_it_queued_is_c
 
 
 @pytest.mark.asyncio
+async def test_a_handshake_lookup_still_runs_for_the_one_socket_left_waiting():
+    """Two of three sockets asking together are killed while the call queues: the third still
+    gets its answer from the one call."""
+    asked: list[str] = []
+
+    def lookup(name: str) -> str:
+        asked.append(name)
+        return name
+
+    with Saturated():
+        sockets = [
+            asyncio.ensure_future(livepath.batch().ask(("k", i), lookup, f"s{i}")) for i in range(3)
+        ]
+        await _queued()
+        sockets[0].cancel()
+        sockets[2].cancel()
+    assert await asyncio.wait_for(sockets[1], timeout=10) == "s1"
+    assert sorted(asked) == ["s0", "s1", "s2"]  # one call answers every key it was asked
+
+
+@pytest.mark.asyncio
 async def test_a_new_socket_is_served_after_the_burst(chain, routed_job, settings):
     settings.WEBSOCKET_HEARTBEAT = 0.05
     settings.WEBSOCKET_RECONCILE_EVERY = 1
