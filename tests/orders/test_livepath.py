@@ -207,49 +207,51 @@ async def test_a_re_check_still_runs_while_one_of_its_streams_is_open():
     assert streams[1].verdicts == [{"n": 1}]  # a closed stream is told nothing
 
 
-@pytest.mark.asyncio
-async def test_a_handshake_lookup_whose_sockets_were_killed_while_it_queued_is_called_off():
-    asked: list[str] = []
+class Lookups:
+    """A handshake's lookup that notes what it was asked."""
 
-    def lookup(name: str) -> str:
-        asked.append(name)
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __call__(self, name: str) -> str:
+        self.asked.append(name)
         return name
 
-    with Saturated():
-        sockets = [
-            asyncio.ensure_future(livepath.batch().ask(("k", i), lookup, f"s{i}")) for i in range(3)
-        ]
-        await _queued()
-        for socket in sockets:  # daphne kills each instance: its waiting call is cancelled
-            socket.cancel()
+    async def ask_while_saturated(self, n: int, killed: list[int]) -> list[asyncio.Future]:
+        """`n` sockets ask at once while the thread is busy; those in `killed` are killed
+        (daphne cancels each instance, and with it its waiting call) before it is free."""
+        with Saturated():
+            sockets = [
+                asyncio.ensure_future(livepath.batch().ask(("k", i), self, f"s{i}"))
+                for i in range(n)
+            ]
+            await _queued()
+            for index in killed:
+                sockets[index].cancel()
+        return sockets
+
+
+@pytest.mark.asyncio
+async def test_a_handshake_lookup_whose_sockets_were_killed_while_it_queued_is_called_off():
+    lookup = Lookups()
+    sockets = await lookup.ask_while_saturated(3, killed=[0, 1, 2])
     await asyncio.wrap_future(livepath._executor.submit(lambda: None))
     await asyncio.wait(sockets)
-    assert asked == []
+    assert lookup.asked == []
     assert all(socket.cancelled() for socket in sockets)
     # The batch is ready for the next socket.
     assert await livepath.batch().ask(("k", 9), lookup, "s9") == "s9"
-    assert asked == ["s9"]
+    assert lookup.asked == ["s9"]
 
 
 @pytest.mark.asyncio
 async def test_a_handshake_lookup_still_runs_for_the_one_socket_left_waiting():
     """Two of three sockets asking together are killed while the call queues: the third still
     gets its answer from the one call."""
-    asked: list[str] = []
-
-    def lookup(name: str) -> str:
-        asked.append(name)
-        return name
-
-    with Saturated():
-        sockets = [
-            asyncio.ensure_future(livepath.batch().ask(("k", i), lookup, f"s{i}")) for i in range(3)
-        ]
-        await _queued()
-        sockets[0].cancel()
-        sockets[2].cancel()
+    lookup = Lookups()
+    sockets = await lookup.ask_while_saturated(3, killed=[0, 2])
     assert await asyncio.wait_for(sockets[1], timeout=10) == "s1"
-    assert sorted(asked) == ["s0", "s1", "s2"]  # one call answers every key it was asked
+    assert sorted(lookup.asked) == ["s0", "s1", "s2"]  # one call answers every key it was asked
 
 
 @pytest.mark.asyncio
