@@ -7,7 +7,8 @@ handshake, while `/healthz` still said 200):
 - **Nothing of a socket outlives it.** A stream keeps no task of its own: one pulse per process
   (per event loop) sends every stream's heartbeat and re-checks access for all of them in one
   database call. A stream leaves the pulse however its instance ends, including when daphne
-  cancels an instance that took too long to shut down (then `disconnect()` never runs).
+  cancels an instance that took too long to shut down (then `disconnect()` never runs). A
+  database call queued for sockets that have all gone is called off on the thread (`db_while`).
 - **A disconnect never waits for the database.** Channels runs `close_old_connections` on the
   ORM thread before every message it dispatches; under a burst that queues a socket's disconnect
   behind every other socket's queries, past daphne's `application_close_timeout`. Streams close
